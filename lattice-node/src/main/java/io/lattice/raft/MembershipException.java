@@ -1,0 +1,8 @@
+package io.lattice.raft;
+
+/** A membership change that cannot be applied to the current configuration. */
+public final class MembershipException extends RaftException {
+  public MembershipException(String message) {
+    super(Reason.INVALID_MEMBERSHIP_CHANGE, message, null);
+  }
+}

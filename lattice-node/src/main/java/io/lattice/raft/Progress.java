@@ -1,0 +1,180 @@
+package io.lattice.raft;
+
+/**
+ * The leader's view of one member's log (Raft Figure 2 nextIndex/matchIndex), and the flow-control
+ * state that decides what to send it next.
+ *
+ * <p>Invariant: {@code match < next}. {@code match} only grows within a term.
+ */
+public final class Progress {
+  /** How the leader replicates to this member. */
+  public enum State {
+    /**
+     * The leader does not know where the logs diverge: one append at a time, waiting for the
+     * answer (or the next heartbeat) before the next.
+     */
+    PROBE,
+    /** Logs match up to {@code match}: appends are pipelined, bounded by the inflight window. */
+    REPLICATE,
+    /** The member needs compacted entries: a snapshot is on its way; nothing else is sent. */
+    SNAPSHOT
+  }
+
+  private long match;
+  private long next;
+  private State state = State.PROBE;
+  /** In PROBE: an append was sent and neither an answer nor a heartbeat tick has come since. */
+  private boolean probeSent;
+  /** In SNAPSHOT: the index of the snapshot being sent. */
+  private long pendingSnapshot;
+  private int snapshotTicks;
+  /** Heard from within the current check-quorum period. */
+  private boolean recentActive;
+  private long lastContactTick;
+  private final Inflights inflights;
+
+  Progress(long next, int maxInflight, long nowTick) {
+    this.match = LogIndex.NONE;
+    this.next = next;
+    this.inflights = new Inflights(maxInflight);
+    this.lastContactTick = nowTick;
+  }
+
+  public long match() {
+    return match;
+  }
+
+  public long next() {
+    return next;
+  }
+
+  public State state() {
+    return state;
+  }
+
+  long pendingSnapshot() {
+    return pendingSnapshot;
+  }
+
+  boolean recentActive() {
+    return recentActive;
+  }
+
+  void setRecentActive(boolean active) {
+    recentActive = active;
+  }
+
+  long lastContactTick() {
+    return lastContactTick;
+  }
+
+  void contact(long nowTick) {
+    recentActive = true;
+    lastContactTick = nowTick;
+  }
+
+  Inflights inflights() {
+    return inflights;
+  }
+
+  /** Whether the leader should hold back appends to this member for now. */
+  boolean isPaused() {
+    return switch (state) {
+      case PROBE -> probeSent;
+      case REPLICATE -> inflights.full();
+      case SNAPSHOT -> true;
+    };
+  }
+
+  void becomeProbe() {
+    // After a snapshot the member holds at least the snapshot: probe right after it.
+    long from = state == State.SNAPSHOT ? Math.max(match, pendingSnapshot) : match;
+    state = State.PROBE;
+    next = LogIndex.next(from);
+    probeSent = false;
+    pendingSnapshot = LogIndex.NONE;
+    inflights.clear();
+  }
+
+  void becomeReplicate() {
+    state = State.REPLICATE;
+    next = LogIndex.next(match);
+    probeSent = false;
+    pendingSnapshot = LogIndex.NONE;
+    inflights.clear();
+  }
+
+  void becomeSnapshot(long snapshotIndex) {
+    state = State.SNAPSHOT;
+    pendingSnapshot = snapshotIndex;
+    snapshotTicks = 0;
+    probeSent = false;
+    inflights.clear();
+  }
+
+  /** Counts a tick in SNAPSHOT state; true once the snapshot has been pending for {@code limit}. */
+  boolean snapshotTimedOut(int limit) {
+    return state == State.SNAPSHOT && ++snapshotTicks >= limit;
+  }
+
+  /** Records that an append ending at {@code lastIndex} was sent. */
+  void sentAppend(long lastIndex, int entryCount) {
+    switch (state) {
+      case REPLICATE -> {
+        if (entryCount > 0) {
+          next = LogIndex.next(lastIndex);
+          inflights.add(lastIndex);
+        }
+      }
+      case PROBE -> probeSent = true;
+      case SNAPSHOT -> throw new IllegalStateException("append sent while sending a snapshot");
+    }
+  }
+
+  /** A heartbeat interval passed: a probe that got no answer may be retried. */
+  void heartbeatTick() {
+    probeSent = false;
+  }
+
+  /**
+   * The member acknowledged everything up to {@code index}. Returns false for a stale answer that
+   * tells nothing new.
+   */
+  boolean maybeUpdate(long index) {
+    boolean updated = false;
+    if (index > match) {
+      match = index;
+      updated = true;
+      probeSent = false;
+    }
+    next = Math.max(next, LogIndex.next(index));
+    inflights.freeUpTo(index);
+    return updated;
+  }
+
+  /**
+   * The member rejected an append whose prevLogIndex was {@code rejected}; {@code probeFrom} is the
+   * leader's estimate (from the member's hint) of the last index where the logs may agree. Returns
+   * false when the rejection is stale (answers an append sent before a newer decision).
+   */
+  boolean maybeDecreaseTo(long rejected, long probeFrom) {
+    if (state == State.REPLICATE) {
+      if (rejected <= match) {
+        return false; // stale: the member has since confirmed more than that
+      }
+      next = LogIndex.next(match);
+      return true;
+    }
+    if (LogIndex.prev(next) != rejected) {
+      return false; // stale: not the probe we are waiting for
+    }
+    next = Math.max(LogIndex.next(match), Math.min(rejected, LogIndex.next(probeFrom)));
+    probeSent = false;
+    return true;
+  }
+
+  @Override
+  public String toString() {
+    return "Progress{" + state + " match=" + match + " next=" + next + "}";
+  }
+}

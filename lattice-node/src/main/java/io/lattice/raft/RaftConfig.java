@@ -1,0 +1,96 @@
+package io.lattice.raft;
+
+import java.util.Objects;
+
+/**
+ * Tuning of one core. All durations are in ticks; the driver decides how long a tick is.
+ *
+ * @param id this server's id
+ * @param electionTicks base election timeout; each follower waits a random time in
+ *     [electionTicks, 2 × electionTicks) without hearing from a leader before it campaigns (§5.2).
+ *     It is also the check-quorum period and the leader-stickiness window.
+ * @param heartbeatTicks how often the leader sends heartbeats; must be well below electionTicks
+ * @param maxInflight bounded pipeline: at most this many unacknowledged appends per follower
+ * @param maxEntriesPerAppend at most this many entries in one append
+ * @param maxBytesPerAppend at most about this many payload bytes in one append (one entry always fits)
+ * @param preVote whether elections start with a pre-vote round (dissertation §9.6)
+ * @param checkQuorum whether a leader steps down after an election timeout without hearing from a
+ *     majority, and followers that hear from a leader ignore votes (dissertation §6.2, §9.6)
+ * @param promoteGap an auto-promoting learner becomes a voter when within this many entries of the
+ *     leader's last index
+ * @param leaseDriftTicks clock-drift margin subtracted from the leader lease
+ * @param trailingEntries entries kept in the log behind a snapshot for slow followers
+ * @param snapshotTimeoutTicks a follower waiting this long for a snapshot to land goes back to probing
+ */
+public record RaftConfig(
+    String id,
+    int electionTicks,
+    int heartbeatTicks,
+    int maxInflight,
+    int maxEntriesPerAppend,
+    long maxBytesPerAppend,
+    boolean preVote,
+    boolean checkQuorum,
+    long promoteGap,
+    int leaseDriftTicks,
+    long trailingEntries,
+    int snapshotTimeoutTicks) {
+
+  public RaftConfig {
+    Objects.requireNonNull(id, "id");
+    if (heartbeatTicks < 1 || electionTicks <= heartbeatTicks) {
+      throw new IllegalArgumentException(
+          "need 1 <= heartbeatTicks < electionTicks, got " + heartbeatTicks + ", " + electionTicks);
+    }
+    if (maxInflight < 1 || maxEntriesPerAppend < 1 || maxBytesPerAppend < 1) {
+      throw new IllegalArgumentException("append limits must be positive");
+    }
+    if (leaseDriftTicks < 0 || leaseDriftTicks >= electionTicks) {
+      throw new IllegalArgumentException("need 0 <= leaseDriftTicks < electionTicks");
+    }
+    if (promoteGap < 0 || trailingEntries < 0 || snapshotTimeoutTicks < 1) {
+      throw new IllegalArgumentException("promoteGap, trailingEntries must be >= 0");
+    }
+  }
+
+  /** Defaults: 10-tick election timeout, heartbeat every tick, pre-vote and check-quorum on. */
+  public static RaftConfig defaults(String id) {
+    return new RaftConfig(id, 10, 1, 256, 256, 1 << 20, true, true, 64, 2, 1000, 300);
+  }
+
+  public RaftConfig withElection(int electionTicks, int heartbeatTicks) {
+    return new RaftConfig(id, electionTicks, heartbeatTicks, maxInflight, maxEntriesPerAppend,
+        maxBytesPerAppend, preVote, checkQuorum, promoteGap, leaseDriftTicks, trailingEntries,
+        snapshotTimeoutTicks);
+  }
+
+  public RaftConfig withAppendLimits(int maxInflight, int maxEntriesPerAppend, long maxBytes) {
+    return new RaftConfig(id, electionTicks, heartbeatTicks, maxInflight, maxEntriesPerAppend,
+        maxBytes, preVote, checkQuorum, promoteGap, leaseDriftTicks, trailingEntries,
+        snapshotTimeoutTicks);
+  }
+
+  public RaftConfig withPreVote(boolean preVote, boolean checkQuorum) {
+    return new RaftConfig(id, electionTicks, heartbeatTicks, maxInflight, maxEntriesPerAppend,
+        maxBytesPerAppend, preVote, checkQuorum, promoteGap, leaseDriftTicks, trailingEntries,
+        snapshotTimeoutTicks);
+  }
+
+  public RaftConfig withPromoteGap(long promoteGap) {
+    return new RaftConfig(id, electionTicks, heartbeatTicks, maxInflight, maxEntriesPerAppend,
+        maxBytesPerAppend, preVote, checkQuorum, promoteGap, leaseDriftTicks, trailingEntries,
+        snapshotTimeoutTicks);
+  }
+
+  public RaftConfig withLeaseDrift(int leaseDriftTicks) {
+    return new RaftConfig(id, electionTicks, heartbeatTicks, maxInflight, maxEntriesPerAppend,
+        maxBytesPerAppend, preVote, checkQuorum, promoteGap, leaseDriftTicks, trailingEntries,
+        snapshotTimeoutTicks);
+  }
+
+  public RaftConfig withSnapshots(long trailingEntries, int snapshotTimeoutTicks) {
+    return new RaftConfig(id, electionTicks, heartbeatTicks, maxInflight, maxEntriesPerAppend,
+        maxBytesPerAppend, preVote, checkQuorum, promoteGap, leaseDriftTicks, trailingEntries,
+        snapshotTimeoutTicks);
+  }
+}
