@@ -88,6 +88,9 @@ public record Membership(SortedMap<String, Member> members) {
       if (current != null) {
         throw new MembershipException("member " + add.id() + " already exists");
       }
+      if (add.id().isEmpty() || !encodable(add.id()) || !encodable(add.address())) {
+        throw new MembershipException("invalid id or address for new member '" + add.id() + "'");
+      }
       next.put(add.id(), Member.learner(add.id(), add.address(), add.autoPromote()));
     } else if (change instanceof MembershipChange.Promote) {
       if (current == null) {
@@ -163,8 +166,16 @@ public record Membership(SortedMap<String, Member> members) {
     return s.getBytes(StandardCharsets.UTF_8);
   }
 
+  /** Whether {@code s} fits the encoding's unsigned 16-bit length prefix. */
+  private static boolean encodable(String s) {
+    return s == null || utf8(s).length <= 0xFFFF;
+  }
+
   private static void putString(ByteBuffer buf, String s) {
     byte[] b = utf8(s);
+    if (b.length > 0xFFFF) {
+      throw new IllegalArgumentException("string of " + b.length + " bytes does not fit the encoding");
+    }
     buf.putShort((short) b.length);
     buf.put(b);
   }

@@ -221,9 +221,8 @@ public final class Raft {
     }
     if (heartbeatElapsed >= cfg.heartbeatTicks()) {
       heartbeatElapsed = 0;
-      progress.values().forEach(Progress::heartbeatTick);
+      progress.values().forEach(Progress::heartbeatTick); // an unanswered probe may be retried
       broadcastHeartbeat();
-      broadcastPending = true; // retry paused probes
       maybeAutoPromote();
     }
   }

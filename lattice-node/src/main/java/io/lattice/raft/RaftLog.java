@@ -58,7 +58,8 @@ final class RaftLog {
       if (first <= snapshot.index()) {
         // A trailing window behind the snapshot: keep it for slow followers.
         offset = LogIndex.prev(first);
-        offsetTerm = offset == snapshot.index() ? snapshot.term() : UNAVAILABLE;
+        // Inside the window, only the term of index 0 ("no entry") is known without the entry.
+        offsetTerm = offset == LogIndex.NONE ? LogIndex.NO_TERM : UNAVAILABLE;
       }
       for (Entry e : stored) {
         appendOne(e);

@@ -1,0 +1,131 @@
+package io.lattice.storage;
+
+import io.lattice.format.FileHeader;
+import io.lattice.format.FileKind;
+import io.lattice.format.FormatException;
+import io.lattice.format.LogRecord;
+import io.lattice.format.LogRecordCodec;
+import io.lattice.format.LogScan;
+import io.lattice.format.LogScanner;
+import io.lattice.raft.LogIndex;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Repairs a corrupt log by truncating it at the first damaged record ({@code lattice-node repair}).
+ *
+ * <p>A repair may drop entries this server once acknowledged, and the cluster may have counted that
+ * acknowledgement toward a commit. So the repair also reports the highest index the log held
+ * before (found by scanning past the damage for intact records, and from segment names); the node
+ * stores it durably in its hard state and neither votes nor counts toward commit until its log is
+ * back past it. That way a repair can never make the cluster lose a committed entry.
+ */
+public final class LogRepair {
+  /** What to tell an operator whose node refuses to start; formatted with (data dir, file). */
+  static final String REMEDY = "The node will not start on a corrupt log. Inspect it with"
+      + " 'lattice log inspect %2$s --verify'; then run 'lattice-node repair --data-dir %1$s' to"
+      + " truncate the log at the damaged record. The node will fetch the lost entries from the"
+      + " leader and will not vote until it has them again.";
+
+  /**
+   * @param file the segment that was cut ({@code null} when nothing needed repair)
+   * @param offset where it was cut
+   * @param lastIndexBefore the highest index the log held before the repair (best knowledge)
+   * @param lastIndexAfter the last index left
+   */
+  public record Result(Path file, long offset, long lastIndexBefore, long lastIndexAfter,
+      List<Path> removed) {
+    public boolean repaired() {
+      return file != null;
+    }
+  }
+
+  private LogRepair() {}
+
+  public static Result repair(Path dir, FileIo io) throws IOException {
+    List<Path> segments = new ArrayList<>();
+    for (Map.Entry<Long, Path> e : SegmentedLogStore.listSealed(dir).entrySet()) {
+      segments.add(e.getValue());
+    }
+    Path openPath = dir.resolve(SegmentedLogStore.OPEN_SEGMENT);
+    if (Files.exists(openPath)) {
+      segments.add(openPath);
+    }
+    long highestSeen = LogIndex.NONE;
+    for (Path p : segments) {
+      var m = SegmentedLogStore.SEALED_NAME.matcher(p.getFileName().toString());
+      if (m.matches()) {
+        highestSeen = Math.max(highestSeen, Long.parseLong(m.group(2)));
+      }
+    }
+    long expectedNext = LogIndex.NONE;
+    for (int k = 0; k < segments.size(); k++) {
+      Path p = segments.get(k);
+      LogScan scan = LogScanner.scan(p, (o, s, r) -> { }, false);
+      highestSeen = Math.max(highestSeen, scan.lastIndex());
+      boolean gap = expectedNext != LogIndex.NONE && scan.records() > 0
+          && scan.firstIndex() != expectedNext;
+      boolean damaged = p.equals(openPath) ? scan.corrupt() : !scan.clean();
+      if (!damaged && !gap) {
+        if (scan.records() > 0) {
+          expectedNext = LogIndex.next(scan.lastIndex());
+        }
+        continue;
+      }
+      long cut = gap ? FileHeader.SIZE : Math.max(FileHeader.SIZE, scan.validEnd());
+      highestSeen = Math.max(highestSeen, highestIntactAfter(p, cut));
+      List<Path> removed = new ArrayList<>();
+      for (Path later : segments.subList(k + 1, segments.size())) {
+        highestSeen = Math.max(highestSeen, highestIntactAfter(later, FileHeader.SIZE));
+        Files.delete(later);
+        removed.add(later);
+      }
+      if (!p.equals(openPath)) {
+        io.rename(p, openPath);
+      }
+      try (FileChannel ch = FileChannel.open(openPath, StandardOpenOption.WRITE)) {
+        if (cut <= FileHeader.SIZE) {
+          ch.truncate(0);
+          ch.write(ByteBuffer.wrap(FileHeader.current(FileKind.LOG_SEGMENT).toBytes()), 0);
+        } else {
+          ch.truncate(cut);
+        }
+        io.force(ch, openPath);
+      }
+      io.fsyncDirectory(dir);
+      long after = gap || cut <= FileHeader.SIZE
+          ? LogIndex.prev(expectedNext == LogIndex.NONE ? LogIndex.FIRST : expectedNext)
+          : scan.lastIndex();
+      return new Result(p, cut, highestSeen, after, removed);
+    }
+    return new Result(null, 0, highestSeen, highestSeen, List.of());
+  }
+
+  /**
+   * The highest index of any intact record at or after {@code from} in {@code file}, found by
+   * trying every offset: framing after damage cannot be trusted, checksums can.
+   */
+  static long highestIntactAfter(Path file, long from) throws IOException {
+    byte[] bytes = Files.readAllBytes(file);
+    long highest = LogIndex.NONE;
+    ByteBuffer buf = ByteBuffer.wrap(bytes);
+    for (int pos = (int) Math.min(from, bytes.length); pos + LogRecordCodec.PREFIX <= bytes.length; pos++) {
+      buf.position(pos);
+      try {
+        LogRecord r = LogRecordCodec.read(buf);
+        highest = Math.max(highest, r.index());
+        pos = buf.position() - 1;
+      } catch (FormatException e) {
+        // not a record boundary
+      }
+    }
+    return highest;
+  }
+}

@@ -1,0 +1,459 @@
+package io.lattice.storage;
+
+import io.lattice.format.FileHeader;
+import io.lattice.format.FileKind;
+import io.lattice.format.FormatException;
+import io.lattice.format.LogRecord;
+import io.lattice.format.LogRecordCodec;
+import io.lattice.format.LogScan;
+import io.lattice.format.LogScanner;
+import io.lattice.raft.Entry;
+import io.lattice.raft.LogIndex;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Raft log on disk, as a directory of segment files (DESIGN §4):
+ *
+ * <ul>
+ *   <li>{@code raft.log}: the open segment, the only one ever written;
+ *   <li>{@code raft-<first>-<last>.log}: sealed segments, named by their index range, fully
+ *       synced before they were renamed and never written again.
+ * </ul>
+ *
+ * Appends of a batch are one positional write and durable after one {@link #sync()} (group
+ * commit). Reads go through an in-memory offset index built when the store is opened. A
+ * conflicting suffix is cut with ftruncate (synced at once, so that a crash can never leave new
+ * records followed by the remains of old ones). Compaction deletes whole sealed segments.
+ *
+ * <p>Recovery on open: an incomplete last record or trailing zeros in {@code raft.log} (a torn
+ * write) is truncated with a warning naming the file and offset; anything else that does not scan
+ * cleanly — a complete record with a bad checksum, a damaged sealed segment, a gap between segments
+ * — is corruption: {@link #open} throws {@link CorruptStorageException} naming file, offset and
+ * index and the repair command ({@link LogRepair}).
+ *
+ * <p>Any I/O failure while writing or syncing is final: the store refuses every later call, so
+ * that nothing is ever acknowledged on top of a write whose durability is unknown.
+ */
+public final class SegmentedLogStore implements LogStore, AutoCloseable {
+  public static final String OPEN_SEGMENT = "raft.log";
+  public static final long DEFAULT_SEGMENT_BYTES = 64L << 20;
+  static final Pattern SEALED_NAME = Pattern.compile("raft-(\\d+)-(\\d+)\\.log");
+
+  private static final Logger LOG = LoggerFactory.getLogger(SegmentedLogStore.class);
+
+  private final Path dir;
+  private final FileIo io;
+  private final long segmentBytes;
+  /** Sealed segments by first index. */
+  private final TreeMap<Long, Segment> sealed = new TreeMap<>();
+  private Segment open;
+  private FileChannel openChannel;
+  /** Logical first index: entries below it may still be in a file but are compacted away. */
+  private long firstIndex;
+  private boolean dirDirty;
+  private IOException failure;
+
+  private SegmentedLogStore(Path dir, FileIo io, long segmentBytes) {
+    this.dir = dir;
+    this.io = io;
+    this.segmentBytes = segmentBytes;
+  }
+
+  /**
+   * Opens (creating if needed) the log in {@code dir}, recovering from a torn tail.
+   *
+   * @throws CorruptStorageException when a file is damaged beyond a torn tail
+   */
+  public static SegmentedLogStore open(Path dir, FileIo io, long segmentBytes) throws IOException {
+    SegmentedLogStore store = new SegmentedLogStore(dir, io, segmentBytes);
+    store.recover();
+    return store;
+  }
+
+  public static SegmentedLogStore open(Path dir) throws IOException {
+    return open(dir, FileIo.SYSTEM, DEFAULT_SEGMENT_BYTES);
+  }
+
+  static String sealedName(long first, long last) {
+    return "raft-" + first + "-" + last + ".log";
+  }
+
+  /** Sealed segment files of {@code dir}, by first index. */
+  static TreeMap<Long, Path> listSealed(Path dir) throws IOException {
+    TreeMap<Long, Path> out = new TreeMap<>();
+    try (Stream<Path> files = Files.list(dir)) {
+      for (Path p : (Iterable<Path>) files::iterator) {
+        Matcher m = SEALED_NAME.matcher(p.getFileName().toString());
+        if (m.matches()) {
+          out.put(Long.parseLong(m.group(1)), p);
+        }
+      }
+    }
+    return out;
+  }
+
+  private void recover() throws IOException {
+    Files.createDirectories(dir);
+    long expectedNext = LogIndex.NONE;
+    for (Map.Entry<Long, Path> e : listSealed(dir).entrySet()) {
+      Path file = e.getValue();
+      Matcher m = SEALED_NAME.matcher(file.getFileName().toString());
+      m.matches();
+      long nameFirst = Long.parseLong(m.group(1));
+      long nameLast = Long.parseLong(m.group(2));
+      Segment seg = new Segment(file, nameFirst, FileHeader.SIZE);
+      LogScan scan = LogScanner.scan(file, (offset, size, r) -> seg.scanned(offset, size), false);
+      if (!scan.clean()) {
+        // A sealed segment was synced before it was renamed: even a "torn" tail is damage.
+        throw corrupt(file, scan.problem().offset(), scan.problem().lastGoodIndex(),
+            "sealed segment: " + scan.problem().detail());
+      }
+      if (scan.firstIndex() != nameFirst || scan.lastIndex() != nameLast) {
+        throw corrupt(file, 0, 0, "sealed segment holds indexes " + scan.firstIndex() + ".."
+            + scan.lastIndex() + " but its name says " + nameFirst + ".." + nameLast);
+      }
+      if (expectedNext != LogIndex.NONE && nameFirst != expectedNext) {
+        throw corrupt(file, FileHeader.SIZE, 0, "gap between segments: expected index "
+            + expectedNext + " but the segment starts at " + nameFirst);
+      }
+      expectedNext = LogIndex.next(nameLast);
+      sealed.put(nameFirst, seg);
+    }
+    recoverOpenSegment(expectedNext);
+    firstIndex = sealed.isEmpty() ? open.firstIndex() : sealed.firstKey();
+  }
+
+  private void recoverOpenSegment(long expectedNext) throws IOException {
+    Path file = dir.resolve(OPEN_SEGMENT);
+    Files.deleteIfExists(dir.resolve(OPEN_SEGMENT + AtomicFiles.TEMP_SUFFIX));
+    long next = expectedNext == LogIndex.NONE ? LogIndex.FIRST : expectedNext;
+    if (!Files.exists(file)) {
+      createOpenSegment(file, next);
+      return;
+    }
+    List<long[]> frames = new ArrayList<>();
+    LogScan scan = LogScanner.scan(file, (offset, size, r) -> frames.add(new long[] {offset, size}), false);
+    if (scan.corrupt()) {
+      throw corrupt(file, scan.problem().offset(), scan.problem().lastGoodIndex(),
+          scan.problem().detail());
+    }
+    if (scan.records() > 0 && expectedNext != LogIndex.NONE && scan.firstIndex() != expectedNext) {
+      throw corrupt(file, FileHeader.SIZE, 0, "gap between segments: expected index "
+          + expectedNext + " but " + OPEN_SEGMENT + " starts at " + scan.firstIndex());
+    }
+    openChannel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
+    if (scan.tornTail()) {
+      LOG.warn("Recovered a torn write: {}. Truncating {} from byte offset {} to {} bytes;"
+          + " nothing before it is lost (the lost tail was never acknowledged).",
+          scan.problem().describe(), file, scan.validEnd(), scan.validEnd());
+      if (scan.validEnd() < FileHeader.SIZE) {
+        openChannel.close();
+        createOpenSegment(file, next);
+        return;
+      }
+      openChannel.truncate(scan.validEnd());
+      io.force(openChannel, file);
+    }
+    open = new Segment(file, scan.records() > 0 ? scan.firstIndex() : next, FileHeader.SIZE);
+    for (long[] f : frames) {
+      open.scanned(f[0], (int) f[1]);
+    }
+  }
+
+  private void createOpenSegment(Path file, long nextIndex) throws IOException {
+    openChannel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
+        StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
+    writeFully(openChannel, ByteBuffer.wrap(FileHeader.current(FileKind.LOG_SEGMENT).toBytes()), 0);
+    io.force(openChannel, file);
+    io.fsyncDirectory(dir);
+    open = new Segment(file, nextIndex, FileHeader.SIZE);
+  }
+
+  private CorruptStorageException corrupt(Path file, long offset, long lastGoodIndex, String what) {
+    String index = lastGoodIndex > 0
+        ? " at the record after index " + lastGoodIndex
+        : "";
+    return new CorruptStorageException(file, offset, "corrupt Raft log" + index + ": " + what,
+        LogRepair.REMEDY.formatted(dir, file));
+  }
+
+  // ---------------------------------------------------------------- LogStore
+
+  @Override
+  public long firstIndex() {
+    return firstIndex;
+  }
+
+  @Override
+  public long lastIndex() {
+    return open.lastIndex();
+  }
+
+  /** Bytes of all segment files. */
+  public long sizeBytes() {
+    long total = open.endOffset();
+    for (Segment s : sealed.values()) {
+      total += s.endOffset();
+    }
+    return total;
+  }
+
+  @Override
+  public List<Entry> read(long from, long to) throws IOException {
+    checkHealthy();
+    if (from < firstIndex || to > lastIndex() || from > LogIndex.next(to)) {
+      throw new IllegalArgumentException("range [" + from + ", " + to + "] is not within ["
+          + firstIndex + ", " + lastIndex() + "]");
+    }
+    List<Entry> out = new ArrayList<>((int) Math.min(LogIndex.count(from, to), 1 << 16));
+    long i = from;
+    while (i <= to) {
+      Segment s = segmentFor(i);
+      long last = Math.min(to, s.lastIndex());
+      readRange(s, i, last, out);
+      i = LogIndex.next(last);
+    }
+    return out;
+  }
+
+  private void readRange(Segment s, long from, long to, List<Entry> out) throws IOException {
+    long start = s.offsetOf(from);
+    long end = s.offsetOf(LogIndex.next(to));
+    // Read in slices of at most 16 MiB so that a huge range does not need one huge buffer.
+    long pos = start;
+    long index = from;
+    try (FileChannel ch = s == open ? null : FileChannel.open(s.path(), StandardOpenOption.READ)) {
+      FileChannel src = ch == null ? openChannel : ch;
+      while (index <= to) {
+        long sliceEnd = pos;
+        long j = index;
+        while (j <= to && (sliceEnd - pos) < (16L << 20)) {
+          j = LogIndex.next(j);
+          sliceEnd = s.offsetOf(j);
+        }
+        ByteBuffer buf = ByteBuffer.allocate((int) (sliceEnd - pos));
+        readFully(src, buf, pos);
+        buf.flip();
+        for (long k = index; k < j; k = LogIndex.next(k)) {
+          LogRecord r;
+          try {
+            r = LogRecordCodec.read(buf);
+          } catch (FormatException e) {
+            throw corrupt(s.path(), pos + e.offset(), LogIndex.prev(k), e.getMessage());
+          }
+          if (r.index() != k) {
+            throw corrupt(s.path(), s.offsetOf(k), LogIndex.prev(k),
+                "expected index " + k + " but found " + r.index());
+          }
+          out.add(EntryRecords.toEntry(r));
+        }
+        pos = sliceEnd;
+        index = j;
+      }
+      if (pos != end) {
+        throw new IllegalStateException("read ended at " + pos + ", expected " + end);
+      }
+    }
+  }
+
+  private Segment segmentFor(long index) {
+    if (index >= open.firstIndex()) {
+      return open;
+    }
+    Map.Entry<Long, Segment> e = sealed.floorEntry(index);
+    if (e == null || !e.getValue().contains(index)) {
+      throw new IllegalArgumentException("index " + index + " is not stored");
+    }
+    return e.getValue();
+  }
+
+  @Override
+  public void append(List<Entry> entries) throws IOException {
+    checkHealthy();
+    if (entries.isEmpty()) {
+      return;
+    }
+    long first = entries.get(0).index();
+    for (int k = 1; k < entries.size(); k++) {
+      if (entries.get(k).index() != LogIndex.next(entries.get(k - 1).index())) {
+        throw new IllegalArgumentException("entries are not contiguous at " + entries.get(k).index());
+      }
+    }
+    boolean empty = lastIndex() < firstIndex;
+    try {
+      if (empty && sealed.isEmpty()) {
+        // An empty log continues wherever its snapshot left off.
+        open.reset(first, FileHeader.SIZE);
+        firstIndex = first;
+      } else if (first < firstIndex || first > LogIndex.next(lastIndex())) {
+        throw new IllegalArgumentException("append at " + first + " would leave a gap in ["
+            + firstIndex + ", " + lastIndex() + "]");
+      } else if (first <= lastIndex()) {
+        truncateFrom(first);
+      }
+      if (!open.isEmpty() && open.endOffset() >= segmentBytes) {
+        roll();
+      }
+      int size = 0;
+      for (Entry e : entries) {
+        size += LogRecordCodec.framedSize(e.data().length);
+      }
+      ByteBuffer buf = ByteBuffer.allocate(size);
+      for (Entry e : entries) {
+        LogRecordCodec.write(buf, EntryRecords.toRecord(e));
+      }
+      buf.flip();
+      writeFully(openChannel, buf, open.endOffset());
+      for (Entry e : entries) {
+        open.added(LogRecordCodec.framedSize(e.data().length));
+      }
+    } catch (IOException e) {
+      throw fail(e);
+    }
+  }
+
+  /** Drops the records of {@code index} and after, across segments if needed; durable at once. */
+  private void truncateFrom(long index) throws IOException {
+    Segment s = segmentFor(index);
+    if (s != open) {
+      openChannel.close();
+      Files.delete(open.path());
+      for (Segment later : new ArrayList<>(sealed.tailMap(index, false).values())) {
+        Files.delete(later.path());
+        sealed.remove(later.firstIndex());
+      }
+      sealed.remove(s.firstIndex());
+      Path openPath = dir.resolve(OPEN_SEGMENT);
+      io.rename(s.path(), openPath);
+      s.movedTo(openPath);
+      open = s;
+      openChannel = FileChannel.open(openPath, StandardOpenOption.READ, StandardOpenOption.WRITE);
+      io.fsyncDirectory(dir);
+    }
+    openChannel.truncate(open.truncateFrom(index));
+    io.force(openChannel, open.path());
+  }
+
+  /** Seals the open segment under its index range and starts a new, empty one. */
+  private void roll() throws IOException {
+    io.force(openChannel, open.path());
+    openChannel.close();
+    Path sealedPath = dir.resolve(sealedName(open.firstIndex(), open.lastIndex()));
+    io.rename(open.path(), sealedPath);
+    open.movedTo(sealedPath);
+    sealed.put(open.firstIndex(), open);
+    long next = LogIndex.next(open.lastIndex());
+    createOpenSegment(dir.resolve(OPEN_SEGMENT), next);
+  }
+
+  @Override
+  public void sync() throws IOException {
+    checkHealthy();
+    try {
+      io.force(openChannel, open.path());
+      if (dirDirty) {
+        io.fsyncDirectory(dir);
+        dirDirty = false;
+      }
+    } catch (IOException e) {
+      throw fail(e);
+    }
+  }
+
+  @Override
+  public void compactUpTo(long index) throws IOException {
+    checkHealthy();
+    if (index < firstIndex) {
+      return;
+    }
+    try {
+      if (index >= lastIndex()) {
+        clearAll(LogIndex.next(index));
+        return;
+      }
+      for (Segment s : new ArrayList<>(sealed.values())) {
+        if (s.lastIndex() <= index) {
+          Files.delete(s.path());
+          sealed.remove(s.firstIndex());
+          dirDirty = true;
+        }
+      }
+      firstIndex = LogIndex.next(index);
+    } catch (IOException e) {
+      throw fail(e);
+    }
+  }
+
+  @Override
+  public void reset(long afterIndex) throws IOException {
+    checkHealthy();
+    try {
+      clearAll(LogIndex.next(afterIndex));
+    } catch (IOException e) {
+      throw fail(e);
+    }
+  }
+
+  private void clearAll(long nextIndex) throws IOException {
+    for (Segment s : sealed.values()) {
+      Files.delete(s.path());
+    }
+    sealed.clear();
+    openChannel.truncate(FileHeader.SIZE);
+    io.force(openChannel, open.path());
+    open.reset(nextIndex, FileHeader.SIZE);
+    firstIndex = nextIndex;
+    dirDirty = true;
+  }
+
+  @Override
+  public void close() throws IOException {
+    if (openChannel != null && openChannel.isOpen()) {
+      openChannel.close();
+    }
+  }
+
+  private void checkHealthy() throws IOException {
+    if (failure != null) {
+      throw new IOException("the log store failed earlier and cannot be used until restart",
+          failure);
+    }
+  }
+
+  private IOException fail(IOException e) {
+    failure = e;
+    return e;
+  }
+
+  private static void writeFully(FileChannel ch, ByteBuffer buf, long position) throws IOException {
+    long pos = position;
+    while (buf.hasRemaining()) {
+      pos += ch.write(buf, pos);
+    }
+  }
+
+  private static void readFully(FileChannel ch, ByteBuffer buf, long position) throws IOException {
+    long pos = position;
+    while (buf.hasRemaining()) {
+      int r = ch.read(buf, pos);
+      if (r < 0) {
+        throw new IOException("unexpected end of file at " + pos);
+      }
+      pos += r;
+    }
+  }
+}

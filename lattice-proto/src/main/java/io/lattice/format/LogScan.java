@@ -1,0 +1,39 @@
+package io.lattice.format;
+
+import java.nio.file.Path;
+
+/**
+ * The outcome of scanning one log file.
+ *
+ * @param validEnd byte offset just after the last intact record: where a torn tail is cut
+ * @param records number of intact records before any problem
+ * @param firstIndex index of the first intact record, 0 if none
+ * @param lastIndex index of the last intact record, 0 if none
+ * @param firstTerm term of the first intact record, 0 if none
+ * @param lastTerm term of the last intact record, 0 if none
+ * @param problem what stopped the scan, or null when the whole file is intact
+ */
+public record LogScan(
+    Path file,
+    int formatVersion,
+    long fileSize,
+    long validEnd,
+    long records,
+    long firstIndex,
+    long lastIndex,
+    long firstTerm,
+    long lastTerm,
+    LogProblem problem) {
+
+  public boolean clean() {
+    return problem == null;
+  }
+
+  public boolean tornTail() {
+    return problem != null && problem.kind() == LogProblem.Kind.TORN_TAIL;
+  }
+
+  public boolean corrupt() {
+    return problem != null && problem.isCorruption();
+  }
+}

@@ -1,0 +1,223 @@
+package io.lattice.format;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.zip.CRC32C;
+
+/**
+ * Reads a log segment from start to end, handing every intact record to a visitor and stopping at
+ * the first problem, which it classifies (see {@link LogProblem}). The one reader shared by node
+ * recovery and by {@code lattice log inspect}: they cannot disagree about what a file holds.
+ *
+ * <p>Never writes. Safe on a file another process is appending to: it reads up to the size seen
+ * when it started, and an incomplete last record there is reported as a torn tail.
+ */
+public final class LogScanner {
+  /** Receives each intact record, in file order. */
+  @FunctionalInterface
+  public interface Visitor {
+    /**
+     * @param offset byte offset of the record's frame in the file
+     * @param framedSize bytes the record takes in the file
+     */
+    void onRecord(long offset, int framedSize, LogRecord record);
+  }
+
+  private static final int CHUNK = 1 << 20;
+
+  private final Path file;
+  private final FileChannel channel;
+  private final long size;
+  private static final byte[] NO_PAYLOAD = new byte[0];
+
+  private ByteBuffer buf = ByteBuffer.allocate(CHUNK).limit(0);
+  private boolean readPayloads = true;
+  /** File offset of {@code buf}'s position 0. */
+  private long bufStart;
+
+  private LogScanner(Path file, FileChannel channel) throws IOException {
+    this.file = file;
+    this.channel = channel;
+    this.size = channel.size();
+  }
+
+  /** Scans {@code file}. I/O errors propagate; format problems are in the result. */
+  public static LogScan scan(Path file, Visitor visitor) throws IOException {
+    return scan(file, visitor, true);
+  }
+
+  /**
+   * Scans {@code file}; with {@code readPayloads} false every record is still fully verified but
+   * handed over with an empty payload (for building an index without copying the data).
+   */
+  public static LogScan scan(Path file, Visitor visitor, boolean readPayloads) throws IOException {
+    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+      LogScanner scanner = new LogScanner(file, ch);
+      scanner.readPayloads = readPayloads;
+      return scanner.run(visitor);
+    }
+  }
+
+  private LogScan run(Visitor visitor) throws IOException {
+    if (size < FileHeader.SIZE) {
+      boolean zeros = allZero(0, size);
+      return result(0, 0, 0, 0, 0, 0, 0, new LogProblem(LogProblem.Kind.TORN_TAIL, file, 0, 0,
+          "the " + size + "-byte file is shorter than its header" + (zeros ? " (zeros)" : "")));
+    }
+    ensure(0, FileHeader.SIZE);
+    FileHeader header;
+    try {
+      header = FileHeader.read(slice(0, FileHeader.SIZE), FileKind.LOG_SEGMENT);
+    } catch (FormatException e) {
+      return result(0, 0, 0, 0, 0, 0, 0,
+          new LogProblem(LogProblem.Kind.BAD_HEADER, file, e.offset(), 0, e.getMessage()));
+    }
+    long offset = FileHeader.SIZE;
+    long count = 0;
+    long firstIndex = 0;
+    long lastIndex = 0;
+    long firstTerm = 0;
+    long lastTerm = 0;
+    LogProblem problem = null;
+    CRC32C crc = new CRC32C();
+    while (offset < size) {
+      long remaining = size - offset;
+      if (remaining < LogRecordCodec.PREFIX) {
+        problem = torn(offset, lastIndex, "incomplete record header: " + remaining + " of "
+            + LogRecordCodec.PREFIX + " bytes" + (allZero(offset, remaining) ? " (zeros)" : ""));
+        break;
+      }
+      ensure(offset, LogRecordCodec.PREFIX);
+      int at = (int) (offset - bufStart);
+      int length = buf.getInt(at);
+      int stored = buf.getInt(at + 4);
+      if (length == 0 && stored == 0 && allZero(offset, remaining)) {
+        problem = torn(offset, lastIndex, remaining + " trailing zero bytes");
+        break;
+      }
+      if (length < LogRecordCodec.BODY_HEADER || length > LogRecordCodec.MAX_BODY) {
+        problem = new LogProblem(LogProblem.Kind.BAD_LENGTH, file, offset, lastIndex,
+            "impossible record length " + Integer.toUnsignedString(length));
+        break;
+      }
+      long framed = (long) LogRecordCodec.PREFIX + length;
+      if (framed > remaining) {
+        problem = torn(offset, lastIndex, "incomplete last record: " + remaining + " of "
+            + framed + " bytes");
+        break;
+      }
+      ensure(offset, (int) framed);
+      at = (int) (offset - bufStart);
+      crc.reset();
+      crc.update(buf.duplicate().position(at).limit(at + 4));
+      crc.update(buf.duplicate().position(at + LogRecordCodec.PREFIX).limit(at + (int) framed));
+      if ((int) crc.getValue() != stored) {
+        problem = new LogProblem(LogProblem.Kind.CHECKSUM_MISMATCH, file, offset, lastIndex,
+            String.format("checksum mismatch (stored %08x, computed %08x) in a complete %d-byte record",
+                stored, (int) crc.getValue(), framed));
+        break;
+      }
+      int kind = Byte.toUnsignedInt(buf.get(at + 8));
+      long term = buf.getLong(at + 9);
+      long index = buf.getLong(at + 17);
+      if (kind > LogRecord.KIND_CONFIG) {
+        problem = new LogProblem(LogProblem.Kind.UNKNOWN_KIND, file, offset, lastIndex,
+            "unknown entry kind " + kind + " at index " + index);
+        break;
+      }
+      if (count > 0 && index != lastIndex + 1) {
+        problem = new LogProblem(LogProblem.Kind.INDEX_GAP, file, offset, lastIndex,
+            "index " + index + " follows index " + lastIndex);
+        break;
+      }
+      if (count == 0 && index < 1) {
+        problem = new LogProblem(LogProblem.Kind.INDEX_GAP, file, offset, lastIndex,
+            "first record has index " + index + " (indexes start at 1)");
+        break;
+      }
+      if (count > 0 && term < lastTerm) {
+        problem = new LogProblem(LogProblem.Kind.TERM_BACKWARDS, file, offset, lastIndex,
+            "term " + term + " at index " + index + " is below term " + lastTerm + " before it");
+        break;
+      }
+      byte[] payload = NO_PAYLOAD;
+      if (readPayloads) {
+        payload = new byte[length - LogRecordCodec.BODY_HEADER];
+        buf.get(at + LogRecordCodec.PREFIX + LogRecordCodec.BODY_HEADER, payload);
+      }
+      visitor.onRecord(offset, (int) framed, new LogRecord(kind, term, index, payload));
+      if (count == 0) {
+        firstIndex = index;
+        firstTerm = term;
+      }
+      count++;
+      lastIndex = index;
+      lastTerm = term;
+      offset += framed;
+    }
+    return result(header.version(), offset, count, firstIndex, lastIndex, firstTerm, lastTerm, problem);
+  }
+
+  private LogScan result(int version, long validEnd, long count, long firstIndex, long lastIndex,
+      long firstTerm, long lastTerm, LogProblem problem) {
+    return new LogScan(file, version, size, validEnd, count, firstIndex, lastIndex, firstTerm,
+        lastTerm, problem);
+  }
+
+  private LogProblem torn(long offset, long lastIndex, String detail) {
+    return new LogProblem(LogProblem.Kind.TORN_TAIL, file, offset, lastIndex, detail);
+  }
+
+  /** Makes bytes [offset, offset + n) of the file available in {@code buf}. */
+  private void ensure(long offset, int n) throws IOException {
+    if (offset >= bufStart && offset + n <= bufStart + buf.limit()) {
+      return;
+    }
+    if (buf.capacity() < n) {
+      buf = ByteBuffer.allocate(Math.max(n, CHUNK));
+    }
+    buf.clear();
+    bufStart = offset;
+    long readAt = offset;
+    while (buf.hasRemaining() && readAt < size) {
+      int r = channel.read(buf, readAt);
+      if (r <= 0) {
+        break;
+      }
+      readAt += r;
+    }
+    buf.flip();
+    if (buf.limit() < n) {
+      throw new IOException(file + " shrank while being read (at offset " + offset + ")");
+    }
+  }
+
+  private ByteBuffer slice(long offset, int n) {
+    int at = (int) (offset - bufStart);
+    return buf.duplicate().position(at).limit(at + n);
+  }
+
+  private boolean allZero(long offset, long n) throws IOException {
+    ByteBuffer b = ByteBuffer.allocate((int) Math.min(CHUNK, Math.max(n, 1)));
+    long pos = offset;
+    long end = offset + n;
+    while (pos < end) {
+      b.clear().limit((int) Math.min(b.capacity(), end - pos));
+      int r = channel.read(b, pos);
+      if (r <= 0) {
+        return true;
+      }
+      b.flip();
+      while (b.hasRemaining()) {
+        if (b.get() != 0) {
+          return false;
+        }
+      }
+      pos += r;
+    }
+    return true;
+  }
+}
