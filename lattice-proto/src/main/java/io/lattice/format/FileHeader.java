@@ -25,7 +25,8 @@ public record FileHeader(FileKind kind, int version) {
   /**
    * Reads and checks a header of the {@code expected} kind at the buffer's position.
    *
-   * @throws FormatException if the bytes are too few, of another kind, or of a newer version
+   * @throws FormatException if the bytes are too few, of another kind, of a newer version, or
+   *     the reserved bytes are not zero
    */
   public static FileHeader read(ByteBuffer buf, FileKind expected) throws FormatException {
     if (buf.remaining() < SIZE) {
@@ -33,7 +34,7 @@ public record FileHeader(FileKind kind, int version) {
     }
     int magic = buf.getInt();
     int version = Short.toUnsignedInt(buf.getShort());
-    buf.getShort();
+    short reserved = buf.getShort();
     FileKind kind = FileKind.ofMagic(magic);
     if (kind != expected) {
       throw new FormatException(String.format("not a %s file (magic 0x%08x%s)", expected, magic,
@@ -42,6 +43,11 @@ public record FileHeader(FileKind kind, int version) {
     if (version < 1 || version > expected.currentVersion()) {
       throw new FormatException(expected + " format version " + version
           + " is not supported (this build reads up to " + expected.currentVersion() + ")", 4);
+    }
+    if (reserved != 0) {
+      // Written as zero and not covered by any checksum: anything else is damage.
+      throw new FormatException(String.format("reserved header bytes are 0x%04x, not zero",
+          reserved), 6);
     }
     return new FileHeader(kind, version);
   }

@@ -20,6 +20,9 @@ import java.util.zip.CRC32C;
 public record HardStateRecord(long term, String votedFor, long noVoteBelow) {
   public byte[] encode() {
     byte[] vote = votedFor == null ? new byte[0] : votedFor.getBytes(StandardCharsets.UTF_8);
+    if (vote.length > 0xFFFF) {
+      throw new IllegalArgumentException("votedFor is " + vote.length + " bytes; at most 65535 fit");
+    }
     ByteBuffer buf = ByteBuffer.allocate(FileHeader.SIZE + 8 + 8 + 2 + vote.length + 4);
     FileHeader.current(FileKind.HARD_STATE).writeTo(buf);
     buf.putLong(term);

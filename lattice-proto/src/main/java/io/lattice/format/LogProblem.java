@@ -15,7 +15,10 @@ public record LogProblem(Kind kind, Path file, long offset, long lastGoodIndex, 
     TORN_TAIL,
     /** Not a log segment, or a format version this build cannot read. */
     BAD_HEADER,
-    /** A record's length field is impossible. */
+    /**
+     * A record's length field is impossible, or runs past the end of the file although an intact
+     * record follows (so it is damage, not a torn tail).
+     */
     BAD_LENGTH,
     /** A complete record whose checksum does not match its bytes. */
     CHECKSUM_MISMATCH,

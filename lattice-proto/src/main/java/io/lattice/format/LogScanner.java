@@ -105,8 +105,17 @@ public final class LogScanner {
       }
       long framed = (long) LogRecordCodec.PREFIX + length;
       if (framed > remaining) {
-        problem = torn(offset, lastIndex, "incomplete last record: " + remaining + " of "
-            + framed + " bytes");
+        // Either the last write was cut short, or this length is damaged. An intact record after
+        // this one tells them apart: a torn write is the end of the file, so nothing intact follows.
+        long next = intactRecordAfter(offset, remaining, count == 0 ? -1 : lastIndex + 2, lastTerm);
+        if (next >= 0) {
+          problem = new LogProblem(LogProblem.Kind.BAD_LENGTH, file, offset, lastIndex,
+              "record length " + length + " runs past the end of the file, but an intact record"
+              + " follows at byte offset " + next);
+        } else {
+          problem = torn(offset, lastIndex, "incomplete last record: " + remaining + " of "
+              + framed + " bytes");
+        }
         break;
       }
       ensure(offset, (int) framed);
@@ -159,6 +168,49 @@ public final class LogScanner {
       offset += framed;
     }
     return result(header.version(), offset, count, firstIndex, lastIndex, firstTerm, lastTerm, problem);
+  }
+
+  /**
+   * Looks for an intact record (valid checksum, known kind, the expected index, no lower term)
+   * starting after the minimal record at {@code offset} and ending within the file: proof that the
+   * length at {@code offset} is damaged rather than the tail of an interrupted write.
+   *
+   * @param expectedIndex the index the record after the one at {@code offset} must have, or -1 if
+   *     unknown (it is then taken from the record at {@code offset}: only its length is in doubt)
+   * @return the offset of such a record, or -1
+   */
+  private long intactRecordAfter(long offset, long remaining, long expectedIndex, long minTerm)
+      throws IOException {
+    int min = LogRecordCodec.PREFIX + LogRecordCodec.BODY_HEADER;
+    if (remaining < 2L * min) {
+      return -1;
+    }
+    ensure(offset, (int) remaining); // less than the record claims, so it is within MAX_BODY
+    int base = (int) (offset - bufStart);
+    int end = base + (int) remaining;
+    long expected = expectedIndex >= 0 ? expectedIndex : buf.getLong(base + 17) + 1;
+    long budget = 4L * remaining + CHUNK; // bounds checksum work on adversarial payloads
+    CRC32C crc = new CRC32C();
+    for (int at = base + min; at + min <= end && budget > 0; at++) {
+      if (buf.getLong(at + 17) != expected) {
+        continue;
+      }
+      int length = buf.getInt(at);
+      if (length < LogRecordCodec.BODY_HEADER || length > end - at - LogRecordCodec.PREFIX
+          || Byte.toUnsignedInt(buf.get(at + 8)) > LogRecord.KIND_CONFIG
+          || buf.getLong(at + 9) < minTerm) {
+        continue;
+      }
+      budget -= length;
+      crc.reset();
+      crc.update(buf.duplicate().position(at).limit(at + 4));
+      crc.update(buf.duplicate().position(at + LogRecordCodec.PREFIX)
+          .limit(at + LogRecordCodec.PREFIX + length));
+      if ((int) crc.getValue() == buf.getInt(at + 4)) {
+        return bufStart + at;
+      }
+    }
+    return -1;
   }
 
   private LogScan result(int version, long validEnd, long count, long firstIndex, long lastIndex,

@@ -78,6 +78,10 @@ public final class MembershipCodec {
 
   private static void putString(ByteBuffer buf, String s) {
     byte[] b = utf8(s);
+    if (b.length > 0xFFFF) {
+      throw new IllegalArgumentException("member id or address of " + b.length
+          + " bytes; at most 65535 fit");
+    }
     buf.putShort((short) b.length);
     buf.put(b);
   }
