@@ -41,6 +41,14 @@ final class Inflights {
     }
   }
 
+  /**
+   * Forgets the oldest append. Used when the follower answers a heartbeat while the window is full:
+   * the appends may have been lost, and without this nothing would ever be sent again.
+   */
+  void freeFirstOne() {
+    lastIndexes.pollFirst();
+  }
+
   void clear() {
     lastIndexes.clear();
   }

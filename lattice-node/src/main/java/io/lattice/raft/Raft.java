@@ -42,6 +42,12 @@ public final class Raft {
 
   /** Ticks since this core was created: the only clock the core has. */
   private long now;
+  /**
+   * Restarted with a term: before the crash this server may have acknowledged a leader's heartbeat
+   * that started a lease, and it no longer knows. Until an election timeout has passed it honours
+   * that possible lease by ignoring disruptive votes (dissertation §6.4.1).
+   */
+  private final boolean mayHoldLease;
   /** Followers/candidates: ticks since the leader was last heard (or since the election began). */
   private int electionElapsed;
   private int heartbeatElapsed;
@@ -94,6 +100,7 @@ public final class Raft {
     this.term = hs.term();
     this.votedFor = hs.votedFor();
     this.noVoteBelow = hs.noVoteBelow();
+    this.mayHoldLease = hs.term() > LogIndex.NO_TERM;
     this.reportedHardState = hs;
     this.reportedSoftState = softState();
     resetElectionTimer();
@@ -157,6 +164,7 @@ public final class Raft {
   /** Whether a read served now by lease would be safe (for tests and status). */
   public boolean leaseValid() {
     return role == Role.LEADER
+        && cfg.checkQuorum() // without it followers vote for anyone at once: no lease is safe
         && transferTarget == null
         && committedInCurrentTerm()
         && leaseStart >= 0
@@ -317,6 +325,10 @@ public final class Raft {
     }
     transferTarget = t;
     transferElapsed = 0;
+    // The lease is dropped: once TimeoutNow may be out, voters waive stickiness for the target, so
+    // no round acknowledged from now on (or before) may start a lease until the transfer ends.
+    leaseStart = -1;
+    roundSentAt.clear();
     Progress pr = progress.get(t);
     if (pr.match() == log.lastIndex()) {
       outbox.add(new TimeoutNow(id, t, term));
@@ -595,7 +607,9 @@ public final class Raft {
   }
 
   private boolean inLease() {
-    return cfg.checkQuorum() && leaderId != null && electionElapsed < cfg.electionTicks();
+    return cfg.checkQuorum()
+        && ((leaderId != null && electionElapsed < cfg.electionTicks())
+            || (mayHoldLease && now < cfg.electionTicks()));
   }
 
   private void resetElectionTimer() {
@@ -772,8 +786,15 @@ public final class Raft {
     pr.contact(now);
     ackedSeq.merge(r.from(), r.readSeq(), Math::max);
     confirmRounds();
+    if (pr.state() == Progress.State.REPLICATE && pr.inflights().full()) {
+      // The follower is alive but the window stays full: appends (or their answers) may have been
+      // lost. Free one slot so replication resumes (a rejection then falls back to probing).
+      pr.inflights().freeFirstOne();
+    }
     if (pr.match() < log.lastIndex()) {
-      sendAppend(r.from(), false);
+      // Even when everything was sent already: an empty append makes a follower that lost some
+      // of them reject it, which sends the leader back to probing from its match index.
+      sendAppend(r.from(), true);
     }
   }
 
@@ -888,7 +909,9 @@ public final class Raft {
 
   private void broadcastHeartbeat() {
     readSeq++;
-    roundSentAt.put(readSeq, now);
+    if (transferTarget == null) {
+      roundSentAt.put(readSeq, now); // only rounds sent outside a transfer may start a lease
+    }
     heartbeatPending = false;
     for (Map.Entry<String, Progress> e : progress.entrySet()) {
       long commit = Math.min(e.getValue().match(), log.committed());

@@ -47,6 +47,9 @@ public final class LogRepair {
     }
   }
 
+  /** Beyond any real term or index: a cheap filter before a checksum is computed. */
+  private static final long PLAUSIBLE = 1L << 48;
+
   private LogRepair() {}
 
   public static Result repair(Path dir, FileIo io) throws IOException {
@@ -72,15 +75,29 @@ public final class LogRepair {
       highestSeen = Math.max(highestSeen, scan.lastIndex());
       boolean gap = expectedNext != LogIndex.NONE && scan.records() > 0
           && scan.firstIndex() != expectedNext;
-      boolean damaged = p.equals(openPath) ? scan.corrupt() : !scan.clean();
+      var name = SegmentedLogStore.SEALED_NAME.matcher(p.getFileName().toString());
+      boolean sealed = !p.equals(openPath) && name.matches();
+      // A sealed segment must hold exactly the indexes of its name (the store refuses it else).
+      boolean misnamed = sealed && !gap && scan.clean()
+          && (scan.firstIndex() != Long.parseLong(name.group(1))
+              || scan.lastIndex() != Long.parseLong(name.group(2)));
+      boolean damaged = sealed ? !scan.clean() || misnamed
+          : scan.corrupt();
       if (!damaged && !gap) {
         if (scan.records() > 0) {
           expectedNext = LogIndex.next(scan.lastIndex());
         }
         continue;
       }
-      long cut = gap ? FileHeader.SIZE : Math.max(FileHeader.SIZE, scan.validEnd());
+      long cut = gap || (misnamed && scan.firstIndex() != Long.parseLong(name.group(1)))
+          ? FileHeader.SIZE
+          : Math.max(FileHeader.SIZE, scan.validEnd());
       highestSeen = Math.max(highestSeen, highestIntactAfter(p, cut));
+      if (!gap && scan.problem() != null) {
+        // The damaged record itself held the index after the last intact one.
+        highestSeen = Math.max(highestSeen, scan.records() > 0 ? LogIndex.next(scan.lastIndex())
+            : expectedNext);
+      }
       List<Path> removed = new ArrayList<>();
       for (Path later : segments.subList(k + 1, segments.size())) {
         highestSeen = Math.max(highestSeen, highestIntactAfter(later, FileHeader.SIZE));
@@ -113,18 +130,42 @@ public final class LogRepair {
    * trying every offset: framing after damage cannot be trusted, checksums can.
    */
   static long highestIntactAfter(Path file, long from) throws IOException {
-    byte[] bytes = Files.readAllBytes(file);
+    byte[] bytes;
+    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+      long size = ch.size();
+      if (from >= size) {
+        return LogIndex.NONE;
+      }
+      ByteBuffer b = ByteBuffer.allocate((int) (size - from));
+      while (b.hasRemaining() && ch.read(b, from + b.position()) > 0) {
+        // read on
+      }
+      bytes = b.array();
+    }
     long highest = LogIndex.NONE;
     ByteBuffer buf = ByteBuffer.wrap(bytes);
-    for (int pos = (int) Math.min(from, bytes.length); pos + LogRecordCodec.PREFIX <= bytes.length; pos++) {
-      buf.position(pos);
-      try {
-        LogRecord r = LogRecordCodec.read(buf);
-        highest = Math.max(highest, r.index());
-        pos = buf.position() - 1;
-      } catch (FormatException e) {
-        // not a record boundary
+    int pos = 0;
+    while (pos + LogRecordCodec.PREFIX + LogRecordCodec.BODY_HEADER <= bytes.length) {
+      // Cheap structural checks first (no exception, no checksum at almost every offset).
+      int length = buf.getInt(pos);
+      if (length >= LogRecordCodec.BODY_HEADER && length <= LogRecordCodec.MAX_BODY
+          && length <= bytes.length - pos - LogRecordCodec.PREFIX
+          && Byte.toUnsignedInt(bytes[pos + 8]) <= LogRecord.KIND_CONFIG) {
+        long term = buf.getLong(pos + 9);
+        long index = buf.getLong(pos + 17);
+        if (term >= 0 && term < PLAUSIBLE && index >= LogIndex.FIRST && index < PLAUSIBLE) {
+          buf.position(pos);
+          try {
+            LogRecord r = LogRecordCodec.read(buf);
+            highest = Math.max(highest, r.index());
+            pos = buf.position();
+            continue;
+          } catch (FormatException e) {
+            // not a record boundary
+          }
+        }
       }
+      pos++;
     }
     return highest;
   }

@@ -119,15 +119,16 @@ public final class SegmentedLogStore implements LogStore, AutoCloseable {
       LogScan scan = LogScanner.scan(file, (offset, size, r) -> seg.scanned(offset, size), false);
       if (!scan.clean()) {
         // A sealed segment was synced before it was renamed: even a "torn" tail is damage.
-        throw corrupt(file, scan.problem().offset(), scan.problem().lastGoodIndex(),
+        throw corrupt(file, scan.problem().offset(), damagedIndex(scan, nameFirst),
             "sealed segment: " + scan.problem().detail());
       }
       if (scan.firstIndex() != nameFirst || scan.lastIndex() != nameLast) {
-        throw corrupt(file, 0, 0, "sealed segment holds indexes " + scan.firstIndex() + ".."
-            + scan.lastIndex() + " but its name says " + nameFirst + ".." + nameLast);
+        throw corrupt(file, 0, LogIndex.NONE, "sealed segment holds indexes "
+            + scan.firstIndex() + ".." + scan.lastIndex() + " but its name says " + nameFirst + ".."
+            + nameLast);
       }
       if (expectedNext != LogIndex.NONE && nameFirst != expectedNext) {
-        throw corrupt(file, FileHeader.SIZE, 0, "gap between segments: expected index "
+        throw corrupt(file, FileHeader.SIZE, expectedNext, "gap between segments: expected index "
             + expectedNext + " but the segment starts at " + nameFirst);
       }
       expectedNext = LogIndex.next(nameLast);
@@ -148,11 +149,11 @@ public final class SegmentedLogStore implements LogStore, AutoCloseable {
     List<long[]> frames = new ArrayList<>();
     LogScan scan = LogScanner.scan(file, (offset, size, r) -> frames.add(new long[] {offset, size}), false);
     if (scan.corrupt()) {
-      throw corrupt(file, scan.problem().offset(), scan.problem().lastGoodIndex(),
+      throw corrupt(file, scan.problem().offset(), damagedIndex(scan, expectedNext),
           scan.problem().detail());
     }
     if (scan.records() > 0 && expectedNext != LogIndex.NONE && scan.firstIndex() != expectedNext) {
-      throw corrupt(file, FileHeader.SIZE, 0, "gap between segments: expected index "
+      throw corrupt(file, FileHeader.SIZE, expectedNext, "gap between segments: expected index "
           + expectedNext + " but " + OPEN_SEGMENT + " starts at " + scan.firstIndex());
     }
     openChannel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
@@ -183,11 +184,15 @@ public final class SegmentedLogStore implements LogStore, AutoCloseable {
     open = new Segment(file, nextIndex, FileHeader.SIZE);
   }
 
-  private CorruptStorageException corrupt(Path file, long offset, long lastGoodIndex, String what) {
-    String index = lastGoodIndex > 0
-        ? " at the record after index " + lastGoodIndex
-        : "";
-    return new CorruptStorageException(file, offset, "corrupt Raft log" + index + ": " + what,
+  /** The index the damaged record of {@code scan} should hold; {@code NONE} when unknown. */
+  private static long damagedIndex(LogScan scan, long fileFirstIndex) {
+    return scan.records() > 0 ? LogIndex.next(scan.lastIndex()) : fileFirstIndex;
+  }
+
+  /** @param index the index of the damaged record ({@code NONE} when unknown) */
+  private CorruptStorageException corrupt(Path file, long offset, long index, String what) {
+    String at = index == LogIndex.NONE ? "" : " at index " + index;
+    return new CorruptStorageException(file, offset, "corrupt Raft log" + at + ": " + what,
         LogRepair.REMEDY.formatted(dir, file));
   }
 
@@ -253,10 +258,10 @@ public final class SegmentedLogStore implements LogStore, AutoCloseable {
           try {
             r = LogRecordCodec.read(buf);
           } catch (FormatException e) {
-            throw corrupt(s.path(), pos + e.offset(), LogIndex.prev(k), e.getMessage());
+            throw corrupt(s.path(), pos + e.offset(), k, e.getMessage());
           }
           if (r.index() != k) {
-            throw corrupt(s.path(), s.offsetOf(k), LogIndex.prev(k),
+            throw corrupt(s.path(), s.offsetOf(k), k,
                 "expected index " + k + " but found " + r.index());
           }
           out.add(EntryRecords.toEntry(r));
@@ -332,7 +337,8 @@ public final class SegmentedLogStore implements LogStore, AutoCloseable {
     if (s != open) {
       openChannel.close();
       Files.delete(open.path());
-      for (Segment later : new ArrayList<>(sealed.tailMap(index, false).values())) {
+      // Newest first, so that a crash in between leaves a contiguous prefix, never a gap.
+      for (Segment later : new ArrayList<>(sealed.tailMap(index, false).descendingMap().values())) {
         Files.delete(later.path());
         sealed.remove(later.firstIndex());
       }
@@ -409,10 +415,15 @@ public final class SegmentedLogStore implements LogStore, AutoCloseable {
   }
 
   private void clearAll(long nextIndex) throws IOException {
-    for (Segment s : sealed.values()) {
-      Files.delete(s.path());
+    if (!sealed.isEmpty()) {
+      for (Segment s : sealed.descendingMap().values()) {
+        Files.delete(s.path());
+      }
+      sealed.clear();
+      // Durable before raft.log is reused for later indexes: otherwise a crash could bring the
+      // deleted segments back in front of the new records, a gap that recovery calls corruption.
+      io.fsyncDirectory(dir);
     }
-    sealed.clear();
     openChannel.truncate(FileHeader.SIZE);
     io.force(openChannel, open.path());
     open.reset(nextIndex, FileHeader.SIZE);
