@@ -8,8 +8,9 @@ package io.lattice.raft;
  * @param term the latest term this server has seen
  * @param votedFor the candidate voted for in {@code term}, or null
  * @param noVoteBelow after a repair that dropped entries, the last index the log held before the
- *     repair: this server neither votes nor counts toward commit until its log reaches it again
- *     ({@link LogIndex#NONE} when no repair happened)
+ *     repair: this server neither votes nor campaigns until its log (and the commit index it has
+ *     learned) reach it again ({@link LogIndex#NONE} when no repair happened). Its acknowledgements
+ *     still count toward commit: they describe only entries it durably holds again.
  */
 public record HardState(long term, String votedFor, long noVoteBelow) {
   public static final HardState INITIAL = new HardState(LogIndex.NO_TERM, null, LogIndex.NONE);

@@ -4,7 +4,9 @@ package io.lattice.raft;
  * The leader's view of one member's log (Raft Figure 2 nextIndex/matchIndex), and the flow-control
  * state that decides what to send it next.
  *
- * <p>Invariant: {@code match < next}. {@code match} only grows within a term.
+ * <p>Invariant: {@code match < next}. {@code match} only grows within a term, except when the
+ * member proves it lost entries it had acknowledged (see {@link #maybeDecreaseTo}); lowering it
+ * is always safe, since the commit index never goes back.
  */
 public final class Progress {
   /** How the leader replicates to this member. */
@@ -167,6 +169,12 @@ public final class Progress {
     }
     if (LogIndex.prev(next) != rejected) {
       return false; // stale: not the probe we are waiting for
+    }
+    if (rejected <= match && probeFrom < match) {
+      // The member rejected the very entry it had acknowledged: it lost entries (a disk repair
+      // truncated its log). What it still holds is a prefix of what it acknowledged, so it matches
+      // up to its hint; without lowering match the leader would probe the same index forever.
+      match = probeFrom;
     }
     next = Math.max(LogIndex.next(match), Math.min(rejected, LogIndex.next(probeFrom)));
     probeSent = false;
