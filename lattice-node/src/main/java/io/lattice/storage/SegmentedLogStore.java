@@ -226,16 +226,26 @@ public final class SegmentedLogStore implements LogStore, AutoCloseable {
     }
     List<Entry> out = new ArrayList<>((int) Math.min(LogIndex.count(from, to), 1 << 16));
     long i = from;
+    ByteBuffer slice = null;
     while (i <= to) {
       Segment s = segmentFor(i);
       long last = Math.min(to, s.lastIndex());
-      readRange(s, i, last, out);
+      slice = readRange(s, i, last, out, slice);
       i = LogIndex.next(last);
     }
     return out;
   }
 
-  private void readRange(Segment s, long from, long to, List<Entry> out) throws IOException {
+  /** Largest slice of a segment read at once. */
+  private static final int SLICE_BYTES = 16 << 20;
+
+  /**
+   * Reads {@code [from, to]} of {@code s} into {@code out}, in slices through one buffer: {@code
+   * slice} when it is large enough (the records' payloads are copied out, so a buffer is reused as
+   * soon as its records are decoded). Returns the buffer for the next call.
+   */
+  private ByteBuffer readRange(Segment s, long from, long to, List<Entry> out, ByteBuffer slice)
+      throws IOException {
     long start = s.offsetOf(from);
     long end = s.offsetOf(LogIndex.next(to));
     // Read in slices of at most 16 MiB so that a huge range does not need one huge buffer.
@@ -246,11 +256,18 @@ public final class SegmentedLogStore implements LogStore, AutoCloseable {
       while (index <= to) {
         long sliceEnd = pos;
         long j = index;
-        while (j <= to && (sliceEnd - pos) < (16L << 20)) {
+        while (j <= to && (sliceEnd - pos) < SLICE_BYTES) {
           j = LogIndex.next(j);
           sliceEnd = s.offsetOf(j);
         }
-        ByteBuffer buf = ByteBuffer.allocate((int) (sliceEnd - pos));
+        int size = (int) (sliceEnd - pos);
+        if (slice == null || slice.capacity() < size) {
+          // Room for a slice (which ends at the first record boundary at or past SLICE_BYTES) and
+          // some slack, but no more than the rest of this range needs.
+          slice = ByteBuffer.allocate(
+              (int) Math.max(size, Math.min(end - pos, SLICE_BYTES + (1 << 20))));
+        }
+        ByteBuffer buf = slice.clear().limit(size);
         readFully(src, buf, pos);
         buf.flip();
         for (long k = index; k < j; k = LogIndex.next(k)) {
@@ -273,6 +290,7 @@ public final class SegmentedLogStore implements LogStore, AutoCloseable {
         throw new IllegalStateException("read ended at " + pos + ", expected " + end);
       }
     }
+    return slice;
   }
 
   private Segment segmentFor(long index) {

@@ -252,8 +252,34 @@ class ProgressTest {
     Progress p = replicate(4);
     p.becomeProbe();
     assertThat(p.match()).isLessThan(p.next());
-    assertThat(p.maybeDecreaseTo(LogIndex.prev(p.next()), 0)).isTrue();
+    assertThat(p.maybeDecreaseTo(LogIndex.prev(p.next()), 4)).isTrue();
     assertThat(p.next()).isEqualTo(5);
     assertThat(p.match()).isLessThan(p.next());
+    // Rejected at its own match index with a lower hint: it lost entries, both marks go down.
+    assertThat(p.maybeDecreaseTo(LogIndex.prev(p.next()), 0)).isTrue();
+    assertThat(p.match()).isZero();
+    assertThat(p.next()).isEqualTo(1);
+  }
+
+  @Test
+  void probeRejectedAtTheMatchIndexMeansTheMemberLostEntries() {
+    // A repaired member: it had acknowledged 10, its log now ends at 7.
+    Progress p = replicate(10);
+    p.becomeProbe();
+    assertThat(p.next()).isEqualTo(11);
+    assertThat(p.maybeDecreaseTo(10, 7)).isTrue();
+    assertThat(p.match()).as("lowered to what it still holds").isEqualTo(7);
+    assertThat(p.next()).isEqualTo(8);
+    assertThat(p.maybeUpdate(10)).as("catching up raises it again").isTrue();
+    assertThat(p.match()).isEqualTo(10);
+  }
+
+  @Test
+  void probeRejectedAboveTheMatchIndexKeepsMatch() {
+    Progress q = new Progress(16, 4, 0);
+    q.maybeUpdate(10);
+    assertThat(q.maybeDecreaseTo(15, 12)).isTrue();
+    assertThat(q.match()).isEqualTo(10);
+    assertThat(q.next()).isEqualTo(13);
   }
 }

@@ -1,0 +1,126 @@
+package io.lattice.kv;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The result of applying one command, handed back to the client that proposed it. {@link
+ * KvStateMachine#apply} returns it encoded by {@link KvResultCodec}; the API layer decodes it and
+ * builds the gRPC response (for a duplicate of a session's write, the bytes are those of the first
+ * execution, so its {@link #index()} is the index where the write took effect, not the duplicate's).
+ *
+ * <p>Every variant carries {@link #index()}: the log index of the entry that produced the result.
+ * Nullable {@link KvEntry} fields are null when the key did not exist or the client did not ask for
+ * it.
+ */
+public sealed interface KvResult
+    permits KvResult.Put, KvResult.Delete, KvResult.CompareAndSwap, KvResult.Txn, KvResult.Error {
+
+  /** Log index of the entry that produced this result. */
+  long index();
+
+  /**
+   * A put. {@code index} is the key's new mod index ({@code PutResponse.mod_index}).
+   *
+   * @param version the key's version after the put
+   * @param prevKv the key-value before the put; only if asked for and the key existed
+   */
+  record Put(long index, long version, KvEntry prevKv) implements KvResult {}
+
+  /**
+   * A delete of one key or of a prefix.
+   *
+   * @param deletedCount how many keys were deleted (0 or 1 for a single key)
+   * @param prevKvs the deleted key-values in key order if asked for, else empty
+   */
+  record Delete(long index, long deletedCount, List<KvEntry> prevKvs) implements KvResult {
+    public Delete {
+      prevKvs = List.copyOf(prevKvs);
+    }
+
+    /** Whether anything was deleted ({@code DeleteResponse.deleted}). */
+    public boolean deleted() {
+      return deletedCount > 0;
+    }
+
+    /** The first deleted key-value ({@code DeleteResponse.prev_kv}), or null. */
+    public KvEntry prevKv() {
+      return prevKvs.isEmpty() ? null : prevKvs.get(0);
+    }
+  }
+
+  /**
+   * A compare-and-swap.
+   *
+   * @param succeeded whether the expectation held and the put or delete was performed
+   * @param prevKv the key-value as compared, if the key existed and either the expectation failed or
+   *     the client asked for it
+   */
+  record CompareAndSwap(long index, boolean succeeded, KvEntry prevKv) implements KvResult {}
+
+  /**
+   * A transaction.
+   *
+   * @param succeeded whether every compare held (the success branch ran) or not (the failure branch)
+   * @param results one result per operation of the branch that ran, in order
+   */
+  record Txn(long index, boolean succeeded, List<OpResult> results) implements KvResult {
+    public Txn {
+      results = List.copyOf(results);
+    }
+  }
+
+  /**
+   * The command was not applied (nothing changed).
+   *
+   * @param kind what went wrong; maps to a gRPC status in the API layer
+   * @param message a human-readable explanation (deterministic: identical on every replica)
+   */
+  record Error(long index, ErrorKind kind, String message) implements KvResult {
+    public Error {
+      Objects.requireNonNull(kind, "kind");
+      Objects.requireNonNull(message, "message");
+    }
+  }
+
+  /** Why a command was not applied. Encoded by ordinal: never reorder, only append. */
+  enum ErrorKind {
+    /**
+     * The entry's bytes are not a valid command (a bug or version skew in the proposer). Maps to
+     * INTERNAL: the API layer validates requests before proposing.
+     */
+    MALFORMED_COMMAND,
+    /**
+     * The command is well-formed but not acceptable (empty key, a value compare without a value, an
+     * existence compare with LESS/GREATER, a non-positive sequence number). Maps to
+     * INVALID_ARGUMENT; the API layer normally rejects these before proposing.
+     */
+    INVALID_ARGUMENT,
+    /**
+     * The command's client session is unknown (expired after its idle TTL, or never opened by
+     * sequence 1), or its sequence number is at or below what the session has already discarded
+     * (acknowledged, or dropped from the bounded window). The command was NOT applied now; whether
+     * an earlier attempt was applied cannot be told. The client must start a new session. Maps to
+     * FAILED_PRECONDITION with a SESSION_EXPIRED reason.
+     */
+    SESSION_EXPIRED
+  }
+
+  /** The result of one operation of a transaction, of the same kind as the operation. */
+  sealed interface OpResult permits PutOp, DeleteOp, GetOp {}
+
+  /**
+   * @param version the key's version after the put
+   * @param prevKv the key-value before the put; only if asked for and the key existed
+   */
+  record PutOp(long version, KvEntry prevKv) implements OpResult {}
+
+  /**
+   * @param deleted whether the key existed and was deleted
+   * @param prevKv the deleted key-value; only if asked for and the key existed
+   */
+  record DeleteOp(boolean deleted, KvEntry prevKv) implements OpResult {}
+
+  /** @param kv the key-value (seeing earlier operations of the transaction), or null if missing */
+  record GetOp(KvEntry kv) implements OpResult {}
+}

@@ -1,0 +1,189 @@
+package io.lattice.kv;
+
+import io.lattice.format.FormatException;
+import io.lattice.format.KvCommand;
+import io.lattice.format.KvCommandCodec;
+import io.lattice.format.Session;
+import io.lattice.node.StateMachine;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * The replicated key-value state machine: a sorted key space with etcd-style metadata, commands
+ * decoded with {@link KvCommandCodec}, results encoded with {@link KvResultCodec}, and exactly-once
+ * client sessions expiring by log time (see {@link ClientSessions}).
+ *
+ * <p>Apply, in order, for the entry at {@code index}:
+ *
+ * <ol>
+ *   <li>decode the command; if the bytes are not a command, answer MALFORMED_COMMAND (changing
+ *       nothing but the applied index: the entry is committed on every replica alike);
+ *   <li>advance log time to the command's {@code proposedAtMillis} and expire idle sessions;
+ *   <li>if the command has a session: answer a duplicate with its first result, refuse a forgotten
+ *       or unknown session with SESSION_EXPIRED (never re-applying);
+ *   <li>validate and execute the command (an invalid one answers INVALID_ARGUMENT, changing
+ *       nothing), and record the result in its session.
+ * </ol>
+ *
+ * <p>Reads ({@link #get}, {@link #range}, {@link #hash}, ...) are for the API layer, on the node's
+ * loop thread like {@link #apply}. Not thread-safe.
+ *
+ * <p>Deterministic: nothing here reads a clock, draws a random number or iterates a hash-ordered
+ * collection. Session TTL and window size must be configured identically on every replica.
+ */
+public final class KvStateMachine implements StateMachine {
+  /** Sessions idle for longer than this (in log time) are dropped. */
+  public static final Duration DEFAULT_SESSION_TTL = Duration.ofHours(1);
+  /** Most results kept per session (the oldest are dropped first). */
+  public static final int DEFAULT_MAX_RESULTS_PER_CLIENT = 256;
+
+  private final long sessionTtlMillis;
+  private final int maxResultsPerClient;
+
+  private KvStore store = new KvStore();
+  private CommandExecutor executor = new CommandExecutor(store);
+  private ClientSessions sessions;
+  private long appliedIndex;
+
+  public KvStateMachine() {
+    this(DEFAULT_SESSION_TTL, DEFAULT_MAX_RESULTS_PER_CLIENT);
+  }
+
+  /**
+   * @param sessionTtl how long (in log time) a session may stay idle before it is dropped; positive
+   * @param maxResultsPerClient most results retained per session; at least 1
+   */
+  public KvStateMachine(Duration sessionTtl, int maxResultsPerClient) {
+    this.sessionTtlMillis = sessionTtl.toMillis();
+    this.maxResultsPerClient = maxResultsPerClient;
+    this.sessions = new ClientSessions(sessionTtlMillis, maxResultsPerClient);
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Never throws for any {@code command} bytes: what cannot be applied is answered with a {@link
+   * KvResult.Error}. Returns {@link KvResultCodec} bytes.
+   *
+   * @throws IllegalArgumentException if {@code index} is not above the last applied index (a bug in
+   *     the caller, which must stop the node)
+   */
+  @Override
+  public byte[] apply(long index, byte[] command) {
+    if (index <= appliedIndex) {
+      throw new IllegalArgumentException("apply of index " + index + " after " + appliedIndex);
+    }
+    byte[] result = applyCommand(index, command);
+    appliedIndex = index;
+    return result;
+  }
+
+  private byte[] applyCommand(long index, byte[] bytes) {
+    KvCommand command;
+    try {
+      command = KvCommandCodec.decode(bytes == null ? new byte[0] : bytes);
+    } catch (FormatException e) {
+      return KvResultCodec.encode(
+          new KvResult.Error(index, KvResult.ErrorKind.MALFORMED_COMMAND, e.getMessage()));
+    }
+    sessions.advanceClock(command.proposedAtMillis());
+    Session session = command.session();
+    if (!session.present()) {
+      return KvResultCodec.encode(executor.execute(index, command));
+    }
+    ClientSessions.Check check = sessions.check(session);
+    if (check instanceof ClientSessions.Duplicate dup) {
+      return dup.result();
+    }
+    if (check instanceof ClientSessions.Refused refused) {
+      return KvResultCodec.encode(new KvResult.Error(index, refused.kind(), refused.message()));
+    }
+    byte[] result = KvResultCodec.encode(executor.execute(index, command));
+    sessions.record(session, result);
+    return result;
+  }
+
+  // ------------------------------------------------------------------------------------- reads
+
+  /** The key-value of {@code key}, if it exists. */
+  public Optional<KvEntry> get(byte[] key) {
+    return Optional.ofNullable(store.get(key));
+  }
+
+  /**
+   * Reads the keys in {@code range} in ascending order.
+   *
+   * @param limit most key-values returned; 0 (or a negative value, that is an unsigned limit of at
+   *     least 2^63) means no limit
+   * @param keysOnly return keys and metadata with empty values
+   * @param countOnly return only the count (and {@code more = false})
+   */
+  public RangeResult range(KeyRange range, long limit, boolean keysOnly, boolean countOnly) {
+    return store.range(range, limit, keysOnly, countOnly);
+  }
+
+  /**
+   * Index of the last entry passed to {@link #apply} (or of the restored snapshot's). NOOP and
+   * CONFIG entries never reach the state machine, so the node's applied index may be higher; response
+   * headers should report the node's.
+   */
+  public long appliedIndex() {
+    return appliedIndex;
+  }
+
+  public int keyCount() {
+    return store.size();
+  }
+
+  /** How many client sessions are live. */
+  public int sessionCount() {
+    return sessions.size();
+  }
+
+  /** The log time: the largest {@code proposedAtMillis} applied so far (0 before any). */
+  public long logClockMillis() {
+    return sessions.clockMillis();
+  }
+
+  /**
+   * A deterministic 64-bit hash of the whole state, equal on replicas that applied the same entries
+   * (whether directly or through a snapshot): see {@link StateHash} for exactly what is hashed.
+   * Costs one pass over the state.
+   */
+  public long hash() {
+    return StateHash.of(out -> KvSnapshotCodec.write(out, appliedIndex, store, sessions));
+  }
+
+  // --------------------------------------------------------------------------------- snapshots
+
+  /** {@inheritDoc} The format is described in {@link KvSnapshotCodec}. */
+  @Override
+  public byte[] snapshot() {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try {
+      KvSnapshotCodec.write(out, appliedIndex, store, sessions);
+    } catch (IOException e) {
+      throw new UncheckedIOException("writing a snapshot into memory failed", e);
+    }
+    return out.toByteArray();
+  }
+
+  /**
+   * {@inheritDoc} The snapshot is read into fresh structures which replace the current ones only
+   * once all of it has been read and checked.
+   *
+   * @throws IllegalArgumentException if {@code snapshot} is malformed; the state is then unchanged
+   */
+  @Override
+  public void restore(byte[] snapshot) {
+    KvSnapshotCodec.Restored r =
+        KvSnapshotCodec.read(snapshot, sessionTtlMillis, maxResultsPerClient);
+    store = r.store();
+    executor = new CommandExecutor(store);
+    sessions = r.sessions();
+    appliedIndex = r.appliedIndex();
+  }
+}

@@ -1,0 +1,46 @@
+/**
+ * The key-value state machine (DESIGN §2, §3, §5): what every replica applies from the Raft log.
+ *
+ * <p>{@link io.lattice.kv.KvStateMachine} implements {@link io.lattice.node.StateMachine} from small
+ * parts, each with one job: {@code KvStore} (the sorted key space), {@code CommandValidator} and
+ * {@code CommandExecutor} (commands to {@link io.lattice.kv.KvResult}s), {@code Compares} (transaction
+ * compares), {@code ClientSessions} and {@code SessionState} (exactly-once sessions and log time),
+ * {@code KvSnapshotCodec} (snapshot data), {@code StateHash} (replica comparison). The API layer uses
+ * the public types: {@link io.lattice.kv.KvEntry}, {@link io.lattice.kv.KeyRange}, {@link
+ * io.lattice.kv.RangeResult}, {@link io.lattice.kv.KvResult} and {@link
+ * io.lattice.kv.KvResultCodec}.
+ *
+ * <p>Decisions recorded here:
+ *
+ * <ul>
+ *   <li><b>Metadata</b> is etcd's, in log indexes: a put of a missing key creates it with version 1
+ *       and create index = mod index = the entry's index; each further put increments the version
+ *       and sets the mod index; a delete forgets the key entirely. Keys are ordered as unsigned
+ *       bytes.
+ *   <li><b>Results</b> are {@link io.lattice.kv.KvResultCodec} bytes, always non-empty, always
+ *       carrying the index of the entry that produced them. A command that cannot be applied is
+ *       answered with {@link io.lattice.kv.KvResult.Error} instead of an exception (an exception
+ *       would stop the node): MALFORMED_COMMAND (undecodable bytes), INVALID_ARGUMENT (e.g. an empty
+ *       key, or an existence compare with LESS/GREATER), SESSION_EXPIRED. Validation is complete
+ *       before execution, so a transaction is never half applied. Size limits are the API layer's.
+ *   <li><b>Compares</b>: numbers compare as unsigned 64-bit; a missing key fails every value compare
+ *       and has version/mod index/create index 0; an existence compare's operand is its {@code
+ *       number} (nonzero = exists). A CAS expecting version 0 expects the key to be absent.
+ *   <li><b>Sessions</b> (Raft dissertation §6.3): a session is opened by its client's write with
+ *       sequence 1 and acknowledged 0; a duplicate sequence gets the first result, byte for byte,
+ *       and changes nothing. After each new write the session forgets results up to {@code
+ *       acknowledged} (or, when acknowledged is 0, all but the highest), and keeps at most 256; a
+ *       forgotten sequence, or any write of an unknown session other than its opening one, is
+ *       refused with SESSION_EXPIRED and never re-applied. Sessions idle for more than the TTL
+ *       (default 1 hour) of <i>log time</i> (the largest {@code proposedAtMillis} applied) are
+ *       dropped during apply; this package never reads a clock.
+ *   <li><b>Snapshots</b> use the shared snapshot-data stream; the log clock travels as a session
+ *       record with the empty client id, and each session's retained window in that record's result
+ *       field (see {@code KvSnapshotCodec}). Restore reads into fresh structures and swaps them in
+ *       only when everything was read and checked; a malformed snapshot throws {@link
+ *       java.lang.IllegalArgumentException} and leaves the state unchanged.
+ *   <li><b>Hash</b>: SHA-256 of the canonical snapshot encoding, first 8 bytes big-endian; it covers
+ *       the applied index, keys with values and metadata, the log clock and the sessions.
+ * </ul>
+ */
+package io.lattice.kv;

@@ -1,0 +1,75 @@
+package io.lattice.node;
+
+import io.lattice.raft.Entry;
+import io.lattice.raft.HardState;
+import io.lattice.raft.LogIndex;
+import io.lattice.raft.Membership;
+import io.lattice.raft.RestoredState;
+import io.lattice.raft.SnapshotMeta;
+import io.lattice.storage.LogStore;
+import io.lattice.storage.SnapshotStore;
+import java.io.IOException;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Rebuilds what a core starts from after a (re)start, from durable storage only: the hard state,
+ * the newest snapshot (restoring the state machine from it) and the log entries.
+ */
+public final class RaftRecovery {
+  private RaftRecovery() {}
+
+  /**
+   * Loads the durable state of one server and restores {@code stateMachine} (which must be empty)
+   * from the newest snapshot.
+   *
+   * <p>If a crash hit between installing a snapshot from the leader and resetting the log, the log
+   * is older than the snapshot (it ends before it, or disagrees at its index); the snapshot wins and
+   * the log is reset after it (and synced) so that appends continue right after the snapshot.
+   *
+   * @param bootstrap the membership of a brand-new cluster, used while no snapshot exists (the
+   *     same value on every start; {@link Membership#EMPTY} for a server that joins a running
+   *     cluster, which learns the configuration from the leader)
+   * @throws IOException if storage cannot be read or repaired; the node must not start
+   * @throws IllegalStateException if the log starts after the snapshot (a gap): entries were lost
+   */
+  public static RestoredState recover(NodeStorage storage, StateMachine stateMachine,
+      Membership bootstrap) throws IOException {
+    HardState hardState = storage.hardState().load();
+    Optional<SnapshotStore.Snapshot> latest = storage.snapshots().latest();
+    SnapshotMeta snapshot = SnapshotMeta.initial(bootstrap);
+    if (latest.isPresent()) {
+      snapshot = latest.get().meta();
+      stateMachine.restore(latest.get().data());
+    }
+    LogStore log = storage.log();
+    List<Entry> entries = log.lastIndex() >= log.firstIndex()
+        ? log.read(log.firstIndex(), log.lastIndex())
+        : List.of();
+    if (supersededBy(snapshot, log, entries)) {
+      log.reset(snapshot.index());
+      log.sync();
+      entries = List.of();
+    }
+    if (log.firstIndex() > LogIndex.next(snapshot.index())) {
+      throw new IllegalStateException("the log starts at " + log.firstIndex()
+          + " but the newest snapshot ends at " + snapshot.index() + ": entries are missing");
+    }
+    return new RestoredState(hardState, snapshot, entries);
+  }
+
+  /**
+   * Whether the stored log (possibly empty) ends before the snapshot, or disagrees with it at the
+   * snapshot's index: then the snapshot replaced it, and appends must continue after the snapshot.
+   */
+  private static boolean supersededBy(SnapshotMeta snapshot, LogStore log, List<Entry> entries) {
+    if (log.lastIndex() < snapshot.index()) {
+      return true;
+    }
+    long first = log.firstIndex();
+    if (first <= snapshot.index() && snapshot.index() != LogIndex.NONE) {
+      return entries.get(LogIndex.position(snapshot.index(), first)).term() != snapshot.term();
+    }
+    return false;
+  }
+}

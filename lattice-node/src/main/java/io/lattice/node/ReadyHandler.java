@@ -1,0 +1,266 @@
+package io.lattice.node;
+
+import io.lattice.raft.Entry;
+import io.lattice.raft.EntryType;
+import io.lattice.raft.LogIndex;
+import io.lattice.raft.Message;
+import io.lattice.raft.Message.InstallSnapshot;
+import io.lattice.raft.Raft;
+import io.lattice.raft.ReadState;
+import io.lattice.raft.Ready;
+import io.lattice.raft.SnapshotMeta;
+import io.lattice.storage.SnapshotStore;
+import java.io.IOException;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Carries out the core's {@link Ready}s: the one place where Raft's outputs meet the disk, the
+ * network and the state machine. Both the real node loop and the deterministic simulator drive
+ * exactly this class, so what is simulated is what runs.
+ *
+ * <p>Each Ready is handled strictly in the order of the {@link Ready} contract:
+ *
+ * <ol>
+ *   <li><b>persist</b>: save the snapshot received from the leader (if any) and reset the log after
+ *       it; save the hard state (if changed); append the entries; then one {@link
+ *       io.lattice.storage.LogStore#sync()} for the whole batch;
+ *   <li><b>send</b> the messages (an InstallSnapshot gets the snapshot's bytes attached);
+ *   <li><b>apply</b>: restore the state machine from the snapshot (if any), apply the committed
+ *       entries, then serve the read states whose index has been applied;
+ *   <li><b>advance</b> the core;
+ * </ol>
+ *
+ * and then, if the applied index is {@code snapshotThreshold} entries past the core's last
+ * snapshot, takes a snapshot and compacts the log.
+ *
+ * <p>Failure: a storage failure throws {@link StorageFailureException} before anything of the Ready
+ * is sent, so nothing that is not durable is ever acknowledged. Any exception (storage, state
+ * machine, or an {@link io.lattice.raft.InvariantViolation} of the core) stops the handler for
+ * good: every later call throws {@link IllegalStateException}, and the node must exit and recover
+ * from disk.
+ *
+ * <p>Not thread-safe: owned by the node's loop thread, like the core.
+ */
+public final class ReadyHandler {
+  private final Raft raft;
+  private final NodeStorage storage;
+  private final StateMachine stateMachine;
+  private final Transport transport;
+  private final ApplyListener listener;
+  private final long snapshotThreshold;
+  private final SnapshotStaging staging = new SnapshotStaging();
+  private final PendingReads pendingReads = new PendingReads();
+
+  /** Index of the last entry reflected in the state machine. */
+  private long applied;
+  private Throwable stoppedBy;
+
+  /**
+   * @param raft a core built from {@code storage} (see {@link RaftRecovery}), whose state machine
+   *     was restored from the same snapshot
+   * @param snapshotThreshold take a snapshot once this many entries were applied since the last
+   *     one; 0 disables automatic snapshots
+   */
+  public ReadyHandler(Raft raft, NodeStorage storage, StateMachine stateMachine,
+      Transport transport, ApplyListener listener, long snapshotThreshold) {
+    this.raft = Objects.requireNonNull(raft, "raft");
+    this.storage = Objects.requireNonNull(storage, "storage");
+    this.stateMachine = Objects.requireNonNull(stateMachine, "stateMachine");
+    this.transport = Objects.requireNonNull(transport, "transport");
+    this.listener = Objects.requireNonNull(listener, "listener");
+    if (snapshotThreshold < 0) {
+      throw new IllegalArgumentException("snapshotThreshold must be >= 0");
+    }
+    this.snapshotThreshold = snapshotThreshold;
+    this.applied = raft.appliedIndex();
+  }
+
+  /** The index of the last entry applied to the state machine. */
+  public long appliedIndex() {
+    return applied;
+  }
+
+  /** Granted reads still waiting for the state machine to reach their index. */
+  public int pendingReadCount() {
+    return pendingReads.size();
+  }
+
+  /** Whether an earlier failure stopped this handler. */
+  public boolean stopped() {
+    return stoppedBy != null;
+  }
+
+  /**
+   * Delivers an InstallSnapshot received from the leader together with its bytes: stages the bytes
+   * for the Ready that will install it, then steps the message into the core. The loop must use
+   * this instead of {@link Raft#step} for InstallSnapshot messages.
+   */
+  public void deliverSnapshot(InstallSnapshot message, byte[] data) {
+    checkRunning();
+    staging.put(message.snapshot(), Objects.requireNonNull(data, "data"));
+    raft.step(message);
+  }
+
+  /** Handles one Ready if the core has one. Returns whether it did. */
+  public boolean handleReady() {
+    checkRunning();
+    if (!raft.hasReady()) {
+      return false;
+    }
+    handle(raft.ready());
+    return true;
+  }
+
+  /** Handles {@code rd}, which the caller just got from {@link Raft#ready()}; see the class doc. */
+  public void handle(Ready rd) {
+    checkRunning();
+    boolean done = false;
+    try {
+      byte[] snapshotData = persist(rd);
+      send(rd);
+      apply(rd, snapshotData);
+      raft.advance(rd);
+      staging.dropUpTo(raft.commitIndex());
+      if (snapshotThreshold > 0
+          && raft.appliedIndex() - raft.snapshot().index() >= snapshotThreshold) {
+        snapshotNow();
+      }
+      done = true;
+    } finally {
+      if (!done && stoppedBy == null) {
+        stoppedBy = new IllegalStateException("ready handling failed");
+      }
+    }
+  }
+
+  /**
+   * Takes a snapshot of the state machine at the applied index, saves it durably and compacts the
+   * log (keeping the core's trailing window). Call only between Readies (never between {@link
+   * Raft#ready()} and {@link Raft#advance}), so that the state machine reflects exactly the core's
+   * applied index. Does nothing if there is nothing new to snapshot.
+   */
+  public void snapshotNow() {
+    checkRunning();
+    long index = raft.appliedIndex();
+    if (index <= raft.snapshot().index()) {
+      return;
+    }
+    if (index != applied) {
+      throw new IllegalStateException("state machine at " + applied + ", core applied " + index);
+    }
+    byte[] data = stateMachine.snapshot();
+    SnapshotMeta meta = raft.snapshotMetaAt(index);
+    try {
+      // Durable before the core forgets entries: until then the log is the only copy.
+      storage.snapshots().save(meta, data);
+    } catch (IOException e) {
+      throw fatal("saving snapshot " + index, e);
+    }
+    long upTo = raft.compact(meta);
+    try {
+      storage.log().compactUpTo(upTo);
+    } catch (IOException e) {
+      throw fatal("compacting the log up to " + upTo, e);
+    }
+  }
+
+  // ---------------------------------------------------------------- the four steps
+
+  /** Step 1. Returns the bytes of the installed snapshot (for step 3), or null. */
+  private byte[] persist(Ready rd) {
+    byte[] snapshotData = null;
+    try {
+      if (rd.snapshot() != null) {
+        SnapshotMeta meta = rd.snapshot();
+        snapshotData = staging.take(meta);
+        // The snapshot is durable on its own before the log is reset: a crash in between leaves a
+        // snapshot newer than the log, which recovery resolves in favour of the snapshot.
+        storage.snapshots().save(meta, snapshotData);
+        storage.log().reset(meta.index());
+      }
+      if (rd.hardState() != null) {
+        storage.hardState().save(rd.hardState());
+      }
+      if (!rd.entries().isEmpty()) {
+        storage.log().append(rd.entries());
+      }
+      if (rd.snapshot() != null || !rd.entries().isEmpty()) {
+        storage.log().sync(); // group commit: one sync for the whole batch
+      }
+    } catch (IOException e) {
+      throw fatal("persisting a Ready", e);
+    }
+    return snapshotData;
+  }
+
+  /** Step 2: only once everything is durable. */
+  private void send(Ready rd) {
+    SnapshotStore.Snapshot latest = null;
+    for (Message m : rd.messages()) {
+      if (m instanceof InstallSnapshot is) {
+        if (latest == null || latest.meta().index() != is.snapshot().index()) {
+          latest = latestSnapshot();
+        }
+        if (latest.meta().index() != is.snapshot().index()
+            || latest.meta().term() != is.snapshot().term()) {
+          throw new IllegalStateException("core sends snapshot " + is.snapshot().index()
+              + " but the snapshot store holds " + latest.meta().index());
+        }
+        transport.sendSnapshot(is, latest);
+      } else {
+        transport.send(m);
+      }
+    }
+  }
+
+  private SnapshotStore.Snapshot latestSnapshot() {
+    try {
+      Optional<SnapshotStore.Snapshot> s = storage.snapshots().latest();
+      return s.orElseThrow(() -> new IllegalStateException("core sends a snapshot, store has none"));
+    } catch (IOException e) {
+      throw fatal("reading the latest snapshot", e);
+    }
+  }
+
+  /** Step 3: snapshot, then entries in order, then reads whose index is now applied. */
+  private void apply(Ready rd, byte[] snapshotData) {
+    if (rd.snapshot() != null) {
+      stateMachine.restore(snapshotData);
+      applied = rd.snapshot().index();
+      listener.snapshotRestored(rd.snapshot());
+    }
+    for (Entry e : rd.committedEntries()) {
+      if (e.index() != LogIndex.next(applied)) {
+        throw new IllegalStateException("apply of " + e.index() + " after " + applied);
+      }
+      byte[] result = e.type() == EntryType.COMMAND ? stateMachine.apply(e.index(), e.data()) : null;
+      applied = e.index();
+      listener.applied(e, result);
+    }
+    for (ReadState rs : rd.readStates()) {
+      if (!rs.granted()) {
+        listener.readFailed(rs.requestId());
+      } else {
+        pendingReads.add(rs.requestId(), rs.index());
+      }
+    }
+    for (long[] r : pendingReads.takeReady(applied)) {
+      listener.readReady(r[0], r[1]);
+    }
+  }
+
+  // ---------------------------------------------------------------- failure
+
+  private StorageFailureException fatal(String what, IOException e) {
+    StorageFailureException f = new StorageFailureException(what, e);
+    stoppedBy = f;
+    return f;
+  }
+
+  private void checkRunning() {
+    if (stoppedBy != null) {
+      throw new IllegalStateException("the ready handler stopped after a failure", stoppedBy);
+    }
+  }
+}

@@ -1,0 +1,39 @@
+package io.lattice.node;
+
+/**
+ * The replicated state machine driven by the Raft log (hashicorp/raft's FSM). The {@link
+ * ReadyHandler} is its only caller, on the node's single loop thread.
+ *
+ * <p>Contract:
+ *
+ * <ul>
+ *   <li>{@link #apply} is deterministic: the same commands in the same order produce the same state
+ *       and results on every server. It must not throw for a well-formed command: a command the state
+ *       machine rejects is answered with a result that says so (an exception stops the node, since
+ *       an entry cannot be skipped on one server only).
+ *   <li>It is called once for every committed COMMAND entry, in strictly increasing index order,
+ *       starting right after the snapshot it was last restored from (or from index 1). NOOP and
+ *       CONFIG entries are not passed in; they do not change the state.
+ *   <li>After a restart the state machine starts empty and is {@link #restore restored} from the
+ *       newest snapshot, then entries after it are applied again: it keeps no durable state of its
+ *       own.
+ * </ul>
+ */
+public interface StateMachine {
+  /**
+   * Applies the command of the committed entry at {@code index}.
+   *
+   * @return the result handed to the client that proposed it (never null; may be empty)
+   */
+  byte[] apply(long index, byte[] command);
+
+  /**
+   * The complete state after the last applied entry, in a form {@link #restore} accepts. It must
+   * include everything {@link #apply} depends on (for example client sessions used to drop
+   * duplicate commands), so that a restored replica answers exactly like one that applied the log.
+   */
+  byte[] snapshot();
+
+  /** Replaces the whole state with {@code snapshot}, as produced by {@link #snapshot()}. */
+  void restore(byte[] snapshot);
+}

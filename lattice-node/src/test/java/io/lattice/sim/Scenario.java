@@ -1,0 +1,148 @@
+package io.lattice.sim;
+
+import java.util.SplittableRandom;
+
+/** The kinds of runs the seeds are spread over ({@code seed % values().length}). */
+enum Scenario {
+  /** Lossy network only: drops, duplicates, delays and reordering. */
+  STEADY {
+    @Override
+    void configure(SimParams p, SplittableRandom r) {
+      p.network = new NetworkFaults(0.05 + 0.1 * r.nextDouble(), 0.05, 1, 2 + r.nextInt(4), 0.02, 20);
+    }
+  },
+  /** Symmetric and one-way partitions, often isolating the leader. */
+  PARTITIONS {
+    @Override
+    void configure(SimParams p, SplittableRandom r) {
+      p.partitionRate = 0.03;
+      p.network = new NetworkFaults(0.02, 0.02, 1, 3, 0.01, 15);
+    }
+  },
+  /** Frequent crashes (including inside Ready handling) and restarts, and failed fsyncs. */
+  CRASH_STORM {
+    @Override
+    void configure(SimParams p, SplittableRandom r) {
+      p.crashRate = 0.04;
+      p.repairRate = 0.1;
+      p.maxDown = p.clusterSize; // sometimes everything is down
+      p.minDowntime = 1;
+      p.maxDowntime = 40;
+    }
+  },
+  /** Learners added (auto-promoted or not), followers and leaders removed. */
+  MEMBERSHIP {
+    @Override
+    void configure(SimParams p, SplittableRandom r) {
+      p.membershipRate = 0.03;
+      p.crashRate = 0.005;
+      p.partitionRate = 0.005;
+    }
+  },
+  /** Leadership transfers, racing with a lossy network and reads. */
+  TRANSFERS {
+    @Override
+    void configure(SimParams p, SplittableRandom r) {
+      p.transferRate = 0.04;
+      p.readFraction = 0.5;
+      p.network = new NetworkFaults(0.03, 0.03, 1, 3, 0.02, 15);
+    }
+  },
+  /** Tiny snapshot threshold and window, long isolation of followers: InstallSnapshot traffic. */
+  SNAPSHOTS {
+    @Override
+    void configure(SimParams p, SplittableRandom r) {
+      p.snapshotThreshold = 5 + r.nextInt(15);
+      p.trailingEntries = r.nextInt(4);
+      p.partitionRate = 0.02;
+      p.partitionMinTicks = 40;
+      p.partitionMaxTicks = 150;
+      p.crashRate = 0.01;
+      p.opRate = 0.6;
+      p.network = new NetworkFaults(0.05, 0.03, 1, 4, 0.02, 20);
+    }
+  },
+  /** Mostly reads (ReadIndex and lease) while leadership moves. */
+  READS {
+    @Override
+    void configure(SimParams p, SplittableRandom r) {
+      p.readFraction = 0.7;
+      p.opRate = 0.6;
+      p.partitionRate = 0.01;
+      p.transferRate = 0.01;
+      p.crashRate = 0.005;
+    }
+  },
+  /**
+   * Lease reads against what can end a lease early: the leader isolated, followers restarting at
+   * once, transfers, and messages (TimeoutNow among them) held up for long.
+   */
+  LEASES {
+    @Override
+    void configure(SimParams p, SplittableRandom r) {
+      // Few writes: a follower that missed a few heartbeats is still up to date and can win.
+      p.readFraction = 0.9;
+      p.leaseFraction = 0.9;
+      p.opRate = 0.4;
+      p.partitionRate = 0.005;
+      p.partitionMinTicks = 5;
+      p.partitionMaxTicks = 40;
+      p.crashRate = 0.005;
+      p.minDowntime = 1;
+      p.maxDowntime = 4;
+      p.transferRate = 0.005;
+      p.leaseAttackRate = 0.015;
+      // Long timeouts against a fast network: a lease outlives an election plus a write.
+      p.electionTicks = 20 + r.nextInt(11);
+      p.network = new NetworkFaults(0.02, 0.02, 1, 2, 0.03, 40);
+    }
+  },
+  /**
+   * Processes freeze (SIGSTOP, GC pauses) and resume believing they still lead: ReadIndex must
+   * not answer from a deposed leader. No lease reads: a pause is unbounded clock drift.
+   */
+  PAUSES {
+    @Override
+    void configure(SimParams p, SplittableRandom r) {
+      p.pauseRate = 0.015;
+      p.readFraction = 0.6;
+      p.leaseFraction = 0;
+      p.opRate = 0.5;
+      p.crashRate = 0.003;
+      p.network = new NetworkFaults(0.02, 0.02, 1, 3, 0.01, 15);
+    }
+  },
+  /** A little of everything. */
+  MIXED {
+    @Override
+    void configure(SimParams p, SplittableRandom r) {
+      p.crashRate = 0.01;
+      p.repairRate = 0.1;
+      p.partitionRate = 0.01;
+      p.membershipRate = 0.01;
+      p.transferRate = 0.01;
+      p.snapshotThreshold = 10 + r.nextInt(30);
+      p.trailingEntries = r.nextInt(6);
+      p.network = new NetworkFaults(0.04, 0.03, 1, 4, 0.02, 20);
+    }
+  };
+
+  abstract void configure(SimParams p, SplittableRandom r);
+
+  /** The parameters of the run of {@code seed}. */
+  static SimParams forSeed(long seed) {
+    SplittableRandom r = new SplittableRandom(seed ^ 0x5DEECE66DL);
+    SimParams p = new SimParams();
+    p.scenario = values()[(int) Math.floorMod(seed, (long) values().length)];
+    p.clusterSize = r.nextBoolean() ? 3 : 5;
+    p.faultTicks = 400 + r.nextInt(601);
+    p.heartbeatTicks = 1 + r.nextInt(2);
+    p.maxInflight = 1 + r.nextInt(6);
+    p.maxEntriesPerAppend = 1 + r.nextInt(10);
+    p.snapshotThreshold = 20 + r.nextInt(60);
+    p.trailingEntries = r.nextInt(10);
+    p.immediateReadyRate = r.nextDouble();
+    p.scenario.configure(p, r);
+    return p;
+  }
+}

@@ -1,0 +1,54 @@
+package io.lattice.sim;
+
+import java.util.EnumMap;
+import java.util.Map;
+
+/** Counts of interesting events in runs, to show what the simulation actually exercised. */
+final class Stats {
+  enum Kind {
+    CRASH,
+    CRASH_INSIDE_READY,
+    FSYNC_FAILURE,
+    UNSYNCED_WRITES_LOST,
+    RESTART,
+    REPAIR,
+    SNAPSHOT_SENT,
+    SNAPSHOT_INSTALLED,
+    SNAPSHOT_LOST,
+    CONFIG_COMMITTED,
+    TIMEOUT_NOW,
+    LEASE_READ,
+    INDEX_READ,
+    READ_FAILED,
+    WRITE_RETRY
+  }
+
+  private final EnumMap<Kind, Long> counts = new EnumMap<>(Kind.class);
+
+  void add(Kind k) {
+    counts.merge(k, 1L, Long::sum);
+  }
+
+  void add(Kind k, long n) {
+    if (n != 0) {
+      counts.merge(k, n, Long::sum);
+    }
+  }
+
+  long get(Kind k) {
+    return counts.getOrDefault(k, 0L);
+  }
+
+  void addAll(Stats other) {
+    for (Map.Entry<Kind, Long> e : other.counts.entrySet()) {
+      counts.merge(e.getKey(), e.getValue(), Long::sum);
+    }
+  }
+
+  @Override
+  public String toString() {
+    StringBuilder sb = new StringBuilder();
+    counts.forEach((k, v) -> sb.append(k.name().toLowerCase()).append('=').append(v).append(' '));
+    return sb.toString().trim();
+  }
+}
