@@ -115,7 +115,6 @@ public final class ReadyHandler {
   /** Handles {@code rd}, which the caller just got from {@link Raft#ready()}; see the class doc. */
   public void handle(Ready rd) {
     checkRunning();
-    boolean done = false;
     try {
       byte[] snapshotData = persist(rd);
       send(rd);
@@ -126,11 +125,12 @@ public final class ReadyHandler {
           && raft.appliedIndex() - raft.snapshot().index() >= snapshotThreshold) {
         snapshotNow();
       }
-      done = true;
-    } finally {
-      if (!done && stoppedBy == null) {
-        stoppedBy = new IllegalStateException("ready handling failed");
+    } catch (RuntimeException | Error e) {
+      // Half-handled: the core, the disk and the state machine may disagree now. Stop for good.
+      if (stoppedBy == null) {
+        stoppedBy = e;
       }
+      throw e;
     }
   }
 

@@ -63,6 +63,12 @@ public final class Raft {
   private long termStartIndex;
   private String transferTarget;
   private int transferElapsed;
+  /**
+   * A transfer was started in this term. A TimeoutNow can still arrive after the transfer was given
+   * up, and voters waive stickiness for it, so no lease is safe for the rest of the term (lease
+   * reads fall back to a heartbeat round).
+   */
+  private boolean transferredThisTerm;
   /** Appends (including empty ones spreading the commit index) to flush at the next Ready. */
   private boolean broadcastPending;
 
@@ -166,6 +172,7 @@ public final class Raft {
     return role == Role.LEADER
         && cfg.checkQuorum() // without it followers vote for anyone at once: no lease is safe
         && transferTarget == null
+        && !transferredThisTerm
         && committedInCurrentTerm()
         && leaseStart >= 0
         && now < leaseStart + cfg.electionTicks() - cfg.leaseDriftTicks();
@@ -325,6 +332,7 @@ public final class Raft {
     }
     transferTarget = t;
     transferElapsed = 0;
+    transferredThisTerm = true;
     // The lease is dropped: once TimeoutNow may be out, voters waive stickiness for the target, so
     // no round acknowledged from now on (or before) may start a lease until the transfer ends.
     leaseStart = -1;
@@ -570,6 +578,7 @@ public final class Raft {
     electionElapsed = 0;
     heartbeatElapsed = 0;
     transferTarget = null;
+    transferredThisTerm = false;
     progress.clear();
     ackedSeq.clear();
     roundSentAt.clear();

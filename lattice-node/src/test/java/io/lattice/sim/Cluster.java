@@ -190,37 +190,12 @@ final class Cluster implements NodeHooks {
     Raft r = node.raft();
     safety.afterStep(node.id, r);
     if (r.role() == Role.LEADER) {
-      checkLeases();
+      ClusterChecks.leases(nodes.values());
     }
     String role = r.role() + "/" + r.term();
     String before = lastRole.put(node.id, role);
     if (!role.equals(before)) {
       trace.add("role-" + r.role(), node.id, r.term(), r.commitIndex());
-    }
-  }
-
-  /**
-   * Lease safety (dissertation §6.4.1), checked directly rather than waiting for a read to land in
-   * the window: while a leader holds a valid lease, no leader of a later term may have committed an
-   * entry of its term, or a read served by that lease could miss it.
-   */
-  private void checkLeases() {
-    for (SimNode old : nodes.values()) {
-      if (!old.alive() || old.raft().role() != Role.LEADER || !old.raft().leaseValid()) {
-        continue;
-      }
-      if (old.drifted()) {
-        continue; // paused: its clock fell behind, which a lease does not survive (by design)
-      }
-      for (SimNode newer : nodes.values()) {
-        Raft n = newer.alive() ? newer.raft() : null;
-        if (n != null && n.role() == Role.LEADER && n.term() > old.raft().term()
-            && n.commitIndex() > 0 && n.entry(n.commitIndex()) != null
-            && n.entry(n.commitIndex()).term() == n.term()) {
-          throw new SimulationFailure("lease safety: " + old.id + " holds a lease in term "
-              + old.raft().term() + " while " + newer.id + " has committed in term " + n.term());
-        }
-      }
     }
   }
 
@@ -428,13 +403,7 @@ final class Cluster implements NodeHooks {
 
   /** Log matching over every pair of live nodes' in-memory logs. */
   void compareAllLogs() {
-    List<SimNode> alive = aliveNodes();
-    for (int i = 0; i < alive.size(); i++) {
-      for (int j = i + 1; j < alive.size(); j++) {
-        SafetyChecker.compareLogs(alive.get(i).id, alive.get(i).raft(), alive.get(j).id,
-            alive.get(j).raft());
-      }
-    }
+    ClusterChecks.logs(aliveNodes());
   }
 
   String describe() {

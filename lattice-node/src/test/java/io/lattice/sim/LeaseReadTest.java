@@ -8,7 +8,6 @@ import io.lattice.raft.Role;
 import java.util.ArrayList;
 import java.util.List;
 import io.lattice.raft.Message.TimeoutNow;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -65,14 +64,8 @@ class LeaseReadTest {
    * live leader, so the old leader must not be serving reads by lease then. Tried with the message
    * landing at every phase of the old leader's check-quorum period.
    *
-   * <p>Disabled: this is a known bug of the core. After a transfer is given up, a fresh heartbeat
-   * round gives the leader a lease again (ReadPaperTest.s6_4_1_leaseDroppedOnTransfer asserts it),
-   * but a TimeoutNow still in flight elects the target anyway and the old leader, cut off, answers
-   * a stale read by lease. Fixing it needs a decision (no lease for the rest of a term in which a
-   * transfer started, or a "transferring" flag in heartbeats that voters check before waiving
-   * stickiness); remove this annotation with the fix.
+   * <p>The core therefore gives no lease for the rest of a term in which a transfer started.
    */
-  @Disabled("known core bug: late TimeoutNow vs. lease after an aborted transfer (see javadoc)")
   @ParameterizedTest
   @ValueSource(ints = {0, 2, 4, 6, 8, 10, 12, 14, 16, 18})
   void lateTimeoutNowDoesNotBreakTheLease(int phase) {
