@@ -1,10 +1,13 @@
 package io.lattice.raft;
 
-import java.nio.BufferUnderflowException;
-import java.nio.ByteBuffer;
+import io.lattice.format.FormatException;
+import io.lattice.format.MemberRecord;
+import io.lattice.format.MembershipCodec;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
+import java.util.List;
 import java.util.SortedMap;
 import java.util.SortedSet;
 import java.util.TreeMap;
@@ -19,10 +22,6 @@ import java.util.TreeSet;
  * committed or not (dissertation §4.1); a truncated CONFIG entry reverts to the previous one.
  */
 public record Membership(SortedMap<String, Member> members) {
-  private static final byte FORMAT_VERSION = 1;
-  private static final int FLAG_VOTER = 1;
-  private static final int FLAG_AUTO_PROMOTE = 2;
-
   public static final Membership EMPTY = new Membership(new TreeMap<>());
 
   public Membership {
@@ -112,22 +111,18 @@ public record Membership(SortedMap<String, Member> members) {
     return new Membership(next);
   }
 
-  /** The binary form stored in CONFIG entries and snapshot headers. */
+  /**
+   * The binary form stored in CONFIG entries and snapshot headers ({@link MembershipCodec}: one
+   * format, shared with the tools that read log files).
+   *
+   * @throws IllegalArgumentException if an id or address is too long for the format
+   */
   public byte[] encode() {
-    int size = 1 + 4;
+    List<MemberRecord> records = new ArrayList<>(members.size());
     for (Member m : members.values()) {
-      size += 1 + 2 + utf8(m.id()).length + 2 + utf8(m.address()).length;
+      records.add(new MemberRecord(m.id(), m.address(), m.voter(), m.autoPromote()));
     }
-    ByteBuffer buf = ByteBuffer.allocate(size);
-    buf.put(FORMAT_VERSION);
-    buf.putInt(members.size());
-    for (Member m : members.values()) {
-      int flags = (m.voter() ? FLAG_VOTER : 0) | (m.autoPromote() ? FLAG_AUTO_PROMOTE : 0);
-      buf.put((byte) flags);
-      putString(buf, m.id());
-      putString(buf, m.address());
-    }
-    return buf.array();
+    return MembershipCodec.encode(records);
   }
 
   /**
@@ -136,55 +131,22 @@ public record Membership(SortedMap<String, Member> members) {
    * @throws IllegalArgumentException if the bytes are not a valid encoding
    */
   public static Membership decode(byte[] bytes) {
+    List<MemberRecord> records;
     try {
-      ByteBuffer buf = ByteBuffer.wrap(bytes);
-      byte version = buf.get();
-      if (version != FORMAT_VERSION) {
-        throw new IllegalArgumentException("unknown membership format version " + version);
-      }
-      int count = buf.getInt();
-      if (count < 0 || count > bytes.length) {
-        throw new IllegalArgumentException("bad membership count " + count);
-      }
-      TreeMap<String, Member> m = new TreeMap<>();
-      for (int i = 0; i < count; i++) {
-        int flags = buf.get();
-        String id = getString(buf);
-        String address = getString(buf);
-        m.put(id, new Member(id, address, (flags & FLAG_VOTER) != 0, (flags & FLAG_AUTO_PROMOTE) != 0));
-      }
-      if (buf.hasRemaining()) {
-        throw new IllegalArgumentException("trailing bytes after membership");
-      }
-      return new Membership(m);
-    } catch (BufferUnderflowException e) {
-      throw new IllegalArgumentException("truncated membership", e);
+      records = MembershipCodec.decode(bytes);
+    } catch (FormatException e) {
+      throw new IllegalArgumentException(e.getMessage(), e);
     }
-  }
-
-  private static byte[] utf8(String s) {
-    return s.getBytes(StandardCharsets.UTF_8);
+    TreeMap<String, Member> m = new TreeMap<>();
+    for (MemberRecord r : records) {
+      m.put(r.id(), new Member(r.id(), r.address(), r.voter(), r.autoPromote()));
+    }
+    return new Membership(m);
   }
 
   /** Whether {@code s} fits the encoding's unsigned 16-bit length prefix. */
   private static boolean encodable(String s) {
-    return s == null || utf8(s).length <= 0xFFFF;
-  }
-
-  private static void putString(ByteBuffer buf, String s) {
-    byte[] b = utf8(s);
-    if (b.length > 0xFFFF) {
-      throw new IllegalArgumentException("string of " + b.length + " bytes does not fit the encoding");
-    }
-    buf.putShort((short) b.length);
-    buf.put(b);
-  }
-
-  private static String getString(ByteBuffer buf) {
-    int len = Short.toUnsignedInt(buf.getShort());
-    byte[] b = new byte[len];
-    buf.get(b);
-    return new String(b, StandardCharsets.UTF_8);
+    return s == null || s.getBytes(StandardCharsets.UTF_8).length <= 0xFFFF;
   }
 
   @Override
