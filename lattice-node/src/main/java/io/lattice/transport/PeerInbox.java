@@ -1,0 +1,22 @@
+package io.lattice.transport;
+
+import io.lattice.raft.Message;
+
+/**
+ * Where the peer transport hands what arrives from the network, and what it learns about peers.
+ * Implemented by the node, which queues everything for its single loop thread: every method may be
+ * called from any transport thread, must return quickly and must not block.
+ */
+public interface PeerInbox {
+  /** A message from a peer, already checked to belong to this cluster and to be for this node. */
+  void deliver(Message message);
+
+  /** A complete snapshot transfer: the InstallSnapshot message and the snapshot's bytes. */
+  void deliverSnapshot(Message.InstallSnapshot message, byte[] data);
+
+  /** Sending to {@code peer} failed: the core stops pipelining to it (reportUnreachable). */
+  void unreachable(String peer);
+
+  /** A snapshot transfer to {@code peer} ended (the core's reportSnapshot). */
+  void snapshotSent(String peer, boolean success);
+}
