@@ -9,9 +9,10 @@
  * and {@link io.lattice.node.ApplyListener} (completing client requests). {@link
  * io.lattice.node.RaftRecovery} rebuilds a core's starting state from storage after a restart.
  *
- * <p>Nothing here starts threads or reads a clock: the node's loop (one thread owning the core,
- * ticking on a schedule) drives these classes, and so does the deterministic simulator in the
- * tests, with in-memory storage and a simulated network.
+ * <p>Nothing here starts threads or reads a clock except {@link io.lattice.node.RaftNode}, the
+ * node's loop (one thread owning the core, ticking on a schedule), which drives these classes; the
+ * deterministic simulator in the tests drives the same classes, with in-memory storage and a
+ * simulated network.
  *
  * <p>Decisions recorded here: storage failures are checked {@link java.io.IOException}s that the
  * handler turns into a fatal {@link io.lattice.node.StorageFailureException}; the hard state is
