@@ -1,0 +1,171 @@
+package io.lattice.node;
+
+import io.lattice.raft.Member;
+import io.lattice.raft.Membership;
+import io.lattice.raft.RaftConfig;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+
+/**
+ * Configuration of one {@link RaftNode}.
+ *
+ * <p>Timing defaults are tuned for a LAN (round trips well under a millisecond, fsync in a few
+ * milliseconds):
+ *
+ * <ul>
+ *   <li>a tick is {@value #DEFAULT_TICK_MILLIS} ms: fine enough for sub-second failover, coarse
+ *       enough that an idle node wakes only 20 times a second;
+ *   <li>the election timeout is {@value #DEFAULT_ELECTION_TICKS} ticks, randomized by the core in
+ *       [10, 20) ticks = 500–1000 ms: a lost leader is replaced in about 0.5–1.1 s (timeout plus a
+ *       pre-vote and a vote round trip), while a loaded leader has to miss five heartbeats in a row
+ *       before any follower even starts a pre-vote (which, with check-quorum and leader stickiness,
+ *       cannot disturb a live leader anyway);
+ *   <li>a heartbeat every {@value #DEFAULT_HEARTBEAT_TICKS} ticks = 100 ms, so five heartbeats fit in
+ *       the shortest election timeout (a GC pause or a slow fsync of up to ~400 ms does not cause an
+ *       election);
+ *   <li>the lease drift margin is {@value #DEFAULT_LEASE_DRIFT_TICKS} ticks (100 ms = 20% of the
+ *       minimum election timeout): a leader serves lease reads only until 400 ms after the last
+ *       majority heartbeat acknowledgement, which tolerates clocks running 20% apart.
+ * </ul>
+ *
+ * @param id this member's id (unique in the cluster)
+ * @param dataDir the data directory (log, hard state, snapshots; DESIGN §4)
+ * @param listenAddress host:port peers and clients use to reach this node (also its address in the
+ *     membership)
+ * @param clusterId the cluster's name; the transport refuses messages from other clusters
+ * @param initialCluster id → address of the voters of a brand-new cluster (bootstrap membership);
+ *     ignored once a snapshot exists; must contain {@code id} unless {@code join}
+ * @param join whether this node joins a running cluster (starts with an empty membership, learns it
+ *     from the leader after an {@code addMember}); then {@code initialCluster} is ignored
+ * @param tickMillis length of one core tick in milliseconds
+ * @param electionTicks base election timeout in ticks (randomized to [n, 2n))
+ * @param heartbeatTicks leader heartbeat period in ticks
+ * @param snapshotThreshold take a snapshot every this many applied entries (0: only on demand)
+ * @param trailingEntries entries kept behind a snapshot for slow followers
+ * @param leaseDriftTicks clock-drift margin subtracted from the leader lease, in ticks
+ * @param maxRequestBytes largest command accepted by {@link RaftNode#propose}
+ * @param requestTimeoutMillis a proposal or read not answered within this time fails (a proposal as
+ *     INDETERMINATE, a read as UNAVAILABLE)
+ * @param transferTimeoutMillis how long a leadership transfer (also the one on close) may take
+ */
+public record NodeConfig(
+    String id,
+    Path dataDir,
+    String listenAddress,
+    String clusterId,
+    Map<String, String> initialCluster,
+    boolean join,
+    long tickMillis,
+    int electionTicks,
+    int heartbeatTicks,
+    long snapshotThreshold,
+    long trailingEntries,
+    int leaseDriftTicks,
+    int maxRequestBytes,
+    long requestTimeoutMillis,
+    long transferTimeoutMillis) {
+
+  public static final long DEFAULT_TICK_MILLIS = 50;
+  public static final int DEFAULT_ELECTION_TICKS = 10;
+  public static final int DEFAULT_HEARTBEAT_TICKS = 2;
+  public static final int DEFAULT_LEASE_DRIFT_TICKS = 2;
+  public static final long DEFAULT_SNAPSHOT_THRESHOLD = 1000;
+  public static final long DEFAULT_TRAILING_ENTRIES = 1000;
+  /** 1.5 MiB, like etcd: a command must fit in one append. */
+  public static final int DEFAULT_MAX_REQUEST_BYTES = 3 << 19;
+  public static final long DEFAULT_REQUEST_TIMEOUT_MILLIS = 5_000;
+  public static final long DEFAULT_TRANSFER_TIMEOUT_MILLIS = 3_000;
+  public static final String DEFAULT_CLUSTER_ID = "lattice";
+
+  public NodeConfig {
+    Objects.requireNonNull(id, "id");
+    Objects.requireNonNull(dataDir, "dataDir");
+    listenAddress = listenAddress == null ? "" : listenAddress;
+    clusterId = clusterId == null ? DEFAULT_CLUSTER_ID : clusterId;
+    initialCluster = Map.copyOf(initialCluster == null ? Map.of() : initialCluster);
+    if (id.isEmpty()) {
+      throw new IllegalArgumentException("id must not be empty");
+    }
+    if (!join && !initialCluster.containsKey(id)) {
+      throw new IllegalArgumentException("the initial cluster " + initialCluster.keySet()
+          + " must contain this node " + id + " (or join an existing cluster)");
+    }
+    if (tickMillis < 1) {
+      throw new IllegalArgumentException("tickMillis must be >= 1");
+    }
+    if (snapshotThreshold < 0 || trailingEntries < 0 || maxRequestBytes < 1
+        || requestTimeoutMillis < 1 || transferTimeoutMillis < 1) {
+      throw new IllegalArgumentException("sizes and timeouts must be positive");
+    }
+    raftConfigOf(id, electionTicks, heartbeatTicks, leaseDriftTicks, trailingEntries); // validates
+  }
+
+  /** A node of a new cluster with every other setting at its default. */
+  public static NodeConfig of(String id, Path dataDir, Map<String, String> initialCluster) {
+    String address = initialCluster.getOrDefault(id, "");
+    return new NodeConfig(id, dataDir, address, DEFAULT_CLUSTER_ID, initialCluster, false,
+        DEFAULT_TICK_MILLIS, DEFAULT_ELECTION_TICKS, DEFAULT_HEARTBEAT_TICKS,
+        DEFAULT_SNAPSHOT_THRESHOLD, DEFAULT_TRAILING_ENTRIES, DEFAULT_LEASE_DRIFT_TICKS,
+        DEFAULT_MAX_REQUEST_BYTES, DEFAULT_REQUEST_TIMEOUT_MILLIS, DEFAULT_TRANSFER_TIMEOUT_MILLIS);
+  }
+
+  /** A node that joins a running cluster, reachable at {@code listenAddress}. */
+  public static NodeConfig joining(String id, Path dataDir, String listenAddress) {
+    return new NodeConfig(id, dataDir, listenAddress, DEFAULT_CLUSTER_ID, Map.of(), true,
+        DEFAULT_TICK_MILLIS, DEFAULT_ELECTION_TICKS, DEFAULT_HEARTBEAT_TICKS,
+        DEFAULT_SNAPSHOT_THRESHOLD, DEFAULT_TRAILING_ENTRIES, DEFAULT_LEASE_DRIFT_TICKS,
+        DEFAULT_MAX_REQUEST_BYTES, DEFAULT_REQUEST_TIMEOUT_MILLIS, DEFAULT_TRANSFER_TIMEOUT_MILLIS);
+  }
+
+  public NodeConfig withTiming(long tickMillis, int electionTicks, int heartbeatTicks,
+      int leaseDriftTicks) {
+    return new NodeConfig(id, dataDir, listenAddress, clusterId, initialCluster, join, tickMillis,
+        electionTicks, heartbeatTicks, snapshotThreshold, trailingEntries, leaseDriftTicks,
+        maxRequestBytes, requestTimeoutMillis, transferTimeoutMillis);
+  }
+
+  public NodeConfig withSnapshots(long snapshotThreshold, long trailingEntries) {
+    return new NodeConfig(id, dataDir, listenAddress, clusterId, initialCluster, join, tickMillis,
+        electionTicks, heartbeatTicks, snapshotThreshold, trailingEntries, leaseDriftTicks,
+        maxRequestBytes, requestTimeoutMillis, transferTimeoutMillis);
+  }
+
+  public NodeConfig withTimeouts(long requestTimeoutMillis, long transferTimeoutMillis) {
+    return new NodeConfig(id, dataDir, listenAddress, clusterId, initialCluster, join, tickMillis,
+        electionTicks, heartbeatTicks, snapshotThreshold, trailingEntries, leaseDriftTicks,
+        maxRequestBytes, requestTimeoutMillis, transferTimeoutMillis);
+  }
+
+  public NodeConfig withMaxRequestBytes(int maxRequestBytes) {
+    return new NodeConfig(id, dataDir, listenAddress, clusterId, initialCluster, join, tickMillis,
+        electionTicks, heartbeatTicks, snapshotThreshold, trailingEntries, leaseDriftTicks,
+        maxRequestBytes, requestTimeoutMillis, transferTimeoutMillis);
+  }
+
+  /** The core's tuning derived from this configuration. */
+  public RaftConfig raftConfig() {
+    return raftConfigOf(id, electionTicks, heartbeatTicks, leaseDriftTicks, trailingEntries);
+  }
+
+  private static RaftConfig raftConfigOf(String id, int electionTicks, int heartbeatTicks,
+      int leaseDriftTicks, long trailingEntries) {
+    RaftConfig d = RaftConfig.defaults(id);
+    return d.withElection(electionTicks, heartbeatTicks)
+        .withLeaseDrift(leaseDriftTicks)
+        .withSnapshots(trailingEntries, d.snapshotTimeoutTicks());
+  }
+
+  /** The membership a brand-new cluster starts from: empty when joining. */
+  public Membership bootstrapMembership() {
+    if (join) {
+      return Membership.EMPTY;
+    }
+    List<Member> voters = new ArrayList<>();
+    new TreeMap<>(initialCluster).forEach((m, addr) -> voters.add(Member.voter(m, addr)));
+    return Membership.ofVoters(voters);
+  }
+}

@@ -1,0 +1,57 @@
+package io.lattice.node;
+
+import io.lattice.raft.Membership;
+import io.lattice.raft.Progress;
+import io.lattice.raft.RaftStatus;
+import io.lattice.raft.Role;
+import java.util.List;
+
+/**
+ * A consistent picture of one node, taken on its loop thread (DESIGN §5 Cluster.Status).
+ *
+ * @param leaderAddress the leader's address from the membership, or null when unknown
+ * @param logFirstIndex first index held by the log store (0 / above last when empty)
+ * @param logLastIndex last index held by the log store
+ * @param logBytes bytes of the log store's segments on disk
+ * @param transferTarget the target of a leadership transfer in progress, or null
+ * @param peers per-member replication progress; only on the leader (empty otherwise)
+ * @param raft the core's own status, for anything not copied here
+ */
+public record NodeStatus(
+    String id,
+    Role role,
+    long term,
+    String leaderId,
+    String leaderAddress,
+    long commitIndex,
+    long appliedIndex,
+    long logFirstIndex,
+    long logLastIndex,
+    long logBytes,
+    long snapshotIndex,
+    long snapshotTerm,
+    Membership membership,
+    String transferTarget,
+    List<PeerLag> peers,
+    RaftStatus raft) {
+
+  public NodeStatus {
+    peers = List.copyOf(peers);
+  }
+
+  /**
+   * Replication progress of one member as the leader sees it.
+   *
+   * @param lag entries the member is behind the leader's last index
+   * @param lastContactMillis time since the leader last heard from it (from ticks)
+   */
+  public record PeerLag(
+      String id,
+      boolean voter,
+      long matchIndex,
+      long nextIndex,
+      long lag,
+      Progress.State state,
+      boolean recentActive,
+      long lastContactMillis) {}
+}
