@@ -1,30 +1,301 @@
 package io.lattice.node;
 
+import io.grpc.BindableService;
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
- * The {@code lattice-node} command line. Exit codes: 0 success, 1 failure, 2 usage error, 3 the
- * data directory is corrupt and was not changed.
+ * The {@code lattice-node} command line. With options it runs a node (see {@link NodeServer});
+ * {@code repair} is a subcommand. Exit codes: 0 success, 1 failure, 2 usage error, 3 the data
+ * directory is corrupt and was not changed.
+ *
+ * <p>Every run option can also come from {@code --config FILE}, a properties file whose keys are the
+ * long option names without the dashes ({@code id}, {@code data-dir}, {@code listen},
+ * {@code initial-cluster}, {@code join}, {@code cluster-id}, {@code tick-ms}, ...); a flag given on
+ * the command line wins over the file.
  */
 @Command(name = "lattice-node", mixinStandardHelpOptions = true,
     versionProvider = LatticeNodeCommand.Version.class,
     description = "The Lattice server: one member of a Raft-replicated key-value store.",
     subcommands = {RepairCommand.class},
+    footer = {"", "Examples:",
+        "  lattice-node --id n1 --data-dir data/n1 --listen 127.0.0.1:7001 \\",
+        "      --initial-cluster n1=127.0.0.1:7001,n2=127.0.0.1:7002,n3=127.0.0.1:7003",
+        "  lattice-node --id n4 --data-dir data/n4 --listen 127.0.0.1:7004 --join",
+        "  lattice-node --config /etc/lattice/n1.properties"},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {"0:success", "1:failure", "2:usage error",
         "3:the data directory is corrupt (nothing was changed)"})
 public final class LatticeNodeCommand implements Callable<Integer> {
+  private static final Logger log = LoggerFactory.getLogger(LatticeNodeCommand.class);
   static final int EXIT_CORRUPT = 3;
+
+  /** Keys accepted in a --config file (the long option names without dashes). */
+  static final Set<String> CONFIG_KEYS = Set.of("id", "data-dir", "listen", "initial-cluster",
+      "join", "cluster-id", "tick-ms", "election-ticks", "heartbeat-ticks", "snapshot-threshold",
+      "snapshot-trailing", "lease-drift-ticks", "max-request-bytes");
 
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
 
+  @Option(names = "--id", paramLabel = "ID", description = "This member's id (unique).")
+  String id;
+
+  @Option(names = "--data-dir", paramLabel = "DIR", description = "The data directory.")
+  Path dataDir;
+
+  @Option(names = "--listen", paramLabel = "HOST:PORT",
+      description = "Address to serve peers and clients on; also this member's address.")
+  String listen;
+
+  @Option(names = "--initial-cluster", paramLabel = "ID=HOST:PORT,...",
+      description = "The voters of a new cluster (must include --id). Ignored once the data "
+          + "directory holds state.")
+  String initialCluster;
+
+  @Option(names = "--join", arity = "0..1", fallbackValue = "true", paramLabel = "BOOL",
+      description = "Join a running cluster (add the member with `lattice member add` first).")
+  Boolean join;
+
+  @Option(names = "--cluster-id", paramLabel = "NAME",
+      description = "The cluster's name (default: " + NodeConfig.DEFAULT_CLUSTER_ID + ").")
+  String clusterId;
+
+  @Option(names = "--tick-ms", paramLabel = "MS",
+      description = "Length of one Raft tick (default: " + NodeConfig.DEFAULT_TICK_MILLIS + ").")
+  Long tickMs;
+
+  @Option(names = "--election-ticks", paramLabel = "N",
+      description = "Election timeout in ticks (default: " + NodeConfig.DEFAULT_ELECTION_TICKS
+          + ").")
+  Integer electionTicks;
+
+  @Option(names = "--heartbeat-ticks", paramLabel = "N",
+      description = "Heartbeat period in ticks (default: " + NodeConfig.DEFAULT_HEARTBEAT_TICKS
+          + ").")
+  Integer heartbeatTicks;
+
+  @Option(names = "--snapshot-threshold", paramLabel = "N",
+      description = "Snapshot every N applied entries, 0 = only on demand (default: "
+          + NodeConfig.DEFAULT_SNAPSHOT_THRESHOLD + ").")
+  Long snapshotThreshold;
+
+  @Option(names = "--snapshot-trailing", paramLabel = "N",
+      description = "Entries kept behind a snapshot for slow followers (default: "
+          + NodeConfig.DEFAULT_TRAILING_ENTRIES + ").")
+  Long snapshotTrailing;
+
+  @Option(names = "--lease-drift-ticks", paramLabel = "N",
+      description = "Clock-drift margin taken off the leader lease (default: "
+          + NodeConfig.DEFAULT_LEASE_DRIFT_TICKS + ").")
+  Integer leaseDriftTicks;
+
+  @Option(names = "--max-request-bytes", paramLabel = "BYTES",
+      description = "Largest accepted command (default: " + NodeConfig.DEFAULT_MAX_REQUEST_BYTES
+          + ").")
+  Integer maxRequestBytes;
+
+  @Option(names = "--config", paramLabel = "FILE",
+      description = "Properties file with the same keys as the options (e.g. data-dir=...); "
+          + "flags win.")
+  Path configFile;
+
   @Override
-  public Integer call() {
-    spec.commandLine().usage(spec.commandLine().getErr());
-    return CommandLine.ExitCode.USAGE;
+  public Integer call() throws Exception {
+    if (spec.commandLine().getParseResult().originalArgs().isEmpty()) {
+      spec.commandLine().usage(spec.commandLine().getErr());
+      return CommandLine.ExitCode.USAGE;
+    }
+    return run(resolveConfig());
+  }
+
+  /**
+   * The client-facing services served next to the peer service. Until the API services exist this
+   * serves none; switch to:
+   * {@code return List.of(new io.lattice.api.KvService(node), new io.lattice.api.ClusterService(node));}
+   */
+  static List<BindableService> clientServices(RaftNode node) {
+    return List.of();
+  }
+
+  private int run(NodeConfig config) throws IOException {
+    NodeServer server = NodeServer.start(config, LatticeNodeCommand::clientServices);
+    Thread hook = new Thread(server::close, "lattice-node-shutdown");
+    Runtime.getRuntime().addShutdownHook(hook);
+    log.info("lattice-node {} listening on {} (cluster {}: {}) data dir {}", config.id(),
+        config.listenAddress(), config.clusterId(),
+        config.join() ? "joining" : config.initialCluster(), config.dataDir().toAbsolutePath());
+    RaftNode node = server.node();
+    CompletableFuture.anyOf(node.fatalError(), node.terminated()).join();
+    if (node.fatalError().isDone()) {
+      Throwable t = node.fatalError().join();
+      spec.commandLine().getErr().println("lattice-node: fatal error, stopping: " + t);
+      log.error("{}: fatal error, stopping", config.id(), t);
+      return 1;
+    }
+    return 0;
+  }
+
+  /** Merges flags over the --config file and validates; a ParameterException means exit 2. */
+  NodeConfig resolveConfig() {
+    Properties file = new Properties();
+    if (configFile != null) {
+      if (!Files.isReadable(configFile)) {
+        throw usage("--config " + configFile + ": no such readable file");
+      }
+      try (Reader r = Files.newBufferedReader(configFile)) {
+        file.load(r);
+      } catch (IOException | IllegalArgumentException e) {
+        throw usage("--config " + configFile + ": " + e.getMessage());
+      }
+      for (String k : file.stringPropertyNames()) {
+        if (!CONFIG_KEYS.contains(k)) {
+          throw usage("--config " + configFile + ": unknown key '" + k + "' (known: "
+              + new java.util.TreeSet<>(CONFIG_KEYS) + ")");
+        }
+      }
+    }
+    String theId = pick(id, file, "id");
+    if (theId == null || theId.isBlank()) {
+      throw usage("--id is required");
+    }
+    String dir = dataDir != null ? dataDir.toString() : file.getProperty("data-dir");
+    if (dir == null || dir.isBlank()) {
+      throw usage("--data-dir is required");
+    }
+    String theListen = pick(listen, file, "listen");
+    if (theListen == null) {
+      throw usage("--listen is required (host:port)");
+    }
+    try {
+      NodeServer.parseHostPort(theListen);
+    } catch (IllegalArgumentException e) {
+      throw usage("--listen: " + e.getMessage());
+    }
+    boolean theJoin = join != null ? join : parseBool(file, "join");
+    String cluster = pick(initialCluster, file, "initial-cluster");
+    Map<String, String> members = new LinkedHashMap<>();
+    if (theJoin) {
+      if (cluster != null) {
+        throw usage("--join and --initial-cluster exclude each other (a joining node learns the "
+            + "membership from the leader)");
+      }
+    } else {
+      if (cluster == null) {
+        throw usage("--initial-cluster is required (or --join to join a running cluster)");
+      }
+      try {
+        members = parseInitialCluster(cluster);
+      } catch (IllegalArgumentException e) {
+        throw usage(e.getMessage());
+      }
+      if (!members.containsKey(theId)) {
+        throw usage("--initial-cluster " + members.keySet() + " does not contain this node '"
+            + theId + "'");
+      }
+      if (!members.get(theId).equals(theListen)) {
+        throw usage("--initial-cluster gives " + theId + " the address " + members.get(theId)
+            + " but --listen is " + theListen);
+      }
+    }
+    String theCluster = pick(clusterId, file, "cluster-id");
+    try {
+      return new NodeConfig(theId, Path.of(dir), theListen,
+          theCluster == null ? NodeConfig.DEFAULT_CLUSTER_ID : theCluster, members, theJoin,
+          num(tickMs, file, "tick-ms", NodeConfig.DEFAULT_TICK_MILLIS),
+          (int) num(electionTicks, file, "election-ticks", NodeConfig.DEFAULT_ELECTION_TICKS),
+          (int) num(heartbeatTicks, file, "heartbeat-ticks", NodeConfig.DEFAULT_HEARTBEAT_TICKS),
+          num(snapshotThreshold, file, "snapshot-threshold",
+              NodeConfig.DEFAULT_SNAPSHOT_THRESHOLD),
+          num(snapshotTrailing, file, "snapshot-trailing", NodeConfig.DEFAULT_TRAILING_ENTRIES),
+          (int) num(leaseDriftTicks, file, "lease-drift-ticks",
+              NodeConfig.DEFAULT_LEASE_DRIFT_TICKS),
+          (int) num(maxRequestBytes, file, "max-request-bytes",
+              NodeConfig.DEFAULT_MAX_REQUEST_BYTES),
+          NodeConfig.DEFAULT_REQUEST_TIMEOUT_MILLIS, NodeConfig.DEFAULT_TRANSFER_TIMEOUT_MILLIS);
+    } catch (IllegalArgumentException e) {
+      throw usage("invalid configuration: " + e.getMessage());
+    }
+  }
+
+  /** Parses {@code id=host:port,id=host:port}; IllegalArgumentException says what is wrong. */
+  static Map<String, String> parseInitialCluster(String text) {
+    Map<String, String> out = new LinkedHashMap<>();
+    for (String part : text.split(",", -1)) {
+      String p = part.trim();
+      int eq = p.indexOf('=');
+      if (eq <= 0 || eq == p.length() - 1) {
+        throw new IllegalArgumentException(
+            "--initial-cluster: '" + p + "' is not id=host:port "
+                + "(expected e.g. n1=127.0.0.1:7001,n2=127.0.0.1:7002)");
+      }
+      String member = p.substring(0, eq).trim();
+      String address = p.substring(eq + 1).trim();
+      try {
+        NodeServer.parseHostPort(address);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(
+            "--initial-cluster: member " + member + ": " + e.getMessage());
+      }
+      if (out.put(member, address) != null) {
+        throw new IllegalArgumentException(
+            "--initial-cluster: member " + member + " appears twice");
+      }
+    }
+    return out;
+  }
+
+  private CommandLine.ParameterException usage(String message) {
+    return new CommandLine.ParameterException(spec.commandLine(), message);
+  }
+
+  private static String pick(String flag, Properties file, String key) {
+    if (flag != null) {
+      return flag;
+    }
+    String v = file.getProperty(key);
+    return v == null ? null : v.trim();
+  }
+
+  private long num(Number flag, Properties file, String key, long dflt) {
+    if (flag != null) {
+      return flag.longValue();
+    }
+    String v = file.getProperty(key);
+    if (v == null) {
+      return dflt;
+    }
+    try {
+      return Long.parseLong(v.trim());
+    } catch (NumberFormatException e) {
+      throw usage("--config " + configFile + ": " + key + "='" + v + "' is not a number");
+    }
+  }
+
+  private boolean parseBool(Properties file, String key) {
+    String v = file.getProperty(key);
+    if (v == null) {
+      return false;
+    }
+    String t = v.trim().toLowerCase(java.util.Locale.ROOT);
+    if (t.equals("true") || t.equals("false")) {
+      return Boolean.parseBoolean(t);
+    }
+    throw usage("--config " + configFile + ": " + key + "='" + v + "' is not true or false");
   }
 
   public static void main(String[] args) {
@@ -36,6 +307,10 @@ public final class LatticeNodeCommand implements Callable<Integer> {
     CommandLine cl = new CommandLine(new LatticeNodeCommand());
     cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
       commandLine.getErr().println("lattice-node: " + ex.getMessage());
+      if (ex instanceof CommandLine.ParameterException) {
+        commandLine.getErr().println("Try 'lattice-node --help' for the options.");
+        return CommandLine.ExitCode.USAGE;
+      }
       return ex instanceof io.lattice.storage.CorruptStorageException ? EXIT_CORRUPT : 1;
     });
     return cl;

@@ -1,0 +1,197 @@
+package io.lattice.node;
+
+import io.grpc.BindableService;
+import io.grpc.Server;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import io.lattice.raft.Member;
+import io.lattice.raft.Membership;
+import io.lattice.transport.GrpcPeerTransport;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One running Lattice member: a {@link RaftNode} talking to its peers through a {@link
+ * GrpcPeerTransport}, and one Netty gRPC server on the node's listen address serving the peer
+ * service ({@code lattice.v1.Raft}), the client services, the standard gRPC health service (SERVING
+ * once the node has started) and server reflection.
+ *
+ * <p>Peer addresses come from the node's current membership (so they follow membership changes),
+ * falling back to the initial cluster map for members the membership does not (yet) know.
+ *
+ * <p>{@link #close()} is the graceful stop: health goes NOT_SERVING, the node closes (a leader hands
+ * leadership off first, while the transport and server are still up), then the transport, then the
+ * server with a bounded wait.
+ */
+public final class NodeServer implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(NodeServer.class);
+  /** How long {@link #close()} waits for in-flight calls before forcing the server down. */
+  static final long SERVER_SHUTDOWN_MILLIS = 2_000;
+
+  private final RaftNode node;
+  private final GrpcPeerTransport transport;
+  private final Server server;
+  private final HealthStatusManager health;
+  private final AtomicBoolean closed = new AtomicBoolean();
+
+  private NodeServer(RaftNode node, GrpcPeerTransport transport, Server server,
+      HealthStatusManager health) {
+    this.node = node;
+    this.transport = transport;
+    this.server = server;
+    this.health = health;
+  }
+
+  /** As {@link #start(NodeConfig, Function, GrpcPeerTransport.Options)} with default options. */
+  public static NodeServer start(NodeConfig config,
+      Function<RaftNode, List<BindableService>> clientServices) throws IOException {
+    return start(config, clientServices, GrpcPeerTransport.Options.defaults());
+  }
+
+  /**
+   * Starts the node and its server.
+   *
+   * @param clientServices builds the client-facing services (KV, Cluster) for the started node
+   * @throws IOException if the data directory cannot be opened or the listen address cannot be
+   *     bound (nothing is left running)
+   */
+  public static NodeServer start(NodeConfig config,
+      Function<RaftNode, List<BindableService>> clientServices,
+      GrpcPeerTransport.Options options) throws IOException {
+    Objects.requireNonNull(clientServices, "clientServices");
+    InetSocketAddress listen = parseHostPort(config.listenAddress());
+    AtomicReference<RaftNode> nodeRef = new AtomicReference<>();
+    AtomicReference<GrpcPeerTransport> transportRef = new AtomicReference<>();
+    Function<String, String> addresses = peer -> addressOf(config, nodeRef.get(), peer);
+    RaftNode node = RaftNode.start(config, inbox -> {
+      GrpcPeerTransport t =
+          new GrpcPeerTransport(config.clusterId(), config.id(), addresses, inbox, options);
+      transportRef.set(t);
+      return t;
+    });
+    nodeRef.set(node);
+    GrpcPeerTransport transport = transportRef.get();
+    HealthStatusManager health = new HealthStatusManager();
+    Server server;
+    try {
+      NettyServerBuilder b = GrpcPeerTransport.configureServer(
+          NettyServerBuilder.forAddress(listen), options);
+      b.addService(transport.service());
+      for (BindableService s : clientServices.apply(node)) {
+        b.addService(s);
+      }
+      b.addService(health.getHealthService());
+      b.addService(ProtoReflectionServiceV1.newInstance());
+      server = b.build().start();
+    } catch (IOException | RuntimeException e) {
+      node.close();
+      if (transport != null) {
+        transport.close();
+      }
+      if (e instanceof IOException) {
+        throw new IOException("cannot listen on " + config.listenAddress() + ": " + e.getMessage(),
+            e);
+      }
+      throw e;
+    }
+    health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.SERVING);
+    node.fatalError().thenAccept(t -> health.setStatus(
+        HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.NOT_SERVING));
+    return new NodeServer(node, transport, server, health);
+  }
+
+  /** The peer's address from the current membership, else from the initial cluster map. */
+  static String addressOf(NodeConfig config, RaftNode node, String peer) {
+    RaftNode.Header h = node == null ? null : node.header();
+    if (h != null) {
+      Membership m = h.membership();
+      Member member = m == null ? null : m.member(peer);
+      if (member != null && !member.address().isEmpty()) {
+        return member.address();
+      }
+    }
+    return config.initialCluster().get(peer);
+  }
+
+  /**
+   * Parses {@code host:port} (an IPv6 host in brackets: {@code [::1]:7001}).
+   *
+   * @throws IllegalArgumentException with a message naming what is wrong
+   */
+  public static InetSocketAddress parseHostPort(String address) {
+    if (address == null || address.isBlank()) {
+      throw new IllegalArgumentException("an address is required (host:port)");
+    }
+    int colon = address.lastIndexOf(':');
+    if (colon <= 0 || colon == address.length() - 1) {
+      throw new IllegalArgumentException("'" + address + "' is not host:port");
+    }
+    String host = address.substring(0, colon);
+    if (host.startsWith("[") && host.endsWith("]")) {
+      host = host.substring(1, host.length() - 1);
+    }
+    int port;
+    try {
+      port = Integer.parseInt(address.substring(colon + 1));
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("'" + address + "': the port is not a number");
+    }
+    if (port < 1 || port > 65535) {
+      throw new IllegalArgumentException("'" + address + "': the port must be in 1..65535");
+    }
+    if (host.isEmpty()) {
+      throw new IllegalArgumentException("'" + address + "': the host is empty");
+    }
+    return new InetSocketAddress(host, port);
+  }
+
+  public RaftNode node() {
+    return node;
+  }
+
+  public GrpcPeerTransport transport() {
+    return transport;
+  }
+
+  /** The port the server is bound to. */
+  public int port() {
+    return server.getPort();
+  }
+
+  /**
+   * Graceful stop: node (leader hand-off first) → transport → server (bounded wait). Idempotent.
+   */
+  @Override
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    health.enterTerminalState();
+    try {
+      node.close();
+    } catch (RuntimeException e) {
+      log.warn("{}: closing the node failed: {}", node.id(), e.toString());
+    }
+    transport.close();
+    server.shutdown();
+    try {
+      if (!server.awaitTermination(SERVER_SHUTDOWN_MILLIS, TimeUnit.MILLISECONDS)) {
+        server.shutdownNow();
+        server.awaitTermination(SERVER_SHUTDOWN_MILLIS, TimeUnit.MILLISECONDS);
+      }
+    } catch (InterruptedException e) {
+      server.shutdownNow();
+      Thread.currentThread().interrupt();
+    }
+  }
+}

@@ -1,0 +1,145 @@
+package io.lattice.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** Option parsing and validation of {@code lattice-node} (the run behaviour), without starting. */
+class NodeServerCommandTest {
+  @TempDir Path tmp;
+
+  private static final String CLUSTER = "n1=127.0.0.1:7001,n2=127.0.0.1:7002,n3=127.0.0.1:7003";
+
+  private static int execute(StringWriter err, String... args) {
+    CommandLine cl = LatticeNodeCommand.commandLine();
+    cl.setOut(new PrintWriter(new StringWriter(), true));
+    cl.setErr(new PrintWriter(err, true));
+    return cl.execute(args);
+  }
+
+  private static NodeConfig resolve(String... args) {
+    CommandLine cl = LatticeNodeCommand.commandLine();
+    cl.parseArgs(args);
+    LatticeNodeCommand cmd = cl.getCommand();
+    return cmd.resolveConfig();
+  }
+
+  @Test
+  void parsesAFullCommandLine() {
+    NodeConfig c = resolve("--id", "n1", "--data-dir", tmp.toString(), "--listen",
+        "127.0.0.1:7001", "--initial-cluster", CLUSTER, "--tick-ms", "20",
+        "--election-ticks", "15", "--heartbeat-ticks", "3", "--snapshot-threshold", "500",
+        "--snapshot-trailing", "50", "--lease-drift-ticks", "3", "--max-request-bytes", "4096",
+        "--cluster-id", "prod");
+    assertThat(c.id()).isEqualTo("n1");
+    assertThat(c.listenAddress()).isEqualTo("127.0.0.1:7001");
+    assertThat(c.initialCluster()).isEqualTo(Map.of("n1", "127.0.0.1:7001",
+        "n2", "127.0.0.1:7002", "n3", "127.0.0.1:7003"));
+    assertThat(c.join()).isFalse();
+    assertThat(c.clusterId()).isEqualTo("prod");
+    assertThat(c.tickMillis()).isEqualTo(20);
+    assertThat(c.electionTicks()).isEqualTo(15);
+    assertThat(c.heartbeatTicks()).isEqualTo(3);
+    assertThat(c.snapshotThreshold()).isEqualTo(500);
+    assertThat(c.trailingEntries()).isEqualTo(50);
+    assertThat(c.leaseDriftTicks()).isEqualTo(3);
+    assertThat(c.maxRequestBytes()).isEqualTo(4096);
+  }
+
+  @Test
+  void defaultsAndJoin() {
+    NodeConfig c = resolve("--id", "n4", "--data-dir", tmp.toString(), "--listen",
+        "127.0.0.1:7004", "--join");
+    assertThat(c.join()).isTrue();
+    assertThat(c.initialCluster()).isEmpty();
+    assertThat(c.clusterId()).isEqualTo("lattice");
+    assertThat(c.snapshotThreshold()).isEqualTo(1000);
+    assertThat(c.tickMillis()).isEqualTo(NodeConfig.DEFAULT_TICK_MILLIS);
+  }
+
+  @Test
+  void badInitialClusterIsAUsageError() {
+    StringWriter err = new StringWriter();
+    int code = execute(err, "--id", "n1", "--data-dir", tmp.toString(), "--listen",
+        "127.0.0.1:7001", "--initial-cluster", "n1=127.0.0.1:7001,n2");
+    assertThat(code).isEqualTo(2);
+    assertThat(err.toString()).contains("--initial-cluster", "'n2' is not id=host:port");
+  }
+
+  @Test
+  void otherValidationErrorsAreUsageErrors() {
+    StringWriter err = new StringWriter();
+    assertThat(execute(err, "--id", "n9", "--data-dir", tmp.toString(), "--listen",
+        "127.0.0.1:7009", "--initial-cluster", CLUSTER)).isEqualTo(2);
+    assertThat(err.toString()).contains("does not contain this node 'n9'");
+
+    err = new StringWriter();
+    assertThat(execute(err, "--id", "n1", "--data-dir", tmp.toString(), "--listen",
+        "127.0.0.1:99999", "--initial-cluster", CLUSTER)).isEqualTo(2);
+    assertThat(err.toString()).contains("--listen", "1..65535");
+
+    err = new StringWriter();
+    assertThat(execute(err, "--data-dir", tmp.toString(), "--listen", "127.0.0.1:7001",
+        "--initial-cluster", CLUSTER)).isEqualTo(2);
+    assertThat(err.toString()).contains("--id is required");
+
+    err = new StringWriter();
+    assertThat(execute(err, "--id", "n1", "--data-dir", tmp.toString(), "--listen",
+        "127.0.0.1:7001", "--initial-cluster", CLUSTER, "--election-ticks", "1")).isEqualTo(2);
+    assertThat(err.toString()).contains("invalid configuration");
+
+    err = new StringWriter();
+    assertThat(execute(err, "--id", "n1", "--data-dir", tmp.toString(), "--listen",
+        "127.0.0.1:7002", "--initial-cluster", CLUSTER)).isEqualTo(2);
+    assertThat(err.toString()).contains("but --listen is 127.0.0.1:7002");
+  }
+
+  @Test
+  void noArgumentsPrintsUsage() {
+    StringWriter err = new StringWriter();
+    assertThat(execute(err)).isEqualTo(2);
+    assertThat(err.toString()).contains("Usage: lattice-node");
+  }
+
+  @Test
+  void configFileValuesWithAFlagOverridingOne() throws Exception {
+    Path file = tmp.resolve("n2.properties");
+    Files.writeString(file, String.join("\n",
+        "id=n2",
+        "data-dir=" + tmp.resolve("data").toString().replace("\\", "/"),
+        "listen=127.0.0.1:7002",
+        "initial-cluster=" + CLUSTER,
+        "cluster-id=from-file",
+        "tick-ms=25",
+        "snapshot-threshold=200",
+        ""));
+    NodeConfig c = resolve("--config", file.toString(), "--snapshot-threshold", "300");
+    assertThat(c.id()).isEqualTo("n2");
+    assertThat(c.dataDir()).isEqualTo(tmp.resolve("data"));
+    assertThat(c.listenAddress()).isEqualTo("127.0.0.1:7002");
+    assertThat(c.clusterId()).isEqualTo("from-file");
+    assertThat(c.tickMillis()).isEqualTo(25);
+    assertThat(c.snapshotThreshold()).isEqualTo(300); // the flag wins
+    assertThat(c.initialCluster()).containsKeys("n1", "n2", "n3");
+  }
+
+  @Test
+  void configFileWithAnUnknownKeyIsAUsageError() throws Exception {
+    Path file = tmp.resolve("bad.properties");
+    Files.writeString(file, "id=n1\nlisten-address=127.0.0.1:7001\n");
+    StringWriter err = new StringWriter();
+    assertThat(execute(err, "--config", file.toString())).isEqualTo(2);
+    assertThat(err.toString()).contains("unknown key 'listen-address'");
+    assertThatThrownBy(() -> resolve("--config", tmp.resolve("missing").toString()))
+        .isInstanceOf(CommandLine.ParameterException.class)
+        .hasMessageContaining("no such readable file");
+  }
+}
