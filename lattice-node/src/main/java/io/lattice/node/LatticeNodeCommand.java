@@ -1,6 +1,8 @@
 package io.lattice.node;
 
 import io.grpc.BindableService;
+import io.lattice.api.ClusterService;
+import io.lattice.api.KvService;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.file.Files;
@@ -123,13 +125,9 @@ public final class LatticeNodeCommand implements Callable<Integer> {
     return run(resolveConfig());
   }
 
-  /**
-   * The client-facing services served next to the peer service. Until the API services exist this
-   * serves none; switch to:
-   * {@code return List.of(new io.lattice.api.KvService(node), new io.lattice.api.ClusterService(node));}
-   */
+  /** The client-facing services: the KV API and the Cluster admin API. */
   static List<BindableService> clientServices(RaftNode node) {
-    return List.of();
+    return List.of(new KvService(node), new ClusterService(node));
   }
 
   private int run(NodeConfig config) throws IOException {

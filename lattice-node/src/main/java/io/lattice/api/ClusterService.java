@@ -1,0 +1,327 @@
+package io.lattice.api;
+
+import io.grpc.Context;
+import io.grpc.Deadline;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.StreamObserver;
+import io.lattice.node.NodeException;
+import io.lattice.node.NodeStatus;
+import io.lattice.node.RaftNode;
+import io.lattice.node.ReadConsistency;
+import io.lattice.proto.v1.ClusterGrpc;
+import io.lattice.proto.v1.ErrorInfo;
+import io.lattice.proto.v1.HashRequest;
+import io.lattice.proto.v1.HashResponse;
+import io.lattice.proto.v1.MemberAddRequest;
+import io.lattice.proto.v1.MemberAddResponse;
+import io.lattice.proto.v1.MemberListRequest;
+import io.lattice.proto.v1.MemberListResponse;
+import io.lattice.proto.v1.MemberPromoteRequest;
+import io.lattice.proto.v1.MemberPromoteResponse;
+import io.lattice.proto.v1.MemberRemoveRequest;
+import io.lattice.proto.v1.MemberRemoveResponse;
+import io.lattice.proto.v1.PeerProgress;
+import io.lattice.proto.v1.SnapshotRequest;
+import io.lattice.proto.v1.SnapshotResponse;
+import io.lattice.proto.v1.StatusRequest;
+import io.lattice.proto.v1.StatusResponse;
+import io.lattice.proto.v1.TransferLeaderRequest;
+import io.lattice.proto.v1.TransferLeaderResponse;
+import io.lattice.raft.Member;
+import io.lattice.raft.Membership;
+import io.lattice.raft.Progress;
+import io.lattice.raft.Role;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
+import java.util.function.Function;
+
+/**
+ * The admin Cluster service (cluster.proto) on top of a {@link RaftNode}. Like {@link KvService} it
+ * never blocks a gRPC thread: each call completes from its future's callback; failures go through
+ * {@link ApiErrors} (membership refusals become INVALID_MEMBERSHIP_CHANGE, and unknown or duplicate
+ * members are caught here first as NOT_FOUND / ALREADY_EXISTS / NOT_A_VOTER).
+ */
+public final class ClusterService extends ClusterGrpc.ClusterImplBase {
+  /** The software version reported by Status. */
+  public static final String VERSION = "0.1.0";
+
+  private static final long HASH_POLL_MILLIS = 10;
+  private static final int HASH_ATTEMPTS = 8;
+
+  private final RaftNode node;
+
+  public ClusterService(RaftNode node) {
+    this.node = Objects.requireNonNull(node, "node");
+  }
+
+  @Override
+  public void status(StatusRequest req, StreamObserver<StatusResponse> out) {
+    complete(node.status(), out, false, s -> {
+      StatusResponse.Builder b = StatusResponse.newBuilder()
+          .setHeader(Responses.header(node, node.header(), s.appliedIndex()))
+          .setMemberId(s.id())
+          .setRole(role(s.role(), s.membership(), s.id()))
+          .setTerm(s.term())
+          .setLeaderId(Responses.nz(s.leaderId()))
+          .setLeaderAddress(Responses.nz(s.leaderAddress()))
+          .setCommitIndex(s.commitIndex())
+          .setAppliedIndex(s.appliedIndex())
+          .setLogFirstIndex(s.logLastIndex() == 0 ? 0 : s.logFirstIndex())
+          .setLogLastIndex(s.logLastIndex())
+          .setLogBytes(s.logBytes())
+          .setSnapshotIndex(s.snapshotIndex())
+          .setSnapshotTerm(s.snapshotTerm())
+          .setClusterId(Responses.nz(node.config().clusterId()))
+          .setVersion(VERSION)
+          .setAddress(address(s.membership(), s.id()));
+      if (s.role() == Role.LEADER) {
+        for (NodeStatus.PeerLag p : s.peers()) {
+          if (p.id().equals(s.id())) {
+            continue;
+          }
+          b.addPeers(PeerProgress.newBuilder()
+              .setId(p.id())
+              .setAddress(address(s.membership(), p.id()))
+              .setMatchIndex(p.matchIndex())
+              .setNextIndex(p.nextIndex())
+              .setLagEntries(p.lag())
+              .setState(state(p.state()))
+              .setIsLearner(!p.voter())
+              .setLastContactMillisAgo(p.lastContactMillis() < 0 ? -1 : p.lastContactMillis())
+              .setReachable(p.recentActive()));
+        }
+      }
+      return b.build();
+    });
+  }
+
+  @Override
+  public void memberList(MemberListRequest req, StreamObserver<MemberListResponse> out) {
+    complete(node.memberList(), out, false, m -> {
+      RaftNode.Header h = node.header();
+      return MemberListResponse.newBuilder().setHeader(Responses.header(node, h, 0))
+          .addAllMembers(Responses.members(m, h.leaderId())).build();
+    });
+  }
+
+  @Override
+  public void memberAdd(MemberAddRequest req, StreamObserver<MemberAddResponse> out) {
+    try {
+      RaftNode.Header h = node.header();
+      if (req.getId().isEmpty()) {
+        throw invalid("id must not be empty", h);
+      }
+      if (req.getAddress().isEmpty()) {
+        throw invalid("address must not be empty", h);
+      }
+      if (h.role() == Role.LEADER && h.membership() != null) {
+        if (h.membership().contains(req.getId())) {
+          throw ApiErrors.error(ErrorInfo.Reason.ALREADY_EXISTS,
+              "member '" + req.getId() + "' is already in the configuration", h);
+        }
+        for (Member m : h.membership().members().values()) {
+          if (m.address().equals(req.getAddress())) {
+            throw ApiErrors.error(ErrorInfo.Reason.ALREADY_EXISTS, "address " + req.getAddress()
+                + " is already used by member '" + m.id() + "'", h);
+          }
+        }
+      }
+      complete(node.addMember(req.getId(), req.getAddress(), req.getStayLearner()), out, true,
+          m -> {
+            RaftNode.Header now = node.header();
+            MemberAddResponse.Builder b = MemberAddResponse.newBuilder()
+                .setHeader(Responses.header(node, now, 0))
+                .addAllMembers(Responses.members(m, now.leaderId()));
+            Member added = m.member(req.getId());
+            if (added != null) {
+              b.setMember(Responses.member(added, now.leaderId()));
+            }
+            return b.build();
+          });
+    } catch (StatusRuntimeException e) {
+      Responses.fail(out, e);
+    }
+  }
+
+  @Override
+  public void memberPromote(MemberPromoteRequest req, StreamObserver<MemberPromoteResponse> out) {
+    try {
+      RaftNode.Header h = node.header();
+      checkKnown(req.getId(), h);
+      if (h.role() == Role.LEADER && h.membership() != null
+          && h.membership().isVoter(req.getId())) {
+        throw ApiErrors.error(ErrorInfo.Reason.INVALID_MEMBERSHIP_CHANGE,
+            "member '" + req.getId() + "' is already a voter", h);
+      }
+      complete(node.promoteMember(req.getId()), out, true, m -> {
+        RaftNode.Header now = node.header();
+        return MemberPromoteResponse.newBuilder().setHeader(Responses.header(node, now, 0))
+            .addAllMembers(Responses.members(m, now.leaderId())).build();
+      });
+    } catch (StatusRuntimeException e) {
+      Responses.fail(out, e);
+    }
+  }
+
+  @Override
+  public void memberRemove(MemberRemoveRequest req, StreamObserver<MemberRemoveResponse> out) {
+    try {
+      RaftNode.Header h = node.header();
+      checkKnown(req.getId(), h);
+      complete(node.removeMember(req.getId()), out, true, m -> {
+        RaftNode.Header now = node.header();
+        return MemberRemoveResponse.newBuilder().setHeader(Responses.header(node, now, 0))
+            .addAllMembers(Responses.members(m, now.leaderId())).build();
+      });
+    } catch (StatusRuntimeException e) {
+      Responses.fail(out, e);
+    }
+  }
+
+  @Override
+  public void transferLeader(TransferLeaderRequest req,
+      StreamObserver<TransferLeaderResponse> out) {
+    try {
+      RaftNode.Header h = node.header();
+      String target = req.getTargetId().isEmpty() ? null : req.getTargetId();
+      if (target != null) {
+        checkKnown(target, h);
+        if (h.role() == Role.LEADER && h.membership() != null
+            && h.membership().isLearner(target)) {
+          throw ApiErrors.error(ErrorInfo.Reason.NOT_A_VOTER,
+              "member '" + target + "' is a learner and cannot lead", h);
+        }
+      }
+      complete(node.transferLeadership(target), out, true, leader -> {
+        RaftNode.Header now = node.header();
+        return TransferLeaderResponse.newBuilder().setHeader(Responses.header(node, now, 0))
+            .setNewLeaderId(Responses.nz(leader)).setTerm(now.term()).build();
+      });
+    } catch (StatusRuntimeException e) {
+      Responses.fail(out, e);
+    }
+  }
+
+  @Override
+  public void snapshot(SnapshotRequest req, StreamObserver<SnapshotResponse> out) {
+    complete(node.snapshotNow(), out, false, meta -> SnapshotResponse.newBuilder()
+        .setHeader(Responses.header(node, node.header(), meta.index()))
+        .setSnapshotIndex(meta.index()).setSnapshotTerm(meta.term()).build());
+  }
+
+  /** Hash, index and key count of one state (checked by comparing the two hashes). */
+  private record HashAt(long hash, long appliedIndex, long keyCount) {}
+
+  @Override
+  public void hash(HashRequest req, StreamObserver<HashResponse> out) {
+    Deadline d = Context.current().getDeadline();
+    long deadlineNanos = System.nanoTime() + (d != null ? d.timeRemaining(TimeUnit.NANOSECONDS)
+        : TimeUnit.MILLISECONDS.toNanos(node.config().requestTimeoutMillis()));
+    complete(hashAt(req.getWaitForIndex(), deadlineNanos, HASH_ATTEMPTS), out, false,
+        r -> HashResponse.newBuilder()
+            .setHeader(Responses.header(node, node.header(), r.appliedIndex()))
+            .setHash(r.hash()).setAppliedIndex(r.appliedIndex()).setKeyCount(r.keyCount())
+            .build());
+  }
+
+  private CompletableFuture<HashAt> hashAt(long waitFor, long deadlineNanos, int attempts) {
+    // Both tasks run on the node's loop in order; an entry applied between them shows as a
+    // different hash, and the pair is taken again.
+    CompletableFuture<long[]> counted =
+        node.read(ReadConsistency.STALE, sm -> new long[] {sm.hash(), sm.keyCount()});
+    CompletableFuture<RaftNode.StateHashResult> hashed = node.hash();
+    return counted.thenCombine(hashed, (c, h) -> new Object[] {c, h}).thenCompose(pair -> {
+      long[] c = (long[]) pair[0];
+      RaftNode.StateHashResult h = (RaftNode.StateHashResult) pair[1];
+      boolean consistent = c[0] == h.hash() || attempts <= 1;
+      if (h.appliedIndex() >= waitFor && consistent) {
+        return CompletableFuture.completedFuture(new HashAt(h.hash(), h.appliedIndex(), c[1]));
+      }
+      if (h.appliedIndex() < waitFor && System.nanoTime() - deadlineNanos > 0) {
+        return CompletableFuture.failedFuture(new NodeException(NodeException.Reason.TIMEOUT,
+            "applied index " + h.appliedIndex() + " did not reach " + waitFor + " in time"));
+      }
+      Executor later = CompletableFuture.delayedExecutor(HASH_POLL_MILLIS, TimeUnit.MILLISECONDS);
+      int left = h.appliedIndex() >= waitFor ? attempts - 1 : attempts;
+      return CompletableFuture.supplyAsync(() -> null, later)
+          .thenCompose(x -> hashAt(waitFor, deadlineNanos, left));
+    });
+  }
+
+  // ---------------------------------------------------------------------------------- plumbing
+
+  private <R, T> void complete(CompletableFuture<R> f, StreamObserver<T> out, boolean membership,
+      Function<R, T> build) {
+    f.whenComplete(callback(out, membership, build));
+  }
+
+  private <R, T> BiConsumer<R, Throwable> callback(StreamObserver<T> out, boolean membership,
+      Function<R, T> build) {
+    return (r, t) -> {
+      if (t != null) {
+        Responses.fail(out, ApiErrors.toStatus(t, node.header(), membership));
+        return;
+      }
+      T response;
+      try {
+        response = build.apply(r);
+      } catch (RuntimeException e) {
+        Responses.fail(out, ApiErrors.toStatus(e, node.header(), membership));
+        return;
+      }
+      Responses.send(out, response);
+    };
+  }
+
+  private void checkKnown(String id, RaftNode.Header h) {
+    if (id.isEmpty()) {
+      throw invalid("id must not be empty", h);
+    }
+    if (h.role() == Role.LEADER && h.membership() != null && !h.membership().contains(id)) {
+      throw ApiErrors.error(ErrorInfo.Reason.NOT_FOUND,
+          "no member '" + id + "' in the configuration", h);
+    }
+  }
+
+  private static StatusRuntimeException invalid(String message, RaftNode.Header h) {
+    return ApiErrors.error(ErrorInfo.Reason.INVALID_ARGUMENT, message, h);
+  }
+
+  private static io.lattice.proto.v1.Role role(Role r, Membership m, String self) {
+    if (m != null && m.isLearner(self)) {
+      return io.lattice.proto.v1.Role.LEARNER;
+    }
+    switch (r) {
+      case LEADER:
+        return io.lattice.proto.v1.Role.LEADER;
+      case CANDIDATE:
+        return io.lattice.proto.v1.Role.CANDIDATE;
+      case PRE_CANDIDATE:
+        return io.lattice.proto.v1.Role.PRE_CANDIDATE;
+      default:
+        return io.lattice.proto.v1.Role.FOLLOWER;
+    }
+  }
+
+  private static PeerProgress.State state(Progress.State s) {
+    switch (s) {
+      case REPLICATE:
+        return PeerProgress.State.REPLICATE;
+      case SNAPSHOT:
+        return PeerProgress.State.SNAPSHOT;
+      default:
+        return PeerProgress.State.PROBE;
+    }
+  }
+
+  private static String address(Membership m, String id) {
+    if (m == null) {
+      return "";
+    }
+    Member member = m.member(id);
+    return member == null ? "" : member.address();
+  }
+}

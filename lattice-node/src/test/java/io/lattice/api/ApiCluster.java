@@ -1,0 +1,134 @@
+package io.lattice.api;
+
+import static org.assertj.core.api.Assertions.fail;
+
+import io.grpc.ManagedChannel;
+import io.grpc.Server;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.inprocess.InProcessServerBuilder;
+import io.lattice.node.NodeConfig;
+import io.lattice.node.RaftNode;
+import io.lattice.proto.v1.ClusterGrpc;
+import io.lattice.proto.v1.KVGrpc;
+import io.lattice.raft.Role;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * A real cluster of RaftNodes in one JVM over {@link LocalTransport}, each serving {@link
+ * KvService} and {@link ClusterService} on an in-process gRPC server named after its address.
+ */
+final class ApiCluster implements AutoCloseable {
+  static final Duration WAIT = Duration.ofSeconds(10);
+
+  private final LocalTransport.Network network = new LocalTransport.Network();
+  final Map<String, RaftNode> nodes = new LinkedHashMap<>();
+  final Map<String, String> addresses = new LinkedHashMap<>();
+  private final List<Server> servers = new ArrayList<>();
+  private final Map<String, ManagedChannel> channels = new LinkedHashMap<>();
+  private final String prefix = "lattice-api-test-" + System.nanoTime() + "-";
+
+  ApiCluster(Path dir, int maxRequestBytes, String... ids) throws Exception {
+    for (String id : ids) {
+      addresses.put(id, "127.0.0.1:" + (7101 + addresses.size()));
+    }
+    for (String id : ids) {
+      NodeConfig config = NodeConfig.of(id, dir.resolve(id), addresses)
+          .withTiming(10, 10, 2, 2).withTimeouts(3_000, 2_000).withMaxRequestBytes(maxRequestBytes);
+      RaftNode node = RaftNode.start(config, inbox -> network.transportFor(id, inbox));
+      nodes.put(id, node);
+      String name = prefix + addresses.get(id);
+      servers.add(InProcessServerBuilder.forName(name).directExecutor()
+          .addService(new KvService(node)).addService(new ClusterService(node)).build().start());
+      channels.put(id, InProcessChannelBuilder.forName(name).directExecutor().build());
+    }
+  }
+
+  KVGrpc.KVBlockingStub kv(String id) {
+    return KVGrpc.newBlockingStub(channels.get(id)).withDeadlineAfter(10, TimeUnit.SECONDS);
+  }
+
+  ClusterGrpc.ClusterBlockingStub admin(String id) {
+    return ClusterGrpc.newBlockingStub(channels.get(id)).withDeadlineAfter(10, TimeUnit.SECONDS);
+  }
+
+  /** Waits until one node leads and every node agrees; returns its id. */
+  String awaitLeader() {
+    return await("a leader all nodes agree on", () -> {
+      String leader = null;
+      for (RaftNode n : nodes.values()) {
+        if (n.header().role() == Role.LEADER) {
+          leader = n.id();
+        }
+      }
+      if (leader == null) {
+        return null;
+      }
+      for (RaftNode n : nodes.values()) {
+        if (!leader.equals(n.header().leaderId())) {
+          return null;
+        }
+      }
+      return leader;
+    });
+  }
+
+  /** Like {@link #awaitLeader} among the nodes other than {@code stopped}. */
+  String awaitLeaderAmong(String stopped) {
+    return await("a leader among the running nodes", () -> {
+      for (RaftNode n : nodes.values()) {
+        if (!n.id().equals(stopped) && n.header().role() == Role.LEADER) {
+          return n.id();
+        }
+      }
+      return null;
+    });
+  }
+
+  String follower(String leader) {
+    for (String id : nodes.keySet()) {
+      if (!id.equals(leader)) {
+        return id;
+      }
+    }
+    throw new IllegalStateException("no follower");
+  }
+
+  static <T> T await(String what, Supplier<T> probe) {
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    while (true) {
+      T v = probe.get();
+      if (v != null) {
+        return v;
+      }
+      if (System.nanoTime() - deadline > 0) {
+        fail("timed out after " + WAIT + " waiting for " + what);
+      }
+      try {
+        Thread.sleep(10);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        fail("interrupted waiting for " + what);
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    for (ManagedChannel c : channels.values()) {
+      c.shutdownNow();
+    }
+    for (Server s : servers) {
+      s.shutdownNow();
+    }
+    for (RaftNode n : nodes.values()) {
+      n.close();
+    }
+  }
+}
