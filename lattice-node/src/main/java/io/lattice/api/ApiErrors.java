@@ -53,8 +53,8 @@ public final class ApiErrors {
       case VALUE_TOO_LARGE:
       case EMPTY_KEY:
       case INVALID_ARGUMENT:
-        return Status.Code.INVALID_ARGUMENT;
       case REQUEST_TOO_LARGE:
+        return Status.Code.INVALID_ARGUMENT;
       case OVERLOADED:
         return Status.Code.RESOURCE_EXHAUSTED;
       case UNAVAILABLE:

@@ -77,7 +77,7 @@ class ApiErrorsTest {
   @Test
   void everyReasonHasItsDocumentedCode() {
     assertThat(ApiErrors.codeOf(ErrorInfo.Reason.REQUEST_TOO_LARGE))
-        .isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+        .isEqualTo(Status.Code.INVALID_ARGUMENT);
     assertThat(ApiErrors.codeOf(ErrorInfo.Reason.OVERLOADED))
         .isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
     assertThat(ApiErrors.codeOf(ErrorInfo.Reason.NOT_FOUND)).isEqualTo(Status.Code.NOT_FOUND);

@@ -340,7 +340,7 @@ class KvServiceTest {
       txn.addSuccess(TxnOp.newBuilder().setPut(TxnPut.newBuilder().setKey(b("t" + i))
           .setValue(ByteString.copyFrom(almost))));
     }
-    assertInvalid(() -> kv.txn(txn.build()), Status.Code.RESOURCE_EXHAUSTED,
+    assertInvalid(() -> kv.txn(txn.build()), Status.Code.INVALID_ARGUMENT,
         ErrorInfo.Reason.REQUEST_TOO_LARGE, String.valueOf(MAX_REQUEST));
 
     PutResponse ok = retry(() -> kv.put(PutRequest.newBuilder().setKey(b("after/limits"))
