@@ -132,7 +132,14 @@ public final class LatticeNodeCommand implements Callable<Integer> {
 
   private int run(NodeConfig config) throws IOException {
     NodeServer server = NodeServer.start(config, LatticeNodeCommand::clientServices);
-    Thread hook = new Thread(server::close, "lattice-node-shutdown");
+    Thread hook = new Thread(() -> {
+      server.close();
+      if (!server.node().fatalError().isDone()) {
+        // A signal fixed the exit status at 128+signal before this hook ran; a clean stop
+        // (SIGTERM, Ctrl-C) is a success, so say so. A fatal error keeps its non-zero status.
+        Runtime.getRuntime().halt(0);
+      }
+    }, "lattice-node-shutdown");
     Runtime.getRuntime().addShutdownHook(hook);
     log.info("lattice-node {} listening on {} (cluster {}: {}) data dir {}", config.id(),
         config.listenAddress(), config.clusterId(),

@@ -1,0 +1,167 @@
+package io.lattice.it;
+
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.lattice.proto.v1.ClusterGrpc;
+import io.lattice.proto.v1.KVGrpc;
+import io.lattice.proto.v1.StatusRequest;
+import io.lattice.proto.v1.StatusResponse;
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One lattice-node running as a real OS process ({@code java -cp <this JVM's class path>
+ * io.lattice.node.LatticeNodeCommand ...}), with its output appended to {@code node.out} in its
+ * data directory. Every started process is also registered with a JVM shutdown hook that kills it,
+ * so no node outlives the test JVM.
+ */
+final class NodeProcess {
+  private static final Set<Process> LIVE = ConcurrentHashMap.newKeySet();
+
+  static {
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      for (Process p : LIVE) {
+        p.destroyForcibly();
+      }
+    }, "it-node-reaper"));
+  }
+
+  final String id;
+  final int port;
+  final Path dataDir;
+  final Path output;
+  private final List<String> nodeArgs;
+  private volatile Process process;
+  private ManagedChannel channel;
+
+  NodeProcess(String id, int port, Path dataDir, List<String> nodeArgs) {
+    this.id = id;
+    this.port = port;
+    this.dataDir = dataDir;
+    this.output = dataDir.resolveSibling(id + ".out");
+    this.nodeArgs = List.copyOf(nodeArgs);
+  }
+
+  String address() {
+    return "127.0.0.1:" + port;
+  }
+
+  /** Starts (or restarts, with the same data dir and flags) the process. */
+  synchronized void start() throws IOException {
+    if (process != null && process.isAlive()) {
+      throw new IllegalStateException(id + " is already running");
+    }
+    Files.createDirectories(dataDir);
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.add("-Xmx256m");
+    cmd.add("-XX:TieredStopAtLevel=1");
+    cmd.add("-XX:+UseSerialGC");
+    cmd.add("-cp");
+    cmd.add(classPath());
+    cmd.add("io.lattice.node.LatticeNodeCommand");
+    cmd.addAll(nodeArgs);
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(output.toFile()));
+    Process p = pb.start();
+    LIVE.add(p);
+    process = p;
+  }
+
+  /**
+   * The test JVM's class path. Surefire may run tests from a manifest-only jar; it publishes the
+   * real class path as surefire.test.class.path.
+   */
+  private static String classPath() {
+    String cp = System.getProperty("surefire.test.class.path");
+    if (cp == null || cp.isBlank()) {
+      cp = System.getProperty("java.class.path");
+    }
+    return cp;
+  }
+
+  boolean isAlive() {
+    Process p = process;
+    return p != null && p.isAlive();
+  }
+
+  /** SIGKILL; waits (bounded) until the process is gone. */
+  void kill() throws InterruptedException {
+    Process p = process;
+    if (p == null) {
+      return;
+    }
+    p.destroyForcibly();
+    if (!p.waitFor(10, TimeUnit.SECONDS)) {
+      throw new IllegalStateException(id + " did not die after SIGKILL");
+    }
+    LIVE.remove(p);
+  }
+
+  /** SIGTERM (graceful stop); returns the exit code, or throws if it did not exit in time. */
+  int terminate(Duration bound) throws InterruptedException {
+    Process p = process;
+    p.destroy();
+    if (!p.waitFor(bound.toMillis(), TimeUnit.MILLISECONDS)) {
+      throw new AssertionError(id + " did not exit within " + bound + " after SIGTERM");
+    }
+    LIVE.remove(p);
+    return p.exitValue();
+  }
+
+  synchronized ManagedChannel channel() {
+    if (channel == null) {
+      channel = ManagedChannelBuilder.forTarget(address()).usePlaintext().build();
+    }
+    return channel;
+  }
+
+  KVGrpc.KVBlockingStub kv() {
+    return KVGrpc.newBlockingStub(channel()).withDeadlineAfter(2, TimeUnit.SECONDS);
+  }
+
+  StatusResponse status() {
+    return ClusterGrpc.newBlockingStub(channel()).withDeadlineAfter(1, TimeUnit.SECONDS)
+        .status(StatusRequest.getDefaultInstance());
+  }
+
+  /** Kills the process (if running) and closes the channel; never throws. */
+  synchronized void close() {
+    Process p = process;
+    if (p != null) {
+      p.destroyForcibly();
+      try {
+        p.waitFor(10, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      LIVE.remove(p);
+    }
+    if (channel != null) {
+      channel.shutdownNow();
+      channel = null;
+    }
+  }
+
+  String outputTail(int maxLines) {
+    File f = output.toFile();
+    if (!f.exists()) {
+      return "(no output)";
+    }
+    try {
+      List<String> lines = Files.readAllLines(output);
+      int from = Math.max(0, lines.size() - maxLines);
+      return String.join("\n", lines.subList(from, lines.size()));
+    } catch (IOException e) {
+      return "(cannot read " + output + ": " + e + ")";
+    }
+  }
+}

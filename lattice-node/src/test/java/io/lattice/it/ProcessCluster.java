@@ -1,0 +1,124 @@
+package io.lattice.it;
+
+import io.lattice.proto.v1.Role;
+import io.lattice.proto.v1.StatusResponse;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Collectors;
+
+/** A cluster of {@link NodeProcess}es on 127.0.0.1 with free ports and fast timing. */
+final class ProcessCluster implements AutoCloseable {
+  /** Short ticks so that elections take a few hundred milliseconds. */
+  static final List<String> TIMING = List.of("--tick-ms", "20", "--election-ticks", "10",
+      "--heartbeat-ticks", "2");
+
+  final List<NodeProcess> nodes = new ArrayList<>();
+
+  ProcessCluster(int size, Path baseDir) {
+    List<Integer> ports = new ArrayList<>();
+    for (int i = 0; i < size; i++) {
+      ports.add(freePort());
+    }
+    StringBuilder initial = new StringBuilder();
+    for (int i = 0; i < size; i++) {
+      if (i > 0) {
+        initial.append(',');
+      }
+      initial.append("n").append(i + 1).append("=127.0.0.1:").append(ports.get(i));
+    }
+    for (int i = 0; i < size; i++) {
+      String id = "n" + (i + 1);
+      List<String> args = new ArrayList<>(List.of("--id", id,
+          "--data-dir", baseDir.resolve(id).toString(),
+          "--listen", "127.0.0.1:" + ports.get(i),
+          "--initial-cluster", initial.toString()));
+      args.addAll(TIMING);
+      nodes.add(new NodeProcess(id, ports.get(i), baseDir.resolve(id), args));
+    }
+  }
+
+  private static int freePort() {
+    try (ServerSocket s = new ServerSocket(0)) {
+      s.setReuseAddress(true);
+      return s.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  ProcessCluster start() throws IOException {
+    for (NodeProcess n : nodes) {
+      n.start();
+    }
+    return this;
+  }
+
+  List<String> addresses() {
+    return nodes.stream().map(NodeProcess::address).collect(Collectors.toList());
+  }
+
+  NodeProcess node(String id) {
+    return nodes.stream().filter(n -> n.id.equals(id)).findFirst()
+        .orElseThrow(() -> new IllegalArgumentException(id));
+  }
+
+  /**
+   * Waits until every running node answers Status, exactly one of them is LEADER and all agree on
+   * its id; returns that leader.
+   */
+  NodeProcess awaitLeader(Duration bound) throws InterruptedException {
+    long deadline = System.nanoTime() + bound.toNanos();
+    String last = "";
+    while (System.nanoTime() < deadline) {
+      List<StatusResponse> statuses = new ArrayList<>();
+      boolean allAnswered = true;
+      for (NodeProcess n : nodes) {
+        if (!n.isAlive()) {
+          continue;
+        }
+        try {
+          statuses.add(n.status());
+        } catch (RuntimeException e) {
+          allAnswered = false;
+          last = n.id + ": " + e;
+        }
+      }
+      if (allAnswered && !statuses.isEmpty()) {
+        List<StatusResponse> leaders = statuses.stream()
+            .filter(s -> s.getRole() == Role.LEADER).collect(Collectors.toList());
+        if (leaders.size() == 1) {
+          String leaderId = leaders.get(0).getMemberId();
+          boolean agreed = statuses.stream().allMatch(s -> s.getLeaderId().equals(leaderId));
+          if (agreed) {
+            return node(leaderId);
+          }
+        }
+        last = statuses.stream().map(s -> s.getMemberId() + "=" + s.getRole() + "/t" + s.getTerm()
+            + "/leader " + s.getLeaderId()).collect(Collectors.joining(", "));
+      }
+      Thread.sleep(50);
+    }
+    throw new AssertionError("no single agreed leader within " + bound + "; last: " + last);
+  }
+
+  String dumpOutputs() {
+    StringBuilder sb = new StringBuilder();
+    for (NodeProcess n : nodes) {
+      sb.append("===== ").append(n.id).append(" (").append(n.output).append(") =====\n")
+          .append(n.outputTail(200)).append('\n');
+    }
+    return sb.toString();
+  }
+
+  @Override
+  public void close() {
+    for (NodeProcess n : nodes) {
+      n.close();
+    }
+  }
+}
