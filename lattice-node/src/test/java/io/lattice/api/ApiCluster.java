@@ -6,6 +6,7 @@ import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
+import io.lattice.node.InMemoryTransport;
 import io.lattice.node.NodeConfig;
 import io.lattice.node.RaftNode;
 import io.lattice.proto.v1.ClusterGrpc;
@@ -21,13 +22,13 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
- * A real cluster of RaftNodes in one JVM over {@link LocalTransport}, each serving {@link
+ * A real cluster of RaftNodes in one JVM over {@link InMemoryTransport}, each serving {@link
  * KvService} and {@link ClusterService} on an in-process gRPC server named after its address.
  */
 final class ApiCluster implements AutoCloseable {
   static final Duration WAIT = Duration.ofSeconds(10);
 
-  private final LocalTransport.Network network = new LocalTransport.Network();
+  private final InMemoryTransport.Network network = new InMemoryTransport.Network();
   final Map<String, RaftNode> nodes = new LinkedHashMap<>();
   final Map<String, String> addresses = new LinkedHashMap<>();
   private final List<Server> servers = new ArrayList<>();

@@ -12,12 +12,12 @@ import java.util.concurrent.ConcurrentHashMap;
  * PeerInbox} (which only queues it); a recipient that is not running is reported unreachable to the
  * sender. Snapshots travel whole, and the sender is told the transfer ended.
  */
-final class InMemoryTransport implements Transport {
+public final class InMemoryTransport implements Transport {
   /** The running nodes by id, shared by every transport of one test cluster. */
-  static final class Network {
+  public static final class Network {
     final Map<String, PeerInbox> inboxes = new ConcurrentHashMap<>();
 
-    InMemoryTransport transportFor(String id, PeerInbox self) {
+    public InMemoryTransport transportFor(String id, PeerInbox self) {
       inboxes.put(id, self);
       return new InMemoryTransport(this, id, self);
     }
