@@ -21,6 +21,7 @@ import io.lattice.raft.SnapshotMeta;
 import io.lattice.raft.SoftState;
 import io.lattice.storage.FileHardStateStore;
 import io.lattice.storage.FileIo;
+import io.lattice.storage.DataDirLock;
 import io.lattice.storage.FileSnapshotStore;
 import io.lattice.storage.SegmentedLogStore;
 import io.lattice.transport.PeerInbox;
@@ -98,6 +99,7 @@ public final class RaftNode implements PeerInbox, AutoCloseable {
   private final NodeConfig config;
   private final long tickNanos;
   private final long requestTimeoutNanos;
+  private final DataDirLock dataDirLock;
   private final SegmentedLogStore logStore;
   private final NodeStorage storage;
   private final KvStateMachine sm;
@@ -127,8 +129,14 @@ public final class RaftNode implements PeerInbox, AutoCloseable {
     this.tickNanos = TimeUnit.MILLISECONDS.toNanos(config.tickMillis());
     this.requestTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(config.requestTimeoutMillis());
     Files.createDirectories(config.dataDir());
-    this.logStore = SegmentedLogStore.open(config.dataDir(), io,
-        SegmentedLogStore.DEFAULT_SEGMENT_BYTES);
+    this.dataDirLock = DataDirLock.acquire(config.dataDir());
+    try {
+      this.logStore = SegmentedLogStore.open(config.dataDir(), io,
+          SegmentedLogStore.DEFAULT_SEGMENT_BYTES);
+    } catch (IOException | RuntimeException e) {
+      dataDirLock.close();
+      throw e;
+    }
     try {
       this.storage = new NodeStorage(logStore, new FileHardStateStore(config.dataDir(), io),
           new FileSnapshotStore(config.dataDir(), io));
@@ -495,6 +503,8 @@ public final class RaftNode implements PeerInbox, AutoCloseable {
       logStore.close();
     } catch (IOException | RuntimeException e) {
       log.warn("{}: closing the log store: {}", config.id(), e.toString());
+    } finally {
+      dataDirLock.close(); // last: nothing of ours touches the directory after this
     }
   }
 

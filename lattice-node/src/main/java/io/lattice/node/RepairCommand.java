@@ -1,5 +1,6 @@
 package io.lattice.node;
 
+import io.lattice.storage.DataDirLock;
 import io.lattice.storage.DataDirRepair;
 import io.lattice.storage.FileIo;
 import java.nio.file.Files;
@@ -34,7 +35,10 @@ final class RepairCommand implements Callable<Integer> {
       spec.commandLine().getErr().println("lattice-node repair: " + dataDir + " is not a directory");
       return 1;
     }
-    DataDirRepair.Report report = DataDirRepair.repair(dataDir, FileIo.SYSTEM);
+    DataDirRepair.Report report;
+    try (DataDirLock lock = DataDirLock.acquire(dataDir)) {
+      report = DataDirRepair.repair(dataDir, FileIo.SYSTEM);
+    }
     spec.commandLine().getOut().println(report.describe());
     return 0;
   }

@@ -1,6 +1,7 @@
 package io.lattice.node;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.lattice.raft.Role;
 import io.lattice.storage.FileIo;
@@ -77,6 +78,18 @@ class RaftNodeStorageTest {
         io);
     RaftNodeTest.awaitTrue("a to lead itself", () -> node.header().role() == Role.LEADER);
     return node;
+  }
+
+  @Test
+  void aSecondNodeOnTheSameDataDirectoryRefusesToStart() throws Exception {
+    startSolo(new ControlledIo());
+    NodeConfig same = NodeConfig.of("a", tmp.resolve("a"), Map.of("a", "127.0.0.1:7001"));
+    assertThatThrownBy(() -> RaftNode.start(same,
+        inbox -> new InMemoryTransport.Network().transportFor("a", inbox)))
+        .isInstanceOf(java.io.IOException.class)
+        .hasMessageContaining("in use by another lattice-node");
+    // the first node is unaffected
+    assertThat(RaftNodeTest.get(node.propose(RaftNodeTest.put("still", "serving")))).isNotNull();
   }
 
   @Test
