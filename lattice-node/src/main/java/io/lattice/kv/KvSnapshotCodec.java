@@ -6,7 +6,10 @@ import io.lattice.format.SnapshotDataWriter;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.msgpack.core.MessageBufferPacker;
@@ -50,17 +53,54 @@ final class KvSnapshotCodec {
 
   static void write(OutputStream out, long appliedIndex, KvStore store, ClientSessions sessions)
       throws IOException {
-    SnapshotDataWriter w =
-        new SnapshotDataWriter(out, appliedIndex, store.size(), sessions.size() + 1L);
+    capture(appliedIndex, store, sessions).writeTo(out);
+  }
+
+  /**
+   * A point-in-time copy of the whole state that can be written later, on any thread, while the
+   * state machine moves on. Keys and values are shared, not copied: a {@link KvEntry} and its
+   * arrays never change once stored (a put stores a new entry). Sessions do change in place, so
+   * they are encoded now; there are few of them next to the keys.
+   */
+  record Capture(long appliedIndex, List<KvEntry> entries, long clockMillis,
+      List<SessionRecord> sessions) {
+    /** Writes the snapshot data ({@link SnapshotDataWriter}'s stream) to {@code out}. */
+    void writeTo(OutputStream out) throws IOException {
+      SnapshotDataWriter w =
+          new SnapshotDataWriter(out, appliedIndex, entries.size(), sessions.size() + 1L);
+      for (KvEntry e : entries) {
+        w.key(e.key(), e.value(), e.createIndex(), e.modIndex(), e.version());
+      }
+      w.session(CLOCK_ID, CLOCK_RECORD_VERSION, EMPTY, clockMillis);
+      for (SessionRecord r : sessions) {
+        w.session(r.clientId(), r.lastSequence(), r.blob(), r.lastActiveMillis());
+      }
+      w.finish();
+    }
+  }
+
+  /** One client session as stored in a snapshot. */
+  record SessionRecord(String clientId, long lastSequence, byte[] blob, long lastActiveMillis) {}
+
+  /**
+   * Captures the state on the state machine's thread. Costs one pass copying references over the
+   * keys (no key or value bytes are copied) plus encoding the sessions.
+   */
+  static Capture capture(long appliedIndex, KvStore store, ClientSessions sessions) {
+    List<KvEntry> entries = new ArrayList<>(store.size());
     for (Iterator<KvEntry> it = store.iterator(); it.hasNext(); ) {
-      KvEntry e = it.next();
-      w.key(e.key(), e.value(), e.createIndex(), e.modIndex(), e.version());
+      entries.add(it.next());
     }
-    w.session(CLOCK_ID, CLOCK_RECORD_VERSION, EMPTY, sessions.clockMillis());
-    for (SessionState s : sessions.sessions()) {
-      w.session(s.clientId(), s.lastSequence(), sessionBlob(s), s.lastActiveMillis());
+    List<SessionRecord> records = new ArrayList<>(sessions.size());
+    try {
+      for (SessionState s : sessions.sessions()) {
+        records.add(new SessionRecord(s.clientId(), s.lastSequence(), sessionBlob(s),
+            s.lastActiveMillis()));
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("encoding a session into memory failed", e);
     }
-    w.finish();
+    return new Capture(appliedIndex, entries, sessions.clockMillis(), records);
   }
 
   /**

@@ -5,6 +5,7 @@ import io.lattice.format.KvCommand;
 import io.lattice.format.KvCommandCodec;
 import io.lattice.format.Session;
 import io.lattice.node.StateMachine;
+import io.lattice.storage.SnapshotWriter;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -169,6 +170,15 @@ public final class KvStateMachine implements StateMachine {
       throw new UncheckedIOException("writing a snapshot into memory failed", e);
     }
     return out.toByteArray();
+  }
+
+  /**
+   * {@inheritDoc} Copies references to the entries (keys and values are immutable once stored) and
+   * encodes the sessions; the keys and values are encoded only when the writer runs.
+   */
+  @Override
+  public SnapshotWriter capture() {
+    return KvSnapshotCodec.capture(appliedIndex, store, sessions)::writeTo;
   }
 
   /**

@@ -38,6 +38,8 @@ import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.LockSupport;
@@ -71,6 +73,8 @@ public final class RaftNode implements PeerInbox, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(RaftNode.class);
   /** Most inbox tasks run before the loop ticks and handles the Ready (one append, one fsync). */
   private static final int MAX_TASKS_PER_DRAIN = 4096;
+  /** How long a stopping node waits for a snapshot being written. */
+  private static final long SNAPSHOT_WRITE_GRACE_SECONDS = 30;
 
   /** The state-machine hash at an applied index, to compare replicas. */
   public record StateHashResult(long hash, long appliedIndex) {}
@@ -96,6 +100,9 @@ public final class RaftNode implements PeerInbox, AutoCloseable {
 
   private record TransferWaiter(long deadline, CompletableFuture<String> future) {}
 
+  /** A Snapshot request: done once the newest snapshot covers {@code index}. */
+  private record SnapshotWaiter(long index, CompletableFuture<SnapshotMeta> future) {}
+
   private final NodeConfig config;
   private final long tickNanos;
   private final long requestTimeoutNanos;
@@ -107,6 +114,8 @@ public final class RaftNode implements PeerInbox, AutoCloseable {
   private final ReadyHandler handler;
   private final Transport transport;
   private final Thread loop;
+  /** Writes snapshots out while the loop goes on (one at a time: the handler begins at most one). */
+  private final ExecutorService snapshotWriter;
   private final ConcurrentLinkedQueue<Task> inbox = new ConcurrentLinkedQueue<>();
   private final CompletableFuture<Throwable> fatal = new CompletableFuture<>();
   private final CompletableFuture<Void> terminated = new CompletableFuture<>();
@@ -117,6 +126,7 @@ public final class RaftNode implements PeerInbox, AutoCloseable {
   private final TreeMap<Long, PendingProposal> proposals = new TreeMap<>();
   private final LinkedHashMap<Long, PendingRead> reads = new LinkedHashMap<>();
   private final List<TransferWaiter> transfers = new ArrayList<>();
+  private final List<SnapshotWaiter> snapshotWaiters = new ArrayList<>();
   private long nextReadId;
   private long ticks;
   private SoftState lastSoft;
@@ -152,8 +162,13 @@ public final class RaftNode implements PeerInbox, AutoCloseable {
               ? (config.join() ? " (fresh, joining a running cluster)" : " (fresh, bootstrap)")
               : "");
       this.transport = Objects.requireNonNull(transports.apply(this), "transport");
+      this.snapshotWriter = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "lattice-snapshot-" + config.id());
+        t.setDaemon(true);
+        return t;
+      });
       this.handler = new ReadyHandler(raft, storage, sm, transport, new Listener(),
-          config.snapshotThreshold());
+          config.snapshotThreshold(), this::writeInBackground);
     } catch (IOException | RuntimeException e) {
       closeQuietly();
       throw e;
@@ -335,15 +350,51 @@ public final class RaftNode implements PeerInbox, AutoCloseable {
     return f;
   }
 
-  /** Takes a snapshot now (if anything was applied since the last); returns the newest snapshot. */
+  /**
+   * Takes a snapshot of everything applied so far (unless the newest snapshot already covers it)
+   * and completes with the newest snapshot once it is durable and the log is compacted. Written in
+   * the background like automatic snapshots: the node keeps serving meanwhile.
+   */
   public CompletableFuture<SnapshotMeta> snapshotNow() {
     CompletableFuture<SnapshotMeta> f = new CompletableFuture<>();
     submit(f, () -> {
-      handler.snapshotNow();
-      logSnapshotIfNew("on demand");
-      f.complete(raft.snapshot());
+      snapshotWaiters.add(new SnapshotWaiter(handler.appliedIndex(), f));
+      serveSnapshotWaiters();
     });
     return f;
+  }
+
+  /** Completes the waiters the newest snapshot covers; begins a snapshot for the rest (loop). */
+  private void serveSnapshotWaiters() {
+    long newest = raft.snapshot().index();
+    snapshotWaiters.removeIf(w -> {
+      if (w.index() <= newest) {
+        w.future().complete(raft.snapshot());
+        return true;
+      }
+      return false;
+    });
+    if (!snapshotWaiters.isEmpty()) {
+      handler.beginSnapshot().ifPresent(this::writeInBackground);
+    }
+  }
+
+  /** Runs a begun snapshot's slow part on the snapshot thread, then finishes it on the loop. */
+  private void writeInBackground(ReadyHandler.SnapshotJob job) {
+    log.debug("{}: writing {} in the background", config.id(), job);
+    snapshotWriter.execute(() -> {
+      try {
+        job.write();
+        enqueue(() -> {
+          handler.finishSnapshot(job);
+          logSnapshotIfNew("written in the background");
+          serveSnapshotWaiters();
+        });
+      } catch (IOException | RuntimeException e) {
+        enqueue(() -> handler.snapshotFailed(job,
+            e instanceof IOException io ? io : new IOException(e)));
+      }
+    });
   }
 
   /** The state machine's hash and the index it reflects (compare replicas at equal indexes). */
@@ -489,6 +540,11 @@ public final class RaftNode implements PeerInbox, AutoCloseable {
       w.future().completeExceptionally(stopped);
     }
     transfers.clear();
+    for (SnapshotWaiter w : snapshotWaiters) {
+      w.future().completeExceptionally(stopped);
+    }
+    snapshotWaiters.clear();
+    stopSnapshotWriter();
     Task t;
     while ((t = inbox.poll()) != null) {
       t.abort(stopped);
@@ -496,6 +552,26 @@ public final class RaftNode implements PeerInbox, AutoCloseable {
     closeQuietly();
     log.info("{}: stopped", config.id());
     terminated.complete(null);
+  }
+
+  /**
+   * Lets a snapshot being written finish (bounded) before the stores close: its temp file must not
+   * be written after the data directory is unlocked. An unfinished one is discarded at next start.
+   */
+  private void stopSnapshotWriter() {
+    if (snapshotWriter == null) {
+      return;
+    }
+    snapshotWriter.shutdown();
+    try {
+      if (!snapshotWriter.awaitTermination(SNAPSHOT_WRITE_GRACE_SECONDS, TimeUnit.SECONDS)) {
+        log.warn("{}: a snapshot was still being written after {} s; it is abandoned",
+            config.id(), SNAPSHOT_WRITE_GRACE_SECONDS);
+        snapshotWriter.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   private void closeQuietly() {

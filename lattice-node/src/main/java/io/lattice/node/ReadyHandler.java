@@ -10,9 +10,11 @@ import io.lattice.raft.ReadState;
 import io.lattice.raft.Ready;
 import io.lattice.raft.SnapshotMeta;
 import io.lattice.storage.SnapshotStore;
+import io.lattice.storage.SnapshotWriter;
 import java.io.IOException;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * Carries out the core's {@link Ready}s: the one place where Raft's outputs meet the disk, the
@@ -32,7 +34,9 @@ import java.util.Optional;
  * </ol>
  *
  * and then, if the applied index is {@code snapshotThreshold} entries past the core's last
- * snapshot, takes a snapshot and compacts the log.
+ * snapshot, takes a snapshot and compacts the log: synchronously, or in the background (the loop
+ * only captures the state; encoding, writing and fsync run elsewhere, and the compaction happens
+ * once the snapshot is durable; see {@link SnapshotJob}).
  *
  * <p>Failure: a storage failure throws {@link StorageFailureException} before anything of the Ready
  * is sent, so nothing that is not durable is ever acknowledged. Any exception (storage, state
@@ -49,11 +53,14 @@ public final class ReadyHandler {
   private final Transport transport;
   private final ApplyListener listener;
   private final long snapshotThreshold;
+  private final Consumer<SnapshotJob> background;
   private final SnapshotStaging staging = new SnapshotStaging();
   private final PendingReads pendingReads = new PendingReads();
 
   /** Index of the last entry reflected in the state machine. */
   private long applied;
+  /** The snapshot begun and not yet finished (at most one at a time), or null. */
+  private SnapshotJob inFlight;
   private Throwable stoppedBy;
 
   /**
@@ -64,6 +71,19 @@ public final class ReadyHandler {
    */
   public ReadyHandler(Raft raft, NodeStorage storage, StateMachine stateMachine,
       Transport transport, ApplyListener listener, long snapshotThreshold) {
+    this(raft, storage, stateMachine, transport, listener, snapshotThreshold, null);
+  }
+
+  /**
+   * As the other constructor, but automatic snapshots are taken in the background: when one is
+   * due, the handler {@link #beginSnapshot begins} it and passes the job to {@code background},
+   * which must call {@link SnapshotJob#write()} on some thread and then, back on the loop thread,
+   * {@link #finishSnapshot} (or {@link #snapshotFailed}). Null: take them synchronously.
+   */
+  public ReadyHandler(Raft raft, NodeStorage storage, StateMachine stateMachine,
+      Transport transport, ApplyListener listener, long snapshotThreshold,
+      Consumer<SnapshotJob> background) {
+    this.background = background;
     this.raft = Objects.requireNonNull(raft, "raft");
     this.storage = Objects.requireNonNull(storage, "storage");
     this.stateMachine = Objects.requireNonNull(stateMachine, "stateMachine");
@@ -121,9 +141,13 @@ public final class ReadyHandler {
       apply(rd, snapshotData);
       raft.advance(rd);
       staging.dropUpTo(raft.commitIndex());
-      if (snapshotThreshold > 0
+      if (snapshotThreshold > 0 && inFlight == null
           && raft.appliedIndex() - raft.snapshot().index() >= snapshotThreshold) {
-        snapshotNow();
+        if (background == null) {
+          snapshotNow();
+        } else {
+          beginSnapshot().ifPresent(background);
+        }
       }
     } catch (RuntimeException | Error e) {
       // Half-handled: the core, the disk and the state machine may disagree now. Stop for good.
@@ -136,32 +160,121 @@ public final class ReadyHandler {
 
   /**
    * Takes a snapshot of the state machine at the applied index, saves it durably and compacts the
-   * log (keeping the core's trailing window). Call only between Readies (never between {@link
-   * Raft#ready()} and {@link Raft#advance}), so that the state machine reflects exactly the core's
-   * applied index. Does nothing if there is nothing new to snapshot.
+   * log (keeping the core's trailing window), all on the calling thread. Call only between Readies
+   * (never between {@link Raft#ready()} and {@link Raft#advance}), so that the state machine
+   * reflects exactly the core's applied index. Does nothing if there is nothing new to snapshot or
+   * a background snapshot is under way.
    */
   public void snapshotNow() {
+    Optional<SnapshotJob> job = beginSnapshot();
+    if (job.isEmpty()) {
+      return;
+    }
+    try {
+      job.get().write();
+    } catch (IOException e) {
+      snapshotFailed(job.get(), e);
+    }
+    finishSnapshot(job.get());
+  }
+
+  /**
+   * Begins a snapshot at the applied index: fixes its metadata and captures the state machine
+   * ({@link StateMachine#capture()}), both cheap. Same calling rule as {@link #snapshotNow()}.
+   * Returns empty if nothing was applied since the last snapshot or one is already under way.
+   */
+  public Optional<SnapshotJob> beginSnapshot() {
     checkRunning();
     long index = raft.appliedIndex();
-    if (index <= raft.snapshot().index()) {
-      return;
+    if (inFlight != null || index <= raft.snapshot().index()) {
+      return Optional.empty();
     }
     if (index != applied) {
       throw new IllegalStateException("state machine at " + applied + ", core applied " + index);
     }
-    byte[] data = stateMachine.snapshot();
-    SnapshotMeta meta = raft.snapshotMetaAt(index);
+    inFlight = new SnapshotJob(raft.snapshotMetaAt(index), stateMachine.capture(),
+        storage.snapshots());
+    return Optional.of(inFlight);
+  }
+
+  /** Whether a snapshot was begun and not yet finished. */
+  public boolean snapshotInProgress() {
+    return inFlight != null;
+  }
+
+  /**
+   * Finishes {@code job} after its {@link SnapshotJob#write()} returned: publishes it and compacts
+   * the log. On the loop thread, between Readies. If a newer snapshot arrived from the leader in
+   * the meantime, the job is dropped instead. Returns whether the job became the newest snapshot.
+   */
+  public boolean finishSnapshot(SnapshotJob job) {
+    checkRunning();
+    if (job != inFlight || job.staged == null) {
+      throw new IllegalStateException("not the written snapshot in progress: " + job);
+    }
+    inFlight = null;
+    SnapshotMeta meta = job.meta();
+    if (meta.index() <= raft.snapshot().index()) {
+      storage.snapshots().discard(job.staged);
+      return false;
+    }
     try {
       // Durable before the core forgets entries: until then the log is the only copy.
-      storage.snapshots().save(meta, data);
+      storage.snapshots().publish(job.staged);
     } catch (IOException e) {
-      throw fatal("saving snapshot " + index, e);
+      throw fatal("saving snapshot " + meta.index(), e);
     }
     long upTo = raft.compact(meta);
     try {
       storage.log().compactUpTo(upTo);
     } catch (IOException e) {
       throw fatal("compacting the log up to " + upTo, e);
+    }
+    return true;
+  }
+
+  /**
+   * Reports that {@code job}'s write failed: like any storage failure this stops the handler (the
+   * disk can no longer be trusted) and throws {@link StorageFailureException}.
+   */
+  public void snapshotFailed(SnapshotJob job, IOException cause) {
+    if (job == inFlight) {
+      inFlight = null;
+    }
+    throw fatal("writing snapshot " + job.meta().index(), cause);
+  }
+
+  /**
+   * A snapshot between {@link #beginSnapshot} and {@link #finishSnapshot}. Its {@link #write()} is
+   * the slow part (encode, write, fsync) and may run on any thread while the loop goes on.
+   */
+  public static final class SnapshotJob {
+    private final SnapshotMeta meta;
+    private final SnapshotWriter capture;
+    private final SnapshotStore store;
+    private volatile SnapshotStore.Staged staged;
+
+    private SnapshotJob(SnapshotMeta meta, SnapshotWriter capture, SnapshotStore store) {
+      this.meta = meta;
+      this.capture = capture;
+      this.store = store;
+    }
+
+    public SnapshotMeta meta() {
+      return meta;
+    }
+
+    /** Writes the captured state durably (not yet visible); call once, on any thread. */
+    public void write() throws IOException {
+      if (staged != null) {
+        throw new IllegalStateException("snapshot " + meta.index() + " written twice");
+      }
+      staged = store.stage(meta, capture);
+    }
+
+    @Override
+    public String toString() {
+      return "snapshot " + meta.index() + "@" + meta.term() + (staged == null ? "" : " (written)");
     }
   }
 

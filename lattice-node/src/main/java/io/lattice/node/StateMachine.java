@@ -1,5 +1,7 @@
 package io.lattice.node;
 
+import io.lattice.storage.SnapshotWriter;
+
 /**
  * The replicated state machine driven by the Raft log (hashicorp/raft's FSM). The {@link
  * ReadyHandler} is its only caller, on the node's single loop thread.
@@ -33,6 +35,17 @@ public interface StateMachine {
    * duplicate commands), so that a restored replica answers exactly like one that applied the log.
    */
   byte[] snapshot();
+
+  /**
+   * Captures the state after the last applied entry for writing later, on another thread, while
+   * {@link #apply} goes on: the returned writer produces exactly what {@link #snapshot()} returns
+   * now, and must not read state that later applies change. Called on the loop thread, so it should
+   * cost far less than writing the snapshot out. The default copies {@link #snapshot()}.
+   */
+  default SnapshotWriter capture() {
+    byte[] data = snapshot();
+    return out -> out.write(data);
+  }
 
   /** Replaces the whole state with {@code snapshot}, as produced by {@link #snapshot()}. */
   void restore(byte[] snapshot);

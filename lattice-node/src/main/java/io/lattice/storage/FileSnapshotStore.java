@@ -4,8 +4,12 @@ import io.lattice.format.FormatException;
 import io.lattice.format.SnapshotHeader;
 import io.lattice.raft.Membership;
 import io.lattice.raft.SnapshotMeta;
+import java.io.BufferedOutputStream;
+import java.io.FilterOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,10 +18,12 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import java.util.zip.CRC32C;
+import java.util.zip.CheckedOutputStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,6 +42,7 @@ public final class FileSnapshotStore implements SnapshotStore {
 
   private final Path dir;
   private final FileIo io;
+  private final AtomicLong stagings = new AtomicLong();
 
   public FileSnapshotStore(Path dataDir, FileIo io) throws IOException {
     this.dir = dataDir.resolve(DIR_NAME);
@@ -60,23 +67,110 @@ public final class FileSnapshotStore implements SnapshotStore {
 
   @Override
   public void save(SnapshotMeta meta, byte[] data) throws IOException {
-    CRC32C crc = new CRC32C();
-    crc.update(data);
-    SnapshotHeader header = new SnapshotHeader(meta.index(), meta.term(),
-        meta.membership().encode(), data.length, (int) crc.getValue());
+    publish(stage(meta, out -> out.write(data)));
+  }
+
+  /** A snapshot written and fsynced to its temp file, to be renamed into place by publish. */
+  private record FileStaged(SnapshotMeta meta, Path temp, Path target) implements Staged {}
+
+  /**
+   * {@inheritDoc} Streams the data into {@code <name>.tmp} behind a header whose length and
+   * checksum are filled in once the data is written, then fsyncs the file. Touches no other file,
+   * so it is safe next to {@link #latest()}, {@link #publish} and {@link #save} on another thread.
+   */
+  @Override
+  public Staged stage(SnapshotMeta meta, SnapshotWriter data) throws IOException {
     Path target = dir.resolve(fileName(meta.term(), meta.index()));
-    Path temp = target.resolveSibling(target.getFileName() + AtomicFiles.TEMP_SUFFIX);
+    // Unique: a snapshot from the leader may be saved while a local one of the same index stages.
+    Path temp = target.resolveSibling(target.getFileName() + "." + stagings.incrementAndGet()
+        + AtomicFiles.TEMP_SUFFIX);
+    byte[] membership = meta.membership().encode();
+    int headerSize = new SnapshotHeader(meta.index(), meta.term(), membership, 0, 0).encodedSize();
     try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.CREATE,
         StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-      ByteBuffer[] parts = {ByteBuffer.wrap(header.encode()), ByteBuffer.wrap(data)};
-      while (parts[1].hasRemaining() || parts[0].hasRemaining()) {
-        ch.write(parts);
+      ch.position(headerSize);
+      CRC32C crc = new CRC32C();
+      CountingOutputStream counted = new CountingOutputStream(new CheckedOutputStream(
+          Channels.newOutputStream(ch), crc));
+      try (OutputStream out = new BufferedOutputStream(new NonClosing(counted), 1 << 16)) {
+        data.writeTo(out);
+      }
+      byte[] header = new SnapshotHeader(meta.index(), meta.term(), membership, counted.count(),
+          (int) crc.getValue()).encode();
+      ByteBuffer buf = ByteBuffer.wrap(header);
+      long at = 0;
+      while (buf.hasRemaining()) {
+        at += ch.write(buf, at);
       }
       io.force(ch, temp);
+    } catch (IOException | RuntimeException e) {
+      Files.deleteIfExists(temp);
+      throw e;
     }
-    io.rename(temp, target);
+    return new FileStaged(meta, temp, target);
+  }
+
+  @Override
+  public void publish(Staged staged) throws IOException {
+    if (!(staged instanceof FileStaged f)) {
+      throw new IllegalArgumentException("not staged by this store: " + staged);
+    }
+    io.rename(f.temp(), f.target());
     io.fsyncDirectory(dir);
     prune();
+  }
+
+  @Override
+  public void discard(Staged staged) {
+    if (staged instanceof FileStaged f) {
+      try {
+        Files.deleteIfExists(f.temp());
+      } catch (IOException e) {
+        LOG.warn("Could not delete the unused snapshot {}: {}", f.temp(), e.toString());
+      }
+    }
+  }
+
+  /** Counts the bytes written through it. */
+  private static final class CountingOutputStream extends FilterOutputStream {
+    private long count;
+
+    CountingOutputStream(OutputStream out) {
+      super(out);
+    }
+
+    long count() {
+      return count;
+    }
+
+    @Override
+    public void write(int b) throws IOException {
+      out.write(b);
+      count++;
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+      out.write(b, off, len);
+      count += len;
+    }
+  }
+
+  /** Flushes but does not close: the channel is closed (after the fsync) by its owner. */
+  private static final class NonClosing extends FilterOutputStream {
+    NonClosing(OutputStream out) {
+      super(out);
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+      out.write(b, off, len);
+    }
+
+    @Override
+    public void close() throws IOException {
+      flush();
+    }
   }
 
   /** Deletes all but the newest {@value #KEEP} snapshots. */

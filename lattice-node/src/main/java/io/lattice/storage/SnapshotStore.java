@@ -1,6 +1,7 @@
 package io.lattice.storage;
 
 import io.lattice.raft.SnapshotMeta;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.util.Objects;
 import java.util.Optional;
@@ -27,4 +28,39 @@ public interface SnapshotStore {
 
   /** The newest durable snapshot (by index), or empty when none was ever saved. */
   Optional<Snapshot> latest() throws IOException;
+
+  /** A snapshot written by {@link #stage} and not yet {@link #publish published}. */
+  interface Staged {
+    SnapshotMeta meta();
+  }
+
+  /**
+   * Writes a snapshot's data durably where {@link #latest()} does not see it yet. This is the slow
+   * part of taking a snapshot (encoding, writing, fsync), so it may run on a thread other than the
+   * one using the rest of the store, while that thread goes on; at most one stage at a time.
+   *
+   * <p>The default keeps the data in memory and stores it on {@link #publish}.
+   */
+  default Staged stage(SnapshotMeta meta, SnapshotWriter data) throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    data.writeTo(out);
+    return new Buffered(meta, out.toByteArray());
+  }
+
+  /**
+   * Makes a staged snapshot durable and visible, like {@link #save}. Called on the store's owning
+   * thread; cheap next to {@link #stage}.
+   */
+  default void publish(Staged staged) throws IOException {
+    if (!(staged instanceof Buffered b)) {
+      throw new IllegalArgumentException("not staged by this store: " + staged);
+    }
+    save(b.meta(), b.data());
+  }
+
+  /** Forgets a staged snapshot that will not be published (a newer one won). Never throws. */
+  default void discard(Staged staged) {}
+
+  /** What the default {@link #stage} holds: the data in memory. */
+  record Buffered(SnapshotMeta meta, byte[] data) implements Staged {}
 }

@@ -63,6 +63,20 @@ class SnapshotTest {
   }
 
   @Test
+  void aCaptureWritesTheStateAsItWasWhenTakenWhateverIsAppliedAfterwards() throws Exception {
+    byte[] expected = sm.snapshot();
+    io.lattice.storage.SnapshotWriter capture = sm.capture();
+    // keys changed, deleted and added, a session advanced and a new one opened
+    sm.apply(8, put("a", "changed"));
+    sm.apply(9, put("zz", "new"));
+    sm.apply(10, put(new Session("client-1", 3, 2), T0 + 40, "c", "w", true));
+    sm.apply(11, put(new Session("client-9", 1, 0), T0 + 50, "e", "v", true));
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    capture.writeTo(out);
+    assertThat(out.toByteArray()).isEqualTo(expected);
+  }
+
+  @Test
   void emptyStateRoundTrips() {
     KvStateMachine empty = new KvStateMachine();
     KvStateMachine copy = new KvStateMachine();

@@ -3,6 +3,9 @@ package io.lattice.node;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.lattice.raft.SnapshotMeta;
+import io.lattice.storage.FileSnapshotStore;
+
 import io.lattice.raft.Role;
 import io.lattice.storage.FileIo;
 import java.io.IOException;
@@ -35,13 +38,16 @@ class RaftNodeStorageTest {
     final CountDownLatch held = new CountDownLatch(1);
     final CountDownLatch release = new CountDownLatch(1);
     volatile boolean fail;
+    /** When set, only an fsync of a file whose path contains this is held. */
+    volatile String holdOnly;
 
     @Override
     public void force(FileChannel channel, Path file) throws IOException {
       if (fail) {
         throw new IOException("injected fsync failure on " + file);
       }
-      if (holdNext.compareAndSet(true, false)) {
+      String only = holdOnly;
+      if ((only == null || file.toString().contains(only)) && holdNext.compareAndSet(true, false)) {
         held.countDown();
         try {
           release.await(10, TimeUnit.SECONDS);
@@ -115,6 +121,38 @@ class RaftNodeStorageTest {
     // the held fsync itself, then one for the whole batch of 100
     assertThat(io.forces.get() - before).isBetween(1, 2);
     assertThat(RaftNodeTest.value(node, "k99", ReadConsistency.LINEARIZABLE)).isEqualTo("v99");
+  }
+
+  @Test
+  void writesKeepCommittingWhileASnapshotIsBeingWritten() throws Exception {
+    ControlledIo io = new ControlledIo();
+    startSolo(io);
+    for (int i = 0; i < 50; i++) {
+      RaftNodeTest.get(node.propose(RaftNodeTest.put("before" + i, "v" + i)));
+    }
+    io.holdOnly = FileSnapshotStore.DIR_NAME;
+    io.holdNext.set(true);
+    CompletableFuture<SnapshotMeta> snapshot = node.snapshotNow();
+    assertThat(io.held.await(10, TimeUnit.SECONDS)).as("snapshot writer inside its fsync").isTrue();
+    long snapshotIndex = node.header().appliedIndex();
+    // the snapshot's fsync is stuck: the loop still commits, applies and serves reads
+    for (int i = 0; i < 20; i++) {
+      RaftNodeTest.get(node.propose(RaftNodeTest.put("during" + i, "v" + i)));
+    }
+    assertThat(RaftNodeTest.value(node, "during19", ReadConsistency.LINEARIZABLE)).isEqualTo("v19");
+    assertThat(snapshot).isNotDone();
+    assertThat(node.status().get(5, TimeUnit.SECONDS).snapshotIndex()).isLessThan(snapshotIndex);
+    io.release.countDown();
+    SnapshotMeta meta = RaftNodeTest.get(snapshot);
+    // the snapshot is of the state when it was asked for, not of the writes made meanwhile
+    assertThat(meta.index()).isEqualTo(snapshotIndex);
+    assertThat(node.status().get(5, TimeUnit.SECONDS).snapshotIndex()).isEqualTo(snapshotIndex);
+    node.close();
+    node = null;
+    // a restart restores from it and replays the rest
+    startSolo(new ControlledIo());
+    assertThat(RaftNodeTest.value(node, "before49", ReadConsistency.LINEARIZABLE)).isEqualTo("v49");
+    assertThat(RaftNodeTest.value(node, "during19", ReadConsistency.LINEARIZABLE)).isEqualTo("v19");
   }
 
   @Test

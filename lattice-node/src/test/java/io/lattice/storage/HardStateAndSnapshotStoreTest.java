@@ -1,6 +1,7 @@
 package io.lattice.storage;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.lattice.raft.HardState;
 import io.lattice.raft.Member;
@@ -62,6 +63,40 @@ class HardStateAndSnapshotStoreTest {
     // an older snapshot than the newest may be ignored, but never wins
     store.save(new SnapshotMeta(50, 1, m), new byte[] {9});
     assertThat(store.latest().orElseThrow().meta().index()).isEqualTo(400);
+  }
+
+  @Test
+  void aStagedSnapshotIsInvisibleUntilPublishedAndADiscardedOneLeavesNothing() throws IOException {
+    FileSnapshotStore store = new FileSnapshotStore(dir, FileIo.SYSTEM);
+    Membership m = Membership.ofVoterIds("a");
+    byte[] data = new byte[300_000]; // several write buffers, streamed
+    new java.util.Random(7).nextBytes(data);
+    SnapshotStore.Staged staged = store.stage(new SnapshotMeta(10, 2, m), out -> {
+      out.write(data, 0, 1000);
+      out.write(data[1000]);
+      out.write(data, 1001, data.length - 1001);
+    });
+    assertThat(store.latest()).isEmpty();
+    assertThat(new FileSnapshotStore(dir, FileIo.SYSTEM).latest()).isEmpty(); // and a crash forgets it
+    staged = store.stage(new SnapshotMeta(10, 2, m), out -> out.write(data));
+    store.publish(staged);
+    SnapshotStore.Snapshot latest = new FileSnapshotStore(dir, FileIo.SYSTEM).latest().orElseThrow();
+    assertThat(latest.meta()).isEqualTo(new SnapshotMeta(10, 2, m));
+    assertThat(latest.data()).isEqualTo(data);
+
+    store.discard(store.stage(new SnapshotMeta(20, 2, m), out -> out.write(data)));
+    assertThat(StorageFixtures.fileNames(store.directory())).containsExactly("snap-2-10.snap");
+  }
+
+  @Test
+  void aFailingWriterLeavesNoFileBehind() throws IOException {
+    FileSnapshotStore store = new FileSnapshotStore(dir, FileIo.SYSTEM);
+    assertThatThrownBy(() -> store.stage(new SnapshotMeta(10, 2, Membership.ofVoterIds("a")),
+        out -> {
+          out.write(new byte[100_000]);
+          throw new IOException("disk full");
+        })).hasMessage("disk full");
+    assertThat(StorageFixtures.fileNames(store.directory())).isEmpty();
   }
 
   @Test
