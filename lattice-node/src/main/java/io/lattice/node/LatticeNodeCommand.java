@@ -3,6 +3,7 @@ package io.lattice.node;
 import io.grpc.BindableService;
 import io.lattice.api.ClusterService;
 import io.lattice.api.KvService;
+import io.lattice.transport.GrpcPeerTransport;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.file.Files;
@@ -49,7 +50,7 @@ public final class LatticeNodeCommand implements Callable<Integer> {
   /** Keys accepted in a --config file (the long option names without dashes). */
   static final Set<String> CONFIG_KEYS = Set.of("id", "data-dir", "listen", "initial-cluster",
       "join", "cluster-id", "tick-ms", "election-ticks", "heartbeat-ticks", "snapshot-threshold",
-      "snapshot-trailing", "lease-drift-ticks", "max-request-bytes");
+      "snapshot-trailing", "lease-drift-ticks", "max-request-bytes", "metrics");
 
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
@@ -111,6 +112,13 @@ public final class LatticeNodeCommand implements Callable<Integer> {
           + ").")
   Integer maxRequestBytes;
 
+  @Option(names = "--metrics", paramLabel = "HOST:PORT",
+      description = "Serve Prometheus metrics over HTTP at http://HOST:PORT/metrics (default: off).")
+  String metrics;
+
+  /** The metrics address after merging the --config file (set by resolveConfig; null: off). */
+  String resolvedMetrics;
+
   @Option(names = "--config", paramLabel = "FILE",
       description = "Properties file with the same keys as the options (e.g. data-dir=...); "
           + "flags win.")
@@ -131,7 +139,8 @@ public final class LatticeNodeCommand implements Callable<Integer> {
   }
 
   private int run(NodeConfig config) throws IOException {
-    NodeServer server = NodeServer.start(config, LatticeNodeCommand::clientServices);
+    NodeServer server = NodeServer.start(config, LatticeNodeCommand::clientServices,
+        GrpcPeerTransport.Options.defaults(), resolvedMetrics);
     Thread hook = new Thread(() -> {
       server.close();
       if (!server.node().fatalError().isDone()) {
@@ -141,9 +150,10 @@ public final class LatticeNodeCommand implements Callable<Integer> {
       }
     }, "lattice-node-shutdown");
     Runtime.getRuntime().addShutdownHook(hook);
-    log.info("lattice-node {} listening on {} (cluster {}: {}) data dir {}", config.id(),
+    log.info("lattice-node {} listening on {} (cluster {}: {}) data dir {}{}", config.id(),
         config.listenAddress(), config.clusterId(),
-        config.join() ? "joining" : config.initialCluster(), config.dataDir().toAbsolutePath());
+        config.join() ? "joining" : config.initialCluster(), config.dataDir().toAbsolutePath(),
+        resolvedMetrics == null ? "" : ", metrics on http://" + resolvedMetrics + "/metrics");
     RaftNode node = server.node();
     CompletableFuture.anyOf(node.fatalError(), node.terminated()).join();
     if (node.fatalError().isDone()) {
@@ -215,6 +225,14 @@ public final class LatticeNodeCommand implements Callable<Integer> {
       if (!members.get(theId).equals(theListen)) {
         throw usage("--initial-cluster gives " + theId + " the address " + members.get(theId)
             + " but --listen is " + theListen);
+      }
+    }
+    resolvedMetrics = pick(metrics, file, "metrics");
+    if (resolvedMetrics != null) {
+      try {
+        NodeServer.parseHostPort(resolvedMetrics);
+      } catch (IllegalArgumentException e) {
+        throw usage("--metrics: " + e.getMessage());
       }
     }
     String theCluster = pick(clusterId, file, "cluster-id");

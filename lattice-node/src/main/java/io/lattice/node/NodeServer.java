@@ -6,6 +6,8 @@ import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import io.lattice.metrics.MetricsServer;
+import io.lattice.metrics.PrometheusNodeMetrics;
 import io.lattice.raft.Member;
 import io.lattice.raft.Membership;
 import io.lattice.transport.GrpcPeerTransport;
@@ -42,14 +44,16 @@ public final class NodeServer implements AutoCloseable {
   private final GrpcPeerTransport transport;
   private final Server server;
   private final HealthStatusManager health;
+  private final MetricsServer metricsServer;
   private final AtomicBoolean closed = new AtomicBoolean();
 
   private NodeServer(RaftNode node, GrpcPeerTransport transport, Server server,
-      HealthStatusManager health) {
+      HealthStatusManager health, MetricsServer metricsServer) {
     this.node = node;
     this.transport = transport;
     this.server = server;
     this.health = health;
+    this.metricsServer = metricsServer;
   }
 
   /** As {@link #start(NodeConfig, Function, GrpcPeerTransport.Options)} with default options. */
@@ -68,8 +72,20 @@ public final class NodeServer implements AutoCloseable {
   public static NodeServer start(NodeConfig config,
       Function<RaftNode, List<BindableService>> clientServices,
       GrpcPeerTransport.Options options) throws IOException {
+    return start(config, clientServices, options, null);
+  }
+
+  /**
+   * As {@link #start(NodeConfig, Function, GrpcPeerTransport.Options)}, also serving Prometheus
+   * metrics over HTTP on {@code metricsAddress} ({@code host:port}; null: no metrics).
+   */
+  public static NodeServer start(NodeConfig config,
+      Function<RaftNode, List<BindableService>> clientServices,
+      GrpcPeerTransport.Options options, String metricsAddress) throws IOException {
     Objects.requireNonNull(clientServices, "clientServices");
     InetSocketAddress listen = parseHostPort(config.listenAddress());
+    InetSocketAddress metricsListen = metricsAddress == null ? null : parseHostPort(metricsAddress);
+    PrometheusNodeMetrics metrics = metricsListen == null ? null : new PrometheusNodeMetrics();
     AtomicReference<RaftNode> nodeRef = new AtomicReference<>();
     AtomicReference<GrpcPeerTransport> transportRef = new AtomicReference<>();
     Function<String, String> addresses = peer -> addressOf(config, nodeRef.get(), peer);
@@ -78,11 +94,13 @@ public final class NodeServer implements AutoCloseable {
           new GrpcPeerTransport(config.clusterId(), config.id(), addresses, inbox, options);
       transportRef.set(t);
       return t;
-    });
+    }, metrics == null ? NodeMetrics.NONE : metrics);
     nodeRef.set(node);
     GrpcPeerTransport transport = transportRef.get();
     HealthStatusManager health = new HealthStatusManager();
-    Server server;
+    Server server = null;
+    MetricsServer metricsServer = null;
+    String binding = config.listenAddress();
     try {
       NettyServerBuilder b = GrpcPeerTransport.configureServer(
           NettyServerBuilder.forAddress(listen), options);
@@ -93,21 +111,27 @@ public final class NodeServer implements AutoCloseable {
       b.addService(health.getHealthService());
       b.addService(ProtoReflectionServiceV1.newInstance());
       server = b.build().start();
+      if (metrics != null) {
+        binding = metricsAddress + " (metrics)";
+        metricsServer = MetricsServer.start(metricsListen, metrics);
+      }
     } catch (IOException | RuntimeException e) {
+      if (server != null) {
+        server.shutdownNow();
+      }
       node.close();
       if (transport != null) {
         transport.close();
       }
       if (e instanceof IOException) {
-        throw new IOException("cannot listen on " + config.listenAddress() + ": " + e.getMessage(),
-            e);
+        throw new IOException("cannot listen on " + binding + ": " + e.getMessage(), e);
       }
       throw e;
     }
     health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.SERVING);
     node.fatalError().thenAccept(t -> health.setStatus(
         HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.NOT_SERVING));
-    return new NodeServer(node, transport, server, health);
+    return new NodeServer(node, transport, server, health, metricsServer);
   }
 
   /** The peer's address from the current membership, else from the initial cluster map. */
@@ -164,6 +188,11 @@ public final class NodeServer implements AutoCloseable {
   }
 
   /** The port the server is bound to. */
+  /** The port metrics are served on, or -1 without {@code --metrics}. */
+  public int metricsPort() {
+    return metricsServer == null ? -1 : metricsServer.port();
+  }
+
   public int port() {
     return server.getPort();
   }
@@ -192,6 +221,9 @@ public final class NodeServer implements AutoCloseable {
     } catch (InterruptedException e) {
       server.shutdownNow();
       Thread.currentThread().interrupt();
+    }
+    if (metricsServer != null) {
+      metricsServer.close();
     }
   }
 }

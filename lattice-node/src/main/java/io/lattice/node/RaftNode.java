@@ -106,6 +106,7 @@ public final class RaftNode implements PeerInbox, AutoCloseable {
   private final NodeConfig config;
   private final long tickNanos;
   private final long requestTimeoutNanos;
+  private final NodeMetrics metrics;
   private final DataDirLock dataDirLock;
   private final SegmentedLogStore logStore;
   private final NodeStorage storage;
@@ -133,9 +134,10 @@ public final class RaftNode implements PeerInbox, AutoCloseable {
   private long lastSnapshotIndex;
   private Membership lastMembership;
 
-  private RaftNode(NodeConfig config, Function<PeerInbox, Transport> transports, FileIo io)
-      throws IOException {
+  private RaftNode(NodeConfig config, Function<PeerInbox, Transport> transports, FileIo io,
+      NodeMetrics metrics) throws IOException {
     this.config = Objects.requireNonNull(config, "config");
+    this.metrics = Objects.requireNonNull(metrics, "metrics");
     this.tickNanos = TimeUnit.MILLISECONDS.toNanos(config.tickMillis());
     this.requestTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(config.requestTimeoutMillis());
     Files.createDirectories(config.dataDir());
@@ -148,7 +150,7 @@ public final class RaftNode implements PeerInbox, AutoCloseable {
       throw e;
     }
     try {
-      this.storage = new NodeStorage(logStore, new FileHardStateStore(config.dataDir(), io),
+      this.storage = new NodeStorage(new TimedLogStore(logStore, metrics), new FileHardStateStore(config.dataDir(), io),
           new FileSnapshotStore(config.dataDir(), io));
       this.sm = new KvStateMachine();
       RestoredState restored = RaftRecovery.recover(storage, sm, config.bootstrapMembership());
@@ -192,13 +194,24 @@ public final class RaftNode implements PeerInbox, AutoCloseable {
    */
   public static RaftNode start(NodeConfig config, Function<PeerInbox, Transport> transports)
       throws IOException {
-    return start(config, transports, FileIo.SYSTEM);
+    return start(config, transports, NodeMetrics.NONE);
+  }
+
+  /** As {@link #start(NodeConfig, Function)}, reporting to {@code metrics}. */
+  public static RaftNode start(NodeConfig config, Function<PeerInbox, Transport> transports,
+      NodeMetrics metrics) throws IOException {
+    return start(config, transports, FileIo.SYSTEM, metrics);
   }
 
   /** As {@link #start(NodeConfig, Function)} with a file-system seam (tests inject failures). */
   static RaftNode start(NodeConfig config, Function<PeerInbox, Transport> transports, FileIo io)
       throws IOException {
-    RaftNode node = new RaftNode(config, transports, io);
+    return start(config, transports, io, NodeMetrics.NONE);
+  }
+
+  private static RaftNode start(NodeConfig config, Function<PeerInbox, Transport> transports,
+      FileIo io, NodeMetrics metrics) throws IOException {
+    RaftNode node = new RaftNode(config, transports, io, metrics);
     node.loop.start();
     return node;
   }
@@ -244,6 +257,7 @@ public final class RaftNode implements PeerInbox, AutoCloseable {
               + config.maxRequestBytes()));
       return f;
     }
+    f.whenComplete((result, error) -> metrics.proposalDone(error == null));
     submit(f, () -> {
       EntryId id = raft.propose(command);
       proposals.put(id.index(), new PendingProposal(id.term(), deadline(requestTimeoutNanos), f));
@@ -384,9 +398,13 @@ public final class RaftNode implements PeerInbox, AutoCloseable {
     log.debug("{}: writing {} in the background", config.id(), job);
     snapshotWriter.execute(() -> {
       try {
+        long start = System.nanoTime();
         job.write();
+        long took = System.nanoTime() - start;
         enqueue(() -> {
-          handler.finishSnapshot(job);
+          if (handler.finishSnapshot(job)) {
+            metrics.snapshotTaken(took);
+          }
           logSnapshotIfNew("written in the background");
           serveSnapshotWaiters();
         });
@@ -593,6 +611,15 @@ public final class RaftNode implements PeerInbox, AutoCloseable {
         log.info("{}: {} in term {}, leader {}", config.id(), s.role(), s.term(),
             s.leaderId() == null ? "unknown" : s.leaderId());
       }
+      // Only a campaign raises this server's term while it is candidate or leader (a single
+      // voter can go from follower to leader within one Ready, never showing as candidate).
+      if ((s.role() == Role.CANDIDATE || s.role() == Role.LEADER) && s.term() > lastSoft.term()) {
+        metrics.electionStarted();
+      }
+      if (s.leaderId() != null
+          && (!s.leaderId().equals(lastSoft.leaderId()) || s.term() != lastSoft.term())) {
+        metrics.leaderChanged();
+      }
       if (lastSoft.role() == Role.LEADER && s.role() != Role.LEADER) {
         NodeException lost = notLeader(NodeException.Reason.INDETERMINATE,
             "leadership lost before the entry was applied: it may or may not commit");
@@ -720,6 +747,8 @@ public final class RaftNode implements PeerInbox, AutoCloseable {
   private void publishHeader() {
     header = new Header(config.id(), raft.role(), raft.term(), raft.leaderId(),
         leaderAddress(raft.leaderId()), raft.commitIndex(), raft.appliedIndex(), raft.membership());
+    metrics.state(raft.role(), raft.term(), raft.commitIndex(), raft.appliedIndex(),
+        logStore.firstIndex(), logStore.lastIndex(), logStore.sizeBytes(), raft.snapshot().index());
   }
 
   // ====================================================================== plumbing
@@ -826,6 +855,7 @@ public final class RaftNode implements PeerInbox, AutoCloseable {
 
     @Override
     public void snapshotRestored(SnapshotMeta meta) {
+      metrics.snapshotInstalled();
       NodeException covered = notLeader(NodeException.Reason.INDETERMINATE,
           "a snapshot from the leader covered the entry: it may or may not have committed");
       while (!proposals.isEmpty() && proposals.firstKey() <= meta.index()) {

@@ -55,6 +55,30 @@ class NodeServerCommandTest {
   }
 
   @Test
+  void metricsAddressComesFromTheFlagOrTheConfigFileAndIsChecked() throws Exception {
+    CommandLine cl = LatticeNodeCommand.commandLine();
+    cl.parseArgs("--id", "n1", "--data-dir", tmp.toString(), "--listen", "127.0.0.1:7001",
+        "--initial-cluster", CLUSTER, "--metrics", "127.0.0.1:9101");
+    LatticeNodeCommand cmd = cl.getCommand();
+    cmd.resolveConfig();
+    assertThat(cmd.resolvedMetrics).isEqualTo("127.0.0.1:9101");
+
+    java.nio.file.Path conf = tmp.resolve("node.conf");
+    java.nio.file.Files.writeString(conf, "metrics=127.0.0.1:9102\n");
+    cl = LatticeNodeCommand.commandLine();
+    cl.parseArgs("--id", "n1", "--data-dir", tmp.toString(), "--listen", "127.0.0.1:7001",
+        "--initial-cluster", CLUSTER, "--config", conf.toString());
+    cmd = cl.getCommand();
+    cmd.resolveConfig();
+    assertThat(cmd.resolvedMetrics).isEqualTo("127.0.0.1:9102");
+
+    StringWriter err = new StringWriter();
+    assertThat(execute(err, "--id", "n1", "--data-dir", tmp.toString(), "--listen",
+        "127.0.0.1:7001", "--initial-cluster", CLUSTER, "--metrics", "nowhere")).isEqualTo(2);
+    assertThat(err.toString()).contains("--metrics");
+  }
+
+  @Test
   void defaultsAndJoin() {
     NodeConfig c = resolve("--id", "n4", "--data-dir", tmp.toString(), "--listen",
         "127.0.0.1:7004", "--join");

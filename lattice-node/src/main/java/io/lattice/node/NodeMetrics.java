@@ -1,0 +1,66 @@
+package io.lattice.node;
+
+import io.lattice.raft.Role;
+
+/**
+ * What a node reports for monitoring. The node calls it; an exporter (Prometheus, see {@code
+ * io.lattice.metrics}) or nothing ({@link #NONE}) listens. Implementations must be thread-safe,
+ * quick, and must never throw: monitoring must not be able to stop the node.
+ */
+public interface NodeMetrics {
+  /**
+   * The node's state after a round of its loop (loop thread; called often, so it should only
+   * store the values).
+   */
+  void state(Role role, long term, long commitIndex, long appliedIndex, long firstLogIndex,
+      long lastLogIndex, long logBytes, long snapshotIndex);
+
+  /** A client write finished: applied ({@code succeeded}) or failed, rejected or indeterminate. */
+  void proposalDone(boolean succeeded);
+
+  /** {@code entries} entries were appended to the log (not yet synced) in {@code nanos}. */
+  void logAppended(int entries, long nanos);
+
+  /** One fsync of the log (a whole batch: group commit) took {@code nanos}. */
+  void logSynced(long nanos);
+
+  /** This node started an election (became candidate). */
+  void electionStarted();
+
+  /** This node learned of a new leader (itself or another). */
+  void leaderChanged();
+
+  /** This node took a snapshot of its own state; writing it took {@code nanos}. */
+  void snapshotTaken(long nanos);
+
+  /** This node installed a snapshot received from the leader. */
+  void snapshotInstalled();
+
+  /** Reports nothing. */
+  NodeMetrics NONE = new NodeMetrics() {
+    @Override
+    public void state(Role role, long term, long commitIndex, long appliedIndex,
+        long firstLogIndex, long lastLogIndex, long logBytes, long snapshotIndex) {}
+
+    @Override
+    public void proposalDone(boolean succeeded) {}
+
+    @Override
+    public void logAppended(int entries, long nanos) {}
+
+    @Override
+    public void logSynced(long nanos) {}
+
+    @Override
+    public void electionStarted() {}
+
+    @Override
+    public void leaderChanged() {}
+
+    @Override
+    public void snapshotTaken(long nanos) {}
+
+    @Override
+    public void snapshotInstalled() {}
+  };
+}
