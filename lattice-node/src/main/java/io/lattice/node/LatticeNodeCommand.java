@@ -1,8 +1,10 @@
 package io.lattice.node;
 
 import io.grpc.BindableService;
+import io.grpc.ServerServiceDefinition;
 import io.lattice.api.ClusterService;
 import io.lattice.api.KvService;
+import io.lattice.api.MalformedRequests;
 import io.lattice.transport.GrpcPeerTransport;
 import java.io.IOException;
 import java.io.Reader;
@@ -135,7 +137,11 @@ public final class LatticeNodeCommand implements Callable<Integer> {
 
   /** The client-facing services: the KV API and the Cluster admin API. */
   static List<BindableService> clientServices(RaftNode node) {
-    return List.of(new KvService(node), new ClusterService(node));
+    ServerServiceDefinition kv =
+        MalformedRequests.rejectAsInvalidArgument(new KvService(node).bindService());
+    ServerServiceDefinition cluster =
+        MalformedRequests.rejectAsInvalidArgument(new ClusterService(node).bindService());
+    return List.of(() -> kv, () -> cluster);
   }
 
   private int run(NodeConfig config) throws IOException {

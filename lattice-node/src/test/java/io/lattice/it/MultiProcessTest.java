@@ -34,9 +34,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Real lattice-node processes on 127.0.0.1: elections, client API, kill -9, graceful stop. */
 class MultiProcessTest {
-  /** The issue asks for 5 kill cycles; 3 keep the class well under a minute on 2 cores. */
-  static final int KILL_CYCLES = 3;
-  static final Duration ELECTION_BOUND = Duration.ofSeconds(15);
+  /** kill -9 of the leader, repeated. */
+  static final int KILL_CYCLES = 5;
+  static final Duration ELECTION_BOUND = Duration.ofSeconds(30);
   static final Duration OP_BOUND = Duration.ofSeconds(10);
 
   @TempDir Path tmp;
@@ -139,7 +139,7 @@ class MultiProcessTest {
   }
 
   @Test
-  @Timeout(value = 90, unit = TimeUnit.SECONDS)
+  @Timeout(value = 150, unit = TimeUnit.SECONDS)
   void killingTheLeaderLosesNoAcknowledgedWriteAndTheRestartedNodeCatchesUp() throws Exception {
     startCluster();
     cluster.awaitLeader(ELECTION_BOUND);

@@ -40,6 +40,8 @@ final class NodeProcess {
   final Path output;
   private final List<String> nodeArgs;
   private volatile Process process;
+  /** Started with --join and not yet seen following a leader (see ProcessCluster#awaitLeader). */
+  volatile boolean joining;
   private ManagedChannel channel;
 
   NodeProcess(String id, int port, Path dataDir, List<String> nodeArgs) {
@@ -126,6 +128,11 @@ final class NodeProcess {
 
   KVGrpc.KVBlockingStub kv() {
     return KVGrpc.newBlockingStub(channel()).withDeadlineAfter(2, TimeUnit.SECONDS);
+  }
+
+  /** The admin API of this node, with a deadline of {@code seconds}. */
+  ClusterGrpc.ClusterBlockingStub cluster(int seconds) {
+    return ClusterGrpc.newBlockingStub(channel()).withDeadlineAfter(seconds, TimeUnit.SECONDS);
   }
 
   StatusResponse status() {

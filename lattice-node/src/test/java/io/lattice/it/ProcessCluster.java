@@ -18,8 +18,17 @@ final class ProcessCluster implements AutoCloseable {
       "--heartbeat-ticks", "2");
 
   final List<NodeProcess> nodes = new ArrayList<>();
+  private final Path baseDir;
+  private final List<String> extraArgs;
 
   ProcessCluster(int size, Path baseDir) {
+    this(size, baseDir, List.of());
+  }
+
+  /** A cluster whose nodes all get {@code extraArgs} on top of the usual flags. */
+  ProcessCluster(int size, Path baseDir, List<String> extraArgs) {
+    this.baseDir = baseDir;
+    this.extraArgs = List.copyOf(extraArgs);
     List<Integer> ports = new ArrayList<>();
     for (int i = 0; i < size; i++) {
       ports.add(freePort());
@@ -38,6 +47,7 @@ final class ProcessCluster implements AutoCloseable {
           "--listen", "127.0.0.1:" + ports.get(i),
           "--initial-cluster", initial.toString()));
       args.addAll(TIMING);
+      args.addAll(extraArgs);
       nodes.add(new NodeProcess(id, ports.get(i), baseDir.resolve(id), args));
     }
   }
@@ -49,6 +59,24 @@ final class ProcessCluster implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /**
+   * Starts one more node with {@code --join} (not yet a member: the caller adds it with MemberAdd)
+   * and returns it; it belongs to this cluster from now on (closed with it).
+   */
+  NodeProcess startJoining(String id) throws IOException {
+    int port = freePort();
+    List<String> args = new ArrayList<>(List.of("--id", id,
+        "--data-dir", baseDir.resolve(id).toString(),
+        "--listen", "127.0.0.1:" + port, "--join"));
+    args.addAll(TIMING);
+    args.addAll(extraArgs);
+    NodeProcess n = new NodeProcess(id, port, baseDir.resolve(id), args);
+    n.joining = true;
+    nodes.add(n);
+    n.start();
+    return n;
   }
 
   ProcessCluster start() throws IOException {
@@ -82,7 +110,12 @@ final class ProcessCluster implements AutoCloseable {
           continue;
         }
         try {
-          statuses.add(n.status());
+          StatusResponse st = n.status();
+          if (n.joining && st.getLeaderId().isEmpty()) {
+            continue; // not added yet: it knows no cluster, so it cannot agree on a leader
+          }
+          n.joining = false;
+          statuses.add(st);
         } catch (RuntimeException e) {
           allAnswered = false;
           last = n.id + ": " + e;
