@@ -69,12 +69,14 @@ public final class LogRepair {
       }
     }
     long expectedNext = LogIndex.NONE;
+    long lastTerm = 0;
     for (int k = 0; k < segments.size(); k++) {
       Path p = segments.get(k);
       LogScan scan = LogScanner.scan(p, (o, s, r) -> { }, false);
       highestSeen = Math.max(highestSeen, scan.lastIndex());
-      boolean gap = expectedNext != LogIndex.NONE && scan.records() > 0
-          && scan.firstIndex() != expectedNext;
+      // A segment that does not continue the one before (index gap, or a lower term) is cut whole.
+      boolean gap = scan.records() > 0 && (scan.firstTerm() < lastTerm
+          || expectedNext != LogIndex.NONE && scan.firstIndex() != expectedNext);
       var name = SegmentedLogStore.SEALED_NAME.matcher(p.getFileName().toString());
       boolean sealed = !p.equals(openPath) && name.matches();
       // A sealed segment must hold exactly the indexes of its name (the store refuses it else).
@@ -86,6 +88,7 @@ public final class LogRepair {
       if (!damaged && !gap) {
         if (scan.records() > 0) {
           expectedNext = LogIndex.next(scan.lastIndex());
+          lastTerm = scan.lastTerm();
         }
         continue;
       }

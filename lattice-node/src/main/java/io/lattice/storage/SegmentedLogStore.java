@@ -109,6 +109,7 @@ public final class SegmentedLogStore implements LogStore, AutoCloseable {
   private void recover() throws IOException {
     Files.createDirectories(dir);
     long expectedNext = LogIndex.NONE;
+    long lastTerm = 0; // terms never go down along the log, across segment boundaries too
     for (Map.Entry<Long, Path> e : listSealed(dir).entrySet()) {
       Path file = e.getValue();
       Matcher m = SEALED_NAME.matcher(file.getFileName().toString());
@@ -131,14 +132,23 @@ public final class SegmentedLogStore implements LogStore, AutoCloseable {
         throw corrupt(file, FileHeader.SIZE, expectedNext, "gap between segments: expected index "
             + expectedNext + " but the segment starts at " + nameFirst);
       }
+      if (scan.firstTerm() < lastTerm) {
+        throw corrupt(file, FileHeader.SIZE, nameFirst, termBackwards(scan, lastTerm));
+      }
       expectedNext = LogIndex.next(nameLast);
+      lastTerm = scan.lastTerm();
       sealed.put(nameFirst, seg);
     }
-    recoverOpenSegment(expectedNext);
+    recoverOpenSegment(expectedNext, lastTerm);
     firstIndex = sealed.isEmpty() ? open.firstIndex() : sealed.firstKey();
   }
 
-  private void recoverOpenSegment(long expectedNext) throws IOException {
+  private static String termBackwards(LogScan scan, long lastTerm) {
+    return "term goes backwards between segments: index " + scan.firstIndex() + " has term "
+        + scan.firstTerm() + " but the segment before ends in term " + lastTerm;
+  }
+
+  private void recoverOpenSegment(long expectedNext, long lastTerm) throws IOException {
     Path file = dir.resolve(OPEN_SEGMENT);
     Files.deleteIfExists(dir.resolve(OPEN_SEGMENT + AtomicFiles.TEMP_SUFFIX));
     long next = expectedNext == LogIndex.NONE ? LogIndex.FIRST : expectedNext;
@@ -155,6 +165,9 @@ public final class SegmentedLogStore implements LogStore, AutoCloseable {
     if (scan.records() > 0 && expectedNext != LogIndex.NONE && scan.firstIndex() != expectedNext) {
       throw corrupt(file, FileHeader.SIZE, expectedNext, "gap between segments: expected index "
           + expectedNext + " but " + OPEN_SEGMENT + " starts at " + scan.firstIndex());
+    }
+    if (scan.records() > 0 && scan.firstTerm() < lastTerm) {
+      throw corrupt(file, FileHeader.SIZE, scan.firstIndex(), termBackwards(scan, lastTerm));
     }
     openChannel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
     if (scan.tornTail()) {

@@ -362,6 +362,52 @@ class LogRecoveryTest {
   }
 
   @Test
+  void aTermGoingBackwardsBetweenSegmentsIsCorruptionAndRepairCutsThere() throws IOException {
+    List<Entry> written = new ArrayList<>();
+    try (SegmentedLogStore log = SegmentedLogStore.open(dir, FileIo.SYSTEM, 4096)) {
+      for (Entry e : entries(1, 80, 5, 150)) {
+        log.append(List.of(e));
+        written.add(e);
+      }
+      log.sync();
+    }
+    List<Path> sealed = sealedSegments(dir);
+    Path second = sealed.get(1);
+    long first = firstIndexOf(second);
+    // The same indexes in term 3, as if copied in from another server's log: every checksum holds.
+    Path other = Files.createTempDirectory(StorageFixtures.scratchRoot(), "lattice-other-");
+    try {
+      try (SegmentedLogStore log = SegmentedLogStore.open(other, FileIo.SYSTEM, 4096)) {
+        for (Entry e : entries(first, 80, 3, 150)) {
+          log.append(List.of(e));
+        }
+        log.sync();
+      }
+      Path replacement = sealedSegments(other).get(0);
+      for (Path later : sealed.subList(1, sealed.size())) {
+        Files.delete(later);
+      }
+      Files.delete(openFile());
+      Files.copy(replacement, dir.resolve(replacement.getFileName()));
+    } finally {
+      StorageFixtures.deleteRecursively(other);
+    }
+
+    CorruptStorageException e =
+        catchThrowableOfType(() -> open(4096), CorruptStorageException.class);
+    assertThat(e).isNotNull();
+    assertThat(e.getMessage()).contains("term goes backwards").contains("index " + first)
+        .contains("lattice-node repair --data-dir " + dir);
+
+    LogRepair.Result r = LogRepair.repair(dir, FileIo.SYSTEM);
+    assertThat(r.repaired()).isTrue();
+    assertThat(r.lastIndexAfter()).isEqualTo(first - 1);
+    try (SegmentedLogStore log = open(4096)) {
+      assertThat(readAll(log)).isEqualTo(written.subList(0, (int) first - 1));
+    }
+  }
+
+  @Test
   void aDamagedHeaderIsCorruption() throws IOException {
     writeLog(1 << 20);
     Path file = openFile();
