@@ -24,6 +24,7 @@ import io.lattice.proto.v1.ErrorInfo;
 import io.lattice.proto.v1.GetRequest;
 import io.lattice.proto.v1.GetResponse;
 import io.lattice.proto.v1.KVGrpc;
+import io.lattice.proto.v1.KeyValue;
 import io.lattice.proto.v1.PutRequest;
 import io.lattice.proto.v1.PutResponse;
 import io.lattice.proto.v1.RangeRequest;
@@ -214,6 +215,15 @@ public final class KvService extends KVGrpc.KVImplBase {
     }
   }
 
+  /**
+   * A Range answer carries at most this many bytes of key-values (at least one key-value), and sets
+   * {@code more} when it stops early: gRPC clients refuse messages over 4 MiB by default, and one
+   * key-value is at most 4 KiB + 1 MiB, so any client can read every answer.
+   */
+  static final long MAX_RANGE_RESPONSE_BYTES = 3L << 20;
+  /** Tag and length bytes of one repeated field entry, on top of the message itself. */
+  private static final int RANGE_ENTRY_OVERHEAD = 6;
+
   @Override
   public void range(RangeRequest req, StreamObserver<RangeResponse> out) {
     try {
@@ -240,8 +250,15 @@ public final class KvService extends KVGrpc.KVImplBase {
                 .setHeader(header(r.appliedIndex())).setMore(r.value().more())
                 .setCount(r.value().count());
             if (!countOnly) {
+              long bytes = 0;
               for (KvEntry e : r.value().kvs()) {
-                b.addKvs(Responses.kv(e));
+                KeyValue kv = Responses.kv(e);
+                bytes += kv.getSerializedSize() + RANGE_ENTRY_OVERHEAD;
+                if (bytes > MAX_RANGE_RESPONSE_BYTES && b.getKvsCount() > 0) {
+                  b.setMore(true); // the client continues after the last key it got
+                  break;
+                }
+                b.addKvs(kv);
               }
             }
             return b.build();

@@ -32,6 +32,8 @@ import io.lattice.proto.v1.TxnPut;
 import io.lattice.proto.v1.TxnRequest;
 import io.lattice.proto.v1.TxnResponse;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterAll;
@@ -102,6 +104,35 @@ class KvServiceTest {
 
   KVGrpc.KVBlockingStub leaderKv() {
     return cluster.kv(cluster.awaitLeader());
+  }
+
+  @Test
+  void aLargeRangeIsAnsweredInPagesThatEveryClientCanRead() {
+    KVGrpc.KVBlockingStub kv = leaderKv();
+    ByteString big = ByteString.copyFrom(new byte[900 * 1024]);
+    for (int i = 0; i < 6; i++) {
+      String key = "page/" + i;
+      retry(() -> kv.put(PutRequest.newBuilder().setKey(b(key)).setValue(big).build()));
+    }
+    List<String> seen = new ArrayList<>();
+    RangeRequest.Builder req = RangeRequest.newBuilder().setPrefix(b("page/"));
+    RangeResponse r = kv.range(req.build());
+    int pages = 1;
+    while (true) {
+      assertThat(r.getCount()).isEqualTo(6 - seen.size());
+      assertThat(r.getSerializedSize()).isLessThan(4 << 20); // gRPC's default client limit
+      r.getKvsList().forEach(e -> seen.add(e.getKey().toStringUtf8()));
+      if (!r.getMore()) {
+        break;
+      }
+      ByteString after = r.getKvs(r.getKvsCount() - 1).getKey().concat(ByteString.copyFrom(
+          new byte[] {0}));
+      r = kv.range(RangeRequest.newBuilder().setInterval(KeyInterval.newBuilder()
+          .setStart(after).setEnd(b("page0"))).build());
+      pages++;
+    }
+    assertThat(seen).containsExactly("page/0", "page/1", "page/2", "page/3", "page/4", "page/5");
+    assertThat(pages).isGreaterThan(1);
   }
 
   @Test
