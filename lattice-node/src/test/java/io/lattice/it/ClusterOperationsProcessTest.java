@@ -34,7 +34,6 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -42,53 +41,17 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.AfterTestExecutionCallback;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Real lattice-node processes on 127.0.0.1: snapshots and InstallSnapshot, membership changes,
  * leadership transfer, and bad requests.
  */
-class ClusterOperationsProcessTest {
+class ClusterOperationsProcessTest extends ProcessClusterTest {
   /** Small snapshots so that a stopped node falls behind one after a few hundred writes. */
   static final List<String> SMALL_SNAPSHOTS =
       List.of("--snapshot-threshold", "40", "--snapshot-trailing", "10");
-  static final Duration ELECTION_BOUND = MultiProcessTest.ELECTION_BOUND;
-  static final Duration OP_BOUND = MultiProcessTest.OP_BOUND;
-
-  @TempDir Path tmp;
-  private ProcessCluster cluster;
-  private KvClient client;
-
-  @RegisterExtension
-  final AfterTestExecutionCallback dumpOnFailure = ctx -> {
-    if (ctx.getExecutionException().isPresent() && cluster != null) {
-      System.err.println(cluster.dumpOutputs());
-    }
-  };
-
-  @AfterEach
-  void tearDown() {
-    if (client != null) {
-      client.close();
-    }
-    if (cluster != null) {
-      cluster.close();
-    }
-  }
-
-  private void start(int size, List<String> extraArgs) throws IOException {
-    cluster = new ProcessCluster(size, tmp, extraArgs).start();
-    client = new KvClient(cluster.addresses());
-  }
-
-  private static ByteString bs(String s) {
-    return ByteString.copyFromUtf8(s);
-  }
 
   private void put(String key, String value) {
     client.call(OP_BOUND, kv -> kv.put(PutRequest.newBuilder().setKey(bs(key))

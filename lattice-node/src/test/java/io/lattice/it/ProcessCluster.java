@@ -13,8 +13,11 @@ import java.util.stream.Collectors;
 
 /** A cluster of {@link NodeProcess}es on 127.0.0.1 with free ports and fast timing. */
 final class ProcessCluster implements AutoCloseable {
-  /** Short ticks so that elections take a few hundred milliseconds. */
-  static final List<String> TIMING = List.of("--tick-ms", "20", "--election-ticks", "10",
+  /**
+   * Short ticks so that elections take a few hundred milliseconds (timeout 300-600 ms), yet a
+   * machine busy with a build does not keep deposing leaders.
+   */
+  static final List<String> TIMING = List.of("--tick-ms", "30", "--election-ticks", "10",
       "--heartbeat-ticks", "2");
 
   final List<NodeProcess> nodes = new ArrayList<>();
