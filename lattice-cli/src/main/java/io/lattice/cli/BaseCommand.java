@@ -1,0 +1,48 @@
+package io.lattice.cli;
+
+import com.google.gson.JsonElement;
+import io.lattice.cli.output.Json;
+import io.lattice.cli.output.OutputFormat;
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/**
+ * What every command shares: its context, the global options (parsed on the root command, see
+ * {@link GlobalOptions}), its output streams and a client made on demand. A command returns its exit
+ * code, or throws and lets {@link ErrorHandler} choose it.
+ */
+abstract class BaseCommand implements Callable<Integer> {
+  @Spec
+  protected CommandSpec spec;
+
+  protected final CliContext ctx;
+
+  protected BaseCommand(CliContext ctx) {
+    this.ctx = ctx;
+  }
+
+  protected GlobalOptions globals() {
+    return ((LatticeCommand) spec.root().userObject()).globals;
+  }
+
+  protected OutputFormat format() {
+    return globals().output();
+  }
+
+  protected PrintWriter out() {
+    return spec.commandLine().getOut();
+  }
+
+  /** A client for the global endpoints and timeout; close it when the command ends. */
+  protected CliContext.ClientLease client() {
+    GlobalOptions g = globals();
+    return ctx.client(g.endpoints(spec.commandLine()), g.timeout());
+  }
+
+  protected void printJson(JsonElement e) {
+    out().println(Json.format(e));
+    out().flush();
+  }
+}

@@ -1,0 +1,99 @@
+package io.lattice.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The committed completion scripts are what the command model generates, and the bash script
+ * completes subcommands in a real bash.
+ */
+class CompletionsTest {
+  /** The repository's completions/ directory (tests run in the module directory). */
+  private static final Path DIR = Path.of("..", "completions");
+
+  private static final String REGENERATE = "regenerate them from the repository root with:\n"
+      + "  lattice completion bash > completions/lattice.bash\n"
+      + "  lattice completion zsh > completions/_lattice\n"
+      + "(from a build: java -cp \"lattice-cli/target/lattice-cli-<version>.jar\" "
+      + "io.lattice.cli.Main completion ...)";
+
+  @Test
+  void committedBashScriptIsUpToDate() throws IOException {
+    assertUpToDate(DIR.resolve("lattice.bash"), Completions.bash());
+  }
+
+  @Test
+  void committedZshScriptIsUpToDate() throws IOException {
+    assertUpToDate(DIR.resolve("_lattice"), Completions.zsh());
+  }
+
+  @Test
+  void completionCommandPrintsTheScripts() {
+    assertThat(Cli.run("completion", "bash").out()).isEqualTo(Completions.bash());
+    assertThat(Cli.run("completion", "zsh").out()).isEqualTo(Completions.zsh())
+        .startsWith("#compdef lattice\n");
+    assertThat(Cli.run("completion", "fish").code()).isEqualTo(ExitCodes.USAGE);
+  }
+
+  @Test
+  void bashCompletesSubcommandsAndOptions() throws Exception {
+    assumeTrue(bashAvailable(), "bash is not installed");
+    assertThat(complete("lattice ")).contains("put", "get", "del", "cas", "status", "member",
+        "leader", "snapshot", "completion", "version");
+    assertThat(complete("lattice member ")).contains("list", "add", "promote", "remove");
+    assertThat(complete("lattice get --c")).contains("--consistency");
+    assertThat(complete("lattice get k --consistency ")).contains("linearizable", "lease",
+        "stale");
+  }
+
+  /** COMPREPLY after sourcing the committed script in bash for {@code line} + TAB. */
+  private static List<String> complete(String line) throws Exception {
+    Path script = DIR.resolve("lattice.bash").toAbsolutePath();
+    String words = line.endsWith(" ") ? line + "''" : line;
+    String program = "source '" + script + "'\n"
+        + "COMP_LINE='" + line + "'; COMP_POINT=${#COMP_LINE}\n"
+        + "COMP_WORDS=(" + words + "); COMP_CWORD=$(( ${#COMP_WORDS[@]} - 1 ))\n"
+        + "_complete_lattice lattice\n"
+        + "printf '%s\\n' \"${COMPREPLY[@]}\"\n";
+    Process p = new ProcessBuilder("bash", "--norc", "--noprofile", "-c", program)
+        .redirectErrorStream(true).start();
+    if (!p.waitFor(20, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      fail("bash did not finish completing '" + line + "' within 20 s");
+    }
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.exitValue()).as(out).isZero();
+    return out.lines().map(String::trim).toList();
+  }
+
+  private static boolean bashAvailable() {
+    try {
+      Process p = new ProcessBuilder("bash", "-c", "true").start();
+      return p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0;
+    } catch (IOException e) {
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
+  private static void assertUpToDate(Path committed, String generated) throws IOException {
+    if (!Files.exists(committed)) {
+      fail(committed + " is missing; " + REGENERATE);
+    }
+    String text = Files.readString(committed, StandardCharsets.UTF_8);
+    if (!text.equals(generated)) {
+      fail(committed + " is stale (the command model changed); " + REGENERATE);
+    }
+  }
+}

@@ -1,0 +1,166 @@
+package io.lattice.cli;
+
+import static org.assertj.core.api.Assertions.fail;
+
+import io.grpc.BindableService;
+import io.lattice.api.ClusterService;
+import io.lattice.api.KvService;
+import io.lattice.node.NodeConfig;
+import io.lattice.node.NodeServer;
+import io.lattice.node.RaftNode;
+import io.lattice.raft.Role;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * Real Lattice nodes in this JVM, each serving the KV and Cluster APIs over gRPC on its own free
+ * port of 127.0.0.1, with short Raft timing (20 ms ticks) so elections take a few hundred ms.
+ */
+final class LocalCluster implements AutoCloseable {
+  static final Duration WAIT = Duration.ofSeconds(15);
+
+  final Path dir;
+  final Map<String, String> addresses = new LinkedHashMap<>();
+  final Map<String, NodeServer> servers = new LinkedHashMap<>();
+
+  private LocalCluster(Path dir) {
+    this.dir = dir;
+  }
+
+  /** Starts nodes n1..n{size} of a new cluster and waits for a leader. */
+  static LocalCluster start(Path dir, int size) {
+    LocalCluster c = new LocalCluster(dir);
+    try {
+      for (int i = 1; i <= size; i++) {
+        c.addresses.put("n" + i, "127.0.0.1:" + freePort());
+      }
+      for (String id : c.addresses.keySet()) {
+        c.servers.put(id, NodeServer.start(timing(NodeConfig.of(id, dir.resolve(id),
+            c.addresses)), LocalCluster::services));
+      }
+      c.awaitLeader();
+      return c;
+    } catch (IOException | RuntimeException | Error e) {
+      c.close();
+      throw e instanceof IOException io ? new UncheckedIOException(io) : sneaky(e);
+    }
+  }
+
+  /** The test timing: 20 ms ticks, elections after 200-400 ms, heartbeats every 40 ms. */
+  static NodeConfig timing(NodeConfig config) {
+    return config.withTiming(20, 10, 2, 2).withTimeouts(3_000, 3_000);
+  }
+
+  static List<BindableService> services(RaftNode node) {
+    return List.of(new KvService(node), new ClusterService(node));
+  }
+
+  /** Starts one more node (not yet a member) with {@code config} and keeps it for close(). */
+  NodeServer startExtra(String id, NodeConfig config) throws IOException {
+    NodeServer s = NodeServer.start(config, LocalCluster::services);
+    servers.put(id, s);
+    addresses.put(id, config.listenAddress());
+    return s;
+  }
+
+  /** Every address, comma-separated (for --endpoints). */
+  String endpoints() {
+    return String.join(",", addresses.values());
+  }
+
+  String address(String id) {
+    return addresses.get(id);
+  }
+
+  /** The leader every running node agrees on. */
+  String awaitLeader() {
+    return await("a leader all running nodes agree on", () -> {
+      String leader = null;
+      for (NodeServer s : servers.values()) {
+        if (s.node().header().role() == Role.LEADER) {
+          leader = s.node().id();
+        }
+      }
+      if (leader == null) {
+        return null;
+      }
+      for (NodeServer s : servers.values()) {
+        if (!leader.equals(s.node().header().leaderId())) {
+          return null;
+        }
+      }
+      return leader;
+    });
+  }
+
+  /** Some running node that is not the leader. */
+  String follower() {
+    String leader = awaitLeader();
+    return servers.keySet().stream().filter(id -> !id.equals(leader)).findFirst()
+        .orElseThrow();
+  }
+
+  /** Stops a node (graceful) and forgets it. */
+  void stop(String id) {
+    NodeServer s = servers.remove(id);
+    if (s != null) {
+      s.close();
+    }
+  }
+
+  static <T> T await(String what, Supplier<T> probe) {
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    while (true) {
+      T v = probe.get();
+      if (v != null) {
+        return v;
+      }
+      if (System.nanoTime() - deadline > 0) {
+        fail("timed out after " + WAIT + " waiting for " + what);
+      }
+      try {
+        Thread.sleep(10);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        fail("interrupted waiting for " + what);
+      }
+    }
+  }
+
+  static int freePort() {
+    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  @Override
+  public void close() {
+    List<RuntimeException> failures = new ArrayList<>();
+    for (NodeServer s : servers.values()) {
+      try {
+        s.close();
+      } catch (RuntimeException e) {
+        failures.add(e);
+      }
+    }
+    servers.clear();
+    if (!failures.isEmpty()) {
+      throw failures.get(0);
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  private static <E extends Throwable> RuntimeException sneaky(Throwable e) throws E {
+    throw (E) e;
+  }
+}
