@@ -1,0 +1,22 @@
+package io.lattice.node;
+
+import java.util.List;
+import picocli.CommandLine;
+
+/**
+ * Turns a {@code lattice-node} command line into the configuration the node itself would run with:
+ * parsed by the node's own picocli model and validated by its own option resolution (so a CLI test
+ * fails if the CLI prints flags the node does not accept). In this package only to reach that
+ * resolution.
+ */
+public final class NodeCommandLines {
+  private NodeCommandLines() {}
+
+  /** The configuration for {@code args} (the words after {@code lattice-node}). */
+  public static NodeConfig configOf(List<String> args) {
+    CommandLine cl = LatticeNodeCommand.commandLine();
+    cl.parseArgs(args.toArray(String[]::new));
+    LatticeNodeCommand cmd = cl.getCommand();
+    return cmd.resolveConfig();
+  }
+}
