@@ -37,4 +37,20 @@ public final class DurationConverter implements CommandLine.ITypeConverter<Durat
     }
     return Duration.ofMillis(millis);
   }
+
+  /** The same, but zero ({@code 0}, {@code 0s}) is allowed. */
+  public static final class OrZero implements CommandLine.ITypeConverter<Duration> {
+    @Override
+    public Duration convert(String value) {
+      String v = value.trim().replaceAll("(ms|s|m)$", "");
+      try {
+        if (Double.parseDouble(v) == 0) {
+          return Duration.ZERO;
+        }
+      } catch (NumberFormatException e) {
+        // not a number: let the main converter say so
+      }
+      return new DurationConverter().convert(value);
+    }
+  }
 }

@@ -21,6 +21,7 @@ import picocli.CommandLine.Mixin;
         MemberCommand.class,
         LeaderCommand.class,
         SnapshotCommand.class,
+        BenchCommand.class,
         CompletionCommand.class,
         VersionCommand.class,
         CommandLine.HelpCommand.class,

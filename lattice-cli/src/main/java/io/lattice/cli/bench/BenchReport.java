@@ -1,0 +1,66 @@
+package io.lattice.cli.bench;
+
+import com.google.gson.JsonObject;
+import java.io.PrintWriter;
+import java.util.Locale;
+import org.HdrHistogram.Histogram;
+
+/** Prints a {@link BenchResult} as text or JSON. */
+public final class BenchReport {
+  private static final double[] PERCENTILES = {50, 90, 99, 99.9};
+  private static final String[] NAMES = {"p50", "p90", "p99", "p99_9"};
+
+  private BenchReport() {}
+
+  /** Three lines: ops and throughput, errors, latency percentiles in milliseconds. */
+  public static void text(BenchSpec spec, String target, BenchResult r, PrintWriter out) {
+    out.printf(Locale.ROOT, "bench %s: %.1f s, %d in flight over %d connection%s to %s; %d keys "
+            + "of %d B, values of %d B%n", spec.workload().label(), r.seconds(), spec.inflight(),
+        spec.conns(), spec.conns() == 1 ? "" : "s", target, spec.keys(), spec.keySize(),
+        spec.valueSize());
+    out.printf(Locale.ROOT, "ops      %,d (%,.1f ops/s; %,d reads, %,d writes)%n", r.ops(),
+        r.throughput(), r.reads(), r.writes());
+    out.printf(Locale.ROOT, "errors   %,d%s%n", r.errorCount(),
+        r.errors().isEmpty() ? "" : " " + r.errors());
+    Histogram h = r.latencyMicros();
+    StringBuilder b = new StringBuilder("latency ");
+    for (int i = 0; i < PERCENTILES.length; i++) {
+      b.append(String.format(Locale.ROOT, " %s %.2f ms", NAMES[i].replace('_', '.'),
+          h.getValueAtPercentile(PERCENTILES[i]) / 1000.0));
+    }
+    b.append(String.format(Locale.ROOT, "  max %.2f ms", h.getMaxValue() / 1000.0));
+    out.println(r.ops() == 0 ? "latency  (no successful operation)" : b.toString());
+    out.flush();
+  }
+
+  /** One JSON object with the parameters, counts, throughput and latencies in microseconds. */
+  public static JsonObject json(BenchSpec spec, String target, BenchResult r) {
+    JsonObject o = new JsonObject();
+    o.addProperty("workload", spec.workload().label());
+    o.addProperty("target", target);
+    o.addProperty("duration_s", r.seconds());
+    o.addProperty("inflight", spec.inflight());
+    o.addProperty("conns", spec.conns());
+    o.addProperty("keys", spec.keys());
+    o.addProperty("key_size", spec.keySize());
+    o.addProperty("value_size", spec.valueSize());
+    o.addProperty("consistency", spec.consistency().name().toLowerCase(Locale.ROOT));
+    o.addProperty("ops", r.ops());
+    o.addProperty("reads", r.reads());
+    o.addProperty("writes", r.writes());
+    o.addProperty("throughput_ops_per_s", r.throughput());
+    o.addProperty("errors", r.errorCount());
+    JsonObject byCode = new JsonObject();
+    r.errors().forEach(byCode::addProperty);
+    o.add("errors_by_code", byCode);
+    JsonObject lat = new JsonObject();
+    Histogram h = r.latencyMicros();
+    for (int i = 0; i < PERCENTILES.length; i++) {
+      lat.addProperty(NAMES[i], h.getValueAtPercentile(PERCENTILES[i]));
+    }
+    lat.addProperty("max", h.getMaxValue());
+    lat.addProperty("mean", h.getMean());
+    o.add("latency_us", lat);
+    return o;
+  }
+}

@@ -1,0 +1,241 @@
+package io.lattice.cli.bench;
+
+import com.google.protobuf.ByteString;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import io.lattice.proto.v1.GetRequest;
+import io.lattice.proto.v1.KVGrpc;
+import io.lattice.proto.v1.PutRequest;
+import java.io.PrintWriter;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.Recorder;
+
+/**
+ * A closed-loop load generator: {@code inflight} request slots, each sending its next request as
+ * soon as the previous one completes, spread round-robin over the given channels. Latencies are
+ * recorded in microseconds in an HdrHistogram {@link Recorder}; only operations that complete
+ * during the measured phase count. Requests are sent without client sessions: each is an
+ * independent write, as a plain gRPC client would send it.
+ */
+public final class BenchRunner {
+  private static final long TICK_MILLIS = 1000;
+  private static final long ERROR_PAUSE_MILLIS = 10;
+
+  private final BenchSpec spec;
+  private final List<ManagedChannel> channels;
+  private final Recorder recorder = new Recorder(3);
+  private final Map<String, LongAdder> errors = new ConcurrentHashMap<>();
+  private final LongAdder reads = new LongAdder();
+  private final LongAdder writes = new LongAdder();
+  private final AtomicBoolean stopping = new AtomicBoolean();
+  private volatile boolean measuring;
+  private final ByteString value;
+
+  /** A runner sending to {@code channels} (at least one) per {@code spec}. */
+  public BenchRunner(BenchSpec spec, List<ManagedChannel> channels) {
+    this.spec = spec;
+    this.channels = List.copyOf(channels);
+    byte[] v = new byte[spec.valueSize()];
+    ThreadLocalRandom r = ThreadLocalRandom.current();
+    for (int i = 0; i < v.length; i++) {
+      v[i] = (byte) ('a' + r.nextInt(26)); // readable if someone looks at the keys afterwards
+    }
+    this.value = ByteString.copyFrom(v);
+  }
+
+  /** Writes every key once (so that gets find values), {@code inflight} at a time. */
+  public void prefill() throws InterruptedException {
+    Semaphore window = new Semaphore(spec.inflight());
+    KVGrpc.KVStub[] stubs = new KVGrpc.KVStub[channels.size()];
+    for (int i = 0; i < stubs.length; i++) {
+      stubs[i] = KVGrpc.newStub(channels.get(i));
+    }
+    for (int i = 0; i < spec.keys(); i++) {
+      window.acquire();
+      stubs[i % stubs.length].withDeadlineAfter(spec.requestTimeout().toMillis(),
+          TimeUnit.MILLISECONDS).put(put(i), new Done<>(window::release));
+    }
+    if (!window.tryAcquire(spec.inflight(), spec.requestTimeout().toMillis() + 1000,
+        TimeUnit.MILLISECONDS)) {
+      throw new IllegalStateException("prefill did not finish in time");
+    }
+  }
+
+  /**
+   * Runs warm-up then measurement and returns the measurement. {@code progress}, if not null, gets
+   * a live line (rewritten in place with a carriage return) every second.
+   *
+   * @throws InterruptedException if interrupted (the requests in flight are abandoned)
+   */
+  public BenchResult run(PrintWriter progress) throws InterruptedException {
+    CountDownLatch drained = new CountDownLatch(spec.inflight());
+    for (int slot = 0; slot < spec.inflight(); slot++) {
+      issue(slot, drained);
+    }
+    try {
+      long start = System.nanoTime();
+      long warmupEnd = start + spec.warmup().toNanos();
+      tickUntil(warmupEnd, start, progress, "warmup");
+      recorder.reset();
+      reads.reset();
+      writes.reset();
+      measuring = true;
+      long measureStart = System.nanoTime();
+      long measureEnd = measureStart + spec.duration().toNanos();
+      Histogram total = new Histogram(3);
+      tickUntil(measureEnd, measureStart, progress, null, total);
+      measuring = false;
+      total.add(recorder.getIntervalHistogram());
+      double seconds = (System.nanoTime() - measureStart) / 1e9;
+      if (progress != null) {
+        progress.print("\r\033[K");
+        progress.flush();
+      }
+      Map<String, Long> errs = new TreeMap<>();
+      errors.forEach((k, v) -> errs.put(k, v.sum()));
+      return new BenchResult(seconds, total, reads.sum(), writes.sum(), errs);
+    } finally {
+      stopping.set(true);
+      drained.await(spec.requestTimeout().toMillis() + 1000, TimeUnit.MILLISECONDS);
+    }
+  }
+
+  private void tickUntil(long end, long phaseStart, PrintWriter progress, String phase)
+      throws InterruptedException {
+    tickUntil(end, phaseStart, progress, phase, null);
+  }
+
+  /** Sleeps until {@code end}, moving the recorder's intervals into {@code total} if given. */
+  private void tickUntil(long end, long phaseStart, PrintWriter progress, String phase,
+      Histogram total) throws InterruptedException {
+    Histogram interval = null;
+    while (true) {
+      long left = end - System.nanoTime();
+      if (left <= 0) {
+        return;
+      }
+      long lastTick = System.nanoTime();
+      TimeUnit.NANOSECONDS.sleep(Math.min(left, TimeUnit.MILLISECONDS.toNanos(TICK_MILLIS)));
+      if (total == null) {
+        if (progress != null) {
+          progress.printf(Locale.ROOT, "\r\033[K[%s %3ds]", phase,
+              TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - phaseStart));
+          progress.flush();
+        }
+        continue;
+      }
+      interval = recorder.getIntervalHistogram(interval);
+      total.add(interval);
+      if (progress != null) {
+        double secs = (System.nanoTime() - lastTick) / 1e9;
+        long errs = errors.values().stream().mapToLong(LongAdder::sum).sum();
+        progress.printf(Locale.ROOT,
+            "\r\033[K[%3ds] %,.0f ops/s  p50 %.2f ms  p99 %.2f ms  errors %d",
+            TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - phaseStart),
+            interval.getTotalCount() / secs, interval.getValueAtPercentile(50) / 1000.0,
+            interval.getValueAtPercentile(99) / 1000.0, errs);
+        progress.flush();
+      }
+    }
+  }
+
+  /** Sends the next request of {@code slot}, or retires the slot when stopping. */
+  private void issue(int slot, CountDownLatch drained) {
+    if (stopping.get()) {
+      drained.countDown();
+      return;
+    }
+    ThreadLocalRandom rnd = ThreadLocalRandom.current();
+    boolean read = switch (spec.workload()) {
+      case GET -> true;
+      case PUT -> false;
+      case MIXED -> rnd.nextDouble() < spec.readRatio();
+    };
+    int key = rnd.nextInt(spec.keys());
+    KVGrpc.KVStub stub = KVGrpc.newStub(channels.get(slot % channels.size()))
+        .withDeadlineAfter(spec.requestTimeout().toMillis(), TimeUnit.MILLISECONDS);
+    long start = System.nanoTime();
+    Runnable next = () -> issue(slot, drained);
+    if (read) {
+      stub.get(GetRequest.newBuilder().setKey(ByteString.copyFrom(spec.key(key)))
+          .setConsistency(spec.consistency()).build(), new Timed<>(start, true, next));
+    } else {
+      stub.put(put(key), new Timed<>(start, false, next));
+    }
+  }
+
+  private PutRequest put(int key) {
+    return PutRequest.newBuilder().setKey(ByteString.copyFrom(spec.key(key))).setValue(value)
+        .build();
+  }
+
+  /** Records one request's outcome, then sends the slot's next request. */
+  private final class Timed<T> implements StreamObserver<T> {
+    private final long start;
+    private final boolean read;
+    private final Runnable next;
+
+    Timed(long start, boolean read, Runnable next) {
+      this.start = start;
+      this.read = read;
+      this.next = next;
+    }
+
+    @Override
+    public void onNext(T value) {}
+
+    @Override
+    public void onError(Throwable t) {
+      if (measuring) {
+        errors.computeIfAbsent(Status.fromThrowable(t).getCode().name(), k -> new LongAdder())
+            .increment();
+      }
+      // do not spin on a failing cluster: pause the slot briefly
+      java.util.concurrent.CompletableFuture.delayedExecutor(ERROR_PAUSE_MILLIS,
+          TimeUnit.MILLISECONDS).execute(next);
+    }
+
+    @Override
+    public void onCompleted() {
+      if (measuring) {
+        recorder.recordValue(Math.max(1, (System.nanoTime() - start) / 1000));
+        (read ? reads : writes).increment();
+      }
+      next.run();
+    }
+  }
+
+  /** Runs {@code then} when a call ends, however it ends. */
+  private static final class Done<T> implements StreamObserver<T> {
+    private final Runnable then;
+
+    Done(Runnable then) {
+      this.then = then;
+    }
+
+    @Override
+    public void onNext(T value) {}
+
+    @Override
+    public void onError(Throwable t) {
+      then.run();
+    }
+
+    @Override
+    public void onCompleted() {
+      then.run();
+    }
+  }
+}

@@ -1,0 +1,84 @@
+package io.lattice.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.gson.JsonObject;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Short bench runs against a real 3-node cluster: counts, percentiles, JSON, validation. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class BenchCommandTest {
+  LocalCluster cluster;
+
+  @BeforeAll
+  void startCluster(@TempDir Path dir) {
+    cluster = LocalCluster.start(dir, 3);
+  }
+
+  @AfterAll
+  void stopCluster() {
+    if (cluster != null) {
+      cluster.close();
+    }
+  }
+
+  private Cli.Result lattice(String... args) {
+    String[] all = new String[args.length + 2];
+    all[0] = "--endpoints";
+    all[1] = cluster.endpoints();
+    System.arraycopy(args, 0, all, 2, args.length);
+    return Cli.run(all);
+  }
+
+  @Test
+  void putReportsThroughputAndPercentilesInJson() {
+    Cli.Result r = lattice("bench", "put", "--duration", "1s", "--warmup", "0", "--keys", "20",
+        "--inflight", "4", "--conns", "2", "-o", "json");
+    assertThat(r.code()).as(r.toString()).isZero();
+    assertThat(r.err()).isEmpty();
+    JsonObject o = r.json();
+    assertThat(o.get("workload").getAsString()).isEqualTo("put");
+    assertThat(o.get("ops").getAsLong()).isPositive();
+    assertThat(o.get("writes").getAsLong()).isEqualTo(o.get("ops").getAsLong());
+    assertThat(o.get("errors").getAsLong()).isZero();
+    assertThat(o.get("throughput_ops_per_s").getAsDouble()).isPositive();
+    JsonObject lat = o.getAsJsonObject("latency_us");
+    long p50 = lat.get("p50").getAsLong();
+    long p99 = lat.get("p99").getAsLong();
+    assertThat(p50).isPositive().isLessThanOrEqualTo(p99);
+    assertThat(p99).isLessThanOrEqualTo(lat.get("max").getAsLong());
+    // the keys written are the bench's zero-padded keys
+    assertThat(lattice("get", "k0000000000000", "--prefix", "--keys-only").out())
+        .startsWith("k000000000000000\n");
+  }
+
+  @Test
+  void mixedAndGetPrintAReadableReport() {
+    Cli.Result mixed = lattice("bench", "mixed", "--duration", "1s", "--warmup", "0",
+        "--keys", "10", "--inflight", "2");
+    assertThat(mixed.code()).as(mixed.toString()).isZero();
+    assertThat(mixed.out().lines().toList()).hasSize(4);
+    assertThat(mixed.out()).startsWith("bench mixed: ").contains("ops ", "errors   0",
+        "latency  p50 ", " p99.9 ", " max ");
+    Cli.Result stale = lattice("bench", "get", "--duration", "1s", "--warmup", "0", "--keys",
+        "10", "--consistency", "stale", "--conns", "3", "-o", "json");
+    assertThat(stale.code()).as(stale.toString()).isZero();
+    assertThat(stale.json().get("reads").getAsLong()).isPositive();
+    assertThat(stale.json().get("target").getAsString()).isEqualTo("every member");
+  }
+
+  @Test
+  void badParametersAreUsageErrors() {
+    assertThat(lattice("bench", "put", "--inflight", "0").code()).isEqualTo(ExitCodes.USAGE);
+    assertThat(lattice("bench", "put", "--keys", "1000", "--key-size", "3").err())
+        .contains("--key-size 3 is too small for 1000 keys (at least 4)");
+    assertThat(lattice("bench", "mixed", "--read-ratio", "2", "--duration", "1s").code())
+        .isEqualTo(ExitCodes.USAGE);
+    assertThat(lattice("bench").code()).isEqualTo(ExitCodes.USAGE);
+  }
+}
