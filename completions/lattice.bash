@@ -163,6 +163,7 @@ function _complete_lattice() {
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} leader" ];    then _picocli_lattice; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} snapshot" ];    then _picocli_lattice; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} bench" ];    then _picocli_lattice; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} shell" ];    then _picocli_lattice; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} completion" ];    then _picocli_lattice; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} version" ];    then _picocli_lattice; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} help" ];    then _picocli_lattice; return $?; fi
@@ -185,29 +186,31 @@ function _complete_lattice() {
   local cmds6=(leader)
   local cmds7=(snapshot)
   local cmds8=(bench)
-  local cmds9=(completion)
-  local cmds10=(version)
-  local cmds11=(help)
-  local cmds12=(member list)
-  local cmds13=(member add)
-  local cmds14=(member promote)
-  local cmds15=(member remove)
-  local cmds16=(leader transfer)
-  local cmds17=(bench put)
-  local cmds18=(bench get)
-  local cmds19=(bench mixed)
+  local cmds9=(shell)
+  local cmds10=(completion)
+  local cmds11=(version)
+  local cmds12=(help)
+  local cmds13=(member list)
+  local cmds14=(member add)
+  local cmds15=(member promote)
+  local cmds16=(member remove)
+  local cmds17=(leader transfer)
+  local cmds18=(bench put)
+  local cmds19=(bench get)
+  local cmds20=(bench mixed)
 
-  if CompWordsContainsArray "${cmds19[@]}"; then _picocli_lattice_bench_mixed; return $?; fi
-  if CompWordsContainsArray "${cmds18[@]}"; then _picocli_lattice_bench_get; return $?; fi
-  if CompWordsContainsArray "${cmds17[@]}"; then _picocli_lattice_bench_put; return $?; fi
-  if CompWordsContainsArray "${cmds16[@]}"; then _picocli_lattice_leader_transfer; return $?; fi
-  if CompWordsContainsArray "${cmds15[@]}"; then _picocli_lattice_member_remove; return $?; fi
-  if CompWordsContainsArray "${cmds14[@]}"; then _picocli_lattice_member_promote; return $?; fi
-  if CompWordsContainsArray "${cmds13[@]}"; then _picocli_lattice_member_add; return $?; fi
-  if CompWordsContainsArray "${cmds12[@]}"; then _picocli_lattice_member_list; return $?; fi
-  if CompWordsContainsArray "${cmds11[@]}"; then _picocli_lattice_help; return $?; fi
-  if CompWordsContainsArray "${cmds10[@]}"; then _picocli_lattice_version; return $?; fi
-  if CompWordsContainsArray "${cmds9[@]}"; then _picocli_lattice_completion; return $?; fi
+  if CompWordsContainsArray "${cmds20[@]}"; then _picocli_lattice_bench_mixed; return $?; fi
+  if CompWordsContainsArray "${cmds19[@]}"; then _picocli_lattice_bench_get; return $?; fi
+  if CompWordsContainsArray "${cmds18[@]}"; then _picocli_lattice_bench_put; return $?; fi
+  if CompWordsContainsArray "${cmds17[@]}"; then _picocli_lattice_leader_transfer; return $?; fi
+  if CompWordsContainsArray "${cmds16[@]}"; then _picocli_lattice_member_remove; return $?; fi
+  if CompWordsContainsArray "${cmds15[@]}"; then _picocli_lattice_member_promote; return $?; fi
+  if CompWordsContainsArray "${cmds14[@]}"; then _picocli_lattice_member_add; return $?; fi
+  if CompWordsContainsArray "${cmds13[@]}"; then _picocli_lattice_member_list; return $?; fi
+  if CompWordsContainsArray "${cmds12[@]}"; then _picocli_lattice_help; return $?; fi
+  if CompWordsContainsArray "${cmds11[@]}"; then _picocli_lattice_version; return $?; fi
+  if CompWordsContainsArray "${cmds10[@]}"; then _picocli_lattice_completion; return $?; fi
+  if CompWordsContainsArray "${cmds9[@]}"; then _picocli_lattice_shell; return $?; fi
   if CompWordsContainsArray "${cmds8[@]}"; then _picocli_lattice_bench; return $?; fi
   if CompWordsContainsArray "${cmds7[@]}"; then _picocli_lattice_snapshot; return $?; fi
   if CompWordsContainsArray "${cmds6[@]}"; then _picocli_lattice_leader; return $?; fi
@@ -228,7 +231,7 @@ function _picocli_lattice() {
   local curr_word=${COMP_WORDS[COMP_CWORD]}
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
-  local commands="put get del cas status member leader snapshot bench completion version help"
+  local commands="put get del cas status member leader snapshot bench shell completion version help"
   local flag_opts="'-v' '--verbose' '-h' '--help' '-V' '--version'"
   local arg_opts="'--endpoints' '--timeout' '-o' '--output'"
   local FORMAT_option_args=("text" "json" "table") # --output values
@@ -600,6 +603,42 @@ function _picocli_lattice_bench() {
   fi
 }
 
+# Generates completions for the options and subcommands of the `shell` subcommand.
+function _picocli_lattice_shell() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'-v' '--verbose'"
+  local arg_opts="'--endpoints' '--timeout' '-o' '--output'"
+  local FORMAT_option_args=("text" "json" "table") # --output values
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '--endpoints')
+      return
+      ;;
+    '--timeout')
+      return
+      ;;
+    '-o'|'--output')
+      local IFS=$'\n'
+      COMPREPLY=( $( compReplyArray "${FORMAT_option_args[@]}" ) )
+      return $?
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
 # Generates completions for the options and subcommands of the `completion` subcommand.
 function _picocli_lattice_completion() {
   # Get completion data
@@ -684,7 +723,7 @@ function _picocli_lattice_help() {
   local curr_word=${COMP_WORDS[COMP_CWORD]}
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
-  local commands="put get del cas status member leader snapshot bench completion version"
+  local commands="put get del cas status member leader snapshot bench shell completion version"
   local flag_opts="'-h' '--help' '-v' '--verbose'"
   local arg_opts="'--endpoints' '--timeout' '-o' '--output'"
   local FORMAT_option_args=("text" "json" "table") # --output values

@@ -41,9 +41,16 @@ public final class CliContext {
     return new CliContext(System.in, System.out, System.getenv());
   }
 
-  /** The same context, with commands using {@code client} when they ask for its endpoints. */
-  public CliContext withSharedClient(LatticeClient client, InputStream in, OutputStream rawOut) {
-    return new CliContext(in, rawOut, env, clients, client);
+  /**
+   * The context of commands run inside the shell: they use {@code client} when they ask for its
+   * endpoints and timeout, and see {@code defaults} (LATTICE_* variables: the shell's own global
+   * options) over the environment, so a command without global options uses the shell's.
+   */
+  public CliContext forShell(LatticeClient client, InputStream in, OutputStream rawOut,
+      Map<String, String> defaults) {
+    Map<String, String> merged = new java.util.HashMap<>(env);
+    merged.putAll(defaults);
+    return new CliContext(in, rawOut, merged, clients, client);
   }
 
   public InputStream in() {

@@ -22,6 +22,7 @@ import picocli.CommandLine.Mixin;
         LeaderCommand.class,
         SnapshotCommand.class,
         BenchCommand.class,
+        ShellCommand.class,
         CompletionCommand.class,
         VersionCommand.class,
         CommandLine.HelpCommand.class,

@@ -24,7 +24,7 @@ import java.util.function.Supplier;
  * Real Lattice nodes in this JVM, each serving the KV and Cluster APIs over gRPC on its own free
  * port of 127.0.0.1, with short Raft timing (20 ms ticks) so elections take a few hundred ms.
  */
-final class LocalCluster implements AutoCloseable {
+public final class LocalCluster implements AutoCloseable {
   static final Duration WAIT = Duration.ofSeconds(15);
 
   final Path dir;
@@ -36,7 +36,7 @@ final class LocalCluster implements AutoCloseable {
   }
 
   /** Starts nodes n1..n{size} of a new cluster and waits for a leader. */
-  static LocalCluster start(Path dir, int size) {
+  public static LocalCluster start(Path dir, int size) {
     LocalCluster c = new LocalCluster(dir);
     try {
       for (int i = 1; i <= size; i++) {
@@ -72,7 +72,7 @@ final class LocalCluster implements AutoCloseable {
   }
 
   /** Every address, comma-separated (for --endpoints). */
-  String endpoints() {
+  public String endpoints() {
     return String.join(",", addresses.values());
   }
 

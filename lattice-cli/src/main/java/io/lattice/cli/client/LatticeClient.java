@@ -240,6 +240,34 @@ public final class LatticeClient implements AutoCloseable {
     }
   }
 
+  /**
+   * The leader as the first member to answer a single Status within {@code max} knows it (the last
+   * leader seen is asked first); null if none answers. Never retries: for prompts and hints.
+   */
+  public ResponseHeader peekLeader(Duration max) {
+    long deadline = System.nanoTime() + max.toNanos();
+    List<String> order = new ArrayList<>();
+    String hint = leaderHint;
+    if (hint != null) {
+      order.add(hint);
+    }
+    order.addAll(endpoints);
+    for (String address : order) {
+      long left = deadline - System.nanoTime();
+      if (left <= 0) {
+        break;
+      }
+      try {
+        StatusResponse s = admin(channel(address), left).status(StatusRequest.getDefaultInstance());
+        remember(s, address, true);
+        return s.getHeader();
+      } catch (StatusRuntimeException e) {
+        forgetLeader(address);
+      }
+    }
+    return null;
+  }
+
   @Override
   public void close() {
     channels.close();
