@@ -268,7 +268,7 @@ function _picocli_lattice_put() {
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
   local commands=""
-  local flag_opts="'--prev-kv' '-v' '--verbose'"
+  local flag_opts="'--prev-kv' '-v' '--verbose' '-h' '--help' '-V' '--version'"
   local arg_opts="'--endpoints' '--timeout' '-o' '--output'"
   local FORMAT_option_args=("text" "json" "table") # --output values
 
@@ -304,7 +304,7 @@ function _picocli_lattice_get() {
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
   local commands=""
-  local flag_opts="'--prefix' '--keys-only' '--print-value-only' '-v' '--verbose'"
+  local flag_opts="'--prefix' '--keys-only' '--print-value-only' '-v' '--verbose' '-h' '--help' '-V' '--version'"
   local arg_opts="'--limit' '--consistency' '--endpoints' '--timeout' '-o' '--output'"
   local MODE_option_args=("linearizable" "lease" "stale") # --consistency values
   local FORMAT_option_args=("text" "json" "table") # --output values
@@ -349,7 +349,7 @@ function _picocli_lattice_del() {
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
   local commands=""
-  local flag_opts="'--prefix' '--prev-kv' '-v' '--verbose'"
+  local flag_opts="'--prefix' '--prev-kv' '-v' '--verbose' '-h' '--help' '-V' '--version'"
   local arg_opts="'--endpoints' '--timeout' '-o' '--output'"
   local FORMAT_option_args=("text" "json" "table") # --output values
 
@@ -385,7 +385,7 @@ function _picocli_lattice_cas() {
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
   local commands=""
-  local flag_opts="'--delete' '--expect-absent' '-v' '--verbose'"
+  local flag_opts="'--delete' '--expect-absent' '-v' '--verbose' '-h' '--help' '-V' '--version'"
   local arg_opts="'--expect' '--expect-version' '--endpoints' '--timeout' '-o' '--output'"
   local FORMAT_option_args=("text" "json" "table") # --output values
 
@@ -427,7 +427,7 @@ function _picocli_lattice_status() {
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
   local commands=""
-  local flag_opts="'-v' '--verbose'"
+  local flag_opts="'-v' '--verbose' '-h' '--help' '-V' '--version'"
   local arg_opts="'--endpoints' '--timeout' '-o' '--output'"
   local FORMAT_option_args=("text" "json" "table") # --output values
 
@@ -463,7 +463,7 @@ function _picocli_lattice_member() {
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
   local commands="list add promote remove"
-  local flag_opts="'-v' '--verbose'"
+  local flag_opts="'-v' '--verbose' '-h' '--help' '-V' '--version'"
   local arg_opts="'--endpoints' '--timeout' '-o' '--output'"
   local FORMAT_option_args=("text" "json" "table") # --output values
 
@@ -499,7 +499,7 @@ function _picocli_lattice_leader() {
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
   local commands="transfer"
-  local flag_opts="'-v' '--verbose'"
+  local flag_opts="'-v' '--verbose' '-h' '--help' '-V' '--version'"
   local arg_opts="'--endpoints' '--timeout' '-o' '--output'"
   local FORMAT_option_args=("text" "json" "table") # --output values
 
@@ -535,7 +535,7 @@ function _picocli_lattice_snapshot() {
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
   local commands=""
-  local flag_opts="'-v' '--verbose'"
+  local flag_opts="'-v' '--verbose' '-h' '--help' '-V' '--version'"
   local arg_opts="'--member' '--endpoints' '--timeout' '-o' '--output'"
   local FORMAT_option_args=("text" "json" "table") # --output values
 
@@ -574,7 +574,7 @@ function _picocli_lattice_bench() {
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
   local commands="put get mixed"
-  local flag_opts="'-v' '--verbose'"
+  local flag_opts="'-v' '--verbose' '-h' '--help' '-V' '--version'"
   local arg_opts="'--endpoints' '--timeout' '-o' '--output'"
   local FORMAT_option_args=("text" "json" "table") # --output values
 
@@ -610,7 +610,7 @@ function _picocli_lattice_shell() {
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
   local commands=""
-  local flag_opts="'-v' '--verbose'"
+  local flag_opts="'-v' '--verbose' '-h' '--help' '-V' '--version'"
   local arg_opts="'--endpoints' '--timeout' '-o' '--output'"
   local FORMAT_option_args=("text" "json" "table") # --output values
 
@@ -646,7 +646,7 @@ function _picocli_lattice_completion() {
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
   local commands=""
-  local flag_opts="'-v' '--verbose'"
+  local flag_opts="'-v' '--verbose' '-h' '--help' '-V' '--version'"
   local arg_opts="'--endpoints' '--timeout' '-o' '--output'"
   local FORMAT_option_args=("text" "json" "table") # --output values
 
@@ -688,7 +688,7 @@ function _picocli_lattice_version() {
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
   local commands=""
-  local flag_opts="'--server' '-v' '--verbose'"
+  local flag_opts="'--server' '-v' '--verbose' '-h' '--help' '-V' '--version'"
   local arg_opts="'--endpoints' '--timeout' '-o' '--output'"
   local FORMAT_option_args=("text" "json" "table") # --output values
 
@@ -760,7 +760,7 @@ function _picocli_lattice_member_list() {
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
   local commands=""
-  local flag_opts="'-v' '--verbose'"
+  local flag_opts="'-v' '--verbose' '-h' '--help' '-V' '--version'"
   local arg_opts="'--endpoints' '--timeout' '-o' '--output'"
   local FORMAT_option_args=("text" "json" "table") # --output values
 
@@ -796,7 +796,7 @@ function _picocli_lattice_member_add() {
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
   local commands=""
-  local flag_opts="'--learner' '-v' '--verbose'"
+  local flag_opts="'--learner' '-v' '--verbose' '-h' '--help' '-V' '--version'"
   local arg_opts="'--data-dir' '--endpoints' '--timeout' '-o' '--output'"
   local FORMAT_option_args=("text" "json" "table") # --output values
 
@@ -835,7 +835,7 @@ function _picocli_lattice_member_promote() {
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
   local commands=""
-  local flag_opts="'-v' '--verbose'"
+  local flag_opts="'-v' '--verbose' '-h' '--help' '-V' '--version'"
   local arg_opts="'--endpoints' '--timeout' '-o' '--output'"
   local FORMAT_option_args=("text" "json" "table") # --output values
 
@@ -871,7 +871,7 @@ function _picocli_lattice_member_remove() {
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
   local commands=""
-  local flag_opts="'-v' '--verbose'"
+  local flag_opts="'-v' '--verbose' '-h' '--help' '-V' '--version'"
   local arg_opts="'--endpoints' '--timeout' '-o' '--output'"
   local FORMAT_option_args=("text" "json" "table") # --output values
 
@@ -907,7 +907,7 @@ function _picocli_lattice_leader_transfer() {
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
   local commands=""
-  local flag_opts="'-v' '--verbose'"
+  local flag_opts="'-v' '--verbose' '-h' '--help' '-V' '--version'"
   local arg_opts="'--endpoints' '--timeout' '-o' '--output'"
   local FORMAT_option_args=("text" "json" "table") # --output values
 
@@ -943,7 +943,7 @@ function _picocli_lattice_bench_put() {
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
   local commands=""
-  local flag_opts="'--progress' '-v' '--verbose'"
+  local flag_opts="'--progress' '-v' '--verbose' '-h' '--help' '-V' '--version'"
   local arg_opts="'--inflight' '--conns' '--keys' '--key-size' '--value-size' '--duration' '--warmup' '--consistency' '--endpoints' '--timeout' '-o' '--output'"
   local MODE_option_args=("linearizable" "lease" "stale") # --consistency values
   local FORMAT_option_args=("text" "json" "table") # --output values
@@ -1006,7 +1006,7 @@ function _picocli_lattice_bench_get() {
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
   local commands=""
-  local flag_opts="'--progress' '-v' '--verbose'"
+  local flag_opts="'--progress' '-v' '--verbose' '-h' '--help' '-V' '--version'"
   local arg_opts="'--inflight' '--conns' '--keys' '--key-size' '--value-size' '--duration' '--warmup' '--consistency' '--endpoints' '--timeout' '-o' '--output'"
   local MODE_option_args=("linearizable" "lease" "stale") # --consistency values
   local FORMAT_option_args=("text" "json" "table") # --output values
@@ -1069,7 +1069,7 @@ function _picocli_lattice_bench_mixed() {
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
   local commands=""
-  local flag_opts="'--progress' '-v' '--verbose'"
+  local flag_opts="'--progress' '-v' '--verbose' '-h' '--help' '-V' '--version'"
   local arg_opts="'--inflight' '--conns' '--keys' '--key-size' '--value-size' '--duration' '--warmup' '--consistency' '--read-ratio' '--endpoints' '--timeout' '-o' '--output'"
   local MODE_option_args=("linearizable" "lease" "stale") # --consistency values
   local FORMAT_option_args=("text" "json" "table") # --output values

@@ -149,7 +149,7 @@ final class BenchCommand extends BaseCommand {
             + ")");
       }
       return new BenchSpec(workload(), o.inflight, o.conns, o.keys, o.keySize, o.valueSize,
-          o.duration, o.warmup, o.consistency.proto(), readRatio(), globals().timeout());
+          o.duration, o.warmup, LatticeClient.consistency(o.consistency.name()), readRatio(), globals().timeout());
     }
   }
 

@@ -24,7 +24,9 @@ public final class CliContext {
   private final LatticeClient shared;
 
   public CliContext(InputStream in, OutputStream rawOut, Map<String, String> env) {
-    this(in, rawOut, env, LatticeClient::new, null);
+    // a lambda, not LatticeClient::new: linking a method reference would load the gRPC classes
+    // even for commands that never connect
+    this(in, rawOut, env, (endpoints, timeout) -> new LatticeClient(endpoints, timeout), null);
   }
 
   private CliContext(InputStream in, OutputStream rawOut, Map<String, String> env,

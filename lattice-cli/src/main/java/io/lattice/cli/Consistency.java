@@ -1,23 +1,15 @@
 package io.lattice.cli;
 
-import io.lattice.proto.v1.ReadConsistency;
-
-/** The {@code --consistency} of reads (kv.proto ReadConsistency), spelt as on the command line. */
+/**
+ * The {@code --consistency} of reads, spelt as on the command line; each is the kv.proto
+ * ReadConsistency of the same name (see {@link io.lattice.cli.client.LatticeClient#consistency}).
+ * It refers to no protobuf type, so that building the command model loads none.
+ */
 public enum Consistency {
   /** Reflects every write completed before the read (ReadIndex at the leader). */
-  linearizable(ReadConsistency.LINEARIZABLE),
+  linearizable,
   /** Linearizable within the clock-drift margin, served from the leader's lease. */
-  lease(ReadConsistency.LEASE),
+  lease,
   /** Served by any member from its own state; may miss recent writes. */
-  stale(ReadConsistency.STALE);
-
-  private final ReadConsistency proto;
-
-  Consistency(ReadConsistency proto) {
-    this.proto = proto;
-  }
-
-  public ReadConsistency proto() {
-    return proto;
-  }
+  stale
 }

@@ -1,11 +1,8 @@
 package io.lattice.cli;
 
-import com.google.gson.JsonArray;
-import com.google.gson.JsonObject;
 import com.google.protobuf.ByteString;
-import io.lattice.cli.output.Json;
-import io.lattice.cli.output.ReadableBytes;
-import io.lattice.cli.output.Table;
+import io.lattice.cli.client.LatticeClient;
+import io.lattice.cli.output.KvPrinter;
 import io.lattice.proto.v1.GetRequest;
 import io.lattice.proto.v1.GetResponse;
 import io.lattice.proto.v1.KeyValue;
@@ -13,7 +10,6 @@ import io.lattice.proto.v1.RangeRequest;
 import io.lattice.proto.v1.RangeResponse;
 import io.lattice.proto.v1.ResponseHeader;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -71,14 +67,14 @@ final class GetCommand extends BaseCommand {
       if (prefix) {
         RangeResponse r = lease.client().range(RangeRequest.newBuilder()
             .setPrefix(ByteString.copyFromUtf8(key)).setLimit(limit).setKeysOnly(keysOnly)
-            .setConsistency(consistency.proto()).build());
+            .setConsistency(LatticeClient.consistency(consistency.name())).build());
         kvs = r.getKvsList();
         header = r.getHeader();
         more = r.getMore();
         count = r.getCount();
       } else {
         GetResponse r = lease.client().get(GetRequest.newBuilder()
-            .setKey(KeyArgs.bytes(key, spec)).setConsistency(consistency.proto()).build());
+            .setKey(KeyArgs.bytes(key, spec)).setConsistency(LatticeClient.consistency(consistency.name())).build());
         if (!r.hasKv()) {
           throw CliException.notFound("key not found: " + key);
         }
@@ -87,63 +83,12 @@ final class GetCommand extends BaseCommand {
         count = 1;
       }
     }
-    print(kvs, header, more, count);
+    new KvPrinter(out(), ctx.rawOut(), keysOnly, valueOnly).print(format(), kvs, header, more,
+        count);
     if (more && format() != io.lattice.cli.output.OutputFormat.json) {
       spec.commandLine().getErr().println("(" + (count - kvs.size()) + " more of " + count
           + " keys; raise --limit to see them)");
     }
     return ExitCodes.OK;
-  }
-
-  private void print(List<KeyValue> kvs, ResponseHeader header, boolean more, long count)
-      throws IOException {
-    switch (format()) {
-      case json -> {
-        JsonObject o = new JsonObject();
-        JsonArray arr = new JsonArray();
-        for (KeyValue kv : kvs) {
-          arr.add(Json.kv(kv, !keysOnly));
-        }
-        o.add("kvs", arr);
-        o.addProperty("count", count);
-        o.addProperty("more", more);
-        o.add("header", Json.header(header));
-        printJson(o);
-      }
-      case table -> {
-        if (valueOnly || keysOnly) {
-          printText(kvs);
-          return;
-        }
-        Table t = new Table("KEY", "VALUE", "VERSION", "CREATE_INDEX", "MOD_INDEX");
-        for (KeyValue kv : kvs) {
-          t.row(ReadableBytes.display(kv.getKey().toByteArray()),
-              ReadableBytes.display(kv.getValue().toByteArray()), kv.getVersion(),
-              kv.getCreateIndex(), kv.getModIndex());
-        }
-        t.print(out());
-      }
-      default -> printText(kvs);
-    }
-  }
-
-  private void printText(List<KeyValue> kvs) throws IOException {
-    if (valueOnly) {
-      out().flush();
-      OutputStream raw = ctx.rawOut();
-      for (KeyValue kv : kvs) {
-        kv.getValue().writeTo(raw);
-        raw.write('\n');
-      }
-      raw.flush();
-      return;
-    }
-    for (KeyValue kv : kvs) {
-      out().println(ReadableBytes.display(kv.getKey().toByteArray()));
-      if (!keysOnly) {
-        out().println(ReadableBytes.display(kv.getValue().toByteArray()));
-      }
-    }
-    out().flush();
   }
 }

@@ -4,12 +4,13 @@ import java.io.PrintWriter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.ScopeType;
 
 /**
  * The {@code lattice} command: the root of the command tree used both by the one-shot command line
- * and by {@code lattice shell}.
+ * and by {@code lattice shell}. Its attributes (help options) are inherited by every subcommand.
  */
-@Command(name = "lattice", mixinStandardHelpOptions = true,
+@Command(name = "lattice", mixinStandardHelpOptions = true, scope = ScopeType.INHERIT,
     versionProvider = VersionInfo.Provider.class,
     description = "Command-line client of a Lattice key-value cluster.",
     subcommands = {
@@ -36,8 +37,9 @@ import picocli.CommandLine.Mixin;
         "4:cluster unavailable (no endpoint reachable or no leader in time)",
         "5:indeterminate: the write may or may not have happened",
     },
-    footerHeading = "%nEnvironment:%n",
     footer = {
+        "",
+        "Environment:",
         "  LATTICE_ENDPOINTS  default of --endpoints",
         "  LATTICE_TIMEOUT    default of --timeout",
         "  LATTICE_OUTPUT     default of --output",

@@ -1,7 +1,6 @@
 package io.lattice.cli;
 
 import com.google.gson.JsonObject;
-import io.lattice.cli.client.ClientException;
 import io.lattice.cli.client.LatticeClient;
 import io.lattice.proto.v1.StatusResponse;
 import io.lattice.proto.v1.TransferLeaderResponse;
@@ -45,31 +44,10 @@ final class LeaderCommand extends BaseCommand {
           return ExitCodes.OK;
         }
         TransferLeaderResponse r = c.transferLeader(target == null ? "" : target);
-        StatusResponse after = confirm(c, r.getNewLeaderId());
+        StatusResponse after = c.awaitLeader(r.getNewLeaderId());
         print(before.getMemberId(), after.getMemberId(), after.getTerm(), true);
       }
       return ExitCodes.OK;
-    }
-
-    /** Waits until a member reports itself leader as {@code expected}. */
-    private StatusResponse confirm(LatticeClient c, String expected) {
-      StatusResponse s = c.leaderStatus();
-      long deadline = System.nanoTime() + c.timeout().toNanos();
-      while (!s.getMemberId().equals(expected)) {
-        if (System.nanoTime() - deadline > 0) {
-          throw new CliException(ExitCodes.FAILURE, "the transfer reported " + expected
-              + " as the new leader, but " + s.getMemberId() + " leads (term " + s.getTerm()
-              + ")");
-        }
-        try {
-          Thread.sleep(20);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          throw new ClientException(ClientException.Outcome.CANCELLED, "cancelled", e);
-        }
-        s = c.leaderStatus();
-      }
-      return s;
     }
 
     private void print(String from, String to, long term, boolean moved) {

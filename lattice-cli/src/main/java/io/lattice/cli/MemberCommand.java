@@ -5,8 +5,6 @@ import com.google.gson.JsonObject;
 import io.lattice.cli.client.Endpoints;
 import io.lattice.cli.output.Members;
 import io.lattice.proto.v1.MemberAddResponse;
-import io.lattice.proto.v1.MemberInfo;
-import io.lattice.proto.v1.ResponseHeader;
 import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -28,22 +26,6 @@ final class MemberCommand extends BaseCommand {
         "a subcommand is required: list, add, promote or remove");
   }
 
-  /** Prints a configuration after a change, in the chosen format. */
-  private static void printMembers(BaseCommand cmd, String message, List<MemberInfo> members,
-      ResponseHeader header) {
-    if (cmd.format() == io.lattice.cli.output.OutputFormat.json) {
-      JsonObject o = new JsonObject();
-      o.add("members", Members.json(members));
-      o.add("header", io.lattice.cli.output.Json.header(header));
-      cmd.printJson(o);
-      return;
-    }
-    if (message != null) {
-      cmd.out().println(message);
-    }
-    Members.printTable(members, cmd.out());
-  }
-
   @Command(name = "list", description = "List the members, their roles and the leader.")
   static final class ListMembers extends BaseCommand {
     ListMembers(CliContext ctx) {
@@ -54,7 +36,7 @@ final class MemberCommand extends BaseCommand {
     public Integer call() {
       try (CliContext.ClientLease lease = client()) {
         var r = lease.client().memberList();
-        printMembers(this, null, r.getMembersList(), r.getHeader());
+        Members.print(out(), format(), null, r.getMembersList(), r.getHeader());
       }
       return ExitCodes.OK;
     }
@@ -131,7 +113,8 @@ final class MemberCommand extends BaseCommand {
     public Integer call() {
       try (CliContext.ClientLease lease = client()) {
         var r = lease.client().memberPromote(id);
-        printMembers(this, "Promoted " + id + " to voter.", r.getMembersList(), r.getHeader());
+        Members.print(out(), format(), "Promoted " + id + " to voter.",
+            r.getMembersList(), r.getHeader());
       }
       return ExitCodes.OK;
     }
@@ -150,7 +133,8 @@ final class MemberCommand extends BaseCommand {
     public Integer call() {
       try (CliContext.ClientLease lease = client()) {
         var r = lease.client().memberRemove(id);
-        printMembers(this, "Removed " + id + ".", r.getMembersList(), r.getHeader());
+        Members.print(out(), format(), "Removed " + id + ".", r.getMembersList(),
+            r.getHeader());
       }
       return ExitCodes.OK;
     }

@@ -2,7 +2,6 @@ package io.lattice.cli;
 
 import com.google.gson.JsonObject;
 import io.lattice.cli.client.LatticeClient;
-import io.lattice.proto.v1.MemberInfo;
 import io.lattice.proto.v1.SnapshotResponse;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -23,7 +22,11 @@ final class SnapshotCommand extends BaseCommand {
     SnapshotResponse r;
     try (CliContext.ClientLease lease = client()) {
       LatticeClient c = lease.client();
-      r = c.snapshot(member == null ? c.leaderStatus().getAddress() : addressOf(c, member));
+      String address = member == null ? c.leaderStatus().getAddress() : c.memberAddress(member);
+      if (address == null) {
+        throw CliException.notFound("no member '" + member + "' in the configuration");
+      }
+      r = c.snapshot(address);
     }
     if (format() == io.lattice.cli.output.OutputFormat.json) {
       JsonObject o = new JsonObject();
@@ -36,14 +39,5 @@ final class SnapshotCommand extends BaseCommand {
           + " (term " + r.getSnapshotTerm() + ")");
     }
     return ExitCodes.OK;
-  }
-
-  private static String addressOf(LatticeClient c, String id) {
-    for (MemberInfo m : c.memberList().getMembersList()) {
-      if (m.getId().equals(id)) {
-        return m.getAddress();
-      }
-    }
-    throw CliException.notFound("no member '" + id + "' in the configuration");
   }
 }

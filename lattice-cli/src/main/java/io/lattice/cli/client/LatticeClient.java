@@ -18,6 +18,7 @@ import io.lattice.proto.v1.GetResponse;
 import io.lattice.proto.v1.KVGrpc;
 import io.lattice.proto.v1.MemberAddRequest;
 import io.lattice.proto.v1.MemberAddResponse;
+import io.lattice.proto.v1.MemberInfo;
 import io.lattice.proto.v1.MemberListRequest;
 import io.lattice.proto.v1.MemberListResponse;
 import io.lattice.proto.v1.MemberPromoteRequest;
@@ -108,6 +109,11 @@ public final class LatticeClient implements AutoCloseable {
   }
 
   // --------------------------------------------------------------------------------------- KV
+
+  /** The API's read consistency named {@code name} (any case): linearizable, lease or stale. */
+  public static ReadConsistency consistency(String name) {
+    return ReadConsistency.valueOf(name.toUpperCase(java.util.Locale.ROOT));
+  }
 
   /** Puts {@code req} (its session is set here) at the leader, exactly once. */
   public PutResponse put(PutRequest req) {
@@ -238,6 +244,38 @@ public final class LatticeClient implements AutoCloseable {
       }
       backoff = sleep(backoff, deadline);
     }
+  }
+
+  /**
+   * Waits (within the timeout) until member {@code id} reports itself leader; returns its status.
+   *
+   * @throws ClientException UNAVAILABLE naming who leads instead, if it does not happen in time
+   */
+  public StatusResponse awaitLeader(String id) {
+    long deadline = deadline();
+    long backoff = FIRST_BACKOFF_MILLIS;
+    while (true) {
+      StatusResponse s = leaderStatus();
+      if (s.getMemberId().equals(id)) {
+        return s;
+      }
+      if (System.nanoTime() - deadline > 0) {
+        throw new ClientException(Outcome.UNAVAILABLE, id + " did not become leader within "
+            + human(timeout) + " (" + s.getMemberId() + " leads in term " + s.getTerm() + ")",
+            null);
+      }
+      backoff = sleep(backoff, deadline);
+    }
+  }
+
+  /** The address of member {@code id} in the configuration, or null if there is no such member. */
+  public String memberAddress(String id) {
+    for (MemberInfo m : memberList().getMembersList()) {
+      if (m.getId().equals(id)) {
+        return m.getAddress();
+      }
+    }
+    return null;
   }
 
   /**

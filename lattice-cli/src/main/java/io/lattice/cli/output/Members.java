@@ -18,6 +18,26 @@ public final class Members {
     return m.getAutoPromote() ? "learner (auto-promote)" : "learner";
   }
 
+  /**
+   * Prints a configuration after a change: JSON (members and header), or {@code message} (if not
+   * null) and the table.
+   */
+  public static void print(PrintWriter out, OutputFormat format, String message,
+      List<MemberInfo> members, io.lattice.proto.v1.ResponseHeader header) {
+    if (format == OutputFormat.json) {
+      JsonObject o = new JsonObject();
+      o.add("members", json(members));
+      o.add("header", Json.header(header));
+      out.println(Json.format(o));
+      out.flush();
+      return;
+    }
+    if (message != null) {
+      out.println(message);
+    }
+    printTable(members, out);
+  }
+
   /** Columns ID, ADDRESS, ROLE, LEADER. */
   public static void printTable(List<MemberInfo> members, PrintWriter out) {
     Table t = new Table("ID", "ADDRESS", "ROLE", "LEADER");

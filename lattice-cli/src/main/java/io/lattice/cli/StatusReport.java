@@ -1,0 +1,182 @@
+package io.lattice.cli;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import io.lattice.cli.client.ClientException;
+import io.lattice.cli.client.LatticeClient;
+import io.lattice.cli.output.Sizes;
+import io.lattice.cli.output.Table;
+import io.lattice.proto.v1.MemberInfo;
+import io.lattice.proto.v1.PeerProgress;
+import io.lattice.proto.v1.Role;
+import io.lattice.proto.v1.StatusResponse;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+/**
+ * The status of every member of a cluster, each from that member's own Status, joined with the
+ * leader's view of replication (lag, last contact). Members that cannot be reached are kept, with
+ * the error.
+ */
+final class StatusReport {
+  /** A member and what we learned about it. */
+  private record Row(String id, String address, StatusResponse status, String error) {}
+
+  private final List<Row> rows;
+  private final StatusResponse leader;
+  private final Map<String, PeerProgress> progress = new LinkedHashMap<>();
+
+  private StatusReport(List<Row> rows) {
+    this.rows = rows;
+    StatusResponse found = null;
+    for (Row r : rows) {
+      if (r.status != null && r.status.getRole() == Role.LEADER
+          && (found == null || r.status.getTerm() > found.getTerm())) {
+        found = r.status;
+      }
+    }
+    leader = found;
+    if (leader != null) {
+      for (PeerProgress p : leader.getPeersList()) {
+        progress.put(p.getId(), p);
+      }
+    }
+  }
+
+  /** True if some reachable member is the leader. */
+  boolean hasLeader() {
+    return leader != null;
+  }
+
+  /** A summary line, then the table. */
+  void printText(PrintWriter out) {
+    long reachable = rows.stream().filter(r -> r.status != null).count();
+    String cluster = rows.stream().filter(r -> r.status != null).findFirst()
+        .map(r -> r.status.getClusterId()).orElse("?");
+    out.println("cluster " + cluster + ": " + (leader == null ? "no leader"
+        : "leader " + leader.getMemberId() + ", term " + leader.getTerm()) + "; "
+        + reachable + " of " + rows.size() + " members reachable");
+    table().print(out);
+  }
+
+  /**
+   * Asks every member for its status: the members come from the first endpoint that lists them
+   * (else the endpoints themselves stand for them), and are asked in parallel.
+   */
+  static StatusReport collect(LatticeClient client) {
+    Map<String, String> members = new LinkedHashMap<>();
+    try {
+      for (MemberInfo m : client.memberList().getMembersList()) {
+        members.put(m.getId(), m.getAddress());
+      }
+    } catch (ClientException e) {
+      if (e.outcome() == ClientException.Outcome.CANCELLED) {
+        throw e;
+      }
+      for (String address : client.endpoints()) {
+        members.put("?" + address, address);
+      }
+    }
+    ExecutorService pool = Executors.newFixedThreadPool(Math.min(8, members.size()), r -> {
+      Thread t = new Thread(r, "lattice-status");
+      t.setDaemon(true);
+      return t;
+    });
+    try {
+      List<CompletableFuture<Row>> futures = new ArrayList<>();
+      for (Map.Entry<String, String> m : members.entrySet()) {
+        String id = m.getKey().startsWith("?") ? "?" : m.getKey();
+        futures.add(CompletableFuture.supplyAsync(() -> {
+          try {
+            StatusResponse s = client.statusOf(m.getValue());
+            return new Row(s.getMemberId(), m.getValue(), s, null);
+          } catch (ClientException e) {
+            return new Row(id, m.getValue(), null, e.getMessage());
+          }
+        }, pool));
+      }
+      List<Row> rows = new ArrayList<>();
+      for (CompletableFuture<Row> f : futures) {
+        rows.add(f.join());
+      }
+      return new StatusReport(rows);
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  private Table table() {
+    Table t = new Table("ID", "ADDRESS", "ROLE", "TERM", "COMMIT", "APPLIED", "LAG",
+        "LAST CONTACT", "SNAPSHOT", "LOG SIZE", "ERRORS");
+    for (Row r : rows) {
+      PeerProgress p = progress.get(r.id);
+      boolean isLeader = leader != null && leader.getMemberId().equals(r.id);
+      String lag = isLeader ? "0" : p != null ? Long.toString(p.getLagEntries()) : null;
+      String contact = isLeader ? "(leader)" : p == null ? null
+          : p.getLastContactMillisAgo() < 0 ? "never" : Sizes.millis(p.getLastContactMillisAgo())
+              + " ago";
+      String error = r.error != null ? r.error
+          : p != null && !p.getReachable() ? "the leader has not heard from it recently" : null;
+      StatusResponse s = r.status;
+      if (s == null) {
+        t.row(r.id, r.address, "unreachable", null, null, null, lag, contact, null, null, error);
+      } else {
+        t.row(s.getMemberId(), r.address, s.getRole().name().toLowerCase(Locale.ROOT),
+            s.getTerm(), s.getCommitIndex(), s.getAppliedIndex(), lag, contact,
+            s.getSnapshotIndex(), Sizes.bytes(s.getLogBytes()), error);
+      }
+    }
+    return t;
+  }
+
+  /** Cluster id, leader, term and one object per member. */
+  JsonObject json() {
+    JsonObject o = new JsonObject();
+    o.addProperty("leader_id", leader == null ? null : leader.getMemberId());
+    o.addProperty("term", leader == null ? null : leader.getTerm());
+    JsonArray arr = new JsonArray();
+    for (Row r : rows) {
+      JsonObject m = new JsonObject();
+      m.addProperty("id", r.id);
+      m.addProperty("address", r.address);
+      m.addProperty("reachable", r.status != null);
+      StatusResponse s = r.status;
+      if (s != null) {
+        o.addProperty("cluster_id", s.getClusterId());
+        m.addProperty("role", s.getRole().name().toLowerCase(Locale.ROOT));
+        m.addProperty("term", s.getTerm());
+        m.addProperty("leader_id", s.getLeaderId());
+        m.addProperty("commit_index", s.getCommitIndex());
+        m.addProperty("applied_index", s.getAppliedIndex());
+        m.addProperty("log_first_index", s.getLogFirstIndex());
+        m.addProperty("log_last_index", s.getLogLastIndex());
+        m.addProperty("log_bytes", s.getLogBytes());
+        m.addProperty("snapshot_index", s.getSnapshotIndex());
+        m.addProperty("snapshot_term", s.getSnapshotTerm());
+        m.addProperty("version", s.getVersion());
+      }
+      PeerProgress p = progress.get(r.id);
+      boolean isLeader = leader != null && leader.getMemberId().equals(r.id);
+      if (isLeader) {
+        m.addProperty("lag", 0);
+      } else if (p != null) {
+        m.addProperty("lag", p.getLagEntries());
+        m.addProperty("match_index", p.getMatchIndex());
+        m.addProperty("last_contact_ms", p.getLastContactMillisAgo());
+        m.addProperty("replication", p.getState().name().toLowerCase(Locale.ROOT));
+        m.addProperty("recently_active", p.getReachable());
+      }
+      m.addProperty("error", r.error);
+      arr.add(m);
+    }
+    o.add("members", arr);
+    return o;
+  }
+}
