@@ -26,6 +26,9 @@ import java.util.concurrent.Executors;
  * the error.
  */
 final class StatusReport {
+  /** A member the leader has not heard from for this long is flagged in ERRORS. */
+  private static final long STALE_CONTACT_MILLIS = 1000;
+
   /** A member and what we learned about it. */
   private record Row(String id, String address, StatusResponse status, String error) {}
 
@@ -122,8 +125,7 @@ final class StatusReport {
       String contact = isLeader ? "(leader)" : p == null ? null
           : p.getLastContactMillisAgo() < 0 ? "never" : Sizes.millis(p.getLastContactMillisAgo())
               + " ago";
-      String error = r.error != null ? r.error
-          : p != null && !p.getReachable() ? "the leader has not heard from it recently" : null;
+      String error = r.error != null ? r.error : replicationProblem(p);
       StatusResponse s = r.status;
       if (s == null) {
         t.row(r.id, r.address, "unreachable", null, null, null, lag, contact, null, null, error);
@@ -134,6 +136,23 @@ final class StatusReport {
       }
     }
     return t;
+  }
+
+  /**
+   * What the leader's view says is wrong with a member, or null. The leader's "recently active"
+   * flag alone is not used: check-quorum clears it every election timeout, so it is briefly false
+   * for healthy members; a missing or old last contact is what matters.
+   */
+  private static String replicationProblem(PeerProgress p) {
+    if (p == null || p.getReachable()) {
+      return null;
+    }
+    long ago = p.getLastContactMillisAgo();
+    if (ago < 0) {
+      return "the leader has not heard from it since it became leader";
+    }
+    return ago >= STALE_CONTACT_MILLIS ? "no contact with the leader for " + Sizes.millis(ago)
+        : null;
   }
 
   /** Cluster id, leader, term and one object per member. */

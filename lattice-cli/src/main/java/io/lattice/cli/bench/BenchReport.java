@@ -25,10 +25,10 @@ public final class BenchReport {
     Histogram h = r.latencyMicros();
     StringBuilder b = new StringBuilder("latency ");
     for (int i = 0; i < PERCENTILES.length; i++) {
-      b.append(String.format(Locale.ROOT, " %s %.2f ms", NAMES[i].replace('_', '.'),
+      b.append(String.format(Locale.ROOT, " %s %.2f ms ", NAMES[i].replace('_', '.'),
           h.getValueAtPercentile(PERCENTILES[i]) / 1000.0));
     }
-    b.append(String.format(Locale.ROOT, "  max %.2f ms", h.getMaxValue() / 1000.0));
+    b.append(String.format(Locale.ROOT, " max %.2f ms", h.getMaxValue() / 1000.0));
     out.println(r.ops() == 0 ? "latency  (no successful operation)" : b.toString());
     out.flush();
   }

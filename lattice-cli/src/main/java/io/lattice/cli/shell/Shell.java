@@ -78,6 +78,9 @@ public final class Shell {
     w.println("lattice shell: commands as on the command line without 'lattice'; help; exit or "
         + "Ctrl-D to leave.");
     w.flush();
+    // The first call pays for connecting (and for loading the client): give it the full timeout
+    // rather than the prompt's short one.
+    client.peekLeader(client.timeout());
     try {
       while (true) {
         String line;
