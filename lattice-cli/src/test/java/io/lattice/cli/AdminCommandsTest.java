@@ -185,4 +185,40 @@ class AdminCommandsTest {
     assertThat(row.get("reachable").getAsBoolean()).isFalse();
     assertThat(row.get("error").getAsString()).isNotEmpty();
   }
+
+  @Test
+  @Order(7)
+  void memberAddInJsonGivesTheStartCommandAsWords() {
+    String n5 = "127.0.0.1:" + LocalCluster.freePort();
+    Cli.Result r = lattice("member", "add", "n5", n5, "--learner", "-o", "json");
+    assertThat(r.code()).as(r.toString()).isZero();
+    JsonObject o = r.json();
+    assertThat(o.getAsJsonObject("member").get("id").getAsString()).isEqualTo("n5");
+    assertThat(o.getAsJsonObject("member").get("voter").getAsBoolean()).isFalse();
+    List<String> words = new java.util.ArrayList<>();
+    o.getAsJsonArray("start_command").forEach(e -> words.add(e.getAsString()));
+    assertThat(words).containsExactly("lattice-node", "--id", "n5", "--listen", n5,
+        "--data-dir", "data/n5", "--join", "--cluster-id", "lattice");
+    assertThat(lattice("member", "remove", "n5").code()).isZero();
+  }
+
+  @Test
+  @Order(8)
+  void versionAsksTheLeaderWithServer() {
+    Cli.Result r = lattice("version", "--server");
+    assertThat(r.code()).as(r.toString()).isZero();
+    assertThat(r.out().lines().toList().get(1)).matches("server 0\\.1\\.0 \\(leader n\\d at "
+        + "127\\.0\\.0\\.1:\\d+, cluster lattice\\)");
+  }
+
+  @Test
+  @Order(9)
+  void statusWithNoReachableMemberExitsWith4() {
+    String dead = "127.0.0.1:" + LocalCluster.freePort();
+    Cli.Result r = Cli.run("--endpoints", dead, "--timeout", "300ms", "status");
+    assertThat(r.code()).isEqualTo(ExitCodes.UNAVAILABLE);
+    assertThat(r.out()).startsWith("cluster ?: no leader; 0 of 1 members reachable\n");
+    assertThat(r.out()).containsPattern("\\? +" + dead + " +unreachable");
+    assertThat(r.err()).isEqualTo("lattice: no leader is known to any reachable member\n");
+  }
 }

@@ -51,8 +51,9 @@ public final class Shell {
     this.client = client;
     this.context = base.forShell(client, new ByteArrayInputStream(new byte[0]),
         terminal.output(), defaults);
-    this.completer = new ShellCompleter(
-        new PicocliJLineCompleter(newCommandLine().getCommandSpec()), new MemberIds(client));
+    CommandLine model = newCommandLine();
+    this.completer = new ShellCompleter(new PicocliJLineCompleter(model.getCommandSpec()),
+        new MemberIds(client), ShellCompleter.valueOptions(model));
     this.reader = LineReaderBuilder.builder()
         .terminal(terminal)
         .appName("lattice")

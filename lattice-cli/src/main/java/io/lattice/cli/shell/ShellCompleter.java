@@ -1,11 +1,14 @@
 package io.lattice.cli.shell;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import org.jline.reader.Candidate;
 import org.jline.reader.Completer;
 import org.jline.reader.LineReader;
 import org.jline.reader.ParsedLine;
+import picocli.CommandLine;
 
 /**
  * Completes the shell's lines: member ids where a command takes one ({@code member promote|remove
@@ -15,15 +18,35 @@ import org.jline.reader.ParsedLine;
 final class ShellCompleter implements Completer {
   private final Completer model;
   private final MemberIds memberIds;
+  private final Set<String> valueOptions;
 
-  ShellCompleter(Completer model, MemberIds memberIds) {
+  /**
+   * {@code valueOptions}: the names of options that take a value (their next word is that value,
+   * not a positional argument).
+   */
+  ShellCompleter(Completer model, MemberIds memberIds, Set<String> valueOptions) {
     this.model = model;
     this.memberIds = memberIds;
+    this.valueOptions = Set.copyOf(valueOptions);
+  }
+
+  /** The names of every option in the tree under {@code cl} that takes a value. */
+  static Set<String> valueOptions(CommandLine cl) {
+    Set<String> out = new HashSet<>();
+    for (CommandLine.Model.OptionSpec o : cl.getCommandSpec().options()) {
+      if (o.arity().max() > 0) {
+        out.addAll(List.of(o.names()));
+      }
+    }
+    for (CommandLine sub : cl.getSubcommands().values()) {
+      out.addAll(valueOptions(sub));
+    }
+    return out;
   }
 
   @Override
   public void complete(LineReader reader, ParsedLine line, List<Candidate> candidates) {
-    if (expectsMemberId(line.words(), line.wordIndex())) {
+    if (expectsMemberId(line.words(), line.wordIndex(), valueOptions)) {
       for (String id : memberIds.get()) {
         candidates.add(new Candidate(id, id, null, "member", null, null, true));
       }
@@ -33,14 +56,17 @@ final class ShellCompleter implements Completer {
   }
 
   /** True if the word at {@code index} is where a command expects a member id. */
-  static boolean expectsMemberId(List<String> words, int index) {
+  static boolean expectsMemberId(List<String> words, int index, Set<String> valueOptions) {
     if (index > 0 && words.get(index - 1).equals("--member")) {
       return true;
     }
     List<String> positional = new ArrayList<>();
     for (int i = 0; i < index && i < words.size(); i++) {
-      if (!words.get(i).startsWith("-")) {
-        positional.add(words.get(i));
+      String w = words.get(i);
+      if (!w.startsWith("-")) {
+        positional.add(w);
+      } else if (valueOptions.contains(w)) {
+        i++; // skip the option's value
       }
     }
     if (positional.size() != 2) {

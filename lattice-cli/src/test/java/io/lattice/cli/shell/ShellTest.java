@@ -97,8 +97,8 @@ class ShellTest {
 
   @Test
   void putGetRoundTripWithTheLeaderInThePromptAndHistoryThenExit() throws Exception {
-    byte[] input = "put greeting hello\nget greeting\nget missing\nexit\nput never run\n"
-        .getBytes(StandardCharsets.UTF_8);
+    byte[] input = ("put greeting hello\nget greeting\nget missing\nhelp\nshell\n"
+        + "lattice get greeting -o json\nexit\nput never run\n").getBytes(StandardCharsets.UTF_8);
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     int code = runBounded(shell(new ByteArrayInputStream(input), out, null));
     assertThat(code).isZero();
@@ -108,6 +108,9 @@ class ShellTest {
     assertThat(screen).contains("greeting\nhello\n");
     assertThat(screen).contains("lattice: key not found: missing");
     assertThat(screen).doesNotContain("never");
+    assertThat(screen).contains("Usage: lattice ").contains("Exit codes:");
+    assertThat(screen).contains("lattice: already in the shell");
+    assertThat(screen).contains("\"value\": \"hello\"");
     assertThat(Files.readString(dir.resolve("history"))).contains("put greeting hello")
         .contains("get greeting");
   }

@@ -1,0 +1,75 @@
+package io.lattice.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/** The command model without a cluster: help, usage errors, version, durations, start lines. */
+class CommandLineTest {
+  @Test
+  void helpListsCommandsExitCodesAndVariables() {
+    Cli.Result r = Cli.run("--help");
+    assertThat(r.code()).isZero();
+    assertThat(r.out()).contains("put", "get", "del", "cas", "status", "member", "leader",
+        "snapshot", "bench", "shell", "completion", "version");
+    assertThat(r.out()).contains("Exit codes:", "  3   key (or member id) not found",
+        "  5   indeterminate: the write may or may not have happened");
+    assertThat(r.out()).contains("LATTICE_ENDPOINTS", "LATTICE_TIMEOUT", "LATTICE_OUTPUT",
+        "LATTICE_HISTORY");
+    assertThat(Cli.run("help", "cas").out()).startsWith("Usage: lattice cas ");
+    assertThat(Cli.run("member", "add", "--help").out()).contains("--learner");
+  }
+
+  @Test
+  void noCommandOrSubcommandIsAUsageError() {
+    Cli.Result none = Cli.run();
+    assertThat(none.code()).isEqualTo(ExitCodes.USAGE);
+    assertThat(none.err()).startsWith("Usage: lattice");
+    Cli.Result member = Cli.run("member");
+    assertThat(member.code()).isEqualTo(ExitCodes.USAGE);
+    assertThat(member.err()).startsWith("lattice: a subcommand is required: list, add, "
+        + "promote or remove\n");
+    assertThat(Cli.run("frobnicate").code()).isEqualTo(ExitCodes.USAGE);
+    assertThat(Cli.run("member", "add", "n4", "no-port").err())
+        .startsWith("lattice: 'no-port' is not host:port");
+  }
+
+  @Test
+  void versionNeedsNoCluster() {
+    Cli.Result r = Cli.run("version");
+    assertThat(r.code()).isZero();
+    assertThat(r.out()).isEqualTo("lattice " + VersionInfo.version() + "\n");
+    assertThat(VersionInfo.version()).matches("\\d+\\.\\d+\\.\\d+.*");
+    assertThat(Cli.run("--version").out()).isEqualTo(r.out());
+    assertThat(Cli.run("version", "-o", "json").json().get("cli_version").getAsString())
+        .isEqualTo(VersionInfo.version());
+  }
+
+  @Test
+  void durationsAreParsedWithUnits() {
+    DurationConverter c = new DurationConverter();
+    assertThat(c.convert("250ms")).isEqualTo(Duration.ofMillis(250));
+    assertThat(c.convert("5s")).isEqualTo(Duration.ofSeconds(5));
+    assertThat(c.convert("1.5s")).isEqualTo(Duration.ofMillis(1500));
+    assertThat(c.convert("2m")).isEqualTo(Duration.ofMinutes(2));
+    assertThat(c.convert("3")).isEqualTo(Duration.ofSeconds(3));
+    assertThatThrownBy(() -> c.convert("0")).isInstanceOf(CommandLine.TypeConversionException.class);
+    assertThatThrownBy(() -> c.convert("soon"))
+        .isInstanceOf(CommandLine.TypeConversionException.class);
+    assertThat(new DurationConverter.OrZero().convert("0")).isEqualTo(Duration.ZERO);
+    assertThat(new DurationConverter.OrZero().convert("2s")).isEqualTo(Duration.ofSeconds(2));
+  }
+
+  @Test
+  void startLinesAreQuotedForTheShell() {
+    assertThat(NodeStartLine.line(NodeStartLine.args("n4", "127.0.0.1:7004", "data/n4",
+        "lattice"))).isEqualTo("lattice-node --id n4 --listen 127.0.0.1:7004 --data-dir data/n4 "
+        + "--join --cluster-id lattice");
+    assertThat(NodeStartLine.line(List.of("--data-dir", "my data/it's"))).isEqualTo(
+        "lattice-node --data-dir 'my data/it'\\''s'");
+  }
+}
