@@ -9,10 +9,13 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.StatusProto;
 import io.grpc.stub.StreamObserver;
 import io.lattice.cli.client.LatticeClient;
+import io.lattice.proto.v1.ClusterGrpc;
 import io.lattice.proto.v1.ErrorInfo;
 import io.lattice.proto.v1.GetRequest;
 import io.lattice.proto.v1.GetResponse;
 import io.lattice.proto.v1.KVGrpc;
+import io.lattice.proto.v1.MemberAddRequest;
+import io.lattice.proto.v1.MemberAddResponse;
 import io.lattice.proto.v1.PutRequest;
 import io.lattice.proto.v1.PutResponse;
 import io.lattice.proto.v1.ResponseHeader;
@@ -212,5 +215,30 @@ class ClientRetryTest {
         "get", "k");
     assertThat(r.code()).isEqualTo(ExitCodes.NOT_FOUND);
     assertThat(kv.gets).hasSize(1);
+  }
+
+  /** A Cluster service whose MemberAdd is always INDETERMINATE. */
+  private static final class UnknownOutcomeCluster extends ClusterGrpc.ClusterImplBase {
+    final List<MemberAddRequest> adds = Collections.synchronizedList(new ArrayList<>());
+
+    @Override
+    public void memberAdd(MemberAddRequest req, StreamObserver<MemberAddResponse> out) {
+      adds.add(req);
+      out.onError(new ScriptedKv().error(io.grpc.Status.Code.UNKNOWN,
+          ErrorInfo.Reason.INDETERMINATE));
+    }
+  }
+
+  @Test
+  void aMembershipChangeWithAnUnknownOutcomeIsNotRetried() throws IOException {
+    UnknownOutcomeCluster cluster = new UnknownOutcomeCluster();
+    Server s = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+        .addService(cluster).build().start();
+    servers.add(s);
+    Cli.Result r = Cli.run("--endpoints", "127.0.0.1:" + s.getPort(), "member", "add", "n4",
+        "127.0.0.1:7004");
+    assertThat(r.code()).isEqualTo(ExitCodes.INDETERMINATE);
+    assertThat(r.err()).isEqualTo("lattice: fake: INDETERMINATE\n");
+    assertThat(cluster.adds).hasSize(1);
   }
 }

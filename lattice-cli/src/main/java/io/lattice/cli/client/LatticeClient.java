@@ -59,11 +59,13 @@ import java.util.function.Function;
  * had no effect (NOT_LEADER, no leader during an election, a transfer in progress, a refused
  * connection) are retried with a short back-off until then.
  *
- * <p><b>Exactly once.</b> Every write carries this client's session and a new sequence number; a
- * retry resends the same number, so a write that was applied before the retry is not applied again
- * (the node answers with the first result). When the outcome stays unknown at the deadline, the
- * call fails with {@link Outcome#INDETERMINATE}; when it certainly had no effect, with {@link
- * Outcome#UNAVAILABLE}.
+ * <p><b>Exactly once.</b> Every KV write carries this client's session and a new sequence number;
+ * a retry resends the same number, so a write that was applied before the retry is not applied
+ * again (the node answers with the first result). When the outcome stays unknown at the deadline,
+ * the call fails with {@link Outcome#INDETERMINATE}; when it certainly had no effect, with {@link
+ * Outcome#UNAVAILABLE}. Membership changes and leadership transfers have no session: they are
+ * retried only after errors that say they had no effect, and fail as INDETERMINATE at once when
+ * their outcome is unknown.
  *
  * <p>Thread-safe for concurrent calls, but sequence numbers are only safe for one write at a time
  * (a node opens a session only once sequence 1 is applied).
@@ -171,25 +173,25 @@ public final class LatticeClient implements AutoCloseable {
   public MemberAddResponse memberAdd(String id, String address, boolean stayLearner) {
     MemberAddRequest req = MemberAddRequest.newBuilder().setId(id).setAddress(address)
         .setStayLearner(stayLearner).build();
-    return read("member add", Route.LEADER, ch -> admin(ch).memberAdd(req));
+    return change("member add", ch -> admin(ch).memberAdd(req));
   }
 
   /** Promotes a learner (at the leader). */
   public MemberPromoteResponse memberPromote(String id) {
     MemberPromoteRequest req = MemberPromoteRequest.newBuilder().setId(id).build();
-    return read("member promote", Route.LEADER, ch -> admin(ch).memberPromote(req));
+    return change("member promote", ch -> admin(ch).memberPromote(req));
   }
 
   /** Removes a member (at the leader). */
   public MemberRemoveResponse memberRemove(String id) {
     MemberRemoveRequest req = MemberRemoveRequest.newBuilder().setId(id).build();
-    return read("member remove", Route.LEADER, ch -> admin(ch).memberRemove(req));
+    return change("member remove", ch -> admin(ch).memberRemove(req));
   }
 
   /** Moves leadership to {@code target} ("" = the most up-to-date follower), at the leader. */
   public TransferLeaderResponse transferLeader(String target) {
     TransferLeaderRequest req = TransferLeaderRequest.newBuilder().setTargetId(target).build();
-    return read("leader transfer", Route.LEADER, ch -> admin(ch).transferLeader(req));
+    return change("leader transfer", ch -> admin(ch).transferLeader(req));
   }
 
   /** Makes the member at {@code address} take a snapshot now. */
@@ -337,13 +339,27 @@ public final class LatticeClient implements AutoCloseable {
   /** One try of a call: where it goes and how long it may take. */
   private record Attempt(ManagedChannel channel, long remainingNanos) {}
 
+  /** What a call does to the cluster, which decides what a retry may do. */
+  private enum Kind {
+    /** Changes nothing: always safe to retry. */
+    READ,
+    /** A KV write with a session: a retry with the same sequence number is applied at most once. */
+    WRITE,
+    /** A change without a session (membership, leadership): retried only if it had no effect. */
+    CHANGE
+  }
+
   private <T> T read(String what, Route route, Function<Attempt, T> rpc) {
-    return call(what, route, false, null, (a, ignored) -> rpc.apply(a));
+    return call(what, route, Kind.READ, null, (a, ignored) -> rpc.apply(a));
+  }
+
+  private <T> T change(String what, Function<Attempt, T> rpc) {
+    return call(what, Route.LEADER, Kind.CHANGE, null, (a, ignored) -> rpc.apply(a));
   }
 
   private <Q, T> T write(String what, Function<ClientSession, Q> request,
       BiFunction<Attempt, Q, T> rpc) {
-    return call(what, Route.LEADER, true, request, rpc);
+    return call(what, Route.LEADER, Kind.WRITE, request, rpc);
   }
 
   /**
@@ -351,7 +367,7 @@ public final class LatticeClient implements AutoCloseable {
    * {@code request} builds the request for a session; the same request (same sequence number) is
    * resent on every retry.
    */
-  private <Q, T> T call(String what, Route route, boolean isWrite,
+  private <Q, T> T call(String what, Route route, Kind kind,
       Function<ClientSession, Q> request, BiFunction<Attempt, Q, T> rpc) {
     long deadline = deadline();
     Q req = request == null ? null : request.apply(session.next());
@@ -364,7 +380,7 @@ public final class LatticeClient implements AutoCloseable {
     while (true) {
       long remaining = deadline - System.nanoTime();
       if (remaining <= 0) {
-        throw timedOut(what, isWrite && maybeApplied, lastError);
+        throw timedOut(what, maybeApplied, lastError);
       }
       if (target == null) {
         String hint = leaderHint;
@@ -395,10 +411,13 @@ public final class LatticeClient implements AutoCloseable {
             }
           }
           case INDETERMINATE, INTERNAL -> {
+            // errors.proto: INTERNAL on a write is to be treated like INDETERMINATE
+            if (kind == Kind.READ) {
+              throw new ClientException(Outcome.FAILED, lastError, e);
+            }
             maybeApplied = true;
-            if (!isWrite || reason == ErrorInfo.Reason.INTERNAL) {
-              throw new ClientException(isWrite ? Outcome.INDETERMINATE : Outcome.FAILED,
-                  lastError, e);
+            if (kind == Kind.CHANGE || reason == ErrorInfo.Reason.INTERNAL) {
+              throw new ClientException(Outcome.INDETERMINATE, lastError, e);
             }
             // resend with the same sequence number (applied at most once), to the leader if named
             if (!err.leaderAddress().isEmpty()) {
@@ -406,15 +425,16 @@ public final class LatticeClient implements AutoCloseable {
             }
           }
           case UNAVAILABLE, TRANSFER_IN_PROGRESS, MEMBERSHIP_CHANGE_IN_PROGRESS,
-              SNAPSHOT_IN_PROGRESS, OVERLOADED, TIMEOUT -> target = address;
+              SNAPSHOT_IN_PROGRESS, OVERLOADED, TIMEOUT -> target = address; // had no effect
           case SHUTTING_DOWN -> {
             forgetLeader(address);
             skipEndpoint(address);
           }
           case SESSION_EXPIRED -> {
-            if (!isWrite || maybeApplied || renewed) {
-              throw new ClientException(isWrite ? Outcome.INDETERMINATE : Outcome.FAILED,
-                  lastError + " (the write's outcome cannot be checked)", e);
+            if (kind != Kind.WRITE || maybeApplied || renewed) {
+              throw new ClientException(maybeApplied ? Outcome.INDETERMINATE : Outcome.FAILED,
+                  lastError + (maybeApplied ? " (the write's outcome cannot be checked)" : ""),
+                  e);
             }
             // The session's first write never reached the log: no write of it was applied, so
             // this one may start a new session.
@@ -425,8 +445,13 @@ public final class LatticeClient implements AutoCloseable {
           }
           case REASON_UNSPECIFIED -> {
             if (err.code() == Status.Code.UNAVAILABLE) {
-              if (isWrite && !err.neverSent()) {
-                maybeApplied = true; // the connection broke after the request may have left
+              if (kind != Kind.READ && !err.neverSent()) {
+                // the connection broke after the request may have left
+                maybeApplied = true;
+                if (kind == Kind.CHANGE) {
+                  throw new ClientException(Outcome.INDETERMINATE, what + " may or may not have "
+                      + "been applied: " + lastError, e);
+                }
               }
               forgetLeader(address);
               skipEndpoint(address);
@@ -434,8 +459,8 @@ public final class LatticeClient implements AutoCloseable {
                 continue; // try the next endpoint at once; back off after a full round
               }
             } else if (err.code() == Status.Code.DEADLINE_EXCEEDED) {
-              maybeApplied |= isWrite;
-              throw timedOut(what, isWrite && maybeApplied, lastError);
+              maybeApplied |= kind != Kind.READ; // it was sent and never answered
+              throw timedOut(what, maybeApplied, lastError);
             } else {
               throw new ClientException(maybeApplied ? Outcome.INDETERMINATE : Outcome.FAILED,
                   lastError, e);
