@@ -209,4 +209,19 @@ class KvCommandsTest {
     assertThat(lattice("get", "clé").stdout())
         .isEqualTo("clé\nvärde ✓\n".getBytes(StandardCharsets.UTF_8));
   }
+
+  @Test
+  void prevKvShowsWhatAWriteReplacedOrDeleted() {
+    lattice("put", "prev", "one");
+    Cli.Result put = lattice("put", "prev", "two", "--prev-kv");
+    assertThat(put.out()).matches("OK \\(version 2, index \\d+\\)\nprevious: one\n");
+    JsonObject json = lattice("put", "prev", "three", "--prev-kv", "-o", "json").json();
+    assertThat(json.getAsJsonObject("prev_kv").get("value").getAsString()).isEqualTo("two");
+    assertThat(json.get("version").getAsLong()).isEqualTo(3);
+    JsonObject del = lattice("del", "prev", "--prev-kv", "-o", "json").json();
+    assertThat(del.get("deleted").getAsLong()).isEqualTo(1);
+    assertThat(del.getAsJsonArray("prev_kvs").get(0).getAsJsonObject().get("value").getAsString())
+        .isEqualTo("three");
+    assertThat(lattice("put", "prev", "again", "--prev-kv").out()).endsWith("previous: (none)\n");
+  }
 }

@@ -80,7 +80,6 @@ public final class LatticeClient implements AutoCloseable {
   private final Map<String, ManagedChannel> byAddress = new HashMap<>();
   private final WriteSession session = new WriteSession();
   private volatile String leaderHint;
-  private volatile ResponseHeader lastHeader;
   private int preferred;
 
   /** A client for {@code endpoints} ({@code host:port}, at least one) with a per-call timeout. */
@@ -98,11 +97,6 @@ public final class LatticeClient implements AutoCloseable {
 
   public Duration timeout() {
     return timeout;
-  }
-
-  /** The header of the latest successful response (null before any): leader and term seen last. */
-  public ResponseHeader lastHeader() {
-    return lastHeader;
   }
 
   /** The channel to {@code address}, opened on first use and kept until {@link #close()}. */
@@ -147,16 +141,14 @@ public final class LatticeClient implements AutoCloseable {
 
   // ---------------------------------------------------------------------------------- Cluster
 
-  /** The status of the member at {@code address} (one attempt: no other member can answer it). */
-  public StatusResponse status(String address) {
-    return remember(admin(channel(address), remainingOf(deadline())).status(
-        StatusRequest.getDefaultInstance()), address, true);
-  }
-
-  /** The status of the member at {@code address}, wrapped into a ClientException on failure. */
+  /**
+   * The status of the member at {@code address}: one attempt, since no other member can answer for
+   * it.
+   */
   public StatusResponse statusOf(String address) {
     try {
-      return status(address);
+      return remember(admin(channel(address), remainingOf(deadline())).status(
+          StatusRequest.getDefaultInstance()), address, true);
     } catch (StatusRuntimeException e) {
       RpcError err = RpcError.of(e);
       throw new ClientException(outcomeOfFinal(err), err.describe(address), e);
@@ -525,7 +517,6 @@ public final class LatticeClient implements AutoCloseable {
       Descriptors.FieldDescriptor f = m.getDescriptorForType().findFieldByName("header");
       if (f != null && m.hasField(f)) {
         ResponseHeader h = (ResponseHeader) m.getField(f);
-        lastHeader = h;
         if (learnLeader && !h.getLeaderAddress().isEmpty()) {
           leaderHint = h.getLeaderAddress();
         }
