@@ -1,7 +1,5 @@
 package io.lattice.cli.client;
 
-import com.google.protobuf.Descriptors;
-import com.google.protobuf.Message;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -12,7 +10,6 @@ import io.lattice.proto.v1.CompareAndSwapRequest;
 import io.lattice.proto.v1.CompareAndSwapResponse;
 import io.lattice.proto.v1.DeleteRequest;
 import io.lattice.proto.v1.DeleteResponse;
-import io.lattice.proto.v1.ErrorInfo;
 import io.lattice.proto.v1.GetRequest;
 import io.lattice.proto.v1.GetResponse;
 import io.lattice.proto.v1.KVGrpc;
@@ -38,10 +35,7 @@ import io.lattice.proto.v1.StatusResponse;
 import io.lattice.proto.v1.TransferLeaderRequest;
 import io.lattice.proto.v1.TransferLeaderResponse;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiFunction;
 import java.util.function.Function;
@@ -71,28 +65,19 @@ import java.util.function.Function;
  * (a node opens a session only once sequence 1 is applied).
  */
 public final class LatticeClient implements AutoCloseable {
-  private static final long FIRST_BACKOFF_MILLIS = 20;
-  private static final long MAX_BACKOFF_MILLIS = 250;
-
-  private final List<String> endpoints;
+  private final Router router;
   private final Duration timeout;
-  private final Channels channels = new Channels(1);
-  private final Map<String, ManagedChannel> byAddress = new HashMap<>();
-  private final WriteSession session = new WriteSession();
-  private volatile String leaderHint;
-  private int preferred;
+  private final Calls calls;
 
   /** A client for {@code endpoints} ({@code host:port}, at least one) with a per-call timeout. */
   public LatticeClient(List<String> endpoints, Duration timeout) {
-    if (endpoints.isEmpty()) {
-      throw new IllegalArgumentException("at least one endpoint is required");
-    }
-    this.endpoints = List.copyOf(endpoints);
+    this.router = new Router(endpoints);
     this.timeout = timeout;
+    this.calls = new Calls(router, timeout, new WriteSession());
   }
 
   public List<String> endpoints() {
-    return endpoints;
+    return router.endpoints();
   }
 
   public Duration timeout() {
@@ -100,8 +85,8 @@ public final class LatticeClient implements AutoCloseable {
   }
 
   /** The channel to {@code address}, opened on first use and kept until {@link #close()}. */
-  public synchronized ManagedChannel channel(String address) {
-    return byAddress.computeIfAbsent(address, channels::open);
+  public ManagedChannel channel(String address) {
+    return router.channel(address);
   }
 
   // --------------------------------------------------------------------------------------- KV
@@ -131,12 +116,12 @@ public final class LatticeClient implements AutoCloseable {
 
   /** Reads one key; stale reads go to any endpoint, the others to the leader. */
   public GetResponse get(GetRequest req) {
-    return read("get", route(req.getConsistency()), ch -> kv(ch).get(req));
+    return read("get", toLeader(req.getConsistency()), ch -> kv(ch).get(req));
   }
 
   /** Reads a range; stale reads go to any endpoint, the others to the leader. */
   public RangeResponse range(RangeRequest req) {
-    return read("range", route(req.getConsistency()), ch -> kv(ch).range(req));
+    return read("range", toLeader(req.getConsistency()), ch -> kv(ch).range(req));
   }
 
   // ---------------------------------------------------------------------------------- Cluster
@@ -147,17 +132,17 @@ public final class LatticeClient implements AutoCloseable {
    */
   public StatusResponse statusOf(String address) {
     try {
-      return remember(admin(channel(address), remainingOf(deadline())).status(
-          StatusRequest.getDefaultInstance()), address, true);
+      return router.learn(admin(channel(address), Calls.remainingOf(deadline())).status(
+          StatusRequest.getDefaultInstance()));
     } catch (StatusRuntimeException e) {
       RpcError err = RpcError.of(e);
-      throw new ClientException(outcomeOfFinal(err), err.describe(address), e);
+      throw new ClientException(Calls.outcomeOfFinal(err), err.describe(address), e);
     }
   }
 
   /** The configuration as seen by the first endpoint that answers. */
   public MemberListResponse memberList() {
-    return read("member list", Route.ANY,
+    return read("member list", false,
         ch -> admin(ch).memberList(MemberListRequest.getDefaultInstance()));
   }
 
@@ -189,11 +174,11 @@ public final class LatticeClient implements AutoCloseable {
   /** Makes the member at {@code address} take a snapshot now. */
   public SnapshotResponse snapshot(String address) {
     try {
-      return remember(admin(channel(address), remainingOf(deadline()))
-          .snapshot(SnapshotRequest.getDefaultInstance()), address, false);
+      return router.learn(admin(channel(address), Calls.remainingOf(deadline()))
+          .snapshot(SnapshotRequest.getDefaultInstance()));
     } catch (StatusRuntimeException e) {
       RpcError err = RpcError.of(e);
-      throw new ClientException(outcomeOfFinal(err), err.describe(address), e);
+      throw new ClientException(Calls.outcomeOfFinal(err), err.describe(address), e);
     }
   }
 
@@ -204,39 +189,32 @@ public final class LatticeClient implements AutoCloseable {
   public StatusResponse leaderStatus() {
     long deadline = deadline();
     String last = "no endpoint answered";
-    long backoff = FIRST_BACKOFF_MILLIS;
+    long backoff = Calls.FIRST_BACKOFF_MILLIS;
     while (true) {
-      List<String> order = new ArrayList<>();
-      String hint = leaderHint;
-      if (hint != null) {
-        order.add(hint);
-      }
-      order.addAll(endpoints);
-      for (String address : order) {
+      for (String address : router.candidates()) {
         if (System.nanoTime() - deadline > 0) {
           throw new ClientException(Outcome.UNAVAILABLE,
               "no leader found within " + human(timeout) + " (" + last + ")", null);
         }
         try {
-          StatusResponse s = admin(channel(address), remainingOf(deadline))
+          StatusResponse s = admin(channel(address), Calls.remainingOf(deadline))
               .status(StatusRequest.getDefaultInstance());
           if (s.getRole() == io.lattice.proto.v1.Role.LEADER) {
-            return remember(s, address, true);
+            router.leaderAt(address);
+            return s;
           }
           if (!s.getLeaderAddress().isEmpty() && !s.getLeaderAddress().equals(address)) {
-            leaderHint = s.getLeaderAddress();
+            router.leaderAt(s.getLeaderAddress());
           }
           last = s.getMemberId() + " knows no leader";
         } catch (StatusRuntimeException e) {
           RpcError err = RpcError.of(e);
-          checkCancelled(err, e);
+          Calls.checkCancelled(err, e);
           last = err.describe(address);
-          if (address.equals(leaderHint)) {
-            leaderHint = null;
-          }
+          router.forgetLeader(address);
         }
       }
-      backoff = sleep(backoff, deadline);
+      backoff = Calls.sleep(backoff, deadline);
     }
   }
 
@@ -247,7 +225,7 @@ public final class LatticeClient implements AutoCloseable {
    */
   public StatusResponse awaitLeader(String id) {
     long deadline = deadline();
-    long backoff = FIRST_BACKOFF_MILLIS;
+    long backoff = Calls.FIRST_BACKOFF_MILLIS;
     while (true) {
       StatusResponse s = leaderStatus();
       if (s.getMemberId().equals(id)) {
@@ -258,7 +236,7 @@ public final class LatticeClient implements AutoCloseable {
             + human(timeout) + " (" + s.getMemberId() + " leads in term " + s.getTerm() + ")",
             null);
       }
-      backoff = sleep(backoff, deadline);
+      backoff = Calls.sleep(backoff, deadline);
     }
   }
 
@@ -278,23 +256,17 @@ public final class LatticeClient implements AutoCloseable {
    */
   public ResponseHeader peekLeader(Duration max) {
     long deadline = System.nanoTime() + max.toNanos();
-    List<String> order = new ArrayList<>();
-    String hint = leaderHint;
-    if (hint != null) {
-      order.add(hint);
-    }
-    order.addAll(endpoints);
-    for (String address : order) {
+    for (String address : router.candidates()) {
       long left = deadline - System.nanoTime();
       if (left <= 0) {
         break;
       }
       try {
         StatusResponse s = admin(channel(address), left).status(StatusRequest.getDefaultInstance());
-        remember(s, address, true);
+        router.learn(s);
         return s.getHeader();
       } catch (StatusRuntimeException e) {
-        forgetLeader(address);
+        router.forgetLeader(address);
       }
     }
     return null;
@@ -302,24 +274,23 @@ public final class LatticeClient implements AutoCloseable {
 
   @Override
   public void close() {
-    channels.close();
+    router.close();
   }
 
   // --------------------------------------------------------------------------------- plumbing
 
-  private enum Route { LEADER, ANY }
-
-  private static Route route(ReadConsistency c) {
-    return c == ReadConsistency.STALE ? Route.ANY : Route.LEADER;
+  /** Stale reads may be served by any member; the other modes are best sent to the leader. */
+  private static boolean toLeader(ReadConsistency c) {
+    return c != ReadConsistency.STALE;
   }
 
-  private static KVGrpc.KVBlockingStub kv(Attempt a) {
-    return KVGrpc.newBlockingStub(a.channel).withDeadlineAfter(a.remainingNanos,
+  private static KVGrpc.KVBlockingStub kv(Calls.Attempt a) {
+    return KVGrpc.newBlockingStub(a.channel()).withDeadlineAfter(a.remainingNanos(),
         TimeUnit.NANOSECONDS);
   }
 
-  private static ClusterGrpc.ClusterBlockingStub admin(Attempt a) {
-    return ClusterGrpc.newBlockingStub(a.channel).withDeadlineAfter(a.remainingNanos,
+  private static ClusterGrpc.ClusterBlockingStub admin(Calls.Attempt a) {
+    return ClusterGrpc.newBlockingStub(a.channel()).withDeadlineAfter(a.remainingNanos(),
         TimeUnit.NANOSECONDS);
   }
 
@@ -328,229 +299,26 @@ public final class LatticeClient implements AutoCloseable {
         TimeUnit.NANOSECONDS);
   }
 
-  /** One try of a call: where it goes and how long it may take. */
-  private record Attempt(ManagedChannel channel, long remainingNanos) {}
 
-  /** What a call does to the cluster, which decides what a retry may do. */
-  private enum Kind {
-    /** Changes nothing: always safe to retry. */
-    READ,
-    /** A KV write with a session: a retry with the same sequence number is applied at most once. */
-    WRITE,
-    /** A change without a session (membership, leadership): retried only if it had no effect. */
-    CHANGE
+  /** A duration as people write it: 5s, 250ms, 1.5s. */
+  public static String human(Duration d) {
+    return Calls.human(d);
   }
 
-  private <T> T read(String what, Route route, Function<Attempt, T> rpc) {
-    return call(what, route, Kind.READ, null, (a, ignored) -> rpc.apply(a));
+  private <T> T read(String what, boolean toLeader, Function<Calls.Attempt, T> rpc) {
+    return calls.call(what, toLeader, Calls.Kind.READ, null, (a, ignored) -> rpc.apply(a));
   }
 
-  private <T> T change(String what, Function<Attempt, T> rpc) {
-    return call(what, Route.LEADER, Kind.CHANGE, null, (a, ignored) -> rpc.apply(a));
+  private <T> T change(String what, Function<Calls.Attempt, T> rpc) {
+    return calls.call(what, true, Calls.Kind.CHANGE, null, (a, ignored) -> rpc.apply(a));
   }
 
   private <Q, T> T write(String what, Function<ClientSession, Q> request,
-      BiFunction<Attempt, Q, T> rpc) {
-    return call(what, Route.LEADER, Kind.WRITE, request, rpc);
-  }
-
-  /**
-   * Runs {@code rpc} until it succeeds, fails for good, or the deadline passes. For a write,
-   * {@code request} builds the request for a session; the same request (same sequence number) is
-   * resent on every retry.
-   */
-  private <Q, T> T call(String what, Route route, Kind kind,
-      Function<ClientSession, Q> request, BiFunction<Attempt, Q, T> rpc) {
-    long deadline = deadline();
-    Q req = request == null ? null : request.apply(session.next());
-    boolean maybeApplied = false;
-    boolean renewed = false;
-    String lastError = null;
-    long backoff = FIRST_BACKOFF_MILLIS;
-    int failedInARow = 0;
-    String target = null;
-    while (true) {
-      long remaining = deadline - System.nanoTime();
-      if (remaining <= 0) {
-        throw timedOut(what, maybeApplied, lastError);
-      }
-      if (target == null) {
-        String hint = leaderHint;
-        target = route == Route.LEADER && hint != null ? hint : nextEndpoint();
-      }
-      String address = target;
-      try {
-        return remember(rpc.apply(new Attempt(channel(address), remaining), req), address,
-            route == Route.LEADER);
-      } catch (StatusRuntimeException e) {
-        RpcError err = RpcError.of(e);
-        checkCancelled(err, e);
-        lastError = err.describe(address);
-        ErrorInfo.Reason reason = err.reason();
-        target = null;
-        switch (reason) {
-          case NOT_LEADER -> {
-            String leader = err.leaderAddress();
-            if (!leader.isEmpty() && !leader.equals(address)) {
-              leaderHint = leader;
-              target = leader;
-              if (++failedInARow % 4 != 0) {
-                continue; // follow the hint at once; back off only if hints go round in circles
-              }
-            } else {
-              leaderHint = null;
-              skipEndpoint(address);
-            }
-          }
-          case INDETERMINATE, INTERNAL -> {
-            // errors.proto: INTERNAL on a write is to be treated like INDETERMINATE
-            if (kind == Kind.READ) {
-              throw new ClientException(Outcome.FAILED, lastError, e);
-            }
-            maybeApplied = true;
-            if (kind == Kind.CHANGE || reason == ErrorInfo.Reason.INTERNAL) {
-              throw new ClientException(Outcome.INDETERMINATE, lastError, e);
-            }
-            // resend with the same sequence number (applied at most once), to the leader if named
-            if (!err.leaderAddress().isEmpty()) {
-              leaderHint = err.leaderAddress();
-            }
-          }
-          case UNAVAILABLE, TRANSFER_IN_PROGRESS, MEMBERSHIP_CHANGE_IN_PROGRESS,
-              SNAPSHOT_IN_PROGRESS, OVERLOADED, TIMEOUT -> target = address; // had no effect
-          case SHUTTING_DOWN -> {
-            forgetLeader(address);
-            skipEndpoint(address);
-          }
-          case SESSION_EXPIRED -> {
-            if (kind != Kind.WRITE || maybeApplied || renewed) {
-              throw new ClientException(maybeApplied ? Outcome.INDETERMINATE : Outcome.FAILED,
-                  lastError + (maybeApplied ? " (the write's outcome cannot be checked)" : ""),
-                  e);
-            }
-            // The session's first write never reached the log: no write of it was applied, so
-            // this one may start a new session.
-            renewed = true;
-            req = request.apply(session.renew());
-            target = address;
-            continue;
-          }
-          case REASON_UNSPECIFIED -> {
-            if (err.code() == Status.Code.UNAVAILABLE) {
-              if (kind != Kind.READ && !err.neverSent()) {
-                // the connection broke after the request may have left
-                maybeApplied = true;
-                if (kind == Kind.CHANGE) {
-                  throw new ClientException(Outcome.INDETERMINATE, what + " may or may not have "
-                      + "been applied: " + lastError, e);
-                }
-              }
-              forgetLeader(address);
-              skipEndpoint(address);
-              if (++failedInARow % endpoints.size() != 0) {
-                continue; // try the next endpoint at once; back off after a full round
-              }
-            } else if (err.code() == Status.Code.DEADLINE_EXCEEDED) {
-              maybeApplied |= kind != Kind.READ; // it was sent and never answered
-              throw timedOut(what, maybeApplied, lastError);
-            } else {
-              throw new ClientException(maybeApplied ? Outcome.INDETERMINATE : Outcome.FAILED,
-                  lastError, e);
-            }
-          }
-          default -> throw new ClientException(
-              maybeApplied ? Outcome.INDETERMINATE : outcomeOfFinal(err), lastError, e);
-        }
-        backoff = sleep(backoff, deadline);
-      }
-    }
-  }
-
-  private static Outcome outcomeOfFinal(RpcError err) {
-    if (err.reason() == ErrorInfo.Reason.NOT_FOUND) {
-      return Outcome.NOT_FOUND;
-    }
-    if (err.code() == Status.Code.UNAVAILABLE || err.code() == Status.Code.DEADLINE_EXCEEDED) {
-      return Outcome.UNAVAILABLE;
-    }
-    if (err.reason() == ErrorInfo.Reason.INDETERMINATE) {
-      return Outcome.INDETERMINATE;
-    }
-    return Outcome.FAILED;
-  }
-
-  private static void checkCancelled(RpcError err, StatusRuntimeException e) {
-    if (err.code() == Status.Code.CANCELLED || Thread.currentThread().isInterrupted()) {
-      throw new ClientException(Outcome.CANCELLED, "cancelled", e);
-    }
-  }
-
-  private ClientException timedOut(String what, boolean maybeApplied, String lastError) {
-    String last = lastError == null ? "" : " (last error: " + lastError + ")";
-    if (maybeApplied) {
-      return new ClientException(Outcome.INDETERMINATE, what + " did not complete within "
-          + human(timeout) + "; it may or may not have been applied" + last, null);
-    }
-    return new ClientException(Outcome.UNAVAILABLE, what + ": no leader reachable within "
-        + human(timeout) + last, null);
-  }
-
-  private synchronized String nextEndpoint() {
-    return endpoints.get(preferred % endpoints.size());
-  }
-
-  private synchronized void skipEndpoint(String address) {
-    if (endpoints.get(preferred % endpoints.size()).equals(address)) {
-      preferred = (preferred + 1) % endpoints.size();
-    }
-  }
-
-  private void forgetLeader(String address) {
-    if (address.equals(leaderHint)) {
-      leaderHint = null;
-    }
-  }
-
-  /** Notes the response header: its leader becomes the hint for the next leader-bound call. */
-  private <T> T remember(T response, String address, boolean learnLeader) {
-    if (response instanceof Message m) {
-      Descriptors.FieldDescriptor f = m.getDescriptorForType().findFieldByName("header");
-      if (f != null && m.hasField(f)) {
-        ResponseHeader h = (ResponseHeader) m.getField(f);
-        if (learnLeader && !h.getLeaderAddress().isEmpty()) {
-          leaderHint = h.getLeaderAddress();
-        }
-      }
-    }
-    return response;
+      BiFunction<Calls.Attempt, Q, T> rpc) {
+    return calls.call(what, true, Calls.Kind.WRITE, request, rpc);
   }
 
   private long deadline() {
     return System.nanoTime() + timeout.toNanos();
-  }
-
-  private static long remainingOf(long deadline) {
-    return Math.max(1, deadline - System.nanoTime());
-  }
-
-  /** Sleeps for {@code backoff} (capped by the deadline) and returns the next back-off. */
-  private static long sleep(long backoff, long deadline) {
-    long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
-    try {
-      Thread.sleep(Math.max(0, Math.min(backoff, left)));
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new ClientException(Outcome.CANCELLED, "cancelled", e);
-    }
-    return Math.min(MAX_BACKOFF_MILLIS, backoff * 2);
-  }
-
-  /** A duration as people write it: 5s, 250ms, 1.5s. */
-  public static String human(Duration d) {
-    long ms = d.toMillis();
-    if (ms % 1000 == 0) {
-      return (ms / 1000) + "s";
-    }
-    return ms < 1000 ? ms + "ms" : String.format(java.util.Locale.ROOT, "%.1fs", ms / 1000.0);
   }
 }

@@ -1,0 +1,97 @@
+package io.lattice.cli.client;
+
+import com.google.protobuf.Descriptors;
+import com.google.protobuf.Message;
+import io.grpc.ManagedChannel;
+import io.lattice.proto.v1.ResponseHeader;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Where requests go: one channel per address (opened on first use, on an event loop this router
+ * owns), the leader last learned of, and which endpoint to try next when the leader is unknown or
+ * an endpoint does not answer. Thread-safe.
+ */
+final class Router implements AutoCloseable {
+  private final List<String> endpoints;
+  private final Channels channels = new Channels(1);
+  private final Map<String, ManagedChannel> byAddress = new HashMap<>();
+  private volatile String leaderHint;
+  private int preferred;
+
+  Router(List<String> endpoints) {
+    if (endpoints.isEmpty()) {
+      throw new IllegalArgumentException("at least one endpoint is required");
+    }
+    this.endpoints = List.copyOf(endpoints);
+  }
+
+  List<String> endpoints() {
+    return endpoints;
+  }
+
+  synchronized ManagedChannel channel(String address) {
+    return byAddress.computeIfAbsent(address, channels::open);
+  }
+
+  /** Where to send next: the known leader if {@code toLeader} and one is known, else an endpoint. */
+  synchronized String target(boolean toLeader) {
+    String hint = leaderHint;
+    return toLeader && hint != null ? hint : endpoints.get(preferred % endpoints.size());
+  }
+
+  /** The known leader first (if any), then every endpoint. */
+  List<String> candidates() {
+    List<String> order = new ArrayList<>();
+    String hint = leaderHint;
+    if (hint != null) {
+      order.add(hint);
+    }
+    order.addAll(endpoints);
+    return order;
+  }
+
+  /** Moves past {@code address} if it is the endpoint that would be tried next. */
+  synchronized void skip(String address) {
+    if (endpoints.get(preferred % endpoints.size()).equals(address)) {
+      preferred = (preferred + 1) % endpoints.size();
+    }
+  }
+
+  /** Sets the leader to try first ({@code host:port}). */
+  void leaderAt(String address) {
+    leaderHint = address;
+  }
+
+  /** Forgets the leader if it was {@code address} (it did not answer, or is shutting down). */
+  void forgetLeader(String address) {
+    if (address.equals(leaderHint)) {
+      leaderHint = null;
+    }
+  }
+
+  void forgetLeader() {
+    leaderHint = null;
+  }
+
+  /** Learns the leader named in {@code response}'s header (every KV and Cluster response has one). */
+  <T> T learn(T response) {
+    if (response instanceof Message m) {
+      Descriptors.FieldDescriptor f = m.getDescriptorForType().findFieldByName("header");
+      if (f != null && m.hasField(f)) {
+        ResponseHeader h = (ResponseHeader) m.getField(f);
+        if (!h.getLeaderAddress().isEmpty()) {
+          leaderHint = h.getLeaderAddress();
+        }
+      }
+    }
+    return response;
+  }
+
+  @Override
+  public void close() {
+    channels.close();
+  }
+}
