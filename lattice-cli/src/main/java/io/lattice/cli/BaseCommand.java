@@ -10,8 +10,8 @@ import picocli.CommandLine.Spec;
 
 /**
  * What every command shares: its context, the global options (parsed on the root command, see
- * {@link GlobalOptions}), its output streams and a client made on demand. A command returns its exit
- * code, or throws and lets {@link ErrorHandler} choose it.
+ * {@link GlobalOptions}), its output streams and a client made on demand. A command returns its
+ * exit code, or throws and lets {@link ErrorHandler} choose it.
  */
 abstract class BaseCommand implements Callable<Integer> {
   @Spec

@@ -149,7 +149,8 @@ final class BenchCommand extends BaseCommand {
             + ")");
       }
       return new BenchSpec(workload(), o.inflight, o.conns, o.keys, o.keySize, o.valueSize,
-          o.duration, o.warmup, LatticeClient.consistency(o.consistency.name()), readRatio(), globals().timeout());
+          o.duration, o.warmup, LatticeClient.consistency(o.consistency.name()), readRatio(),
+          globals().timeout());
     }
   }
 

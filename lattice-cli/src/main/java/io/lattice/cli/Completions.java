@@ -11,8 +11,8 @@ import picocli.CommandLine;
 /**
  * Shell completion scripts generated from the command model with picocli's {@link AutoComplete}.
  * The committed copies in {@code completions/} must equal this output (a test checks); regenerate
- * them with {@code lattice completion bash > completions/lattice.bash} and {@code lattice completion
- * zsh > completions/_lattice}.
+ * them with {@code lattice completion bash > completions/lattice.bash} and {@code lattice
+ * completion zsh > completions/_lattice}.
  */
 public final class Completions {
   private Completions() {}
@@ -35,7 +35,7 @@ public final class Completions {
         + bash();
   }
 
-  /** The command tree with no environment, so that the scripts do not depend on where they are made. */
+  /** The command tree without environment, so the scripts do not depend on where they are made. */
   private static CommandLine model() {
     CliContext ctx = new CliContext(new ByteArrayInputStream(new byte[0]),
         new ByteArrayOutputStream(), Map.of());

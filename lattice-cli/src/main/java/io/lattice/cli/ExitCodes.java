@@ -1,8 +1,8 @@
 package io.lattice.cli;
 
 /**
- * The exit codes of every {@code lattice} command (DESIGN §6). {@link ErrorHandler} is the one place
- * that maps failures to them.
+ * The exit codes of every {@code lattice} command (DESIGN §6). {@link ErrorHandler} is the one
+ * place that maps failures to them.
  */
 public final class ExitCodes {
   private ExitCodes() {}

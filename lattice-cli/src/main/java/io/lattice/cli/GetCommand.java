@@ -74,7 +74,8 @@ final class GetCommand extends BaseCommand {
         count = r.getCount();
       } else {
         GetResponse r = lease.client().get(GetRequest.newBuilder()
-            .setKey(KeyArgs.bytes(key, spec)).setConsistency(LatticeClient.consistency(consistency.name())).build());
+            .setKey(KeyArgs.bytes(key, spec))
+            .setConsistency(LatticeClient.consistency(consistency.name())).build());
         if (!r.hasKv()) {
           throw CliException.notFound("key not found: " + key);
         }

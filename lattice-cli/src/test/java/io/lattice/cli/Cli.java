@@ -10,7 +10,9 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 
-/** Runs the {@code lattice} command tree in this JVM with captured streams and a given environment. */
+/**
+ * Runs the {@code lattice} command tree in this JVM with captured streams and a given environment.
+ */
 final class Cli {
   /** What one run printed and returned. */
   record Result(int code, byte[] stdout, String err) {

@@ -57,7 +57,8 @@ class CommandLineTest {
     assertThat(c.convert("1.5s")).isEqualTo(Duration.ofMillis(1500));
     assertThat(c.convert("2m")).isEqualTo(Duration.ofMinutes(2));
     assertThat(c.convert("3")).isEqualTo(Duration.ofSeconds(3));
-    assertThatThrownBy(() -> c.convert("0")).isInstanceOf(CommandLine.TypeConversionException.class);
+    assertThatThrownBy(() -> c.convert("0"))
+        .isInstanceOf(CommandLine.TypeConversionException.class);
     assertThatThrownBy(() -> c.convert("soon"))
         .isInstanceOf(CommandLine.TypeConversionException.class);
     assertThat(new DurationConverter.OrZero().convert("0")).isEqualTo(Duration.ZERO);

@@ -13,9 +13,9 @@ import java.util.function.Function;
 
 /**
  * The retry policy of {@link LatticeClient}: runs one logical call, with all its retries, within
- * the timeout, deciding from each error's reason (errors.proto) whether the call had no effect (retry,
- * elsewhere if needed), may have been applied (retry only with the same session sequence number),
- * or failed for good.
+ * the timeout, deciding from each error's reason (errors.proto) whether the call had no effect
+ * (retry, elsewhere if needed), may have been applied (retry only with the same session sequence
+ * number), or failed for good.
  */
 final class Calls {
   static final long FIRST_BACKOFF_MILLIS = 20;

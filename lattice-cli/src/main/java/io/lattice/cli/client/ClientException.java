@@ -1,8 +1,8 @@
 package io.lattice.cli.client;
 
 /**
- * A request that did not succeed, classified by what the caller can conclude from it. The message is
- * one line meant for a person (it names the member that refused, when known).
+ * A request that did not succeed, classified by what the caller can conclude from it. The message
+ * is one line meant for a person (it names the member that refused, when known).
  */
 public final class ClientException extends RuntimeException {
   private static final long serialVersionUID = 1L;

@@ -36,7 +36,7 @@ final class Router implements AutoCloseable {
     return byAddress.computeIfAbsent(address, channels::open);
   }
 
-  /** Where to send next: the known leader if {@code toLeader} and one is known, else an endpoint. */
+  /** Where to send next: the leader if {@code toLeader} and one is known, else an endpoint. */
   synchronized String target(boolean toLeader) {
     String hint = leaderHint;
     return toLeader && hint != null ? hint : endpoints.get(preferred % endpoints.size());
@@ -76,7 +76,7 @@ final class Router implements AutoCloseable {
     leaderHint = null;
   }
 
-  /** Learns the leader named in {@code response}'s header (every KV and Cluster response has one). */
+  /** Learns the leader named in {@code response}'s header (every API response has one). */
   <T> T learn(T response) {
     if (response instanceof Message m) {
       Descriptors.FieldDescriptor f = m.getDescriptorForType().findFieldByName("header");
