@@ -99,14 +99,14 @@ public final class BenchRunner {
       measuring = false;
       total.add(recorder.getIntervalHistogram());
       double seconds = (System.nanoTime() - measureStart) / 1e9;
-      if (progress != null) {
-        progress.print("\r\033[K");
-        progress.flush();
-      }
       Map<String, Long> errs = new TreeMap<>();
       errors.forEach((k, v) -> errs.put(k, v.sum()));
       return new BenchResult(seconds, total, reads.sum(), writes.sum(), errs);
     } finally {
+      if (progress != null) {
+        progress.print("\r\033[K"); // clear the progress line, also when interrupted
+        progress.flush();
+      }
       stopping.set(true);
       drained.await(spec.requestTimeout().toMillis() + 1000, TimeUnit.MILLISECONDS);
     }

@@ -154,15 +154,20 @@ public final class Shell {
     return LatticeCommand.commandLine(context, w, w);
   }
 
-  /** {@code lattice [leader n1 · term 3]> }, or {@code lattice [no leader]> }. */
+  /**
+   * {@code lattice [leader n1 · term 3]> }, {@code lattice [no leader · term 3]> } or {@code
+   * lattice [unreachable]> }.
+   */
   String prompt() {
     ResponseHeader h = client.peekLeader(PROMPT_PEEK);
     if (h == null) {
       return "lattice [unreachable]> ";
     }
+    // a middle dot where the terminal's charset has one (not in the C locale)
+    String dot = terminal.encoding().newEncoder().canEncode('\u00b7') ? " \u00b7 " : ", ";
     if (h.getLeaderId().isEmpty()) {
-      return "lattice [no leader · term " + h.getTerm() + "]> ";
+      return "lattice [no leader" + dot + "term " + h.getTerm() + "]> ";
     }
-    return "lattice [leader " + h.getLeaderId() + " · term " + h.getTerm() + "]> ";
+    return "lattice [leader " + h.getLeaderId() + dot + "term " + h.getTerm() + "]> ";
   }
 }
