@@ -63,7 +63,9 @@ final class ErrorHandler
   public int handleParseException(CommandLine.ParameterException ex, String[] args) {
     CommandLine cl = ex.getCommandLine();
     PrintWriter err = cl.getErr();
-    err.println("lattice: " + ex.getMessage());
+    String message = ex.getMessage();
+    // picocli starts some messages with "Error: "; the "lattice: " prefix already says it
+    err.println("lattice: " + (message.startsWith("Error: ") ? message.substring(7) : message));
     String path = cl.getCommandSpec().qualifiedName();
     err.println("Try '" + path + " --help' for usage.");
     err.flush();

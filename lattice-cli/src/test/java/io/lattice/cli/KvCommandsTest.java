@@ -146,7 +146,7 @@ class KvCommandsTest {
     Cli.Result r = lattice("cas", "k", "v");
     assertThat(r.code()).isEqualTo(ExitCodes.USAGE);
     assertThat(r.err().lines()).hasSize(2);
-    assertThat(r.err()).startsWith("lattice: Error: Missing required argument");
+    assertThat(r.err()).startsWith("lattice: Missing required argument");
     assertThat(r.err()).endsWith("Try 'lattice cas --help' for usage.\n");
     assertThat(Cli.run("get", "k", "--consistency", "eventual").code())
         .isEqualTo(ExitCodes.USAGE);
