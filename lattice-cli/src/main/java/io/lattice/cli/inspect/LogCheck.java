@@ -1,0 +1,147 @@
+package io.lattice.cli.inspect;
+
+import io.lattice.format.FileHeader;
+import io.lattice.format.LogProblem;
+import io.lattice.format.LogScan;
+import io.lattice.format.LogScanner;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Checks a log the way a starting node recovers it: every segment through the shared
+ * {@link LogScanner} (checksums, framing, index and term order within a file), plus the rules that
+ * span files: consecutive segments join without gap or overlap, terms do not go down across a
+ * segment boundary, a sealed segment is intact and holds exactly the indexes its name says. Stops
+ * at the first problem; only the open segment may end in a torn write.
+ *
+ * <p>Reads only (files are opened read-only) and reads each file up to the size it had when it was
+ * opened, so a log that a node is appending to yields a consistent prefix.
+ */
+final class LogCheck {
+  private LogCheck() {}
+
+  /**
+   * @throws IOException if a file cannot be read, or vanished since the directory was listed
+   *     ({@link java.nio.file.NoSuchFileException}: a running node rolled or compacted its log)
+   * @throws InspectException if a file is not a log segment at all, or of a newer format version
+   */
+  static LogReport check(LogFiles files) throws IOException, InspectException {
+    List<SegmentReport> reports = new ArrayList<>();
+    TermHistory terms = new TermHistory();
+    Verdict verdict = null;
+    long entries = 0;
+    long firstIndex = 0;
+    long lastIndex = 0;
+    long lastTerm = 0;
+    SegmentReport previous = null;
+    for (Segment seg : files.segments()) {
+      if (verdict != null) {
+        reports.add(SegmentReport.notRead(seg));
+        continue;
+      }
+      TermHistory local = new TermHistory();
+      LogScan scan = LogScanner.scan(seg.path(), (offset, size, r) -> local.add(r.term(), r.index()),
+          false);
+      rejectNonLog(files, seg, scan);
+      long expectedNext = entries > 0 ? lastIndex + 1 : 0;
+      verdict = acrossFiles(files, seg, scan, expectedNext, lastTerm, previous);
+      boolean keepPrefix = verdict == null;
+      if (verdict == null) {
+        verdict = withinFile(files, seg, scan, expectedNext);
+        // A misnamed sealed segment is rejected whole, like the node does; any other problem
+        // inside a file leaves the records before it valid.
+        keepPrefix = verdict == null || !isNameMismatch(seg, scan);
+      }
+      long kept = keepPrefix ? scan.records() : 0;
+      SegmentReport report = new SegmentReport(seg, true, scan.fileSize(), scan.formatVersion(),
+          kept, kept > 0 ? scan.firstIndex() : 0, kept > 0 ? scan.lastIndex() : 0);
+      reports.add(report);
+      if (kept > 0) {
+        terms.addAll(local);
+        if (entries == 0) {
+          firstIndex = scan.firstIndex();
+        }
+        entries += kept;
+        lastIndex = scan.lastIndex();
+        lastTerm = scan.lastTerm();
+        previous = report;
+      }
+    }
+    return new LogReport(files, reports, entries, firstIndex, lastIndex, terms,
+        verdict == null ? Verdict.ok(files.dataDir()) : verdict);
+  }
+
+  /**
+   * A single file whose magic is not a log segment's is the wrong file, not a damaged log; a newer
+   * format version is neither: both are errors to report, not verdicts. (Inside a data directory a
+   * bad magic on a segment file is damage.)
+   */
+  private static void rejectNonLog(LogFiles files, Segment seg, LogScan scan)
+      throws InspectException {
+    LogProblem p = scan.problem();
+    if (p == null || p.kind() != LogProblem.Kind.BAD_HEADER) {
+      return;
+    }
+    String file = SafeText.escape(seg.path().toString());
+    if (p.offset() == 4) {
+      throw new InspectException(file + ": " + p.detail()
+          + ". Inspect it with the lattice release that matches the node that wrote it.");
+    }
+    if (p.offset() == 0 && !files.directory()) {
+      throw new InspectException(file + " is not a Lattice log segment (" + p.detail()
+          + "). Pass a node's data directory or one of its raft*.log segment files.");
+    }
+  }
+
+  /** Problems of this segment's first record relative to the segments before it; null if none. */
+  private static Verdict acrossFiles(LogFiles files, Segment seg, LogScan scan, long expectedNext,
+      long lastTerm, SegmentReport previous) {
+    if (scan.records() == 0 || previous == null) {
+      return null;
+    }
+    String prev = previous.segment().fileName();
+    if (scan.firstIndex() != expectedNext) {
+      String what = scan.firstIndex() > expectedNext ? "gap between segments" : "segments overlap";
+      return Verdict.corrupt(seg.path(), FileHeader.SIZE, expectedNext, what + ": " + prev
+          + " ends at index " + (expectedNext - 1) + " but " + seg.fileName() + " starts at index "
+          + scan.firstIndex(), files.dataDir());
+    }
+    if (scan.firstTerm() < lastTerm) {
+      return Verdict.corrupt(seg.path(), FileHeader.SIZE, scan.firstIndex(), "term "
+          + scan.firstTerm() + " at index " + scan.firstIndex() + " is below term " + lastTerm
+          + " at the end of " + prev, files.dataDir());
+    }
+    return null;
+  }
+
+  /** Problems inside the segment, and a sealed segment's name against its contents; null if none. */
+  private static Verdict withinFile(LogFiles files, Segment seg, LogScan scan, long expectedNext) {
+    LogProblem p = scan.problem();
+    if (p != null) {
+      long index = scan.records() > 0 ? scan.lastIndex() + 1
+          : expectedNext > 0 ? expectedNext : seg.nameFirst();
+      if (p.kind() == LogProblem.Kind.TORN_TAIL && !seg.sealed()) {
+        return Verdict.torn(seg.path(), p.offset(), p.detail(), files.dataDir());
+      }
+      String detail = p.kind() == LogProblem.Kind.TORN_TAIL
+          ? p.detail() + " in a sealed segment (sealed segments are complete and synced, so this is"
+              + " damage, not an interrupted write)"
+          : p.detail();
+      return Verdict.corrupt(seg.path(), p.offset(), index, detail, files.dataDir());
+    }
+    if (isNameMismatch(seg, scan)) {
+      String holds = scan.records() == 0 ? "holds no entries"
+          : "holds indexes " + scan.firstIndex() + ".." + scan.lastIndex();
+      return Verdict.corrupt(seg.path(), FileHeader.SIZE, seg.nameFirst(), "sealed segment "
+          + holds + " but its name says " + seg.nameFirst() + ".." + seg.nameLast(),
+          files.dataDir());
+    }
+    return null;
+  }
+
+  private static boolean isNameMismatch(Segment seg, LogScan scan) {
+    return seg.sealed() && scan.clean() && (scan.records() == 0
+        || scan.firstIndex() != seg.nameFirst() || scan.lastIndex() != seg.nameLast());
+  }
+}
