@@ -35,16 +35,22 @@ final class SafeText {
   }
 
   private static boolean needsEscape(int cp) {
-    if (cp == '\\' || Character.isISOControl(cp)) {
-      return true;
-    }
-    int type = Character.getType(cp);
-    return type == Character.FORMAT || type == Character.LINE_SEPARATOR
-        || type == Character.PARAGRAPH_SEPARATOR || type == Character.SURROGATE
-        || type == Character.UNASSIGNED;
+    return cp == '\\' || !isTerminalSafe(cp);
   }
 
-  private static String escapeOf(int cp) {
+  /** Whether a terminal shows {@code cp} as itself (not a control, format or separator character). */
+  static boolean isTerminalSafe(int cp) {
+    if (Character.isISOControl(cp)) {
+      return false;
+    }
+    int type = Character.getType(cp);
+    return !(type == Character.FORMAT || type == Character.LINE_SEPARATOR
+        || type == Character.PARAGRAPH_SEPARATOR || type == Character.SURROGATE
+        || type == Character.UNASSIGNED);
+  }
+
+  /** The backslash escape of {@code cp}: {@code \\}, {@code \x1b} or {@code \u202e}. */
+  static String escapeOf(int cp) {
     if (cp == '\\') {
       return "\\\\";
     }

@@ -35,7 +35,10 @@ record Verdict(Kind kind, Path file, long offset, long index, String detail, Pat
     return kind == Kind.CORRUPT ? 1 : 0;
   }
 
-  /** The command that repairs a corrupt log, ready to paste into a shell; null unless CORRUPT. */
+  /**
+   * The command that repairs a corrupt log, ready to paste into a shell (and safe to print: the
+   * directory is quoted, with any control character as an ANSI-C escape); null unless CORRUPT.
+   */
   String repairCommand() {
     return kind == Kind.CORRUPT ? "lattice-node repair --data-dir " + shellQuote(dataDir.toString())
         : null;
@@ -52,7 +55,7 @@ record Verdict(Kind kind, Path file, long offset, long index, String detail, Pat
           + ": " + SafeText.escape(detail) + " (safe: the node truncates it on start)";
       case CORRUPT -> "CORRUPT at " + SafeText.escape(file.toString()) + " offset " + offset
           + (index > 0 ? " (index " + index + ")" : "") + ": " + SafeText.escape(detail)
-          + ". Run: " + SafeText.escape(repairCommand());
+          + ". Run: " + repairCommand();
     };
   }
 
@@ -62,6 +65,22 @@ record Verdict(Kind kind, Path file, long offset, long index, String detail, Pat
   }
 
   private static String shellQuote(String s) {
-    return SHELL_SAFE.matcher(s).matches() ? s : "'" + s.replace("'", "'\\''") + "'";
+    if (SHELL_SAFE.matcher(s).matches()) {
+      return s;
+    }
+    if (s.codePoints().allMatch(SafeText::isTerminalSafe)) {
+      return "'" + s.replace("'", "'\\''") + "'";
+    }
+    StringBuilder out = new StringBuilder("$'");
+    s.codePoints().forEach(cp -> {
+      if (cp == '\'' || cp == '\\') {
+        out.append('\\').appendCodePoint(cp);
+      } else if (SafeText.isTerminalSafe(cp)) {
+        out.appendCodePoint(cp);
+      } else {
+        out.append(SafeText.escapeOf(cp));
+      }
+    });
+    return out.append('\'').toString();
   }
 }
