@@ -140,10 +140,12 @@ public final class LogInspector {
       err.println(PREFIX + what + v.describe());
     }
     if (walk.undecodable() > 0) {
-      err.println(PREFIX + "warning: " + walk.undecodable() + " entr"
-          + (walk.undecodable() == 1 ? "y has a payload" : "ies have payloads")
-          + " that do not decode (first at index " + walk.firstUndecodable() + "); their records"
-          + " are intact, so the node that wrote them encoded them wrongly.");
+      boolean one = walk.undecodable() == 1;
+      err.println(PREFIX + "warning: " + walk.undecodable() + (one
+          ? " entry has a payload that does not decode"
+          : " entries have payloads that do not decode")
+          + " (first at index " + walk.firstUndecodable() + "); the record" + (one ? " is" : "s are")
+          + " intact, so the payload was written that way (by a newer release, or a bug).");
     }
   }
 
