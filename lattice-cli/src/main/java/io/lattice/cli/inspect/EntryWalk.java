@@ -35,8 +35,6 @@ final class EntryWalk {
   private long expected;
   /** Why the files no longer match the check; null while they do. */
   private String changed;
-  /** The change showed at a file's first entry, before anything of it was printed. */
-  private boolean changedAtStart;
 
   private EntryWalk(LogReport report, LogInspector.Options options, Consumer<EntryLine> sink) {
     this.report = report;
@@ -67,8 +65,10 @@ final class EntryWalk {
       }
       long stopAfter = Math.min(seg.lastIndex(), to);
       boolean missing = !scan(seg, seg.segment(), stopAfter);
-      if ((missing || changedAtStart) && !seg.segment().sealed()) {
-        // A running node sealed the open segment since the check: same records, new name.
+      boolean noneRead = expected == seg.firstIndex();
+      if ((missing || noneRead) && !seg.segment().sealed()) {
+        // A running node sealed the open segment since the check: same records, new name, and
+        // raft.log is a new file (empty, or holding later entries).
         Segment sealedNow = sealedSuccessor(seg);
         if (sealedNow != null) {
           missing = !scan(seg, sealedNow, stopAfter);
@@ -90,7 +90,6 @@ final class EntryWalk {
   private boolean scan(SegmentReport seg, Segment file, long stopAfter) throws IOException {
     expected = seg.firstIndex();
     changed = null;
-    changedAtStart = false;
     try {
       LogScanner.scan(file.path(), (offset, size, r) -> visit(seg, file, offset, size, r, stopAfter),
           true);
@@ -122,7 +121,6 @@ final class EntryWalk {
       changed = "index " + expected + " was expected with term "
           + report.terms().termAt(expected) + " but index " + r.index() + " with term " + r.term()
           + " is there now";
-      changedAtStart = expected == seg.firstIndex();
       throw new Stop();
     }
     expected++;

@@ -5,8 +5,14 @@ import io.lattice.format.LogProblem;
 import io.lattice.format.LogScan;
 import io.lattice.format.LogScanner;
 import java.io.IOException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Checks a log the way a starting node recovers it: every segment through the shared
@@ -16,9 +22,16 @@ import java.util.List;
  * at the first problem; only the open segment may end in a torn write.
  *
  * <p>Reads only (files are opened read-only) and reads each file up to the size it had when it was
- * opened, so a log that a node is appending to yields a consistent prefix.
+ * opened, so a log that a node is appending to yields a consistent prefix. If the node seals
+ * {@code raft.log} meanwhile, the newly sealed segments are read before {@code raft.log} again.
  */
 final class LogCheck {
+  /**
+   * How often the open segment may be found sealed while reading: a node that seals segments
+   * faster than they can be read would otherwise keep the check going forever.
+   */
+  private static final int MAX_CATCH_UPS = 64;
+
   private LogCheck() {}
 
   /**
@@ -35,16 +48,46 @@ final class LogCheck {
     long lastIndex = 0;
     long lastTerm = 0;
     SegmentReport previous = null;
-    for (Segment seg : files.segments()) {
+    Deque<Segment> pending = new ArrayDeque<>(files.segments());
+    Set<Path> queued = new HashSet<>();
+    files.segments().forEach(s -> queued.add(s.path()));
+    int catchUps = 0;
+    for (Segment seg = pending.poll(); seg != null; seg = pending.poll()) {
       if (verdict != null) {
         reports.add(SegmentReport.notRead(seg));
         continue;
       }
-      TermHistory local = new TermHistory();
-      LogScan scan = LogScanner.scan(seg.path(), (offset, size, r) -> local.add(r.term(), r.index()),
-          false);
-      rejectNonLog(files, seg, scan);
       long expectedNext = entries > 0 ? lastIndex + 1 : 0;
+      boolean live = files.directory() && !seg.sealed();
+      TermHistory local = new TermHistory();
+      LogScan scan;
+      try {
+        scan = LogScanner.scan(seg.path(), (offset, size, r) -> local.add(r.term(), r.index()),
+            false);
+      } catch (NoSuchFileException e) {
+        if (!live || catchUps == MAX_CATCH_UPS) {
+          throw e;
+        }
+        scan = null; // raft.log between being sealed and being created again
+      }
+      if (live && catchUps < MAX_CATCH_UPS) {
+        List<Segment> sealedSince = sealedSince(files, queued, expectedNext, scan);
+        if (!sealedSince.isEmpty()) {
+          // The node sealed raft.log while the segments before it were read: read what it sealed,
+          // then raft.log again.
+          catchUps++;
+          pending.addFirst(seg);
+          for (int i = sealedSince.size() - 1; i >= 0; i--) {
+            pending.addFirst(sealedSince.get(i));
+            queued.add(sealedSince.get(i).path());
+          }
+          continue;
+        }
+      }
+      if (scan == null) {
+        throw new NoSuchFileException(seg.path().toString());
+      }
+      rejectNonLog(files, seg, scan);
       verdict = acrossFiles(files, seg, scan, expectedNext, lastTerm, previous);
       boolean keepPrefix = verdict == null;
       if (verdict == null) {
@@ -68,8 +111,26 @@ final class LogCheck {
         previous = report;
       }
     }
-    return new LogReport(files, reports, entries, firstIndex, lastIndex, terms,
+    LogFiles read = files.withSegments(reports.stream().map(SegmentReport::segment).toList());
+    return new LogReport(read, reports, entries, firstIndex, lastIndex, terms,
         verdict == null ? Verdict.ok(files.dataDir()) : verdict);
+  }
+
+  /**
+   * Sealed segments that appeared in the directory since it was listed and hold entries between
+   * the ones read so far and those of the open segment just scanned ({@code scan}, null if it was
+   * missing): the open segment was sealed, and possibly more, while the log was being read.
+   */
+  private static List<Segment> sealedSince(LogFiles files, Set<Path> queued, long expectedNext,
+      LogScan scan) throws IOException {
+    List<Segment> out = new ArrayList<>();
+    for (Segment s : LogFiles.sealedSegments(files.dataDir())) {
+      if (!queued.contains(s.path()) && (expectedNext == 0 || s.nameFirst() >= expectedNext)
+          && (scan == null || scan.records() == 0 || s.nameLast() < scan.firstIndex())) {
+        out.add(s);
+      }
+    }
+    return out;
   }
 
   /**

@@ -20,6 +20,9 @@ import java.util.stream.Stream;
  * @param directory whether the input is a data directory
  */
 record LogFiles(Path input, Path dataDir, boolean directory, List<Segment> segments) {
+  private static final Comparator<Segment> IN_INDEX_ORDER =
+      Comparator.comparingLong(Segment::nameFirst).thenComparingLong(Segment::nameLast);
+
   LogFiles {
     segments = List.copyOf(segments);
   }
@@ -54,6 +57,25 @@ record LogFiles(Path input, Path dataDir, boolean directory, List<Segment> segme
     return new LogFiles(input, parent, false, List.of(Segment.of(input)));
   }
 
+  /** The sealed segments now in {@code dir}, in index order. */
+  static List<Segment> sealedSegments(Path dir) throws IOException {
+    List<Segment> sealed = new ArrayList<>();
+    try (Stream<Path> files = Files.list(dir)) {
+      for (Path p : (Iterable<Path>) files::iterator) {
+        if (Segment.isSealedName(p.getFileName().toString())) {
+          sealed.add(Segment.of(p));
+        }
+      }
+    }
+    sealed.sort(IN_INDEX_ORDER);
+    return sealed;
+  }
+
+  /** The same input with the segments actually read (a running node may have sealed more). */
+  LogFiles withSegments(List<Segment> read) {
+    return new LogFiles(input, dataDir, directory, read);
+  }
+
   private static List<Segment> listDirectory(Path dir) throws InspectException {
     List<Segment> sealed = new ArrayList<>();
     boolean open = false;
@@ -79,7 +101,7 @@ record LogFiles(Path input, Path dataDir, boolean directory, List<Segment> segme
           + " holds no Raft log (no raft.log or raft-<first>-<last>.log). Pass a node's data"
           + " directory (its --data-dir) or one of its segment files.");
     }
-    sealed.sort(Comparator.comparingLong(Segment::nameFirst).thenComparingLong(Segment::nameLast));
+    sealed.sort(IN_INDEX_ORDER);
     List<Segment> all = new ArrayList<>(sealed);
     if (open) {
       all.add(new Segment(dir.resolve(Segment.OPEN_NAME), false, 0, 0));
