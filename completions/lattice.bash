@@ -162,6 +162,7 @@ function _complete_lattice() {
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} member" ];    then _picocli_lattice; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} leader" ];    then _picocli_lattice; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} snapshot" ];    then _picocli_lattice; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} log" ];    then _picocli_lattice; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} bench" ];    then _picocli_lattice; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} shell" ];    then _picocli_lattice; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} completion" ];    then _picocli_lattice; return $?; fi
@@ -172,6 +173,7 @@ function _complete_lattice() {
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} member promote" ];    then _picocli_lattice_member; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} member remove" ];    then _picocli_lattice_member; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} leader transfer" ];    then _picocli_lattice_leader; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} log inspect" ];    then _picocli_lattice_log; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} bench put" ];    then _picocli_lattice_bench; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} bench get" ];    then _picocli_lattice_bench; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} bench mixed" ];    then _picocli_lattice_bench; return $?; fi
@@ -185,33 +187,37 @@ function _complete_lattice() {
   local cmds5=(member)
   local cmds6=(leader)
   local cmds7=(snapshot)
-  local cmds8=(bench)
-  local cmds9=(shell)
-  local cmds10=(completion)
-  local cmds11=(version)
-  local cmds12=(help)
-  local cmds13=(member list)
-  local cmds14=(member add)
-  local cmds15=(member promote)
-  local cmds16=(member remove)
-  local cmds17=(leader transfer)
-  local cmds18=(bench put)
-  local cmds19=(bench get)
-  local cmds20=(bench mixed)
+  local cmds8=(log)
+  local cmds9=(bench)
+  local cmds10=(shell)
+  local cmds11=(completion)
+  local cmds12=(version)
+  local cmds13=(help)
+  local cmds14=(member list)
+  local cmds15=(member add)
+  local cmds16=(member promote)
+  local cmds17=(member remove)
+  local cmds18=(leader transfer)
+  local cmds19=(log inspect)
+  local cmds20=(bench put)
+  local cmds21=(bench get)
+  local cmds22=(bench mixed)
 
-  if CompWordsContainsArray "${cmds20[@]}"; then _picocli_lattice_bench_mixed; return $?; fi
-  if CompWordsContainsArray "${cmds19[@]}"; then _picocli_lattice_bench_get; return $?; fi
-  if CompWordsContainsArray "${cmds18[@]}"; then _picocli_lattice_bench_put; return $?; fi
-  if CompWordsContainsArray "${cmds17[@]}"; then _picocli_lattice_leader_transfer; return $?; fi
-  if CompWordsContainsArray "${cmds16[@]}"; then _picocli_lattice_member_remove; return $?; fi
-  if CompWordsContainsArray "${cmds15[@]}"; then _picocli_lattice_member_promote; return $?; fi
-  if CompWordsContainsArray "${cmds14[@]}"; then _picocli_lattice_member_add; return $?; fi
-  if CompWordsContainsArray "${cmds13[@]}"; then _picocli_lattice_member_list; return $?; fi
-  if CompWordsContainsArray "${cmds12[@]}"; then _picocli_lattice_help; return $?; fi
-  if CompWordsContainsArray "${cmds11[@]}"; then _picocli_lattice_version; return $?; fi
-  if CompWordsContainsArray "${cmds10[@]}"; then _picocli_lattice_completion; return $?; fi
-  if CompWordsContainsArray "${cmds9[@]}"; then _picocli_lattice_shell; return $?; fi
-  if CompWordsContainsArray "${cmds8[@]}"; then _picocli_lattice_bench; return $?; fi
+  if CompWordsContainsArray "${cmds22[@]}"; then _picocli_lattice_bench_mixed; return $?; fi
+  if CompWordsContainsArray "${cmds21[@]}"; then _picocli_lattice_bench_get; return $?; fi
+  if CompWordsContainsArray "${cmds20[@]}"; then _picocli_lattice_bench_put; return $?; fi
+  if CompWordsContainsArray "${cmds19[@]}"; then _picocli_lattice_log_inspect; return $?; fi
+  if CompWordsContainsArray "${cmds18[@]}"; then _picocli_lattice_leader_transfer; return $?; fi
+  if CompWordsContainsArray "${cmds17[@]}"; then _picocli_lattice_member_remove; return $?; fi
+  if CompWordsContainsArray "${cmds16[@]}"; then _picocli_lattice_member_promote; return $?; fi
+  if CompWordsContainsArray "${cmds15[@]}"; then _picocli_lattice_member_add; return $?; fi
+  if CompWordsContainsArray "${cmds14[@]}"; then _picocli_lattice_member_list; return $?; fi
+  if CompWordsContainsArray "${cmds13[@]}"; then _picocli_lattice_help; return $?; fi
+  if CompWordsContainsArray "${cmds12[@]}"; then _picocli_lattice_version; return $?; fi
+  if CompWordsContainsArray "${cmds11[@]}"; then _picocli_lattice_completion; return $?; fi
+  if CompWordsContainsArray "${cmds10[@]}"; then _picocli_lattice_shell; return $?; fi
+  if CompWordsContainsArray "${cmds9[@]}"; then _picocli_lattice_bench; return $?; fi
+  if CompWordsContainsArray "${cmds8[@]}"; then _picocli_lattice_log; return $?; fi
   if CompWordsContainsArray "${cmds7[@]}"; then _picocli_lattice_snapshot; return $?; fi
   if CompWordsContainsArray "${cmds6[@]}"; then _picocli_lattice_leader; return $?; fi
   if CompWordsContainsArray "${cmds5[@]}"; then _picocli_lattice_member; return $?; fi
@@ -231,7 +237,7 @@ function _picocli_lattice() {
   local curr_word=${COMP_WORDS[COMP_CWORD]}
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
-  local commands="put get del cas status member leader snapshot bench shell completion version help"
+  local commands="put get del cas status member leader snapshot log bench shell completion version help"
   local flag_opts="'-v' '--verbose' '-h' '--help' '-V' '--version'"
   local arg_opts="'--endpoints' '--timeout' '-o' '--output'"
   local FORMAT_option_args=("text" "json" "table") # --output values
@@ -567,6 +573,42 @@ function _picocli_lattice_snapshot() {
   fi
 }
 
+# Generates completions for the options and subcommands of the `log` subcommand.
+function _picocli_lattice_log() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands="inspect"
+  local flag_opts="'-v' '--verbose' '-h' '--help' '-V' '--version'"
+  local arg_opts="'--endpoints' '--timeout' '-o' '--output'"
+  local FORMAT_option_args=("text" "json" "table") # --output values
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '--endpoints')
+      return
+      ;;
+    '--timeout')
+      return
+      ;;
+    '-o'|'--output')
+      local IFS=$'\n'
+      COMPREPLY=( $( compReplyArray "${FORMAT_option_args[@]}" ) )
+      return $?
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
 # Generates completions for the options and subcommands of the `bench` subcommand.
 function _picocli_lattice_bench() {
   # Get completion data
@@ -723,7 +765,7 @@ function _picocli_lattice_help() {
   local curr_word=${COMP_WORDS[COMP_CWORD]}
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
-  local commands="put get del cas status member leader snapshot bench shell completion version"
+  local commands="put get del cas status member leader snapshot log bench shell completion version"
   local flag_opts="'-h' '--help' '-v' '--verbose'"
   local arg_opts="'--endpoints' '--timeout' '-o' '--output'"
   local FORMAT_option_args=("text" "json" "table") # --output values
@@ -931,6 +973,61 @@ function _picocli_lattice_leader_transfer() {
     COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
   else
     local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `inspect` subcommand.
+function _picocli_lattice_log_inspect() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'--verify' '-v' '--verbose' '-h' '--help' '-V' '--version'"
+  local arg_opts="'--from' '--to' '--type' '--endpoints' '--timeout' '-o' '--output'"
+  local TYPE_option_args=("command" "config" "noop") # --type values
+  local FORMAT_option_args=("text" "json" "table") # --output values
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '--from')
+      return
+      ;;
+    '--to')
+      return
+      ;;
+    '--type')
+      local IFS=$'\n'
+      COMPREPLY=( $( compReplyArray "${TYPE_option_args[@]}" ) )
+      return $?
+      ;;
+    '--endpoints')
+      return
+      ;;
+    '--timeout')
+      return
+      ;;
+    '-o'|'--output')
+      local IFS=$'\n'
+      COMPREPLY=( $( compReplyArray "${FORMAT_option_args[@]}" ) )
+      return $?
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local currIndex
+    currIndex=$(currentPositionalIndex "inspect" "${arg_opts}" "${flag_opts}")
+    if (( currIndex >= 0 && currIndex <= 0 )); then
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      positionals=$( compgen -f -- "${curr_word}" ) # files
+    fi
     local IFS=$'\n'
     COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
   fi

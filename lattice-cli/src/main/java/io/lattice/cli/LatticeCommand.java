@@ -22,6 +22,7 @@ import picocli.CommandLine.ScopeType;
         MemberCommand.class,
         LeaderCommand.class,
         SnapshotCommand.class,
+        LogCommand.class,
         BenchCommand.class,
         ShellCommand.class,
         CompletionCommand.class,

@@ -17,7 +17,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class StartupClassesTest {
   @ParameterizedTest
-  @ValueSource(strings = {"--help", "version", "completion bash", "get --help", "--version"})
+  @ValueSource(strings = {"--help", "version", "completion bash", "get --help", "--version",
+      "log inspect --help"})
   void offlineCommandsLoadNoNetworkOrTerminalClasses(String args) throws Exception {
     List<String> cmd = new ArrayList<>(List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
