@@ -5,11 +5,13 @@ import io.lattice.cli.client.LatticeClient;
 import io.lattice.cli.output.KvPrinter;
 import io.lattice.proto.v1.GetRequest;
 import io.lattice.proto.v1.GetResponse;
+import io.lattice.proto.v1.KeyInterval;
 import io.lattice.proto.v1.KeyValue;
 import io.lattice.proto.v1.RangeRequest;
 import io.lattice.proto.v1.RangeResponse;
 import io.lattice.proto.v1.ResponseHeader;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -65,13 +67,26 @@ final class GetCommand extends BaseCommand {
     long count;
     try (CliContext.ClientLease lease = client()) {
       if (prefix) {
-        RangeResponse r = lease.client().range(RangeRequest.newBuilder()
-            .setPrefix(ByteString.copyFromUtf8(key)).setLimit(limit).setKeysOnly(keysOnly)
-            .setConsistency(LatticeClient.consistency(consistency.name())).build());
-        kvs = r.getKvsList();
+        ByteString p = ByteString.copyFromUtf8(key);
+        RangeRequest.Builder req = RangeRequest.newBuilder().setPrefix(p).setLimit(limit)
+            .setKeysOnly(keysOnly)
+            .setConsistency(LatticeClient.consistency(consistency.name()));
+        RangeResponse r = lease.client().range(req.build());
         header = r.getHeader();
-        more = r.getMore();
         count = r.getCount();
+        kvs = new ArrayList<>(r.getKvsList());
+        // A member answers at most a few MiB at a time and says `more`: fetch the rest, page by
+        // page, after the last key received (each page is its own read of the current state).
+        while (r.getMore() && r.getKvsCount() > 0 && (limit == 0 || kvs.size() < limit)) {
+          ByteString after = r.getKvs(r.getKvsCount() - 1).getKey()
+              .concat(ByteString.copyFrom(new byte[] {0}));
+          req.setInterval(KeyInterval.newBuilder().setStart(after).setEnd(prefixEnd(p)))
+              .setLimit(limit == 0 ? 0 : limit - kvs.size());
+          r = lease.client().range(req.build());
+          kvs.addAll(r.getKvsList());
+          header = r.getHeader();
+        }
+        more = kvs.size() < count;
       } else {
         GetResponse r = lease.client().get(GetRequest.newBuilder()
             .setKey(KeyArgs.bytes(key, spec))
@@ -91,5 +106,17 @@ final class GetCommand extends BaseCommand {
           + " keys; raise --limit to see them)");
     }
     return ExitCodes.OK;
+  }
+
+  /** The first key after every key that starts with {@code prefix}; empty for "no end". */
+  static ByteString prefixEnd(ByteString prefix) {
+    byte[] b = prefix.toByteArray();
+    for (int i = b.length - 1; i >= 0; i--) {
+      if (b[i] != (byte) 0xff) {
+        b[i]++;
+        return ByteString.copyFrom(b, 0, i + 1);
+      }
+    }
+    return ByteString.EMPTY;
   }
 }

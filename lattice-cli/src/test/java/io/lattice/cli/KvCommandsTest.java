@@ -86,6 +86,34 @@ class KvCommandsTest {
   }
 
   @Test
+  void aPrefixLargerThanOneAnswerIsFetchedPageByPage() {
+    byte[] big = new byte[900 * 1024];
+    java.util.Arrays.fill(big, (byte) 'x');
+    for (int i = 0; i < 5; i++) {
+      Cli.Result put = Cli.run(Map.of("LATTICE_ENDPOINTS", cluster.endpoints()), big,
+          "put", "pages/" + i, "-");
+      assertThat(put.code()).as(put.toString()).isZero();
+    }
+    // a member answers about 3 MiB at a time: 5 x 900 KiB needs two pages
+    Cli.Result all = lattice("get", "pages/", "--prefix", "--keys-only");
+    assertThat(all.code()).as(all.toString()).isZero();
+    assertThat(all.out()).isEqualTo("pages/0\npages/1\npages/2\npages/3\npages/4\n");
+    assertThat(all.err()).isEmpty();
+    Cli.Result values = lattice("get", "pages/", "--prefix", "-o", "json");
+    assertThat(values.json().getAsJsonArray("kvs")).hasSize(5);
+    assertThat(values.json().get("more").getAsBoolean()).isFalse();
+    Cli.Result four = lattice("get", "pages/", "--prefix", "--limit", "4", "-o", "json");
+    assertThat(four.json().getAsJsonArray("kvs")).hasSize(4);
+    assertThat(four.json().get("more").getAsBoolean()).isTrue();
+    assertThat(GetCommand.prefixEnd(com.google.protobuf.ByteString.copyFromUtf8("a/")))
+        .isEqualTo(com.google.protobuf.ByteString.copyFromUtf8("a0"));
+    assertThat(GetCommand.prefixEnd(com.google.protobuf.ByteString.copyFrom(
+        new byte[] {'a', (byte) 0xff}))).isEqualTo(com.google.protobuf.ByteString.copyFromUtf8("b"));
+    assertThat(GetCommand.prefixEnd(com.google.protobuf.ByteString.copyFrom(
+        new byte[] {(byte) 0xff}))).isEmpty();
+  }
+
+  @Test
   void prefixListingWithLimitKeysOnlyAndTable() {
     for (String k : new String[] {"fruit/apple", "fruit/banana", "fruit/cherry", "veg/leek"}) {
       assertThat(lattice("put", k, k.toUpperCase()).code()).isZero();
