@@ -1,0 +1,81 @@
+package io.lattice.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+import picocli.CommandLine.Model.OptionSpec;
+
+/**
+ * The shipped {@code conf/lattice-node.conf} documents every option of {@code lattice-node}, its
+ * keys are accepted by {@code --config}, and the defaults it shows are the node's real defaults.
+ * A new option in {@link LatticeNodeCommand} without a line in the file fails this test.
+ *
+ * <p>It lives in the node's package to call {@link LatticeNodeCommand#resolveConfig()}, the same
+ * code path as {@code lattice-node --config FILE}, without starting a server.
+ */
+class NodeConfFileTest {
+  private static final Path CONF = Path.of("src/conf/lattice-node.conf");
+  /** A documented setting: a commented-out {@code #key=value} line. */
+  private static final Pattern SETTING = Pattern.compile("^#([a-z][a-z-]*)=(.*)$");
+  /** Options that are not settings of a node. */
+  private static final Set<String> NOT_SETTINGS = Set.of("help", "version", "config");
+
+  @Test
+  void everyOptionOfTheNodeIsDocumentedOnceAndNothingElse() throws IOException {
+    List<String> documented = new ArrayList<>();
+    for (String line : Files.readAllLines(CONF)) {
+      Matcher m = SETTING.matcher(line);
+      if (m.matches()) {
+        documented.add(m.group(1));
+      }
+    }
+    Set<String> options = new TreeSet<>();
+    for (OptionSpec o : LatticeNodeCommand.commandLine().getCommandSpec().options()) {
+      String key = o.longestName().replaceFirst("^--", "");
+      if (!NOT_SETTINGS.contains(key)) {
+        options.add(key);
+      }
+    }
+    assertThat(documented)
+        .as("the #key=default lines of %s against the options of lattice-node", CONF)
+        .doesNotHaveDuplicates()
+        .containsExactlyInAnyOrderElementsOf(options);
+    assertThat(options).as("keys that --config accepts")
+        .isEqualTo(new TreeSet<>(LatticeNodeCommand.CONFIG_KEYS));
+  }
+
+  @Test
+  void theFileWithEverySettingUncommentedIsAcceptedAndShowsTheRealDefaults(@TempDir Path dir)
+      throws IOException {
+    List<String> lines = new ArrayList<>();
+    for (String line : Files.readAllLines(CONF)) {
+      lines.add(SETTING.matcher(line).matches() ? line.substring(1) : line);
+    }
+    Path uncommented = Files.write(dir.resolve("all.conf"), lines);
+
+    NodeConfig fromFile = resolve("--config", uncommented.toString());
+    // The same required settings as flags, everything else from the code's defaults.
+    NodeConfig fromDefaults = resolve("--id", fromFile.id(),
+        "--data-dir", fromFile.dataDir().toString(), "--listen", fromFile.listenAddress(),
+        "--initial-cluster", "n1=127.0.0.1:7001,n2=127.0.0.1:7002,n3=127.0.0.1:7003");
+    assertThat(fromFile).isEqualTo(fromDefaults);
+  }
+
+  private static NodeConfig resolve(String... args) {
+    CommandLine cl = LatticeNodeCommand.commandLine();
+    cl.parseArgs(args);
+    LatticeNodeCommand command = cl.getCommand();
+    return command.resolveConfig();
+  }
+}
