@@ -96,7 +96,13 @@ ensure_dist() {
   else
     say "Sources changed since the last build: rebuilding (mvn -DskipTests -pl dist -am package)..."
   fi
-  (cd "$repo" && mvn -q -B -DskipTests -pl dist -am package) || die "the build failed (see above)"
+  build_log=${TMPDIR:-/tmp}/lattice-build.$$.log
+  if ! (cd "$repo" && mvn -q -B -DskipTests -pl dist -am package) >"$build_log" 2>&1; then
+    cat "$build_log" >&2
+    rm -f "$build_log"
+    die "the build failed (Maven's output is above)"
+  fi
+  rm -f "$build_log"
   home=$(find_dist)
   [ -n "$home" ] || die "the build did not produce dist/target/lattice-<version>/"
 }
