@@ -18,7 +18,8 @@ import picocli.CommandLine.Model.OptionSpec;
 
 /**
  * The shipped {@code conf/lattice-node.conf} documents every option of {@code lattice-node}, its
- * keys are accepted by {@code --config}, and the defaults it shows are the node's real defaults.
+ * keys are accepted by {@code --config}, and the defaults it shows are the node's real defaults
+ * (an option that is off unless set, such as {@code metrics}, shows an example instead).
  * A new option in {@link LatticeNodeCommand} without a line in the file fails this test.
  *
  * <p>It lives in the node's package to call {@link LatticeNodeCommand#resolveConfig()}, the same
