@@ -103,10 +103,20 @@ public final class Raft {
     this.random = Objects.requireNonNull(random, "random");
     this.log = new RaftLog(restored.snapshot(), restored.entries());
     HardState hs = restored.hardState();
-    this.term = hs.term();
-    this.votedFor = hs.votedFor();
+    // The current term is never below a term in the log or snapshot (Figure 2: a server only
+    // stores entries of terms it has seen). A lost or older hard state (a data directory restored
+    // from a snapshot backup) would otherwise let this server vote, or win, in a term below its own
+    // log's; start from that term instead, with no vote cast in it. The next Ready persists it.
+    long floor = log.lastTerm();
+    if (hs.term() < floor) {
+      this.term = floor;
+      this.votedFor = null;
+    } else {
+      this.term = hs.term();
+      this.votedFor = hs.votedFor();
+    }
     this.noVoteBelow = hs.noVoteBelow();
-    this.mayHoldLease = hs.term() > LogIndex.NO_TERM;
+    this.mayHoldLease = term > LogIndex.NO_TERM;
     this.reportedHardState = hs;
     this.reportedSoftState = softState();
     resetElectionTimer();

@@ -255,6 +255,36 @@ class CoreMiscTest {
   }
 
   @Test
+  @DisplayName("§5.1: a restart with a hard state older than the snapshot starts in the snapshot's term")
+  void aHardStateBehindTheSnapshotIsRaisedToItsTerm() {
+    Membership m = Membership.ofVoterIds("a", "b", "c");
+    RestoredState lost = new RestoredState(HardState.INITIAL, new SnapshotMeta(50, 7, m), List.of());
+    Raft r = new Raft(plain("a"), lost, new Random(1));
+    assertThat(r.term()).isEqualTo(7);
+    // persisted with the first Ready, with no vote in that term
+    Ready rd = r.ready();
+    assertThat(rd.hardState()).isNotNull();
+    assertThat(rd.hardState().term()).isEqualTo(7);
+    assertThat(rd.hardState().votedFor()).isNull();
+    r.advance(rd);
+    // and a vote request of an older term is refused as stale
+    r.step(new VoteRequest("b", "a", 6, 60, 6, false, false));
+    Ready after = r.ready();
+    assertThat(after.messages()).allSatisfy(msg -> assertThat(msg).isInstanceOfSatisfying(
+        VoteResponse.class, v -> assertThat(v.granted()).isFalse()));
+
+    // entries after the snapshot count too; a newer hard state is kept as it is
+    RestoredState withLog = new RestoredState(new HardState(3, "b"), new SnapshotMeta(50, 7, m),
+        List.of(Entry.command(9, 51, new byte[] {1})));
+    assertThat(new Raft(plain("a"), withLog, new Random(1)).term()).isEqualTo(9);
+    RestoredState newer = new RestoredState(new HardState(12, "b"), new SnapshotMeta(50, 7, m),
+        List.of());
+    Raft kept = new Raft(plain("a"), newer, new Random(1));
+    assertThat(kept.term()).isEqualTo(12);
+    assertThat(kept.hasReady()).isFalse();
+  }
+
+  @Test
   void entryHashCodeDependsOnEveryField() {
     Entry a = Entry.command(2, 5, new byte[] {1, 2});
     assertThat(a.hashCode()).isEqualTo(
