@@ -80,7 +80,7 @@ final class GetCommand extends BaseCommand {
         while (r.getMore() && r.getKvsCount() > 0 && (limit == 0 || kvs.size() < limit)) {
           ByteString after = r.getKvs(r.getKvsCount() - 1).getKey()
               .concat(ByteString.copyFrom(new byte[] {0}));
-          req.setInterval(KeyInterval.newBuilder().setStart(after).setEnd(ByteString.copyFrom(prefixEnd(p.toByteArray()))))
+          req.setInterval(KeyInterval.newBuilder().setStart(after).setEnd(KeyArgs.prefixEnd(p)))
               .setLimit(limit == 0 ? 0 : limit - kvs.size());
           r = lease.client().range(req.build());
           kvs.addAll(r.getKvsList());
@@ -106,20 +106,5 @@ final class GetCommand extends BaseCommand {
           + " keys; raise --limit to see them)");
     }
     return ExitCodes.OK;
-  }
-
-  /**
-   * The first key after every key that starts with {@code prefix}; empty for "no end". (Plain
-   * bytes: picocli reflects on this class's method signatures, and --help must not load protobuf.)
-   */
-  static byte[] prefixEnd(byte[] prefix) {
-    byte[] b = prefix.clone();
-    for (int i = b.length - 1; i >= 0; i--) {
-      if (b[i] != (byte) 0xff) {
-        b[i]++;
-        return java.util.Arrays.copyOf(b, i + 1);
-      }
-    }
-    return new byte[0];
   }
 }

@@ -16,4 +16,21 @@ final class KeyArgs {
     }
     return ByteString.copyFrom(key, StandardCharsets.UTF_8);
   }
+
+  /**
+   * The first key after every key that starts with {@code prefix}; empty for "no end".
+   *
+   * <p>Here, not in GetCommand: picocli reflects over every method of a command class, which
+   * loads the types in their signatures (protobuf's ByteString) even for --help.
+   */
+  static ByteString prefixEnd(ByteString prefix) {
+    byte[] b = prefix.toByteArray();
+    for (int i = b.length - 1; i >= 0; i--) {
+      if (b[i] != (byte) 0xff) {
+        b[i]++;
+        return ByteString.copyFrom(b, 0, i + 1);
+      }
+    }
+    return ByteString.EMPTY;
+  }
 }

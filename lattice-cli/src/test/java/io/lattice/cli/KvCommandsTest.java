@@ -105,9 +105,12 @@ class KvCommandsTest {
     Cli.Result four = lattice("get", "pages/", "--prefix", "--limit", "4", "-o", "json");
     assertThat(four.json().getAsJsonArray("kvs")).hasSize(4);
     assertThat(four.json().get("more").getAsBoolean()).isTrue();
-    assertThat(GetCommand.prefixEnd(new byte[] {'a', '/'})).isEqualTo(new byte[] {'a', '0'});
-    assertThat(GetCommand.prefixEnd(new byte[] {'a', (byte) 0xff})).isEqualTo(new byte[] {'b'});
-    assertThat(GetCommand.prefixEnd(new byte[] {(byte) 0xff})).isEmpty();
+    assertThat(KeyArgs.prefixEnd(com.google.protobuf.ByteString.copyFromUtf8("a/")))
+        .isEqualTo(com.google.protobuf.ByteString.copyFromUtf8("a0"));
+    assertThat(KeyArgs.prefixEnd(com.google.protobuf.ByteString.copyFrom(
+        new byte[] {'a', (byte) 0xff}))).isEqualTo(com.google.protobuf.ByteString.copyFromUtf8("b"));
+    assertThat(KeyArgs.prefixEnd(com.google.protobuf.ByteString.copyFrom(
+        new byte[] {(byte) 0xff}))).isEmpty();
   }
 
   @Test
