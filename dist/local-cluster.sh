@@ -218,10 +218,10 @@ demo() {
     say "(The lattice command-line tool is not in this build yet, so the put/get demo is skipped.)"
     return
   fi
-  say "A few writes and reads through the leader (bin/lattice):"
+  say "A few writes and reads through the leader, and the members as they see themselves (bin/lattice):"
   export LATTICE_ENDPOINTS
   LATTICE_ENDPOINTS=$(endpoints)
-  for step in "put greeting hello" "put lattice raft" "get greeting" "get lattice"; do
+  for step in "put greeting hello" "put lattice raft" "get greeting" "get lattice --print-value-only" "status"; do
     say "  \$ lattice $step"
     # shellcheck disable=SC2086 # the words of a step are the arguments
     "$cli" $step 2>&1 | sed 's/^/    /'

@@ -54,6 +54,11 @@ class LocalClusterIT {
     assertThat(first.output()).contains("Role changes in the node logs")
         .containsPattern("LEADER in term \\d+, leader n[123]")
         .containsPattern("Leader: n[123]");
+    // the demo: bin/lattice writes through the leader and reads the values back
+    assertThat(first.output()).contains("$ lattice put greeting hello", "$ lattice get greeting")
+        .containsPattern("\\$ lattice get greeting\\n +greeting\\n +hello\\n")
+        .containsPattern("\\$ lattice get lattice --print-value-only\\n +raft\\n")
+        .containsPattern("n[123] +127\\.0\\.0\\.1:\\d+ +leader");
     Map<String, Long> pids = recordedPids();
     assertThat(pids).containsOnlyKeys("n1", "n2", "n3");
     pids.forEach((node, pid) -> assertThat(commandLine(pid)).as(node)
@@ -123,7 +128,7 @@ class LocalClusterIT {
     }
     String marker = tmp.toString();
     List<ProcessHandle> ours = ProcessHandle.allProcesses()
-        .filter(p -> p.info().commandLine().map(c -> c.contains(marker)).orElse(false))
+        .filter(p -> commandLine(p.pid()).contains(marker))
         .toList();
     for (ProcessHandle p : ours) {
       System.out.println("killing left-over process " + p.pid());
@@ -176,7 +181,20 @@ class LocalClusterIT {
     return Files.readString(data.resolve(node + ".log"), StandardCharsets.UTF_8);
   }
 
+  /**
+   * The whole command line of a process. On Linux from /proc: ProcessHandle.Info cuts long command
+   * lines (a node's class path alone is some 4 KB), and the main class and the data directory come
+   * after it.
+   */
   private static String commandLine(long pid) {
+    Path proc = Path.of("/proc", Long.toString(pid), "cmdline");
+    try {
+      if (Files.isReadable(proc)) {
+        return new String(Files.readAllBytes(proc), StandardCharsets.UTF_8).replace('\0', ' ');
+      }
+    } catch (IOException e) {
+      // gone meanwhile, or not ours to read: fall back
+    }
     Optional<ProcessHandle> p = ProcessHandle.of(pid);
     return p.flatMap(h -> h.info().commandLine()).orElse("(no process " + pid + ")");
   }
