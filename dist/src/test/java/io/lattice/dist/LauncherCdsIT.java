@@ -1,0 +1,139 @@
+package io.lattice.dist;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * bin/lattice and its start-up archive, in a copy of the packaged tree (an installation somewhere
+ * else, as after unpacking the tarball): with no archive the tool works and the first command makes
+ * one in the background; the archive made is valid for this Java and directory; a damaged archive
+ * is skipped without a word on stderr; --create-cds-archive makes a new one.
+ */
+@Timeout(value = 3, unit = TimeUnit.MINUTES)
+class LauncherCdsIT {
+  private static final Path HOME = Path.of(System.getProperty("lattice.dist.home",
+      "target/lattice-dist")).toAbsolutePath();
+
+  @TempDir
+  Path tmp;
+
+  record Run(int exitCode, String out, String err) {}
+
+  @Test
+  void archiveIsMadeOnFirstUseAndAnUnusableOneIsSkippedQuietly() throws Exception {
+    Path home = tmp.resolve("lattice");
+    copyWithoutArchives(HOME, home);
+    Path lib = home.resolve("lib");
+
+    Run first = lattice(home, Map.of(), "version");
+    assertThat(first.exitCode()).as(first.err()).isZero();
+    assertThat(first.out()).startsWith("lattice ");
+    assertThat(first.err()).isEmpty();
+
+    Path archive = awaitArchive(lib);
+    // -Xshare:on (after the launcher's -Xshare:auto) fails the start if the archive does not fit
+    Run strict = lattice(home, Map.of("JAVA_OPTS", "-Xshare:on"), "version");
+    assertThat(strict.exitCode()).as("the archive fits: %s", strict.err()).isZero();
+
+    Files.write(archive, new byte[64 * 1024]);
+    Run damaged = lattice(home, Map.of(), "--help");
+    assertThat(damaged.exitCode()).isZero();
+    assertThat(damaged.out()).contains("Usage: lattice");
+    assertThat(damaged.err()).isEmpty();
+
+    Run remade = lattice(home, Map.of(), "--create-cds-archive");
+    assertThat(remade.exitCode()).as(remade.err()).isZero();
+    assertThat(remade.out()).contains("wrote " + archive);
+    Run strictAgain = lattice(home, Map.of("JAVA_OPTS", "-Xshare:on"), "version");
+    assertThat(strictAgain.exitCode()).as(strictAgain.err()).isZero();
+
+    Run off = lattice(home, Map.of("LATTICE_CDS", "off", "JAVA_OPTS", "-Xlog:cds=info"),
+        "version");
+    assertThat(off.exitCode()).isZero();
+    assertThat(off.out()).doesNotContain(archive.getFileName().toString());
+    try (Stream<Path> files = Files.list(lib)) {
+      assertThat(files.map(p -> p.getFileName().toString()))
+          .as("no temporary or lock file left").noneMatch(n -> n.endsWith(".tmp")
+              || n.endsWith(".lock") || n.endsWith(".log"));
+    }
+  }
+
+  /** Waits for the archive the first command started in the background, and its lock to go. */
+  private static Path awaitArchive(Path lib) throws IOException, InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+    while (System.nanoTime() < deadline) {
+      try (Stream<Path> files = Files.list(lib)) {
+        List<Path> all = files.toList();
+        List<Path> archives = all.stream().filter(p -> p.toString().endsWith(".jsa")
+            || p.toString().endsWith(".aot")).toList();
+        boolean locked = all.stream().anyMatch(p -> p.toString().endsWith(".lock"));
+        if (archives.size() == 1 && !locked) {
+          return archives.get(0);
+        }
+      }
+      Thread.sleep(200);
+    }
+    throw new AssertionError("no archive in " + lib + " 90 s after the first command");
+  }
+
+  private static void copyWithoutArchives(Path from, Path to) throws IOException {
+    try (Stream<Path> all = Files.walk(from)) {
+      for (Path p : all.toList()) {
+        String name = p.getFileName().toString();
+        if (name.endsWith(".jsa") || name.endsWith(".aot") || name.endsWith(".lock")
+            || name.endsWith(".tmp")) {
+          continue;
+        }
+        Path target = to.resolve(from.relativize(p).toString());
+        if (Files.isDirectory(p)) {
+          Files.createDirectories(target);
+        } else {
+          Files.copy(p, target, StandardCopyOption.COPY_ATTRIBUTES);
+        }
+      }
+    }
+  }
+
+  private Run lattice(Path home, Map<String, String> env, String... args)
+      throws IOException, InterruptedException {
+    List<String> cmd = new ArrayList<>(List.of(home.resolve("bin/lattice").toString()));
+    cmd.addAll(List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(cmd);
+    pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
+    pb.environment().remove("JAVA_OPTS");
+    pb.environment().remove("LATTICE_CDS");
+    pb.environment().putAll(env);
+    Path out = Files.createTempFile(tmp, "out", ".txt");
+    Path err = Files.createTempFile(tmp, "err", ".txt");
+    Process p = pb.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+    if (!p.waitFor(60, TimeUnit.SECONDS)) {
+      p.destroyForcibly().waitFor();
+      throw new AssertionError(cmd + " did not finish within 60 s");
+    }
+    return new Run(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
+        Files.readString(err, StandardCharsets.UTF_8));
+  }
+
+  /** The background maker, if a failure left it running: every process naming the copy. */
+  @AfterEach
+  void killLeftOvers() {
+    String marker = tmp.toString();
+    ProcessHandle.allProcesses()
+        .filter(p -> p.info().commandLine().map(c -> c.contains(marker)).orElse(false))
+        .forEach(ProcessHandle::destroyForcibly);
+  }
+}
