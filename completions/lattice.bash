@@ -274,7 +274,7 @@ function _picocli_lattice_put() {
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
   local commands=""
-  local flag_opts="'--prev-kv' '-v' '--verbose' '-h' '--help' '-V' '--version'"
+  local flag_opts="'--prev-kv' '-h' '--help' '-V' '--version' '-v' '--verbose'"
   local arg_opts="'--endpoints' '--timeout' '-o' '--output'"
   local FORMAT_option_args=("text" "json" "table") # --output values
 
@@ -310,7 +310,7 @@ function _picocli_lattice_get() {
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
   local commands=""
-  local flag_opts="'--prefix' '--keys-only' '--print-value-only' '-v' '--verbose' '-h' '--help' '-V' '--version'"
+  local flag_opts="'--prefix' '--keys-only' '--print-value-only' '-h' '--help' '-V' '--version' '-v' '--verbose'"
   local arg_opts="'--limit' '--consistency' '--endpoints' '--timeout' '-o' '--output'"
   local MODE_option_args=("linearizable" "lease" "stale") # --consistency values
   local FORMAT_option_args=("text" "json" "table") # --output values
@@ -355,7 +355,7 @@ function _picocli_lattice_del() {
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
   local commands=""
-  local flag_opts="'--prefix' '--prev-kv' '-v' '--verbose' '-h' '--help' '-V' '--version'"
+  local flag_opts="'--prefix' '--prev-kv' '-h' '--help' '-V' '--version' '-v' '--verbose'"
   local arg_opts="'--endpoints' '--timeout' '-o' '--output'"
   local FORMAT_option_args=("text" "json" "table") # --output values
 
@@ -391,7 +391,7 @@ function _picocli_lattice_cas() {
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
   local commands=""
-  local flag_opts="'--delete' '--expect-absent' '-v' '--verbose' '-h' '--help' '-V' '--version'"
+  local flag_opts="'--delete' '--expect-absent' '-h' '--help' '-V' '--version' '-v' '--verbose'"
   local arg_opts="'--expect' '--expect-version' '--endpoints' '--timeout' '-o' '--output'"
   local FORMAT_option_args=("text" "json" "table") # --output values
 
@@ -433,7 +433,7 @@ function _picocli_lattice_status() {
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
   local commands=""
-  local flag_opts="'-v' '--verbose' '-h' '--help' '-V' '--version'"
+  local flag_opts="'-h' '--help' '-V' '--version' '-v' '--verbose'"
   local arg_opts="'--endpoints' '--timeout' '-o' '--output'"
   local FORMAT_option_args=("text" "json" "table") # --output values
 
@@ -469,7 +469,7 @@ function _picocli_lattice_member() {
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
   local commands="list add promote remove"
-  local flag_opts="'-v' '--verbose' '-h' '--help' '-V' '--version'"
+  local flag_opts="'-h' '--help' '-V' '--version' '-v' '--verbose'"
   local arg_opts="'--endpoints' '--timeout' '-o' '--output'"
   local FORMAT_option_args=("text" "json" "table") # --output values
 
@@ -505,7 +505,7 @@ function _picocli_lattice_leader() {
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
   local commands="transfer"
-  local flag_opts="'-v' '--verbose' '-h' '--help' '-V' '--version'"
+  local flag_opts="'-h' '--help' '-V' '--version' '-v' '--verbose'"
   local arg_opts="'--endpoints' '--timeout' '-o' '--output'"
   local FORMAT_option_args=("text" "json" "table") # --output values
 
@@ -541,7 +541,7 @@ function _picocli_lattice_snapshot() {
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
   local commands=""
-  local flag_opts="'-v' '--verbose' '-h' '--help' '-V' '--version'"
+  local flag_opts="'-h' '--help' '-V' '--version' '-v' '--verbose'"
   local arg_opts="'--member' '--endpoints' '--timeout' '-o' '--output'"
   local FORMAT_option_args=("text" "json" "table") # --output values
 
@@ -580,7 +580,7 @@ function _picocli_lattice_log() {
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
   local commands="inspect"
-  local flag_opts="'-v' '--verbose' '-h' '--help' '-V' '--version'"
+  local flag_opts="'-h' '--help' '-V' '--version' '-v' '--verbose'"
   local arg_opts="'--endpoints' '--timeout' '-o' '--output'"
   local FORMAT_option_args=("text" "json" "table") # --output values
 
@@ -616,7 +616,7 @@ function _picocli_lattice_bench() {
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
   local commands="put get mixed"
-  local flag_opts="'-v' '--verbose' '-h' '--help' '-V' '--version'"
+  local flag_opts="'-h' '--help' '-V' '--version' '-v' '--verbose'"
   local arg_opts="'--endpoints' '--timeout' '-o' '--output'"
   local FORMAT_option_args=("text" "json" "table") # --output values
 
@@ -652,7 +652,7 @@ function _picocli_lattice_shell() {
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
   local commands=""
-  local flag_opts="'-v' '--verbose' '-h' '--help' '-V' '--version'"
+  local flag_opts="'-h' '--help' '-V' '--version' '-v' '--verbose'"
   local arg_opts="'--endpoints' '--timeout' '-o' '--output'"
   local FORMAT_option_args=("text" "json" "table") # --output values
 
@@ -688,7 +688,7 @@ function _picocli_lattice_completion() {
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
   local commands=""
-  local flag_opts="'-v' '--verbose' '-h' '--help' '-V' '--version'"
+  local flag_opts="'-h' '--help' '-V' '--version' '-v' '--verbose'"
   local arg_opts="'--endpoints' '--timeout' '-o' '--output'"
   local FORMAT_option_args=("text" "json" "table") # --output values
 
@@ -730,7 +730,7 @@ function _picocli_lattice_version() {
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
   local commands=""
-  local flag_opts="'--server' '-v' '--verbose' '-h' '--help' '-V' '--version'"
+  local flag_opts="'--server' '-h' '--help' '-V' '--version' '-v' '--verbose'"
   local arg_opts="'--endpoints' '--timeout' '-o' '--output'"
   local FORMAT_option_args=("text" "json" "table") # --output values
 
@@ -802,7 +802,7 @@ function _picocli_lattice_member_list() {
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
   local commands=""
-  local flag_opts="'-v' '--verbose' '-h' '--help' '-V' '--version'"
+  local flag_opts="'-h' '--help' '-V' '--version' '-v' '--verbose'"
   local arg_opts="'--endpoints' '--timeout' '-o' '--output'"
   local FORMAT_option_args=("text" "json" "table") # --output values
 
@@ -838,7 +838,7 @@ function _picocli_lattice_member_add() {
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
   local commands=""
-  local flag_opts="'--learner' '-v' '--verbose' '-h' '--help' '-V' '--version'"
+  local flag_opts="'--learner' '-h' '--help' '-V' '--version' '-v' '--verbose'"
   local arg_opts="'--data-dir' '--endpoints' '--timeout' '-o' '--output'"
   local FORMAT_option_args=("text" "json" "table") # --output values
 
@@ -877,7 +877,7 @@ function _picocli_lattice_member_promote() {
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
   local commands=""
-  local flag_opts="'-v' '--verbose' '-h' '--help' '-V' '--version'"
+  local flag_opts="'-h' '--help' '-V' '--version' '-v' '--verbose'"
   local arg_opts="'--endpoints' '--timeout' '-o' '--output'"
   local FORMAT_option_args=("text" "json" "table") # --output values
 
@@ -913,7 +913,7 @@ function _picocli_lattice_member_remove() {
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
   local commands=""
-  local flag_opts="'-v' '--verbose' '-h' '--help' '-V' '--version'"
+  local flag_opts="'-h' '--help' '-V' '--version' '-v' '--verbose'"
   local arg_opts="'--endpoints' '--timeout' '-o' '--output'"
   local FORMAT_option_args=("text" "json" "table") # --output values
 
@@ -949,7 +949,7 @@ function _picocli_lattice_leader_transfer() {
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
   local commands=""
-  local flag_opts="'-v' '--verbose' '-h' '--help' '-V' '--version'"
+  local flag_opts="'-h' '--help' '-V' '--version' '-v' '--verbose'"
   local arg_opts="'--endpoints' '--timeout' '-o' '--output'"
   local FORMAT_option_args=("text" "json" "table") # --output values
 
@@ -985,7 +985,7 @@ function _picocli_lattice_log_inspect() {
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
   local commands=""
-  local flag_opts="'--verify' '-v' '--verbose' '-h' '--help' '-V' '--version'"
+  local flag_opts="'--verify' '-h' '--help' '-V' '--version' '-v' '--verbose'"
   local arg_opts="'--from' '--to' '--type' '--endpoints' '--timeout' '-o' '--output'"
   local TYPE_option_args=("command" "config" "noop") # --type values
   local FORMAT_option_args=("text" "json" "table") # --output values
@@ -1040,7 +1040,7 @@ function _picocli_lattice_bench_put() {
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
   local commands=""
-  local flag_opts="'--progress' '-v' '--verbose' '-h' '--help' '-V' '--version'"
+  local flag_opts="'--progress' '-h' '--help' '-V' '--version' '-v' '--verbose'"
   local arg_opts="'--inflight' '--conns' '--keys' '--key-size' '--value-size' '--duration' '--warmup' '--consistency' '--endpoints' '--timeout' '-o' '--output'"
   local MODE_option_args=("linearizable" "lease" "stale") # --consistency values
   local FORMAT_option_args=("text" "json" "table") # --output values
@@ -1103,7 +1103,7 @@ function _picocli_lattice_bench_get() {
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
   local commands=""
-  local flag_opts="'--progress' '-v' '--verbose' '-h' '--help' '-V' '--version'"
+  local flag_opts="'--progress' '-h' '--help' '-V' '--version' '-v' '--verbose'"
   local arg_opts="'--inflight' '--conns' '--keys' '--key-size' '--value-size' '--duration' '--warmup' '--consistency' '--endpoints' '--timeout' '-o' '--output'"
   local MODE_option_args=("linearizable" "lease" "stale") # --consistency values
   local FORMAT_option_args=("text" "json" "table") # --output values
@@ -1166,7 +1166,7 @@ function _picocli_lattice_bench_mixed() {
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
   local commands=""
-  local flag_opts="'--progress' '-v' '--verbose' '-h' '--help' '-V' '--version'"
+  local flag_opts="'--progress' '-h' '--help' '-V' '--version' '-v' '--verbose'"
   local arg_opts="'--inflight' '--conns' '--keys' '--key-size' '--value-size' '--duration' '--warmup' '--consistency' '--read-ratio' '--endpoints' '--timeout' '-o' '--output'"
   local MODE_option_args=("linearizable" "lease" "stale") # --consistency values
   local FORMAT_option_args=("text" "json" "table") # --output values

@@ -48,7 +48,7 @@ public final class CdsTraining {
         PrintWriter none = new PrintWriter(Writer.nullWriter());
         CliContext ctx = new CliContext(InputStream.nullInputStream(),
             OutputStream.nullOutputStream(), Map.of());
-        if (LatticeCommand.commandLine(ctx, none, none).execute(command) != ExitCodes.OK) {
+        if (LatticeCommand.commandLine(ctx, none, none, command).execute(command) != ExitCodes.OK) {
           System.err.println("training run: `lattice " + String.join(" ", command)
               + "` failed");
           failed++;

@@ -1,6 +1,8 @@
 package io.lattice.cli;
 
 import java.io.PrintWriter;
+import java.util.List;
+import java.util.Set;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -9,26 +11,14 @@ import picocli.CommandLine.ScopeType;
 /**
  * The {@code lattice} command: the root of the command tree used both by the one-shot command line
  * and by {@code lattice shell}. Its attributes (help options) are inherited by every subcommand.
+ *
+ * <p>The subcommands are added in {@link #commandLine}, not listed in the annotation: picocli
+ * builds the model of every command it is given by reflection (about a third of a second for the
+ * whole tree on a small machine), and a one-shot command line needs only the command it names.
  */
 @Command(name = "lattice", mixinStandardHelpOptions = true, scope = ScopeType.INHERIT,
     versionProvider = VersionInfo.Provider.class,
     description = "Command-line client of a Lattice key-value cluster.",
-    subcommands = {
-        PutCommand.class,
-        GetCommand.class,
-        DelCommand.class,
-        CasCommand.class,
-        StatusCommand.class,
-        MemberCommand.class,
-        LeaderCommand.class,
-        SnapshotCommand.class,
-        LogCommand.class,
-        BenchCommand.class,
-        ShellCommand.class,
-        CompletionCommand.class,
-        VersionCommand.class,
-        CommandLine.HelpCommand.class,
-    },
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
         "0:ok",
@@ -61,12 +51,54 @@ public final class LatticeCommand extends BaseCommand {
     return ExitCodes.USAGE;
   }
 
+  /** Every subcommand, in the order of the help. */
+  private static final List<Class<?>> SUBCOMMANDS = List.of(
+      PutCommand.class,
+      GetCommand.class,
+      DelCommand.class,
+      CasCommand.class,
+      StatusCommand.class,
+      MemberCommand.class,
+      LeaderCommand.class,
+      SnapshotCommand.class,
+      LogCommand.class,
+      BenchCommand.class,
+      ShellCommand.class,
+      CompletionCommand.class,
+      VersionCommand.class,
+      CommandLine.HelpCommand.class);
+
+  /** Root options that take a value as the next argument (unless written --name=value). */
+  private static final Set<String> VALUE_OPTIONS = Set.of("--endpoints", "--timeout", "-o",
+      "--output");
+
   /**
-   * The command tree for {@code context}, printing to {@code out} and {@code err}, with the
+   * The whole command tree for {@code context}, printing to {@code out} and {@code err}, with the
    * environment defaults and the error handling of {@link ErrorHandler}.
    */
   public static CommandLine commandLine(CliContext context, PrintWriter out, PrintWriter err) {
-    CommandLine cl = new CommandLine(LatticeCommand.class, new CommandFactory(context));
+    return commandLine(context, out, err, SUBCOMMANDS);
+  }
+
+  /**
+   * The command tree for running {@code args} once: when they name a subcommand after nothing but
+   * global options, that subcommand is the only one in the tree (the others would only cost
+   * start-up time); otherwise (root help, version, an unknown command or option, {@code help}) the
+   * whole tree, so usage and error messages are the same.
+   */
+  public static CommandLine commandLine(CliContext context, PrintWriter out, PrintWriter err,
+      String[] args) {
+    Class<?> named = subcommandNamedBy(args);
+    return commandLine(context, out, err, named == null ? SUBCOMMANDS : List.of(named));
+  }
+
+  private static CommandLine commandLine(CliContext context, PrintWriter out, PrintWriter err,
+      List<Class<?>> subcommands) {
+    CommandFactory factory = new CommandFactory(context);
+    CommandLine cl = new CommandLine(LatticeCommand.class, factory);
+    for (Class<?> sub : subcommands) {
+      cl.addSubcommand(sub);
+    }
     ErrorHandler errors = new ErrorHandler();
     cl.setExecutionExceptionHandler(errors);
     cl.setParameterExceptionHandler(errors);
@@ -74,5 +106,30 @@ public final class LatticeCommand extends BaseCommand {
     cl.setErr(err);
     cl.setDefaultValueProvider(new EnvDefaults(context.env()));
     return cl;
+  }
+
+  /** The subcommand class that {@code args} run, if only global options come before its name. */
+  static Class<?> subcommandNamedBy(String[] args) {
+    for (int i = 0; i < args.length; i++) {
+      String a = args[i];
+      if (VALUE_OPTIONS.contains(a)) {
+        i++;
+      } else if (a.startsWith("--endpoints=") || a.startsWith("--timeout=")
+          || a.startsWith("--output=") || (a.startsWith("-o") && !a.startsWith("--"))
+          || a.equals("-v") || a.equals("--verbose")) {
+        continue;
+      } else if (a.startsWith("-")) {
+        return null;
+      } else {
+        for (Class<?> sub : SUBCOMMANDS) {
+          if (sub != CommandLine.HelpCommand.class
+              && a.equals(sub.getAnnotation(Command.class).name())) {
+            return sub;
+          }
+        }
+        return null;
+      }
+    }
+    return null;
   }
 }

@@ -17,7 +17,7 @@ public final class Main {
         StandardCharsets.UTF_8), true);
     PrintWriter err = new PrintWriter(new java.io.OutputStreamWriter(System.err,
         StandardCharsets.UTF_8), true);
-    int code = LatticeCommand.commandLine(CliContext.system(), out, err).execute(args);
+    int code = LatticeCommand.commandLine(CliContext.system(), out, err, args).execute(args);
     out.flush();
     err.flush();
     return code;

@@ -33,6 +33,13 @@ final class Cli {
 
   private Cli() {}
 
+  /** The whole command tree, as the shell and the completion scripts see it. */
+  static picocli.CommandLine wholeTree() {
+    PrintWriter sink = new PrintWriter(java.io.Writer.nullWriter());
+    return LatticeCommand.commandLine(new CliContext(new ByteArrayInputStream(new byte[0]),
+        new ByteArrayOutputStream(), Map.of()), sink, sink);
+  }
+
   static Result run(String... args) {
     return run(Map.of(), new byte[0], args);
   }
@@ -45,7 +52,7 @@ final class Cli {
     PrintWriter errWriter = new PrintWriter(new OutputStreamWriter(err, StandardCharsets.UTF_8),
         true);
     CliContext ctx = new CliContext(new ByteArrayInputStream(stdin), out, env);
-    int code = LatticeCommand.commandLine(ctx, outWriter, errWriter).execute(args);
+    int code = LatticeCommand.commandLine(ctx, outWriter, errWriter, args).execute(args);
     outWriter.flush();
     errWriter.flush();
     return new Result(code, out.toByteArray(), err.toString(StandardCharsets.UTF_8));
