@@ -6,7 +6,6 @@ import io.lattice.cli.output.OutputFormat;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Spec;
 
 /**
  * What every command shares: its context, the global options (parsed on the root command, see
@@ -14,7 +13,11 @@ import picocli.CommandLine.Spec;
  * exit code, or throws and lets {@link ErrorHandler} choose it.
  */
 abstract class BaseCommand implements Callable<Integer> {
-  @Spec
+  /**
+   * This command's spec, set by {@link LatticeCommand}'s execution strategy just before {@link
+   * #call()} (not by a {@code @Spec} annotation: picocli-codegen rejects one in an abstract base
+   * class that is not itself a command).
+   */
   protected CommandSpec spec;
 
   protected final CliContext ctx;

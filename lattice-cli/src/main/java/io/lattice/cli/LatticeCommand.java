@@ -105,7 +105,18 @@ public final class LatticeCommand extends BaseCommand {
     cl.setOut(out);
     cl.setErr(err);
     cl.setDefaultValueProvider(new EnvDefaults(context.env()));
+    cl.setExecutionStrategy(LatticeCommand::execute);
     return cl;
+  }
+
+  /** Gives every command on the parsed path its spec (see {@link BaseCommand#spec}), then runs. */
+  private static int execute(CommandLine.ParseResult parsed) {
+    for (CommandLine c : parsed.asCommandLineList()) {
+      if (c.getCommand() instanceof BaseCommand b) {
+        b.spec = c.getCommandSpec();
+      }
+    }
+    return new CommandLine.RunLast().execute(parsed);
   }
 
   /** The subcommand class that {@code args} run, if only global options come before its name. */
