@@ -10,46 +10,17 @@ import io.lattice.node.NodeConfig;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * status, member, leader transfer and snapshot against a real 3-node cluster. The last test stops
  * a member, so the order is fixed.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class AdminCommandsTest {
-  LocalCluster cluster;
-  Path dir;
-
-  @BeforeAll
-  void startCluster(@TempDir Path dir) {
-    this.dir = dir;
-    cluster = LocalCluster.start(dir, 3);
-  }
-
-  @AfterAll
-  void stopCluster() {
-    if (cluster != null) {
-      cluster.close();
-    }
-  }
-
-  private Cli.Result lattice(String... args) {
-    String[] all = new String[args.length + 2];
-    all[0] = "--endpoints";
-    all[1] = cluster.endpoints();
-    System.arraycopy(args, 0, all, 2, args.length);
-    return Cli.run(all);
-  }
-
+class AdminCommandsTest extends ClusterTest {
   @Test
   @Order(1)
   void statusShowsEveryMemberWithTheLeadersView() {

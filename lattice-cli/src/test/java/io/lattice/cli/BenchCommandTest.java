@@ -3,38 +3,10 @@ package io.lattice.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonObject;
-import java.nio.file.Path;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Short bench runs against a real 3-node cluster: counts, percentiles, JSON, validation. */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class BenchCommandTest {
-  LocalCluster cluster;
-
-  @BeforeAll
-  void startCluster(@TempDir Path dir) {
-    cluster = LocalCluster.start(dir, 3);
-  }
-
-  @AfterAll
-  void stopCluster() {
-    if (cluster != null) {
-      cluster.close();
-    }
-  }
-
-  private Cli.Result lattice(String... args) {
-    String[] all = new String[args.length + 2];
-    all[0] = "--endpoints";
-    all[1] = cluster.endpoints();
-    System.arraycopy(args, 0, all, 2, args.length);
-    return Cli.run(all);
-  }
-
+class BenchCommandTest extends ClusterTest {
   @Test
   void putReportsThroughputAndPercentilesInJson() {
     Cli.Result r = lattice("bench", "put", "--duration", "1s", "--warmup", "0", "--keys", "20",

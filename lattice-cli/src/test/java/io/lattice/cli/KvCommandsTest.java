@@ -4,40 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonObject;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.Base64;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
 
 /** put, get, del and cas against a real 3-node cluster: outputs, JSON, exit codes, routing. */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class KvCommandsTest {
-  LocalCluster cluster;
-
-  @BeforeAll
-  void startCluster(@TempDir Path dir) {
-    cluster = LocalCluster.start(dir, 3);
-  }
-
-  @AfterAll
-  void stopCluster() {
-    if (cluster != null) {
-      cluster.close();
-    }
-  }
-
-  private Cli.Result lattice(String... args) {
-    String[] all = new String[args.length + 2];
-    all[0] = "--endpoints";
-    all[1] = cluster.endpoints();
-    System.arraycopy(args, 0, all, 2, args.length);
-    return Cli.run(all);
-  }
-
+class KvCommandsTest extends ClusterTest {
   @Test
   void putThenGetInTextAndJson() {
     Cli.Result put = lattice("put", "greeting", "hello world");
