@@ -1,6 +1,5 @@
 package io.lattice.api;
 
-import static org.assertj.core.api.Assertions.fail;
 
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
@@ -102,22 +101,7 @@ final class ApiCluster implements AutoCloseable {
   }
 
   static <T> T await(String what, Supplier<T> probe) {
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    while (true) {
-      T v = probe.get();
-      if (v != null) {
-        return v;
-      }
-      if (System.nanoTime() - deadline > 0) {
-        fail("timed out after " + WAIT + " waiting for " + what);
-      }
-      try {
-        Thread.sleep(10);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        fail("interrupted waiting for " + what);
-      }
-    }
+    return io.lattice.node.Await.until(what, probe);
   }
 
   @Override

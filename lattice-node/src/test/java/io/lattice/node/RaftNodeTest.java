@@ -2,7 +2,6 @@ package io.lattice.node;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.fail;
 
 import io.lattice.format.KvCommand;
 import io.lattice.format.KvCommandCodec;
@@ -117,24 +116,9 @@ class RaftNodeTest {
     });
   }
 
-  /** Polls {@code probe} until it returns non-null, or fails after {@link #WAIT}. */
+  /** Polls {@code probe} until it returns non-null (see {@link Await#until}). */
   static <T> T await(String what, Supplier<T> probe) {
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    while (true) {
-      T v = probe.get();
-      if (v != null) {
-        return v;
-      }
-      if (System.nanoTime() - deadline > 0) {
-        fail("timed out after " + WAIT + " waiting for " + what);
-      }
-      try {
-        Thread.sleep(10);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        fail("interrupted waiting for " + what);
-      }
-    }
+    return Await.until(what, probe);
   }
 
   static void awaitTrue(String what, BooleanSupplier probe) {
