@@ -144,8 +144,10 @@ public final class Linearizability {
         break;
     }
     Witness w = new Minimizer(ops, maxSteps).run();
+    Map<Integer, Op> recorded = new java.util.HashMap<>();
+    ops.forEach(op -> recorded.put(op.id(), op));
     return new KeyReport(key, Verdict.NOT_LINEARIZABLE, ops.size(), o.steps(), w.essential(),
-        explain(key, ops.size(), w));
+        explain(key, ops.size(), w, recorded));
   }
 
   static boolean usesVersions(List<Op> ops) {
@@ -445,7 +447,7 @@ public final class Linearizability {
     }
   }
 
-  private static String explain(String key, int total, Witness w) {
+  private static String explain(String key, int total, Witness w, Map<Integer, Op> recorded) {
     StringBuilder sb = new StringBuilder();
     sb.append("key ").append(Describe.value(key)).append(": not linearizable; ")
         .append(w.essential().size()).append(" of its ").append(total)
@@ -469,12 +471,15 @@ public final class Linearizability {
     }
     Search.Outcome o = w.outcome();
     if (o != null && o.stuckAt() != null) {
-      sb.append("\n  the longest order found: ");
+      sb.append("\n  the longest order found (?: may or may not have happened): ");
       if (o.longestOrder().isEmpty()) {
         sb.append("(none)");
       } else {
-        sb.append(o.longestOrder().stream().map(x -> "#" + x.id() + " " + x.call())
-            .collect(Collectors.joining(", ")));
+        // as recorded; '?' marks an operation taken as "may or may not have happened"
+        sb.append(o.longestOrder().stream().map(x -> {
+          Op r = recorded.getOrDefault(x.id(), x);
+          return "#" + x.id() + " " + r.call() + (x.isIndeterminate() ? "?" : "");
+        }).collect(Collectors.joining(", ")));
       }
       // the state as the recorded values give it (the search writes unobserved values as one)
       Register state = Register.ABSENT;
