@@ -10,6 +10,7 @@ import io.lattice.format.Session;
 import io.lattice.kv.KeyRange;
 import io.lattice.kv.KvEntry;
 import io.lattice.kv.KvResult;
+import io.lattice.kv.KvStateMachine;
 import io.lattice.kv.KvResultCodec;
 import io.lattice.kv.RangeResult;
 import io.lattice.node.RaftNode;
@@ -54,9 +55,9 @@ public final class KvService extends KVGrpc.KVImplBase {
   /** Largest value accepted, in bytes (VALUE_TOO_LARGE above). */
   public static final int MAX_VALUE_BYTES = 1024 * 1024;
 
-  private final RaftNode node;
+  private final RaftNode<KvStateMachine> node;
 
-  public KvService(RaftNode node) {
+  public KvService(RaftNode<KvStateMachine> node) {
     this.node = Objects.requireNonNull(node, "node");
   }
 

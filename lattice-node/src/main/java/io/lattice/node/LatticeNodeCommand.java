@@ -1,5 +1,6 @@
 package io.lattice.node;
 
+import io.lattice.kv.KvStateMachine;
 import io.grpc.BindableService;
 import io.grpc.ServerServiceDefinition;
 import io.lattice.api.ClusterService;
@@ -136,7 +137,7 @@ public final class LatticeNodeCommand implements Callable<Integer> {
   }
 
   /** The client-facing services: the KV API and the Cluster admin API. */
-  static List<BindableService> clientServices(RaftNode node) {
+  static List<BindableService> clientServices(RaftNode<KvStateMachine> node) {
     ServerServiceDefinition kv =
         MalformedRequests.rejectAsInvalidArgument(new KvService(node).bindService());
     ServerServiceDefinition cluster =
@@ -160,7 +161,7 @@ public final class LatticeNodeCommand implements Callable<Integer> {
         config.listenAddress(), config.clusterId(),
         config.join() ? "joining" : config.initialCluster(), config.dataDir().toAbsolutePath(),
         resolvedMetrics == null ? "" : ", metrics on http://" + resolvedMetrics + "/metrics");
-    RaftNode node = server.node();
+    RaftNode<KvStateMachine> node = server.node();
     CompletableFuture.anyOf(node.fatalError(), node.terminated()).join();
     if (node.fatalError().isDone()) {
       Throwable t = node.fatalError().join();

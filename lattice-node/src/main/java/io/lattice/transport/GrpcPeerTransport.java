@@ -9,6 +9,7 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import io.grpc.stub.StreamObserver;
+import io.lattice.node.PeerInbox;
 import io.lattice.node.Transport;
 import io.lattice.proto.v1.AppendEntriesRequest;
 import io.lattice.proto.v1.AppendEntriesResponse;

@@ -12,6 +12,7 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.StatusProto;
 import io.grpc.stub.StreamObserver;
+import io.lattice.node.PeerInbox;
 import io.lattice.proto.v1.AppendEntriesRequest;
 import io.lattice.proto.v1.AppendEntriesResponse;
 import io.lattice.proto.v1.ErrorInfo;
