@@ -21,7 +21,7 @@ import picocli.CommandLine.Spec;
         "Run it only while the node is stopped. The node then fetches the lost entries from the",
         "leader, and does not vote until its log is back past the highest index it held before",
         "(recorded in the hard state), so a repair never loses an entry the cluster committed."})
-final class RepairCommand implements Callable<Integer> {
+public final class RepairCommand implements Callable<Integer> {
   @Spec
   CommandSpec spec;
 

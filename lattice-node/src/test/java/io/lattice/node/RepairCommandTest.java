@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.lattice.raft.Entry;
 import io.lattice.raft.HardState;
+import io.lattice.server.LatticeNodeCommand;
 import io.lattice.storage.CorruptStorageException;
 import io.lattice.storage.FileHardStateStore;
 import io.lattice.storage.FileIo;

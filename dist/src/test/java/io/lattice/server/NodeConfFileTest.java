@@ -1,4 +1,4 @@
-package io.lattice.node;
+package io.lattice.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
