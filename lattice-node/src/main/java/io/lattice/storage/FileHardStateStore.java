@@ -6,10 +6,24 @@ import io.lattice.raft.HardState;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
 
-/** {@link HardStateStore} as {@code <data>/hardstate}, replaced atomically on every save. */
+/**
+ * {@link HardStateStore} as {@code <data>/hardstate}, replaced atomically on every save.
+ *
+ * <p>A damaged file stops the node with a {@link CorruptStorageException} that says to run {@code
+ * lattice-node repair --term} ({@link DataDirRepair}).
+ */
 public final class FileHardStateStore implements HardStateStore {
   public static final String FILE_NAME = "hardstate";
+
+  /** What to tell an operator whose hard state is missing or damaged; formatted with the data dir. */
+  static final String REMEDY = "The node will not start without its last term and vote: it may"
+      + " have voted in a term after its last entry's, and could then vote twice in one term. If"
+      + " the whole cluster is being restored from a backup, copy the backup's hardstate file into"
+      + " %1$s. Otherwise, with the node stopped, read the highest TERM that 'lattice status' shows"
+      + " for the other members and run 'lattice-node repair --data-dir %1$s --term T' with it:"
+      + " the node will start in a term above T, in which it cannot have voted.";
 
   private final Path file;
   private final FileIo io;
@@ -19,22 +33,48 @@ public final class FileHardStateStore implements HardStateStore {
     this.io = io;
   }
 
+  /** The file this store reads and replaces. */
+  public Path file() {
+    return file;
+  }
+
   @Override
   public HardState load() throws IOException {
+    return loadIfPresent().orElse(HardState.INITIAL);
+  }
+
+  /**
+   * The saved hard state, or empty if the file does not exist.
+   *
+   * @throws CorruptStorageException if the file exists and does not verify (empty, truncated, bad
+   *     checksum, not a hard-state file)
+   */
+  public Optional<HardState> loadIfPresent() throws IOException {
     Files.deleteIfExists(file.resolveSibling(FILE_NAME + AtomicFiles.TEMP_SUFFIX));
     if (!Files.exists(file)) {
-      return HardState.INITIAL;
+      return Optional.empty();
     }
     byte[] bytes = Files.readAllBytes(file);
     try {
       HardStateRecord r = HardStateRecord.decode(bytes);
-      return new HardState(r.term(), r.votedFor(), r.noVoteBelow());
+      return Optional.of(new HardState(r.term(), r.votedFor(), r.noVoteBelow()));
     } catch (FormatException e) {
       throw new CorruptStorageException(file, Math.max(0, e.offset()),
           "the hard state (term and vote) is damaged: " + e.getMessage(),
-          "It is replaced atomically, so this is disk damage. Restore the data directory from a"
-              + " backup, or remove this member and add it back as a new one.");
+          "It is replaced atomically, so this is disk damage. "
+              + REMEDY.formatted(file.getParent()));
     }
+  }
+
+  /**
+   * The error for a hard state that is gone from a server that has run before.
+   *
+   * @param evidence what shows that it has run, e.g. "the log holds entries up to index 20"
+   */
+  CorruptStorageException missing(String evidence) {
+    return CorruptStorageException.missing(file,
+        "the hard state (term and vote) is missing, but " + evidence,
+        REMEDY.formatted(file.getParent()));
   }
 
   @Override
