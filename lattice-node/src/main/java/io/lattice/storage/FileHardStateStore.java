@@ -3,6 +3,7 @@ package io.lattice.storage;
 import io.lattice.format.FormatException;
 import io.lattice.format.HardStateRecord;
 import io.lattice.raft.HardState;
+import io.lattice.raft.LogIndex;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,8 +12,10 @@ import java.util.Optional;
 /**
  * {@link HardStateStore} as {@code <data>/hardstate}, replaced atomically on every save.
  *
- * <p>A damaged file stops the node with a {@link CorruptStorageException} that says to run {@code
- * lattice-node repair --term} ({@link DataDirRepair}).
+ * <p>A missing file means a new server only while the log and snapshots are empty too; see {@link
+ * #loadOnStart}. A damaged or (on a server that has run) missing file stops the node with a {@link
+ * CorruptStorageException} that says to run {@code lattice-node repair --term} ({@link
+ * DataDirRepair}).
  */
 public final class FileHardStateStore implements HardStateStore {
   public static final String FILE_NAME = "hardstate";
@@ -41,6 +44,20 @@ public final class FileHardStateStore implements HardStateStore {
   @Override
   public HardState load() throws IOException {
     return loadIfPresent().orElse(HardState.INITIAL);
+  }
+
+  /**
+   * {@inheritDoc} Here: a missing file is {@link HardState#INITIAL} only while {@code lastIndex} is
+   * {@code NONE} (a new server, or one joining a cluster).
+   */
+  @Override
+  public HardState loadOnStart(long lastIndex, long lastTerm) throws IOException {
+    Optional<HardState> saved = loadIfPresent();
+    if (saved.isEmpty() && lastIndex != LogIndex.NONE) {
+      throw missing("the log and snapshots hold entries up to index " + lastIndex
+          + (lastTerm > LogIndex.NO_TERM ? " (term " + lastTerm + ")" : ""));
+    }
+    return saved.orElse(HardState.INITIAL);
   }
 
   /**

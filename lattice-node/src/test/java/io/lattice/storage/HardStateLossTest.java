@@ -43,12 +43,42 @@ class HardStateLossTest {
     return "'lattice-node repair --data-dir " + dir + " --term T'";
   }
 
-  // ---------------------------------------------------------------- damage
+  // ---------------------------------------------------------------- on start
+
+  @Test
+  void aMissingFileIsANewServerOnlyWhileLogAndSnapshotsAreEmpty() throws IOException {
+    assertThat(store().loadOnStart(LogIndex.NONE, LogIndex.NO_TERM)).isEqualTo(HardState.INITIAL);
+    assertThat(file()).doesNotExist();
+
+    assertThatThrownBy(() -> store().loadOnStart(20, 3))
+        .isInstanceOfSatisfying(CorruptStorageException.class, e -> {
+          assertThat(e.file()).isEqualTo(file());
+          assertThat(e.offset()).isEqualTo(CorruptStorageException.NO_OFFSET);
+        })
+        .hasMessage("the hard state (term and vote) is missing, but the log and snapshots hold"
+            + " entries up to index 20 (term 3) [file " + file() + "]. The node will not start"
+            + " without its last term and vote: it may have voted in a term after its last"
+            + " entry's, and could then vote twice in one term. If the whole cluster is being"
+            + " restored from a backup, copy the backup's hardstate file into " + dir + "."
+            + " Otherwise, with the node stopped, read the highest TERM that 'lattice status'"
+            + " shows for the other members and run " + repairCommand() + " with it: the node"
+            + " will start in a term above T, in which it cannot have voted.");
+  }
+
+  @Test
+  void aSavedHardStateIsLoadedOnStartWhateverTheLogHolds() throws IOException {
+    HardState saved = new HardState(5, "b", 0);
+    store().save(saved);
+    assertThat(store().loadOnStart(20, 3)).isEqualTo(saved);
+    // older than the log (a whole cluster restored from a backup): loaded as it is, the core
+    // raises the term
+    assertThat(store().loadOnStart(900, 9)).isEqualTo(saved);
+  }
 
   @Test
   void anEmptyHardStateFileIsDamageNamingFileOffsetAndRepair() throws IOException {
     Files.write(file(), new byte[0]);
-    assertThatThrownBy(() -> store().load())
+    assertThatThrownBy(() -> store().loadOnStart(LogIndex.NONE, LogIndex.NO_TERM))
         .isInstanceOfSatisfying(CorruptStorageException.class,
             e -> assertThat(e.offset()).isZero())
         .hasMessageStartingWith("the hard state (term and vote) is damaged: file is shorter than"
@@ -107,6 +137,8 @@ class HardStateLossTest {
             + " above 8 (the higher of --term 8 and the highest term in its log and snapshots,"
             + " 3), so it will not vote again in any of them.")
         .endsWith(" The log is intact (last index 20).");
+    // and now the node may start
+    assertThat(store().loadOnStart(20, 3)).isEqualTo(r.after());
   }
 
   @Test
