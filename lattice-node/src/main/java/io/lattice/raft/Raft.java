@@ -655,8 +655,12 @@ public final class Raft {
   }
 
   private void stepCandidate(Message m) {
-    if (m instanceof AppendRequest || m instanceof Heartbeat || m instanceof InstallSnapshot) {
-      becomeFollower(term, m.from()); // §5.2: a leader of this term exists
+    if (m instanceof AppendRequest || m instanceof Heartbeat || m instanceof InstallSnapshot
+        || m instanceof TimeoutNow) {
+      // §5.2: a leader of this term exists. A TimeoutNow of this term comes from that leader, which
+      // hands off to us (§3.10): a transfer campaign, as a follower's. One from an older term was
+      // dropped by step(); one from a newer term made us a follower of that term there.
+      becomeFollower(term, m.from());
       stepFollower(m);
     } else if (m instanceof VoteResponse vr) {
       boolean relevant = vr.preVote() == (role == Role.PRE_CANDIDATE);
