@@ -787,7 +787,10 @@ public final class Raft {
       }
       return;
     }
-    if (pr.maybeUpdate(r.matchIndex())) {
+    // etcd: an ack at exactly the match index also ends probing: it proves the logs agree up to
+    // match, so pipelining may resume (a caught-up follower marked unreachable, say).
+    if (pr.maybeUpdate(r.matchIndex())
+        || (pr.state() == Progress.State.PROBE && pr.match() == r.matchIndex())) {
       if (pr.state() == Progress.State.PROBE) {
         pr.becomeReplicate();
       } else if (pr.state() == Progress.State.SNAPSHOT && pr.match() >= pr.pendingSnapshot()) {
@@ -814,9 +817,10 @@ public final class Raft {
       // lost. Free one slot so replication resumes (a rejection then falls back to probing).
       pr.inflights().freeFirstOne();
     }
-    if (pr.match() < log.lastIndex()) {
+    if (pr.match() < log.lastIndex() || pr.state() == Progress.State.PROBE) {
       // Even when everything was sent already: an empty append makes a follower that lost some
-      // of them reject it, which sends the leader back to probing from its match index.
+      // of them reject it, which sends the leader back to probing from its match index. A
+      // caught-up follower in PROBE gets one too: its ack returns it to REPLICATE (etcd).
       sendAppend(r.from(), true);
     }
   }

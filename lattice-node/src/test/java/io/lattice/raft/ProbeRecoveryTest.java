@@ -1,0 +1,105 @@
+package io.lattice.raft;
+
+import static io.lattice.raft.Network.ack;
+import static io.lattice.raft.Network.cycle;
+import static io.lattice.raft.Network.msgs;
+import static io.lattice.raft.Network.only;
+import static io.lattice.raft.Network.plain;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.lattice.raft.Message.AppendRequest;
+import io.lattice.raft.Message.HeartbeatResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Raft §5.3 flow control as etcd-io/raft does it: how a follower in PROBE gets back to REPLICATE,
+ * which rejections may move the leader's marks back, and how a follower that lost acknowledged
+ * entries (a repaired disk) is caught up again.
+ */
+class ProbeRecoveryTest {
+  private static final String[] ABC = {"a", "b", "c"};
+
+  private static Progress.State stateOf(Raft leader, String peer) {
+    return leader.status().peers().get(peer).state();
+  }
+
+  private static RaftStatus.PeerStatus peer(Raft leader, String id) {
+    return leader.status().peers().get(id);
+  }
+
+  // ------------------------------------------------------------------ PROBE back to REPLICATE
+
+  @Test
+  @DisplayName("§5.3 / etcd MsgAppResp: a probing follower acknowledging exactly its match index goes back to REPLICATE")
+  void ackAtMatchIndexEndsProbing() {
+    // etcd: `pr.MaybeUpdate(m.Index) || (pr.Match == m.Index && pr.State == StateProbe)` leads to
+    // BecomeReplicate: the ack proves the logs agree up to match, even though match does not move.
+    Raft r = ReplicationPaperTest.stableLeader(plain("a"), ABC);
+    r.reportUnreachable("c");
+    assertThat(stateOf(r, "c")).isEqualTo(Progress.State.PROBE);
+    r.step(ack(r, "c", 1));
+    assertThat(stateOf(r, "c")).isEqualTo(Progress.State.REPLICATE);
+    assertThat(peer(r, "c").matchIndex()).isEqualTo(1);
+    // Replicating again: two proposals are pipelined to c without waiting for an answer.
+    r.propose(new byte[] {1});
+    cycle(r);
+    r.propose(new byte[] {2});
+    assertThat(only(msgs(r), AppendRequest.class)).filteredOn(a -> a.to().equals("c"))
+        .singleElement().satisfies(a -> assertThat(a.prevLogIndex()).isEqualTo(2));
+  }
+
+  @Test
+  @DisplayName("§5.3 / etcd heartbeat_rep_recovers_from_probing: a caught-up follower in PROBE is sent an empty append on its heartbeat answer")
+  void caughtUpProbingFollowerIsProbedOnHeartbeat() {
+    // etcd MsgHeartbeatResp: `if pr.Match < lastIndex || pr.State == StateProbe { sendAppend }`.
+    // Without it a caught-up follower marked unreachable stays in PROBE until the next proposal.
+    Raft r = ReplicationPaperTest.stableLeader(plain("a"), ABC);
+    r.reportUnreachable("c");
+    r.step(new HeartbeatResponse("c", "a", 1, 0));
+    assertThat(only(msgs(r), AppendRequest.class)).singleElement().satisfies(a -> {
+      assertThat(a.to()).isEqualTo("c");
+      assertThat(a.prevLogIndex()).isEqualTo(1);
+      assertThat(a.entries()).isEmpty();
+    });
+    r.step(ack(r, "c", 1));
+    assertThat(stateOf(r, "c")).isEqualTo(Progress.State.REPLICATE);
+  }
+
+  @Test
+  @DisplayName("§5.3 a follower in REPLICATE acknowledging its match index again stays as it is")
+  void repeatedAckInReplicateChangesNothing() {
+    Raft r = ReplicationPaperTest.stableLeader(plain("a"), ABC);
+    r.step(ack(r, "c", 1));
+    assertThat(stateOf(r, "c")).isEqualTo(Progress.State.REPLICATE);
+    assertThat(peer(r, "c").nextIndex()).isEqualTo(2);
+    assertThat(r.hasReady()).isFalse();
+  }
+
+  // ------------------------------------------------------------------ repaired follower
+
+  @Test
+  @DisplayName("§5.3 / repair: a follower that lost acknowledged entries rejects the probe at its match index and is caught up from what it kept")
+  void repairedFollowerCaughtUp() {
+    Network net = Network.plain(ABC);
+    net.elect("a");
+    for (int i = 1; i <= 4; i++) {
+      net.propose("a", "p" + i);
+    }
+    Raft a = net.raft("a");
+    assertThat(peer(a, "c").matchIndex()).isEqualTo(5);
+    // c's disk is repaired: its log is cut back to index 2, and it may not vote below 5 again.
+    List<Entry> kept = List.copyOf(net.node("c").stored.headMap(2L, true).values());
+    net.restore("c", new HardState(1, "a", 5), kept);
+    assertThat(net.raft("c").lastIndex()).isEqualTo(2);
+    net.propose("a", "p5");
+    net.tickAndStabilize(3);
+    assertThat(net.raft("c").lastIndex()).isEqualTo(6);
+    assertThat(net.logTerms("c")).isEqualTo(net.logTerms("a"));
+    assertThat(peer(a, "c").matchIndex()).isEqualTo(6);
+    assertThat(stateOf(a, "c")).isEqualTo(Progress.State.REPLICATE);
+    assertThat(new String(net.raft("c").entry(6).data(), StandardCharsets.UTF_8)).isEqualTo("p5");
+  }
+}
