@@ -1,13 +1,17 @@
 package io.lattice.raft;
 
 import static io.lattice.raft.Network.ack;
+import static io.lattice.raft.Network.core;
 import static io.lattice.raft.Network.cycle;
+import static io.lattice.raft.Network.entries;
 import static io.lattice.raft.Network.msgs;
 import static io.lattice.raft.Network.only;
 import static io.lattice.raft.Network.plain;
+import static io.lattice.raft.Network.win;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.lattice.raft.Message.AppendRequest;
+import io.lattice.raft.Message.AppendResponse;
 import io.lattice.raft.Message.HeartbeatResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -76,6 +80,39 @@ class ProbeRecoveryTest {
     assertThat(stateOf(r, "c")).isEqualTo(Progress.State.REPLICATE);
     assertThat(peer(r, "c").nextIndex()).isEqualTo(2);
     assertThat(r.hasReady()).isFalse();
+  }
+
+  // ------------------------------------------------------------------ stale rejections
+
+  @Test
+  @DisplayName("§5.3 / etcd MaybeDecrTo: a reordered duplicate of an old rejection does not lower match")
+  void staleRejectionAtMatchIndexIgnored() {
+    // a leads term 2 with entries 1..4 of term 1 and its no-op at 5; at most two entries an append.
+    Raft r = core(plain("a").withAppendLimits(4, 2, 1 << 20), new HardState(1, null),
+        entries(1, 1, 1, 1), ABC);
+    win(r);
+    cycle(r); // probes at prevLogIndex 4
+    // c's log ends at 2: it rejects the probe at 4 with a hint of 2. The network duplicates it.
+    AppendResponse rejection = new AppendResponse("c", "a", 2, false, 0, 4, 2, 1);
+    r.step(rejection);
+    assertThat(only(msgs(r), AppendRequest.class)).singleElement().satisfies(a -> {
+      assertThat(a.prevLogIndex()).isEqualTo(2);
+      assertThat(a.entries()).extracting(Entry::index).containsExactly(3L, 4L);
+    });
+    r.step(ack(r, "c", 4));
+    assertThat(peer(r, "c").matchIndex()).isEqualTo(4);
+    cycle(r);
+    r.reportUnreachable("c"); // back to PROBE: the next probe is at c's match index, 4
+    r.step(rejection); // the duplicate, delivered late
+    assertThat(peer(r, "c").matchIndex()).as("c still holds what it acknowledged").isEqualTo(4);
+    assertThat(peer(r, "c").nextIndex()).isEqualTo(5);
+    // The probe that does go out is answered, and c replicates again.
+    r.step(new HeartbeatResponse("c", "a", 2, 0));
+    assertThat(only(msgs(r), AppendRequest.class)).singleElement()
+        .satisfies(a -> assertThat(a.prevLogIndex()).isEqualTo(4));
+    r.step(ack(r, "c", 5));
+    assertThat(stateOf(r, "c")).isEqualTo(Progress.State.REPLICATE);
+    assertThat(peer(r, "c").matchIndex()).isEqualTo(5);
   }
 
   // ------------------------------------------------------------------ repaired follower
