@@ -231,6 +231,10 @@ public final class Raft {
     }
     if (transferTarget != null && ++transferElapsed >= cfg.electionTicks()) {
       transferTarget = null; // §3.10: give up after an election timeout; accept proposals again
+      if (removalCommitted()) {
+        becomeFollower(term, null); // §4.2.2: a removed leader does not stay on without a successor
+        return;
+      }
     }
     if (electionElapsed >= cfg.electionTicks()) {
       electionElapsed = 0;
@@ -340,6 +344,11 @@ public final class Raft {
     if (t.equals(transferTarget)) {
       return;
     }
+    beginTransfer(t);
+  }
+
+  /** Starts handing off to voter {@code t}: TimeoutNow once its log matches ours to the last index. */
+  private void beginTransfer(String t) {
     transferTarget = t;
     transferElapsed = 0;
     transferredThisTerm = true;
@@ -349,7 +358,7 @@ public final class Raft {
     roundSentAt.clear();
     Progress pr = progress.get(t);
     if (pr.match() == log.lastIndex()) {
-      outbox.add(new TimeoutNow(id, t, term));
+      sendTimeoutNow(t);
     } else {
       sendAppend(t, false);
     }
@@ -798,7 +807,10 @@ public final class Raft {
       }
       maybeCommit();
       if (r.from().equals(transferTarget) && pr.match() == log.lastIndex()) {
-        outbox.add(new TimeoutNow(id, r.from(), term));
+        sendTimeoutNow(r.from());
+        if (role != Role.LEADER) {
+          return;
+        }
       }
     }
     sendAppendsWhileOpen(r.from());
@@ -889,21 +901,55 @@ public final class Raft {
       readsAwaitingTermStart.clear();
       waiting.forEach(r -> leaderRead(r, ReadMode.LINEARIZABLE));
     }
-    if (!log.membership().isVoter(id) && log.committed() >= log.lastConfigIndex()) {
+    if (removalCommitted()) {
       handOffAfterRemoval();
     }
   }
 
-  /** Dissertation §4.2.2: a leader removed from the configuration steps down once that commits. */
+  /**
+   * Dissertation §4.2.2: a leader removed from the configuration steps down once that commits,
+   * handing off to the most up-to-date voter (§3.10). A successor that lacks some of our entries is
+   * caught up first, so that no TimeoutNow makes a voter campaign without entries we hold; the
+   * leader steps down when it sends TimeoutNow, or when the transfer gives up.
+   */
   private void handOffAfterRemoval() {
-    String successor = mostUpToDateVoter();
-    flushBroadcasts(); // let followers learn the commit before we go
-    if (successor != null) {
-      outbox.add(new TimeoutNow(id, successor, term));
+    if (transferTarget != null) {
+      return; // already handing off
     }
-    becomeFollower(term, null);
+    String successor = mostUpToDateVoter();
+    if (successor != null && progress.get(successor).match() < log.lastIndex()) {
+      beginTransfer(successor);
+      return;
+    }
+    if (successor != null) {
+      sendTimeoutNow(successor);
+    } else {
+      flushBroadcasts();
+      becomeFollower(term, null);
+    }
   }
 
+  /**
+   * §3.10: {@code target}'s log matches ours to the last index; it may campaign now. A leader whose
+   * removal committed (§4.2.2) steps down with it, after followers learned the commit.
+   */
+  private void sendTimeoutNow(String target) {
+    boolean leaving = removalCommitted();
+    if (leaving) {
+      flushBroadcasts();
+    }
+    outbox.add(new TimeoutNow(id, target, term));
+    if (leaving) {
+      becomeFollower(term, null);
+    }
+  }
+
+  /** This leader is no voter in the configuration in force, and that configuration committed. */
+  private boolean removalCommitted() {
+    return !log.membership().isVoter(id) && log.committed() >= log.lastConfigIndex();
+  }
+
+  /** The voter other than this one with the highest match index; ties go to the lowest id. */
   private String mostUpToDateVoter() {
     String best = null;
     long bestMatch = -1;

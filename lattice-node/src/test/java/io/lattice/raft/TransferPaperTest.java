@@ -294,6 +294,31 @@ class TransferPaperTest {
   }
 
   @Test
+  @DisplayName("§3.10 with no target named, voters equally up to date: the lowest id is chosen")
+  void s3_10_tieGoesToLowestId() {
+    Raft r = ReplicationPaperTest.stableLeader(plain("a"), "a", "d", "c", "b");
+    r.transferLeadership(null);
+    assertThat(r.status().transferTarget()).isEqualTo("b");
+    assertThat(only(msgs(r), TimeoutNow.class)).containsExactly(new TimeoutNow("a", "b", 1));
+  }
+
+  @Test
+  @DisplayName("§3.10 with no target named and every voter behind, the one chosen is caught up before TimeoutNow")
+  void s3_10_chosenTargetCaughtUpFirst() {
+    Raft r = ReplicationPaperTest.stableLeader(plain("a"), ABC);
+    r.propose(new byte[] {1});
+    r.propose(new byte[] {2});
+    cycle(r);
+    r.step(ack(r, "b", 2));
+    r.step(ack(r, "c", 1));
+    r.transferLeadership(null);
+    assertThat(r.status().transferTarget()).isEqualTo("b");
+    assertThat(only(msgs(r), TimeoutNow.class)).isEmpty();
+    r.step(ack(r, "b", 3));
+    assertThat(only(msgs(r), TimeoutNow.class)).containsExactly(new TimeoutNow("a", "b", 1));
+  }
+
+  @Test
   @DisplayName("§3.10 asking again for the same target changes nothing; a new target replaces it")
   void s3_10_repeatedTransfer() {
     Raft r = ReplicationPaperTest.stableLeader(plain("a"), ABC);
