@@ -10,15 +10,11 @@ import io.lattice.raft.Message.ReadIndexResponse;
 import io.lattice.raft.Message.TimeoutNow;
 import io.lattice.raft.Message.VoteRequest;
 import io.lattice.raft.Message.VoteResponse;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
-import java.util.TreeMap;
 import java.util.random.RandomGenerator;
 
 /**
@@ -57,36 +53,6 @@ public final class Raft {
   private final Map<String, Boolean> votes = new HashMap<>();
   private boolean campaignIsTransfer;
 
-  // Leader state.
-  private final Map<String, Progress> progress = new TreeMap<>();
-  /** Index of the no-op this leader appended at the start of its term. */
-  private long termStartIndex;
-  private String transferTarget;
-  private int transferElapsed;
-  /**
-   * A transfer was started in this term. A TimeoutNow can still arrive after the transfer was given
-   * up, and voters waive stickiness for it, so no lease is safe for the rest of the term (lease
-   * reads fall back to a heartbeat round).
-   */
-  private boolean transferredThisTerm;
-  /** Appends (including empty ones spreading the commit index) to flush at the next Ready. */
-  private boolean broadcastPending;
-
-  // Leader: heartbeat rounds that confirm leadership for reads and leases (§6.4).
-  /** Sequence number of the last heartbeat round sent. */
-  private long readSeq;
-  /** Highest round acknowledged by a majority of voters. */
-  private long confirmedSeq;
-  /** Highest round each member acknowledged. */
-  private final Map<String, Long> ackedSeq = new HashMap<>();
-  /** Tick at which each unconfirmed round (and the last confirmed one) was sent. */
-  private final TreeMap<Long, Long> roundSentAt = new TreeMap<>();
-  /** Tick at which the round that started the current lease was sent; -1: no lease. */
-  private long leaseStart = -1;
-  private boolean heartbeatPending;
-  private final ArrayDeque<PendingRead> pendingReads = new ArrayDeque<>();
-  private final List<PendingRead> readsAwaitingTermStart = new ArrayList<>();
-
   // Outputs since the last Ready.
   private final List<Message> outbox = new ArrayList<>();
   private final List<ReadState> readStates = new ArrayList<>();
@@ -94,14 +60,21 @@ public final class Raft {
   private SoftState reportedSoftState;
   private boolean readyOutstanding;
 
-  /** A read waiting for a heartbeat round {@code round} to be confirmed by a majority. */
-  private record PendingRead(long requestId, String origin, long index, long round) {}
+  // Leader state (empty or idle while this server does not lead).
+  private final Replicator repl;
+  private final LeaderTransfer transfer = new LeaderTransfer();
+  private final ReadOnly readOnly = new ReadOnly();
+  /** Index of the no-op this leader appended at the start of its term. */
+  private long termStartIndex;
+  /** Appends (including empty ones spreading the commit index) to flush at the next Ready. */
+  private boolean broadcastPending;
 
   public Raft(RaftConfig config, RestoredState restored, RandomGenerator random) {
     this.cfg = Objects.requireNonNull(config, "config");
     this.id = config.id();
     this.random = Objects.requireNonNull(random, "random");
     this.log = new RaftLog(restored.snapshot(), restored.entries());
+    this.repl = new Replicator(id, config, log, outbox);
     HardState hs = restored.hardState();
     // The current term is never below a term in the log or snapshot (Figure 2: a server only
     // stores entries of terms it has seen). A lost or older hard state (a data directory restored
@@ -181,25 +154,16 @@ public final class Raft {
   public boolean leaseValid() {
     return role == Role.LEADER
         && cfg.checkQuorum() // without it followers vote for anyone at once: no lease is safe
-        && transferTarget == null
-        && !transferredThisTerm
+        && transfer.leaseSafe()
         && committedInCurrentTerm()
-        && leaseStart >= 0
-        && now < leaseStart + cfg.electionTicks() - cfg.leaseDriftTicks();
+        && readOnly.leaseHeld(now, cfg.electionTicks() - cfg.leaseDriftTicks());
   }
 
   public RaftStatus status() {
-    Map<String, RaftStatus.PeerStatus> peers = new LinkedHashMap<>();
-    if (role == Role.LEADER) {
-      Membership m = log.membership();
-      for (Map.Entry<String, Progress> e : progress.entrySet()) {
-        Progress pr = e.getValue();
-        peers.put(e.getKey(), new RaftStatus.PeerStatus(e.getKey(), m.isVoter(e.getKey()),
-            pr.match(), pr.next(), pr.state(), pr.recentActive(), now - pr.lastContactTick()));
-      }
-    }
+    Map<String, RaftStatus.PeerStatus> peers = role == Role.LEADER ? repl.status(now) : Map.of();
     return new RaftStatus(id, role, term, leaderId, log.committed(), log.applied(),
-        log.firstIndex(), log.lastIndex(), log.snapshot(), log.membership(), transferTarget, peers);
+        log.firstIndex(), log.lastIndex(), log.snapshot(), log.membership(), transfer.target(),
+        peers);
   }
 
   // ---------------------------------------------------------------- inputs
@@ -224,13 +188,8 @@ public final class Raft {
   private void tickLeader() {
     heartbeatElapsed++;
     electionElapsed++;
-    for (Progress pr : progress.values()) {
-      if (pr.snapshotTimedOut(cfg.snapshotTimeoutTicks())) {
-        pr.becomeProbe();
-      }
-    }
-    if (transferTarget != null && ++transferElapsed >= cfg.electionTicks()) {
-      transferTarget = null; // §3.10: give up after an election timeout; accept proposals again
+    repl.tick();
+    if (transfer.tick(cfg.electionTicks())) { // §3.10: gave up; proposals are accepted again
       if (removalCommitted()) {
         becomeFollower(term, null); // §4.2.2: a removed leader does not stay on without a successor
         return;
@@ -239,10 +198,7 @@ public final class Raft {
     if (electionElapsed >= cfg.electionTicks()) {
       electionElapsed = 0;
       if (cfg.checkQuorum()) {
-        boolean active = Quorum.isActive(log.membership().voters(),
-            v -> v.equals(id) || (progress.containsKey(v) && progress.get(v).recentActive()));
-        progress.values().forEach(pr -> pr.setRecentActive(false));
-        if (!active) {
+        if (!repl.quorumActive(log.membership().voters())) {
           becomeFollower(term, null); // §6.2: cannot reach a majority, stop acting as leader
           return;
         }
@@ -250,7 +206,7 @@ public final class Raft {
     }
     if (heartbeatElapsed >= cfg.heartbeatTicks()) {
       heartbeatElapsed = 0;
-      progress.values().forEach(Progress::heartbeatTick); // an unanswered probe may be retried
+      repl.heartbeatTick();
       broadcastHeartbeat();
       maybeAutoPromote();
     }
@@ -314,7 +270,7 @@ public final class Raft {
       }
       return;
     }
-    leaderRead(new PendingRead(requestId, id, LogIndex.NONE, 0), mode);
+    leaderRead(new ReadOnly.Read(requestId, id, LogIndex.NONE), mode);
   }
 
   /**
@@ -328,45 +284,27 @@ public final class Raft {
     if (role != Role.LEADER) {
       throw new RaftException(RaftException.Reason.NOT_LEADER, "not the leader", leaderId);
     }
-    String t = target != null ? target : mostUpToDateVoter();
-    if (t == null) {
-      throw new RaftException(RaftException.Reason.INVALID_TRANSFER_TARGET,
-          "there is no other voter to transfer leadership to", id);
+    String t = target != null ? target : repl.mostUpToDateVoter();
+    LeaderTransfer.checkTarget(t, id, log.membership());
+    if (!t.equals(transfer.target())) {
+      beginTransfer(t);
     }
-    if (t.equals(id)) {
-      throw new RaftException(RaftException.Reason.INVALID_TRANSFER_TARGET,
-          id + " is already the leader", id);
-    }
-    if (!log.membership().isVoter(t)) {
-      throw new RaftException(RaftException.Reason.INVALID_TRANSFER_TARGET,
-          t + " is not a voting member", id);
-    }
-    if (t.equals(transferTarget)) {
-      return;
-    }
-    beginTransfer(t);
   }
 
   /** Starts handing off to voter {@code t}: TimeoutNow once its log matches ours to the last index. */
   private void beginTransfer(String t) {
-    transferTarget = t;
-    transferElapsed = 0;
-    transferredThisTerm = true;
-    // The lease is dropped: once TimeoutNow may be out, voters waive stickiness for the target, so
-    // no round acknowledged from now on (or before) may start a lease until the transfer ends.
-    leaseStart = -1;
-    roundSentAt.clear();
-    Progress pr = progress.get(t);
-    if (pr.match() == log.lastIndex()) {
+    transfer.begin(t);
+    readOnly.dropLease();
+    if (repl.match(t) == log.lastIndex()) {
       sendTimeoutNow(t);
     } else {
-      sendAppend(t, false);
+      repl.sendAppend(t, false);
     }
   }
 
   /** The transport could not reach {@code peer}: stop pipelining to it until it answers again. */
   public void reportUnreachable(String peer) {
-    Progress pr = progress.get(peer);
+    Progress pr = repl.progress(peer);
     if (role == Role.LEADER && pr != null && pr.state() == Progress.State.REPLICATE) {
       pr.becomeProbe();
     }
@@ -374,7 +312,7 @@ public final class Raft {
 
   /** The transport finished sending a snapshot to {@code peer}, successfully or not. */
   public void reportSnapshot(String peer, boolean success) {
-    Progress pr = progress.get(peer);
+    Progress pr = repl.progress(peer);
     if (role != Role.LEADER || pr == null || pr.state() != Progress.State.SNAPSHOT) {
       return;
     }
@@ -458,7 +396,7 @@ public final class Raft {
     return !outbox.isEmpty()
         || !readStates.isEmpty()
         || broadcastPending
-        || heartbeatPending
+        || readOnly.roundPending()
         || !hardState().equals(reportedHardState)
         || !softState().equals(reportedSoftState)
         || log.pendingSnapshot() != null
@@ -533,25 +471,14 @@ public final class Raft {
   }
 
   private void leaveLeadership() {
-    progress.clear();
-    transferTarget = null;
+    repl.stepDown();
+    transfer.abort();
     broadcastPending = false;
-    heartbeatPending = false;
-    leaseStart = -1;
     // Reads cannot be confirmed any more; local callers learn it now, followers by timing out.
-    for (PendingRead r : pendingReads) {
-      failRead(r);
-    }
-    for (PendingRead r : readsAwaitingTermStart) {
-      failRead(r);
-    }
-    pendingReads.clear();
-    readsAwaitingTermStart.clear();
-  }
-
-  private void failRead(PendingRead r) {
-    if (r.origin().equals(id)) {
-      readStates.add(new ReadState(r.requestId(), LogIndex.NONE, false));
+    for (ReadOnly.Read r : readOnly.stepDown()) {
+      if (r.origin().equals(id)) {
+        readStates.add(new ReadState(r.requestId(), LogIndex.NONE, false));
+      }
     }
   }
 
@@ -596,14 +523,9 @@ public final class Raft {
     votes.clear();
     electionElapsed = 0;
     heartbeatElapsed = 0;
-    transferTarget = null;
-    transferredThisTerm = false;
-    progress.clear();
-    ackedSeq.clear();
-    roundSentAt.clear();
-    confirmedSeq = readSeq;
-    leaseStart = -1;
-    syncProgressWithMembership();
+    transfer.newTerm();
+    readOnly.becomeLeader();
+    repl.becomeLeader(term, now);
     // Dissertation §6.4 / §4.1: a no-op commits this term's first entry, which lets the leader
     // learn the commit index and makes membership changes safe.
     Entry noop = Entry.noop(term, LogIndex.next(log.lastIndex()));
@@ -611,17 +533,11 @@ public final class Raft {
     appendAsLeader(noop);
   }
 
-  /** Progress entries for exactly the members of the configuration in force, except this one. */
+  /** Tracks exactly the members of the configuration in force; a target that left is dropped. */
   private void syncProgressWithMembership() {
-    Membership m = log.membership();
-    progress.keySet().removeIf(p -> !m.contains(p));
-    for (String member : m.members().keySet()) {
-      if (!member.equals(id) && !progress.containsKey(member)) {
-        progress.put(member, new Progress(LogIndex.next(log.lastIndex()), cfg.maxInflight(), now));
-      }
-    }
-    if (transferTarget != null && !m.isVoter(transferTarget)) {
-      transferTarget = null;
+    repl.sync(now);
+    if (transfer.target() != null && !log.membership().isVoter(transfer.target())) {
+      transfer.abort();
     }
   }
 
@@ -755,9 +671,9 @@ public final class Raft {
     if (role != Role.LEADER) {
       throw new RaftException(RaftException.Reason.NOT_LEADER, "not the leader", leaderId);
     }
-    if (transferTarget != null) {
+    if (transfer.target() != null) {
       throw new RaftException(RaftException.Reason.TRANSFER_IN_PROGRESS,
-          "leadership is being transferred to " + transferTarget, id);
+          "leadership is being transferred to " + transfer.target(), id);
     }
   }
 
@@ -773,7 +689,7 @@ public final class Raft {
       handleHeartbeatResponse(r);
     } else if (m instanceof ReadIndexRequest r) {
       if (log.membership().contains(r.from())) {
-        leaderRead(new PendingRead(r.requestId(), r.from(), LogIndex.NONE, 0), ReadMode.LINEARIZABLE);
+        leaderRead(new ReadOnly.Read(r.requestId(), r.from(), LogIndex.NONE), ReadMode.LINEARIZABLE);
       }
     } else if (m instanceof AppendRequest || m instanceof Heartbeat || m instanceof InstallSnapshot) {
       throw new InvariantViolation("two leaders in term " + term + ": " + id + " and " + m.from());
@@ -781,85 +697,49 @@ public final class Raft {
   }
 
   private void handleAppendResponse(AppendResponse r) {
-    Progress pr = progress.get(r.from());
+    Progress pr = repl.progress(r.from());
     if (pr == null) {
       return;
     }
     pr.contact(now);
     if (!r.success()) {
-      long probeFrom = r.hintTerm() > 0 ? log.findConflictByTerm(r.hintIndex(), r.hintTerm()) : r.hintIndex();
-      if (pr.maybeDecreaseTo(r.rejectedIndex(), probeFrom)) {
-        if (pr.state() == Progress.State.REPLICATE) {
-          pr.becomeProbe();
-        }
-        sendAppend(r.from(), false);
-      }
+      repl.rejected(pr, r);
       return;
     }
-    // etcd: an ack at exactly the match index also ends probing: it proves the logs agree up to
-    // match, so pipelining may resume (a caught-up follower marked unreachable, say).
-    if (pr.maybeUpdate(r.matchIndex())
-        || (pr.state() == Progress.State.PROBE && pr.match() == r.matchIndex())) {
-      if (pr.state() == Progress.State.PROBE) {
-        pr.becomeReplicate();
-      } else if (pr.state() == Progress.State.SNAPSHOT && pr.match() >= pr.pendingSnapshot()) {
-        pr.becomeReplicate();
-      }
+    if (repl.acknowledged(pr, r.matchIndex())) {
       maybeCommit();
-      if (r.from().equals(transferTarget) && pr.match() == log.lastIndex()) {
+      if (r.from().equals(transfer.target()) && pr.match() == log.lastIndex()) {
         sendTimeoutNow(r.from());
         if (role != Role.LEADER) {
           return;
         }
       }
     }
-    sendAppendsWhileOpen(r.from());
+    repl.sendAppendsWhileOpen(r.from());
   }
 
   private void handleHeartbeatResponse(HeartbeatResponse r) {
-    Progress pr = progress.get(r.from());
+    Progress pr = repl.progress(r.from());
     if (pr == null) {
       return;
     }
     pr.contact(now);
-    ackedSeq.merge(r.from(), r.readSeq(), Math::max);
+    readOnly.ack(r.from(), r.readSeq());
     confirmRounds();
-    if (pr.state() == Progress.State.REPLICATE && pr.inflights().full()) {
-      // The follower is alive but the window stays full: appends (or their answers) may have been
-      // lost. Free one slot so replication resumes (a rejection then falls back to probing).
-      pr.inflights().freeFirstOne();
-    }
-    if (pr.match() < log.lastIndex() || pr.state() == Progress.State.PROBE) {
-      // Even when everything was sent already: an empty append makes a follower that lost some
-      // of them reject it, which sends the leader back to probing from its match index. A
-      // caught-up follower in PROBE gets one too: its ack returns it to REPLICATE (etcd).
-      sendAppend(r.from(), true);
-    }
+    repl.heartbeatAnswered(r.from(), pr);
   }
 
   /** Serves reads and extends the lease up to the newest round a majority acknowledged. */
   private void confirmRounds() {
-    long round = Quorum.majorityValue(log.membership().voters(),
-        v -> v.equals(id) ? readSeq : ackedSeq.getOrDefault(v, 0L));
-    if (round <= confirmedSeq) {
-      return;
-    }
-    confirmedSeq = round;
-    Long sentAt = roundSentAt.get(round);
-    if (sentAt != null) {
-      leaseStart = sentAt;
-    }
-    roundSentAt.headMap(round, false).clear();
-    while (!pendingReads.isEmpty() && pendingReads.peekFirst().round() <= round) {
-      PendingRead r = pendingReads.pollFirst();
+    for (ReadOnly.Read r : readOnly.confirm(log.membership().voters(), id)) {
       answerRead(r, r.index());
     }
   }
 
-  private void leaderRead(PendingRead read, ReadMode mode) {
+  private void leaderRead(ReadOnly.Read read, ReadMode mode) {
     if (!committedInCurrentTerm()) {
       // §6.4: until its no-op commits, the leader does not know the commit index.
-      readsAwaitingTermStart.add(read);
+      readOnly.awaitTermStart(read);
       return;
     }
     long index = log.committed();
@@ -867,11 +747,10 @@ public final class Raft {
       answerRead(read, index);
       return;
     }
-    pendingReads.addLast(new PendingRead(read.requestId(), read.origin(), index, readSeq + 1));
-    heartbeatPending = true;
+    readOnly.awaitNextRound(read.at(index));
   }
 
-  private void answerRead(PendingRead r, long index) {
+  private void answerRead(ReadOnly.Read r, long index) {
     if (r.origin().equals(id)) {
       readStates.add(new ReadState(r.requestId(), index, true));
     } else {
@@ -888,18 +767,15 @@ public final class Raft {
    * (§5.4.2, Figure 8): entries of earlier terms commit indirectly, with it.
    */
   private void maybeCommit() {
-    Set<String> voters = log.membership().voters();
-    long candidate = Quorum.majorityValue(voters,
-        v -> v.equals(id) ? log.stable() : (progress.containsKey(v) ? progress.get(v).match() : 0));
+    long candidate = Quorum.majorityValue(log.membership().voters(),
+        v -> v.equals(id) ? log.stable() : repl.match(v));
     if (candidate <= log.committed() || log.term(candidate) != term) {
       return;
     }
     log.commitTo(candidate);
     broadcastPending = true; // spread the new commit index
-    if (committedInCurrentTerm() && !readsAwaitingTermStart.isEmpty()) {
-      List<PendingRead> waiting = new ArrayList<>(readsAwaitingTermStart);
-      readsAwaitingTermStart.clear();
-      waiting.forEach(r -> leaderRead(r, ReadMode.LINEARIZABLE));
+    if (committedInCurrentTerm()) {
+      readOnly.takeAwaitingTermStart().forEach(r -> leaderRead(r, ReadMode.LINEARIZABLE));
     }
     if (removalCommitted()) {
       handOffAfterRemoval();
@@ -913,15 +789,13 @@ public final class Raft {
    * leader steps down when it sends TimeoutNow, or when the transfer gives up.
    */
   private void handOffAfterRemoval() {
-    if (transferTarget != null) {
+    if (transfer.target() != null) {
       return; // already handing off
     }
-    String successor = mostUpToDateVoter();
-    if (successor != null && progress.get(successor).match() < log.lastIndex()) {
+    String successor = repl.mostUpToDateVoter();
+    if (successor != null && repl.match(successor) < log.lastIndex()) {
       beginTransfer(successor);
-      return;
-    }
-    if (successor != null) {
+    } else if (successor != null) {
       sendTimeoutNow(successor);
     } else {
       flushBroadcasts();
@@ -949,106 +823,37 @@ public final class Raft {
     return !log.membership().isVoter(id) && log.committed() >= log.lastConfigIndex();
   }
 
-  /** The voter other than this one with the highest match index; ties go to the lowest id. */
-  private String mostUpToDateVoter() {
-    String best = null;
-    long bestMatch = -1;
-    for (String v : log.membership().voters()) {
-      Progress pr = progress.get(v);
-      if (!v.equals(id) && pr != null && pr.match() > bestMatch) {
-        best = v;
-        bestMatch = pr.match();
-      }
-    }
-    return best;
-  }
-
   /** Dissertation §4.2.1: promote a caught-up learner that asked for it, one at a time. */
   private void maybeAutoPromote() {
-    if (transferTarget != null || log.committed() < termStartIndex
+    if (transfer.target() != null || log.committed() < termStartIndex
         || log.lastConfigIndex() > log.committed()) {
       return;
     }
-    for (Member m : log.membership().members().values()) {
-      Progress pr = progress.get(m.id());
-      if (!m.voter() && m.autoPromote() && pr != null
-          && pr.state() == Progress.State.REPLICATE
-          && LogIndex.within(pr.match(), log.lastIndex(), cfg.promoteGap())) {
-        proposeMembership(new MembershipChange.Promote(m.id()));
-        return;
-      }
+    String learner = repl.promotableLearner();
+    if (learner != null) {
+      proposeMembership(new MembershipChange.Promote(learner));
     }
   }
 
   private void broadcastHeartbeat() {
-    readSeq++;
-    if (transferTarget == null) {
-      roundSentAt.put(readSeq, now); // only rounds sent outside a transfer may start a lease
-    }
-    heartbeatPending = false;
-    for (Map.Entry<String, Progress> e : progress.entrySet()) {
-      long commit = Math.min(e.getValue().match(), log.committed());
-      outbox.add(new Heartbeat(id, e.getKey(), term, commit, readSeq));
-    }
+    // Only rounds sent outside a transfer may start a lease.
+    long round = readOnly.startRound(now, transfer.target() == null);
+    repl.sendHeartbeats(round);
     confirmRounds(); // a cluster of one confirms its own round
   }
 
   private void flushBroadcasts() {
     if (role != Role.LEADER) {
       broadcastPending = false;
-      heartbeatPending = false;
+      readOnly.cancelPendingRound();
       return;
     }
-    if (heartbeatPending) {
+    if (readOnly.roundPending()) {
       broadcastHeartbeat();
     }
     if (broadcastPending) {
       broadcastPending = false;
-      for (String peer : progress.keySet()) {
-        if (!sendAppend(peer, true)) {
-          continue;
-        }
-        sendAppendsWhileOpen(peer);
-      }
+      repl.broadcastAppends();
     }
-  }
-
-  /** Fills the pipeline to {@code peer} with what it does not have yet. */
-  private void sendAppendsWhileOpen(String peer) {
-    Progress pr = progress.get(peer);
-    while (pr != null && pr.next() <= log.lastIndex() && !pr.isPaused()) {
-      if (!sendAppend(peer, false)) {
-        return;
-      }
-    }
-  }
-
-  /**
-   * Sends {@code peer} the entries it needs next (or a snapshot when they are compacted away).
-   * Returns whether anything was sent.
-   */
-  private boolean sendAppend(String peer, boolean sendIfEmpty) {
-    Progress pr = progress.get(peer);
-    if (pr == null || pr.isPaused()) {
-      return false;
-    }
-    long prevIndex = LogIndex.prev(pr.next());
-    long prevTerm = log.term(prevIndex);
-    if (prevTerm == RaftLog.UNAVAILABLE || pr.next() < log.firstIndex()) {
-      SnapshotMeta snap = log.snapshot();
-      pr.becomeSnapshot(snap.index());
-      outbox.add(new InstallSnapshot(id, peer, term, snap));
-      return true;
-    }
-    List<Entry> entries = pr.next() <= log.lastIndex()
-        ? log.slice(pr.next(), log.lastIndex(), cfg.maxEntriesPerAppend(), cfg.maxBytesPerAppend())
-        : List.of();
-    if (entries.isEmpty() && !sendIfEmpty) {
-      return false;
-    }
-    outbox.add(new AppendRequest(id, peer, term, prevIndex, prevTerm, entries, log.committed()));
-    long last = entries.isEmpty() ? prevIndex : entries.get(entries.size() - 1).index();
-    pr.sentAppend(last, entries.size());
-    return true;
   }
 }
