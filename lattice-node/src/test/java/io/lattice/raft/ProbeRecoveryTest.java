@@ -139,4 +139,27 @@ class ProbeRecoveryTest {
     assertThat(stateOf(a, "c")).isEqualTo(Progress.State.REPLICATE);
     assertThat(new String(net.raft("c").entry(6).data(), StandardCharsets.UTF_8)).isEqualTo("p5");
   }
+
+  @Test
+  @DisplayName("§5.3 / §7 repair: a follower that lost entries the leader has compacted away gets the snapshot")
+  void repairedFollowerBehindTheLeadersLogGetsTheSnapshot() {
+    // Found by the simulator (seed 2): the leader probed the follower's old match index forever,
+    // because the follower's hint lay below the leader's log and resolved to the log's start.
+    Network net = Network.of(id -> plain(id).withSnapshots(0, 300), ABC);
+    net.elect("a");
+    for (int i = 1; i <= 4; i++) {
+      net.propose("a", "p" + i);
+    }
+    net.compact("a"); // a's log now starts after index 5
+    Raft a = net.raft("a");
+    assertThat(a.firstIndex()).isEqualTo(6);
+    List<Entry> kept = List.copyOf(net.node("c").stored.headMap(2L, true).values());
+    net.restore("c", new HardState(1, "a", 5), kept);
+    net.propose("a", "p5");
+    net.tickAndStabilize(3);
+    assertThat(net.raft("c").snapshot().index()).isEqualTo(5);
+    assertThat(net.raft("c").lastIndex()).isEqualTo(6);
+    assertThat(peer(a, "c").matchIndex()).isEqualTo(6);
+    assertThat(stateOf(a, "c")).isEqualTo(Progress.State.REPLICATE);
+  }
 }
