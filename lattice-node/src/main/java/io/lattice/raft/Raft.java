@@ -60,21 +60,15 @@ public final class Raft {
   private SoftState reportedSoftState;
   private boolean readyOutstanding;
 
-  // Leader state (empty or idle while this server does not lead).
-  private final Replicator repl;
-  private final LeaderTransfer transfer = new LeaderTransfer();
-  private final ReadOnly readOnly = new ReadOnly();
-  /** Index of the no-op this leader appended at the start of its term. */
-  private long termStartIndex;
-  /** Appends (including empty ones spreading the commit index) to flush at the next Ready. */
-  private boolean broadcastPending;
+  /** What this server does while it leads; idle (nothing tracked, nothing pending) otherwise. */
+  private final Leader leader;
 
   public Raft(RaftConfig config, RestoredState restored, RandomGenerator random) {
     this.cfg = Objects.requireNonNull(config, "config");
     this.id = config.id();
     this.random = Objects.requireNonNull(random, "random");
     this.log = new RaftLog(restored.snapshot(), restored.entries());
-    this.repl = new Replicator(id, config, log, outbox);
+    this.leader = new Leader(id, config, log, outbox, readStates);
     HardState hs = restored.hardState();
     // The current term is never below a term in the log or snapshot (Figure 2: a server only
     // stores entries of terms it has seen). A lost or older hard state (a data directory restored
@@ -152,18 +146,14 @@ public final class Raft {
 
   /** Whether a read served now by lease would be safe (for tests and status). */
   public boolean leaseValid() {
-    return role == Role.LEADER
-        && cfg.checkQuorum() // without it followers vote for anyone at once: no lease is safe
-        && transfer.leaseSafe()
-        && committedInCurrentTerm()
-        && readOnly.leaseHeld(now, cfg.electionTicks() - cfg.leaseDriftTicks());
+    return role == Role.LEADER && leader.leaseValid();
   }
 
   public RaftStatus status() {
-    Map<String, RaftStatus.PeerStatus> peers = role == Role.LEADER ? repl.status(now) : Map.of();
+    Map<String, RaftStatus.PeerStatus> peers = role == Role.LEADER ? leader.peers() : Map.of();
     return new RaftStatus(id, role, term, leaderId, log.committed(), log.applied(),
-        log.firstIndex(), log.lastIndex(), log.snapshot(), log.membership(), transfer.target(),
-        peers);
+        log.firstIndex(), log.lastIndex(), log.snapshot(), log.membership(),
+        leader.transferTarget(), peers);
   }
 
   // ---------------------------------------------------------------- inputs
@@ -188,17 +178,14 @@ public final class Raft {
   private void tickLeader() {
     heartbeatElapsed++;
     electionElapsed++;
-    repl.tick();
-    if (transfer.tick(cfg.electionTicks())) { // §3.10: gave up; proposals are accepted again
-      if (removalCommitted()) {
-        becomeFollower(term, null); // §4.2.2: a removed leader does not stay on without a successor
-        return;
-      }
+    if (leader.tick(now)) {
+      becomeFollower(term, null);
+      return;
     }
     if (electionElapsed >= cfg.electionTicks()) {
       electionElapsed = 0;
       if (cfg.checkQuorum()) {
-        if (!repl.quorumActive(log.membership().voters())) {
+        if (!leader.quorumActive()) {
           becomeFollower(term, null); // §6.2: cannot reach a majority, stop acting as leader
           return;
         }
@@ -206,9 +193,7 @@ public final class Raft {
     }
     if (heartbeatElapsed >= cfg.heartbeatTicks()) {
       heartbeatElapsed = 0;
-      repl.heartbeatTick();
-      broadcastHeartbeat();
-      maybeAutoPromote();
+      leader.heartbeat();
     }
   }
 
@@ -226,10 +211,8 @@ public final class Raft {
    * @throws RaftException NOT_LEADER or TRANSFER_IN_PROGRESS; nothing changed
    */
   public EntryId propose(byte[] command) {
-    checkCanPropose();
-    Entry e = Entry.command(term, LogIndex.next(log.lastIndex()), command);
-    appendAsLeader(e);
-    return e.id();
+    checkLeader();
+    return leader.propose(command);
   }
 
   /**
@@ -240,20 +223,8 @@ public final class Raft {
    *     INVALID_MEMBERSHIP_CHANGE; nothing changed
    */
   public EntryId proposeMembership(MembershipChange change) {
-    checkCanPropose();
-    if (log.committed() < termStartIndex) {
-      throw new RaftException(RaftException.Reason.MEMBERSHIP_CHANGE_IN_PROGRESS,
-          "the leader has not committed the first entry of its term yet", id);
-    }
-    if (log.lastConfigIndex() > log.committed()) {
-      throw new RaftException(RaftException.Reason.MEMBERSHIP_CHANGE_IN_PROGRESS,
-          "membership change at index " + log.lastConfigIndex() + " has not committed yet", id);
-    }
-    Membership next = log.membership().apply(change);
-    Entry e = Entry.config(term, LogIndex.next(log.lastIndex()), next);
-    appendAsLeader(e);
-    syncProgressWithMembership();
-    return e.id();
+    checkLeader();
+    return leader.proposeMembership(change);
   }
 
   /**
@@ -270,7 +241,7 @@ public final class Raft {
       }
       return;
     }
-    leaderRead(new ReadOnly.Read(requestId, id, LogIndex.NONE), mode);
+    leader.readIndex(requestId, mode);
   }
 
   /**
@@ -281,45 +252,24 @@ public final class Raft {
    * @throws RaftException NOT_LEADER or INVALID_TRANSFER_TARGET
    */
   public void transferLeadership(String target) {
-    if (role != Role.LEADER) {
-      throw new RaftException(RaftException.Reason.NOT_LEADER, "not the leader", leaderId);
-    }
-    String t = target != null ? target : repl.mostUpToDateVoter();
-    LeaderTransfer.checkTarget(t, id, log.membership());
-    if (!t.equals(transfer.target())) {
-      beginTransfer(t);
-    }
-  }
-
-  /** Starts handing off to voter {@code t}: TimeoutNow once its log matches ours to the last index. */
-  private void beginTransfer(String t) {
-    transfer.begin(t);
-    readOnly.dropLease();
-    if (repl.match(t) == log.lastIndex()) {
-      sendTimeoutNow(t);
-    } else {
-      repl.sendAppend(t, false);
+    checkLeader();
+    if (leader.transferLeadership(target)) {
+      becomeFollower(term, null);
     }
   }
 
   /** The transport could not reach {@code peer}: stop pipelining to it until it answers again. */
   public void reportUnreachable(String peer) {
-    Progress pr = repl.progress(peer);
-    if (role == Role.LEADER && pr != null && pr.state() == Progress.State.REPLICATE) {
-      pr.becomeProbe();
+    if (role == Role.LEADER) {
+      leader.reportUnreachable(peer);
     }
   }
 
   /** The transport finished sending a snapshot to {@code peer}, successfully or not. */
   public void reportSnapshot(String peer, boolean success) {
-    Progress pr = repl.progress(peer);
-    if (role != Role.LEADER || pr == null || pr.state() != Progress.State.SNAPSHOT) {
-      return;
+    if (role == Role.LEADER) {
+      leader.reportSnapshot(peer, success);
     }
-    if (!success) {
-      pr.becomeSnapshot(LogIndex.NONE); // forget the snapshot: probing resumes after match
-    }
-    pr.becomeProbe();
   }
 
   /**
@@ -395,8 +345,7 @@ public final class Raft {
   public boolean hasReady() {
     return !outbox.isEmpty()
         || !readStates.isEmpty()
-        || broadcastPending
-        || readOnly.roundPending()
+        || leader.broadcastPending()
         || !hardState().equals(reportedHardState)
         || !softState().equals(reportedSoftState)
         || log.pendingSnapshot() != null
@@ -412,7 +361,9 @@ public final class Raft {
     if (readyOutstanding) {
       throw new IllegalStateException("ready() called again before advance()");
     }
-    flushBroadcasts();
+    if (role == Role.LEADER) {
+      leader.flush();
+    }
     HardState hs = hardState();
     SoftState ss = softState();
     Ready rd = new Ready(
@@ -448,8 +399,8 @@ public final class Raft {
         && log.committed() >= noVoteBelow) {
       noVoteBelow = LogIndex.NONE; // caught up past what the repair dropped: may vote again
     }
-    if (role == Role.LEADER) {
-      maybeCommit(); // our own entries just became durable
+    if (role == Role.LEADER && leader.maybeCommit()) { // our own entries just became durable
+      becomeFollower(term, null);
     }
   }
 
@@ -466,21 +417,10 @@ public final class Raft {
     votes.clear();
     resetElectionTimer();
     if (wasLeader) {
-      leaveLeadership();
+      this.leader.stepDown(); // followers whose reads it held learn it by timing out
     }
   }
 
-  private void leaveLeadership() {
-    repl.stepDown();
-    transfer.abort();
-    broadcastPending = false;
-    // Reads cannot be confirmed any more; local callers learn it now, followers by timing out.
-    for (ReadOnly.Read r : readOnly.stepDown()) {
-      if (r.origin().equals(id)) {
-        readStates.add(new ReadState(r.requestId(), LogIndex.NONE, false));
-      }
-    }
-  }
 
   private void startElection(boolean pre, boolean transfer) {
     campaignIsTransfer = transfer;
@@ -523,22 +463,7 @@ public final class Raft {
     votes.clear();
     electionElapsed = 0;
     heartbeatElapsed = 0;
-    transfer.newTerm();
-    readOnly.becomeLeader();
-    repl.becomeLeader(term, now);
-    // Dissertation §6.4 / §4.1: a no-op commits this term's first entry, which lets the leader
-    // learn the commit index and makes membership changes safe.
-    Entry noop = Entry.noop(term, LogIndex.next(log.lastIndex()));
-    termStartIndex = noop.index();
-    appendAsLeader(noop);
-  }
-
-  /** Tracks exactly the members of the configuration in force; a target that left is dropped. */
-  private void syncProgressWithMembership() {
-    repl.sync(now);
-    if (transfer.target() != null && !log.membership().isVoter(transfer.target())) {
-      transfer.abort();
-    }
+    leader.start(term, now);
   }
 
   private boolean promotable() {
@@ -667,193 +592,23 @@ public final class Raft {
 
   // ---------------------------------------------------------------- leader
 
-  private void checkCanPropose() {
+  private void checkLeader() {
     if (role != Role.LEADER) {
       throw new RaftException(RaftException.Reason.NOT_LEADER, "not the leader", leaderId);
     }
-    if (transfer.target() != null) {
-      throw new RaftException(RaftException.Reason.TRANSFER_IN_PROGRESS,
-          "leadership is being transferred to " + transfer.target(), id);
-    }
-  }
-
-  private void appendAsLeader(Entry e) {
-    log.append(e);
-    broadcastPending = true; // batching: one append per follower at the next Ready
   }
 
   private void stepLeader(Message m) {
     if (m instanceof AppendResponse r) {
-      handleAppendResponse(r);
-    } else if (m instanceof HeartbeatResponse r) {
-      handleHeartbeatResponse(r);
-    } else if (m instanceof ReadIndexRequest r) {
-      if (log.membership().contains(r.from())) {
-        leaderRead(new ReadOnly.Read(r.requestId(), r.from(), LogIndex.NONE), ReadMode.LINEARIZABLE);
+      if (leader.onAppendResponse(r)) {
+        becomeFollower(term, null);
       }
+    } else if (m instanceof HeartbeatResponse r) {
+      leader.onHeartbeatResponse(r);
+    } else if (m instanceof ReadIndexRequest r) {
+      leader.onReadIndexRequest(r);
     } else if (m instanceof AppendRequest || m instanceof Heartbeat || m instanceof InstallSnapshot) {
       throw new InvariantViolation("two leaders in term " + term + ": " + id + " and " + m.from());
-    }
-  }
-
-  private void handleAppendResponse(AppendResponse r) {
-    Progress pr = repl.progress(r.from());
-    if (pr == null) {
-      return;
-    }
-    pr.contact(now);
-    if (!r.success()) {
-      repl.rejected(pr, r);
-      return;
-    }
-    if (repl.acknowledged(pr, r.matchIndex())) {
-      maybeCommit();
-      if (r.from().equals(transfer.target()) && pr.match() == log.lastIndex()) {
-        sendTimeoutNow(r.from());
-        if (role != Role.LEADER) {
-          return;
-        }
-      }
-    }
-    repl.sendAppendsWhileOpen(r.from());
-  }
-
-  private void handleHeartbeatResponse(HeartbeatResponse r) {
-    Progress pr = repl.progress(r.from());
-    if (pr == null) {
-      return;
-    }
-    pr.contact(now);
-    readOnly.ack(r.from(), r.readSeq());
-    confirmRounds();
-    repl.heartbeatAnswered(r.from(), pr);
-  }
-
-  /** Serves reads and extends the lease up to the newest round a majority acknowledged. */
-  private void confirmRounds() {
-    for (ReadOnly.Read r : readOnly.confirm(log.membership().voters(), id)) {
-      answerRead(r, r.index());
-    }
-  }
-
-  private void leaderRead(ReadOnly.Read read, ReadMode mode) {
-    if (!committedInCurrentTerm()) {
-      // §6.4: until its no-op commits, the leader does not know the commit index.
-      readOnly.awaitTermStart(read);
-      return;
-    }
-    long index = log.committed();
-    if (mode == ReadMode.LEASE && leaseValid()) {
-      answerRead(read, index);
-      return;
-    }
-    readOnly.awaitNextRound(read.at(index));
-  }
-
-  private void answerRead(ReadOnly.Read r, long index) {
-    if (r.origin().equals(id)) {
-      readStates.add(new ReadState(r.requestId(), index, true));
-    } else {
-      outbox.add(new ReadIndexResponse(id, r.origin(), term, r.requestId(), index, true));
-    }
-  }
-
-  private boolean committedInCurrentTerm() {
-    return role == Role.LEADER && log.committed() >= termStartIndex;
-  }
-
-  /**
-   * Commits the highest index stored on a majority of voters, but only if it is of the current term
-   * (§5.4.2, Figure 8): entries of earlier terms commit indirectly, with it.
-   */
-  private void maybeCommit() {
-    long candidate = Quorum.majorityValue(log.membership().voters(),
-        v -> v.equals(id) ? log.stable() : repl.match(v));
-    if (candidate <= log.committed() || log.term(candidate) != term) {
-      return;
-    }
-    log.commitTo(candidate);
-    broadcastPending = true; // spread the new commit index
-    if (committedInCurrentTerm()) {
-      readOnly.takeAwaitingTermStart().forEach(r -> leaderRead(r, ReadMode.LINEARIZABLE));
-    }
-    if (removalCommitted()) {
-      handOffAfterRemoval();
-    }
-  }
-
-  /**
-   * Dissertation §4.2.2: a leader removed from the configuration steps down once that commits,
-   * handing off to the most up-to-date voter (§3.10). A successor that lacks some of our entries is
-   * caught up first, so that no TimeoutNow makes a voter campaign without entries we hold; the
-   * leader steps down when it sends TimeoutNow, or when the transfer gives up.
-   */
-  private void handOffAfterRemoval() {
-    if (transfer.target() != null) {
-      return; // already handing off
-    }
-    String successor = repl.mostUpToDateVoter();
-    if (successor != null && repl.match(successor) < log.lastIndex()) {
-      beginTransfer(successor);
-    } else if (successor != null) {
-      sendTimeoutNow(successor);
-    } else {
-      flushBroadcasts();
-      becomeFollower(term, null);
-    }
-  }
-
-  /**
-   * §3.10: {@code target}'s log matches ours to the last index; it may campaign now. A leader whose
-   * removal committed (§4.2.2) steps down with it, after followers learned the commit.
-   */
-  private void sendTimeoutNow(String target) {
-    boolean leaving = removalCommitted();
-    if (leaving) {
-      flushBroadcasts();
-    }
-    outbox.add(new TimeoutNow(id, target, term));
-    if (leaving) {
-      becomeFollower(term, null);
-    }
-  }
-
-  /** This leader is no voter in the configuration in force, and that configuration committed. */
-  private boolean removalCommitted() {
-    return !log.membership().isVoter(id) && log.committed() >= log.lastConfigIndex();
-  }
-
-  /** Dissertation §4.2.1: promote a caught-up learner that asked for it, one at a time. */
-  private void maybeAutoPromote() {
-    if (transfer.target() != null || log.committed() < termStartIndex
-        || log.lastConfigIndex() > log.committed()) {
-      return;
-    }
-    String learner = repl.promotableLearner();
-    if (learner != null) {
-      proposeMembership(new MembershipChange.Promote(learner));
-    }
-  }
-
-  private void broadcastHeartbeat() {
-    // Only rounds sent outside a transfer may start a lease.
-    long round = readOnly.startRound(now, transfer.target() == null);
-    repl.sendHeartbeats(round);
-    confirmRounds(); // a cluster of one confirms its own round
-  }
-
-  private void flushBroadcasts() {
-    if (role != Role.LEADER) {
-      broadcastPending = false;
-      readOnly.cancelPendingRound();
-      return;
-    }
-    if (readOnly.roundPending()) {
-      broadcastHeartbeat();
-    }
-    if (broadcastPending) {
-      broadcastPending = false;
-      repl.broadcastAppends();
     }
   }
 }
