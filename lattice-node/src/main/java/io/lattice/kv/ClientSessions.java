@@ -10,10 +10,14 @@ import java.util.TreeSet;
 /**
  * The client sessions of exactly-once writes (Raft dissertation §6.3), with a deterministic clock.
  *
- * <p><b>Log time.</b> The clock is the largest {@code proposedAtMillis} of any command applied so
- * far (the proposing leader's wall clock, carried in the entry), never this machine's own clock, so
- * every replica expires the same sessions at the same index. A session idle for more than the TTL
- * of log time (no command of its client applied) is dropped when the next command is applied.
+ * <p><b>Log time.</b> The clock is derived from the {@code proposedAtMillis} of the commands applied
+ * (the proposing leader's wall clock, carried in the entry), never from this machine's own clock,
+ * so every replica expires the same sessions at the same index. The first command sets it; each
+ * later one moves it to {@code max(clock, min(proposedAt, clock + maxClockStep))}: never backward
+ * (a new leader's clock may be behind its predecessor's), and never by more than the step (a new
+ * leader's clock may be far ahead: one entry stamped hours ahead must not expire every session at
+ * once). A session idle for more than the TTL of log time (no command of its client applied) is
+ * dropped when the next command is applied.
  *
  * <p><b>Opening.</b> There is no explicit registration: a session is opened by its client's first
  * write, which must be sequence 1 with acknowledged 0. A command of an unknown client with any
@@ -42,24 +46,20 @@ final class ClientSessions {
       Comparator.comparingLong(SessionState::lastActiveMillis).thenComparing(SessionState::clientId);
 
   private final long ttlMillis;
+  private final long maxClockStepMillis;
   private final int maxResultsPerClient;
   private final TreeMap<String, SessionState> byClient = new TreeMap<>();
   /** The same sessions, least recently active first, for expiry. */
   private final TreeSet<SessionState> byIdle = new TreeSet<>(BY_IDLE);
   private long clockMillis;
 
-  ClientSessions(long ttlMillis, int maxResultsPerClient) {
-    if (ttlMillis <= 0) {
-      throw new IllegalArgumentException("session TTL must be positive: " + ttlMillis);
-    }
-    if (maxResultsPerClient < 1) {
-      throw new IllegalArgumentException("must keep at least one result per client");
-    }
-    this.ttlMillis = ttlMillis;
-    this.maxResultsPerClient = maxResultsPerClient;
+  ClientSessions(SessionLimits limits) {
+    this.ttlMillis = limits.ttl().toMillis();
+    this.maxClockStepMillis = limits.maxClockStep().toMillis();
+    this.maxResultsPerClient = limits.maxResultsPerSession();
   }
 
-  /** The log time: the largest proposal time applied so far (0 before any). */
+  /** The log time (0 before any command). */
   long clockMillis() {
     return clockMillis;
   }
@@ -74,11 +74,17 @@ final class ClientSessions {
   }
 
   /**
-   * Moves log time forward to {@code proposedAtMillis} (never backward: a new leader's clock may be
-   * behind its predecessor's) and drops every session idle for longer than the TTL.
+   * Moves log time towards {@code proposedAtMillis} by the rule above and drops every session idle
+   * for longer than the TTL.
    */
   void advanceClock(long proposedAtMillis) {
-    clockMillis = Math.max(clockMillis, proposedAtMillis);
+    if (clockMillis == 0) {
+      clockMillis = Math.max(0, proposedAtMillis);
+    } else {
+      long limit = clockMillis > Long.MAX_VALUE - maxClockStepMillis ? Long.MAX_VALUE
+          : clockMillis + maxClockStepMillis;
+      clockMillis = Math.max(clockMillis, Math.min(proposedAtMillis, limit));
+    }
     long cutoff = clockMillis - ttlMillis; // clockMillis >= 0 and ttl > 0: no overflow
     while (!byIdle.isEmpty() && byIdle.first().lastActiveMillis() < cutoff) {
       byClient.remove(byIdle.pollFirst().clientId());

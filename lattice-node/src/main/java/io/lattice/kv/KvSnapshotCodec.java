@@ -108,11 +108,11 @@ final class KvSnapshotCodec {
    *
    * @throws IllegalArgumentException if the bytes are not a valid snapshot of this state machine
    */
-  static Restored read(byte[] snapshot, long ttlMillis, int maxResultsPerClient) {
+  static Restored read(byte[] snapshot, SessionLimits limits) {
     if (snapshot == null) {
       throw new IllegalArgumentException("malformed snapshot: null");
     }
-    Builder b = new Builder(new ClientSessions(ttlMillis, maxResultsPerClient));
+    Builder b = new Builder(new ClientSessions(limits));
     try {
       SnapshotDataReader.read(new ByteArrayInputStream(snapshot), b);
     } catch (FormatException | IOException e) {

@@ -22,7 +22,8 @@ import java.util.Optional;
  * <ol>
  *   <li>decode the command; if the bytes are not a command, answer MALFORMED_COMMAND (changing
  *       nothing but the applied index: the entry is committed on every replica alike);
- *   <li>advance log time to the command's {@code proposedAtMillis} and expire idle sessions;
+ *   <li>advance log time towards the command's {@code proposedAtMillis} (by at most the configured
+ *       step) and expire idle sessions;
  *   <li>if the command has a session: answer a duplicate with its first result, refuse a forgotten
  *       or unknown session with SESSION_EXPIRED (never re-applying);
  *   <li>validate and execute the command (an invalid one answers INVALID_ARGUMENT, changing
@@ -37,30 +38,36 @@ import java.util.Optional;
  */
 public final class KvStateMachine implements StateMachine {
   /** Sessions idle for longer than this (in log time) are dropped. */
-  public static final Duration DEFAULT_SESSION_TTL = Duration.ofHours(1);
+  public static final Duration DEFAULT_SESSION_TTL = SessionLimits.DEFAULT_TTL;
   /** Most results kept per session (the oldest are dropped first). */
-  public static final int DEFAULT_MAX_RESULTS_PER_CLIENT = 256;
+  public static final int DEFAULT_MAX_RESULTS_PER_CLIENT =
+      SessionLimits.DEFAULT_MAX_RESULTS_PER_SESSION;
 
-  private final long sessionTtlMillis;
-  private final int maxResultsPerClient;
+  private final SessionLimits limits;
 
   private KvStore store = new KvStore();
   private CommandExecutor executor = new CommandExecutor(store);
   private ClientSessions sessions;
   private long appliedIndex;
 
+  /** A state machine with {@link SessionLimits#DEFAULT}. */
   public KvStateMachine() {
-    this(DEFAULT_SESSION_TTL, DEFAULT_MAX_RESULTS_PER_CLIENT);
+    this(SessionLimits.DEFAULT);
   }
 
   /**
    * @param sessionTtl how long (in log time) a session may stay idle before it is dropped; positive
    * @param maxResultsPerClient most results retained per session; at least 1
+   * @see SessionLimits#forTtl
    */
   public KvStateMachine(Duration sessionTtl, int maxResultsPerClient) {
-    this.sessionTtlMillis = sessionTtl.toMillis();
-    this.maxResultsPerClient = maxResultsPerClient;
-    this.sessions = new ClientSessions(sessionTtlMillis, maxResultsPerClient);
+    this(SessionLimits.forTtl(sessionTtl, maxResultsPerClient));
+  }
+
+  /** A state machine whose sessions are bounded by {@code limits} (the same on every replica). */
+  public KvStateMachine(SessionLimits limits) {
+    this.limits = java.util.Objects.requireNonNull(limits, "limits");
+    this.sessions = new ClientSessions(limits);
   }
 
   /**
@@ -144,7 +151,7 @@ public final class KvStateMachine implements StateMachine {
     return sessions.size();
   }
 
-  /** The log time: the largest {@code proposedAtMillis} applied so far (0 before any). */
+  /** The log time (see {@link ClientSessions}; 0 before any command). */
   public long logClockMillis() {
     return sessions.clockMillis();
   }
@@ -189,8 +196,7 @@ public final class KvStateMachine implements StateMachine {
    */
   @Override
   public void restore(byte[] snapshot) {
-    KvSnapshotCodec.Restored r =
-        KvSnapshotCodec.read(snapshot, sessionTtlMillis, maxResultsPerClient);
+    KvSnapshotCodec.Restored r = KvSnapshotCodec.read(snapshot, limits);
     store = r.store();
     executor = new CommandExecutor(store);
     sessions = r.sessions();

@@ -32,8 +32,9 @@
  *       acknowledged} (or, when acknowledged is 0, all but the highest), and keeps at most 256; a
  *       forgotten sequence, or any write of an unknown session other than its opening one, is
  *       refused with SESSION_EXPIRED and never re-applied. Sessions idle for more than the TTL
- *       (default 1 hour) of <i>log time</i> (the largest {@code proposedAtMillis} applied) are
- *       dropped during apply; this package never reads a clock.
+ *       (default 1 hour) of <i>log time</i> are dropped during apply; log time follows the
+ *       commands' {@code proposedAtMillis}, never backward and by at most a sixtieth of the TTL per
+ *       entry (see {@code ClientSessions}); this package never reads a clock.
  *   <li><b>Snapshots</b> use the shared snapshot-data stream; the log clock travels as a session
  *       record with the empty client id, and each session's retained window in that record's result
  *       field (see {@code KvSnapshotCodec}). Restore reads into fresh structures and swaps them in

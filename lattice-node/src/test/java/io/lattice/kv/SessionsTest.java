@@ -177,21 +177,34 @@ class SessionsTest {
 
   // ------------------------------------------------------------------------- expiry by log time
 
+  /**
+   * Moves log time to {@code at} with session-less commands stamped {@code at}, as many as the
+   * bounded clock step needs (for a 10-minute TTL, one per 10 s).
+   */
+  private void clockTo(long at) {
+    for (int i = 0; sm.logClockMillis() < at; i++) {
+      assertThat(i).as("log time stuck at %d on the way to %d", sm.logClockMillis(), at)
+          .isLessThan(10_000);
+      apply(put(Session.NONE, at, "clock", "tick", false));
+    }
+    assertThat(sm.logClockMillis()).isEqualTo(at);
+  }
+
   @Test
   void idleSessionsExpireByLogTimeNotWallTime() {
     sm = new KvStateMachine(Duration.ofMinutes(10), 256);
     byte[] first = apply(incr("idle", 1, 0, T0));
     apply(incr("busy", 1, 0, T0));
+    clockTo(T0 + 6 * MINUTE);
     apply(incr("busy", 2, 1, T0 + 6 * MINUTE));
-    apply(put(Session.NONE, T0 + 10 * MINUTE, "x", "y", false)); // exactly the TTL: still alive
+    clockTo(T0 + 10 * MINUTE); // exactly the TTL: still alive
     assertThat(sm.sessionCount()).isEqualTo(2);
     assertThat(apply(incr("idle", 1, 0, T0 + 10 * MINUTE))).isEqualTo(first); // and touched again
 
-    apply(put(Session.NONE, T0 + 17 * MINUTE, "x", "y", false));
+    clockTo(T0 + 17 * MINUTE);
     assertThat(sm.sessionCount()).as("busy idle 11 min").isEqualTo(1);
-    apply(put(Session.NONE, T0 + 21 * MINUTE, "x", "y", false));
+    clockTo(T0 + 21 * MINUTE);
     assertThat(sm.sessionCount()).isZero();
-    assertThat(sm.logClockMillis()).isEqualTo(T0 + 21 * MINUTE);
 
     long v = version();
     assertThat(errorKind(apply(incr("busy", 3, 2, T0 + 21 * MINUTE))))
@@ -202,17 +215,64 @@ class SessionsTest {
   }
 
   @Test
+  void aLeaderWhoseClockRunsFarAheadCannotExpireASessionActiveInThePreviousEntry() {
+    long ttl = KvStateMachine.DEFAULT_SESSION_TTL.toMillis();
+    byte[] first = apply(incr("c", 1, 0, T0));
+    // a new leader whose clock runs the TTL plus an hour ahead proposes the very next entry
+    long ahead = T0 + ttl + 60 * MINUTE;
+    apply(put(Session.NONE, ahead, "x", "y", false));
+    assertThat(sm.sessionCount()).isEqualTo(1);
+    assertThat(sm.logClockMillis()).isLessThan(T0 + ttl);
+    // the client's retry of its write is still answered from the session, not applied again
+    assertThat(apply(incr("c", 1, 0, ahead))).isEqualTo(first);
+    assertThat(version()).isEqualTo(1);
+  }
+
+  @Test
+  void logTimeMovesByAtMostOneStepPerEntryAndTheFirstCommandSetsIt() {
+    sm = new KvStateMachine(Duration.ofMinutes(10), 256); // a step of 10 s
+    apply(put(Session.NONE, T0, "x", "y", false));
+    assertThat(sm.logClockMillis()).isEqualTo(T0);
+    apply(put(Session.NONE, T0 + 3_000, "x", "y", false));
+    assertThat(sm.logClockMillis()).isEqualTo(T0 + 3_000);
+    apply(put(Session.NONE, T0 + 60 * MINUTE, "x", "y", false));
+    assertThat(sm.logClockMillis()).isEqualTo(T0 + 13_000);
+    apply(put(Session.NONE, T0, "x", "y", false));
+    assertThat(sm.logClockMillis()).as("never backward").isEqualTo(T0 + 13_000);
+    apply(put(Session.NONE, Long.MAX_VALUE, "x", "y", false));
+    assertThat(sm.logClockMillis()).isEqualTo(T0 + 23_000);
+  }
+
+  @Test
+  void aSessionActiveWithinTheLastStepsOfTheTtlSurvivesAnyRunOfEntries() {
+    sm = new KvStateMachine(Duration.ofMinutes(10), 256);
+    byte[] first = apply(incr("c", 1, 0, T0));
+    long farAhead = T0 + 1000 * MINUTE;
+    for (int i = 1; i < SessionLimits.CLOCK_STEPS_PER_TTL; i++) {
+      apply(put(Session.NONE, farAhead, "x", "y", false));
+    }
+    // the sixtieth entry after its last activity brings log time to exactly the TTL: still alive
+    assertThat(apply(incr("c", 1, 0, farAhead))).isEqualTo(first);
+    assertThat(sm.logClockMillis()).isEqualTo(T0 + 10 * MINUTE);
+    for (int i = 0; i <= SessionLimits.CLOCK_STEPS_PER_TTL; i++) {
+      apply(put(Session.NONE, farAhead, "x", "y", false));
+    }
+    assertThat(sm.sessionCount()).as("idle for more than sixty entries of a runaway clock")
+        .isZero();
+  }
+
+  @Test
   void logTimeNeverGoesBackward() {
     sm = new KvStateMachine(Duration.ofMinutes(10), 256);
     apply(incr("c", 1, 0, T0));
-    apply(put(Session.NONE, T0 + 30 * MINUTE, "x", "y", false));
+    clockTo(T0 + 30 * MINUTE);
     assertThat(sm.sessionCount()).isZero();
     // a new leader whose clock is behind: log time stays, so a new session here is judged by it
     apply(incr("d", 1, 0, T0 + 5 * MINUTE));
     assertThat(sm.logClockMillis()).isEqualTo(T0 + 30 * MINUTE);
-    apply(put(Session.NONE, T0 + 39 * MINUTE, "x", "y", false));
+    clockTo(T0 + 39 * MINUTE);
     assertThat(sm.sessionCount()).as("d was active at log time +30").isEqualTo(1);
-    apply(put(Session.NONE, T0 + 41 * MINUTE, "x", "y", false));
+    clockTo(T0 + 41 * MINUTE);
     assertThat(sm.sessionCount()).isZero();
   }
 
@@ -220,6 +280,8 @@ class SessionsTest {
   void aSessionExpiredAtThisVeryCommandIsRefused() {
     sm = new KvStateMachine(Duration.ofMinutes(10), 256);
     apply(incr("c", 1, 0, T0));
+    clockTo(T0 + 10 * MINUTE - 5_000);
+    assertThat(sm.sessionCount()).isEqualTo(1);
     // the command's own proposal time moves log time first, expiring its session
     assertThat(errorKind(apply(incr("c", 2, 1, T0 + 11 * MINUTE))))
         .isEqualTo(KvResult.ErrorKind.SESSION_EXPIRED);
@@ -248,7 +310,7 @@ class SessionsTest {
   @Test
   void logTimeSurvivesASnapshot() {
     sm = new KvStateMachine(Duration.ofMinutes(10), 256);
-    apply(put(Session.NONE, T0 + 30 * MINUTE, "x", "y", false));
+    apply(put(Session.NONE, T0 + 30 * MINUTE, "x", "y", false)); // the first command sets it
     apply(incr("c", 1, 0, T0));
     KvStateMachine restored = new KvStateMachine(Duration.ofMinutes(10), 256);
     restored.restore(sm.snapshot());
