@@ -24,8 +24,9 @@ import java.util.Optional;
  *       nothing but the applied index: the entry is committed on every replica alike);
  *   <li>advance log time towards the command's {@code proposedAtMillis} (by at most the configured
  *       step) and expire idle sessions;
+ *   <li>a RegisterSession opens the session whose id is {@code index}; a CloseSession forgets one;
  *   <li>if the command has a session: answer a duplicate with its first result, refuse a forgotten
- *       or unknown session with SESSION_EXPIRED (never re-applying);
+ *       sequence or an unknown session with SESSION_EXPIRED (never re-applying);
  *   <li>validate and execute the command (an invalid one answers INVALID_ARGUMENT, changing
  *       nothing), and record the result in its session.
  * </ol>
@@ -98,11 +99,18 @@ public final class KvStateMachine implements StateMachine {
           new KvResult.Error(index, KvResult.ErrorKind.MALFORMED_COMMAND, e.getMessage()));
     }
     sessions.advanceClock(command.proposedAtMillis());
+    if (command instanceof KvCommand.RegisterSession) {
+      sessions.register(index);
+      return KvResultCodec.encode(new KvResult.SessionOpened(index, index));
+    }
+    if (command instanceof KvCommand.CloseSession close) {
+      return KvResultCodec.encode(new KvResult.SessionClosed(index, sessions.close(close.sessionId())));
+    }
     Session session = command.session();
     if (!session.present()) {
       return KvResultCodec.encode(executor.execute(index, command));
     }
-    ClientSessions.Check check = sessions.check(session);
+    ClientSessions.Check check = sessions.check(session, index);
     if (check instanceof ClientSessions.Duplicate dup) {
       return dup.result();
     }
@@ -110,7 +118,7 @@ public final class KvStateMachine implements StateMachine {
       return KvResultCodec.encode(new KvResult.Error(index, refused.kind(), refused.message()));
     }
     byte[] result = KvResultCodec.encode(executor.execute(index, command));
-    sessions.record(session, result);
+    sessions.record(session, index, result);
     return result;
   }
 
@@ -162,7 +170,7 @@ public final class KvStateMachine implements StateMachine {
    * Costs one pass over the state.
    */
   public long hash() {
-    return StateHash.of(out -> KvSnapshotCodec.write(out, appliedIndex, store, sessions));
+    return StateHash.of(out -> KvSnapshotCodec.write(out, appliedIndex, store, sessions, limits));
   }
 
   // --------------------------------------------------------------------------------- snapshots
@@ -172,7 +180,7 @@ public final class KvStateMachine implements StateMachine {
   public byte[] snapshot() {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     try {
-      KvSnapshotCodec.write(out, appliedIndex, store, sessions);
+      KvSnapshotCodec.write(out, appliedIndex, store, sessions, limits);
     } catch (IOException e) {
       throw new UncheckedIOException("writing a snapshot into memory failed", e);
     }
@@ -185,7 +193,7 @@ public final class KvStateMachine implements StateMachine {
    */
   @Override
   public SnapshotWriter capture() {
-    return KvSnapshotCodec.capture(appliedIndex, store, sessions)::writeTo;
+    return KvSnapshotCodec.capture(appliedIndex, store, sessions, limits)::writeTo;
   }
 
   /**
