@@ -31,6 +31,14 @@ import java.util.TreeSet;
  * most one session, so the order is total and the same on every replica, and log time never
  * decreasing along the log, the sessions idle for longer than the TTL are always a prefix of it.
  *
+ * <p><b>Bounded table.</b> At most {@code maxSessions} sessions are kept. A registration that finds
+ * the table full first evicts the least recently active sessions, in activity order, until there is
+ * room (more than one only after a restore into a smaller table). Activity is measured in log
+ * indexes, not log time, so the choice does not depend on any clock: when log time stands still
+ * (a new leader whose clock is behind), a session written to a moment ago is still not the one
+ * evicted. The order is part of what a snapshot carries, so a replica restored from one evicts
+ * exactly what the others do.
+ *
  * <p>Not thread-safe.
  */
 final class ClientSessions {
@@ -53,6 +61,7 @@ final class ClientSessions {
 
   private final long ttlMillis;
   private final long maxClockStepMillis;
+  private final int maxSessions;
   private final int maxResultsPerSession;
   private final TreeMap<Long, SessionState> byId = new TreeMap<>();
   /** The same sessions, least recently active first, for expiry. */
@@ -62,6 +71,7 @@ final class ClientSessions {
   ClientSessions(SessionLimits limits) {
     this.ttlMillis = limits.ttl().toMillis();
     this.maxClockStepMillis = limits.maxClockStep().toMillis();
+    this.maxSessions = limits.maxSessions();
     this.maxResultsPerSession = limits.maxResultsPerSession();
   }
 
@@ -97,14 +107,23 @@ final class ClientSessions {
     }
   }
 
-  /** Opens the session registered by the entry at {@code index}; its id is {@code index}. */
-  void register(long index) {
+  /**
+   * Opens the session registered by the entry at {@code index}; its id is {@code index}. Evicts the
+   * least recently active sessions first if the table is full; returns how many.
+   */
+  int register(long index) {
+    int evicted = 0;
+    while (byId.size() >= maxSessions) {
+      byId.remove(byActivity.pollFirst().id());
+      evicted++;
+    }
     SessionState state = new SessionState(index, index, clockMillis);
     // an index is applied once, and a session's id is the index that registered it
     if (byId.putIfAbsent(index, state) != null) {
       throw new IllegalStateException("session " + index + " registered twice");
     }
     add(state);
+    return evicted;
   }
 
   /** Forgets session {@code id}; returns whether it existed. */
@@ -130,8 +149,8 @@ final class ClientSessions {
     SessionState state = byId.get(s.id());
     if (state == null) {
       return new Refused(KvResult.ErrorKind.SESSION_EXPIRED, "session " + s.id()
-          + " is unknown: it was closed, dropped after idling for longer than the session TTL, or "
-          + "never opened");
+          + " is unknown: it was closed, dropped after idling for longer than the session TTL, "
+          + "evicted to make room for a newer session, or never opened");
     }
     byte[] first = state.result(s.sequence());
     if (first != null) {

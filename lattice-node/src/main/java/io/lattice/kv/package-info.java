@@ -32,8 +32,10 @@
  *       the first result, byte for byte, and changes nothing. After each new write the session
  *       forgets results up to {@code acknowledged} (or, when acknowledged is 0, all but the
  *       highest), and keeps at most 256; a forgotten sequence is refused with SESSION_EXPIRED too.
- *       A CloseSession entry forgets a session. Sessions idle for more than the TTL (default 1
- *       hour) of <i>log time</i> are dropped during apply; log time follows the commands' {@code
+ *       A CloseSession entry forgets a session. The table holds at most 10,000 sessions (by
+ *       default): a registration that finds it full evicts the least recently active session, by
+ *       log index. Sessions idle for more than the TTL (default 1 hour) of <i>log time</i> are
+ *       dropped during apply; log time follows the commands' {@code
  *       proposedAtMillis}, never backward and by at most a sixtieth of the TTL per entry (see
  *       {@code ClientSessions}); this package never reads a clock.
  *   <li><b>Snapshots</b> use the shared snapshot-data stream; the log clock and the configured
