@@ -39,6 +39,32 @@ import java.util.TreeSet;
  * evicted. The order is part of what a snapshot carries, so a replica restored from one evicts
  * exactly what the others do.
  *
+ * <h2>The session contract</h2>
+ *
+ * <ol>
+ *   <li><b>Register, get an id.</b> A client opens a session with a RegisterSession command; the
+ *       id is the log index of that entry, unique for the cluster's lifetime. A lost answer means
+ *       registering again (a new id); the first registration stays an unused session until it
+ *       expires or is evicted.
+ *   <li><b>Sequences start at 1.</b> Each new write of the session takes the next number; a retry
+ *       reuses its number and gets the first result, byte for byte, and changes nothing. Results
+ *       up to {@code acknowledged} (when it is 0: all but the highest) and beyond the newest
+ *       {@code maxResultsPerSession} are forgotten; a forgotten sequence is refused
+ *       SESSION_EXPIRED.
+ *   <li><b>Unknown id: SESSION_EXPIRED.</b> A write naming an id that is not in the table (never
+ *       registered, closed by CloseSession, expired, evicted) is refused SESSION_EXPIRED and not
+ *       applied, at any sequence number. The client cannot learn from the cluster whether an
+ *       earlier attempt of that write was applied.
+ *   <li><b>Eviction.</b> The table holds at most {@code maxSessions}; a registration that finds
+ *       it full evicts the session whose last activity (registration, new write, or duplicate) is
+ *       at the lowest log index.
+ *   <li><b>Log time.</b> {@code clock = max(clock, min(proposedAt, clock + maxClockStep))} for
+ *       every command (the first sets it); a session whose last activity is more than the TTL of
+ *       log time old is dropped before the next command is applied. With the default step of a
+ *       sixtieth of the TTL, no run of fewer than sixty entries can expire a session that was
+ *       active just before it, however far ahead the proposer's clock is.
+ * </ol>
+ *
  * <p>Not thread-safe.
  */
 final class ClientSessions {
