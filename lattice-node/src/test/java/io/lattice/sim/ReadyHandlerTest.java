@@ -3,6 +3,10 @@ package io.lattice.sim;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.lattice.format.KvCommand;
+import io.lattice.format.KvCommandCodec;
+import io.lattice.format.Session;
+import io.lattice.kv.KvStateMachine;
 import io.lattice.node.ApplyListener;
 import io.lattice.node.NodeStorage;
 import io.lattice.node.RaftRecovery;
@@ -129,7 +133,7 @@ class ReadyHandlerTest {
     }
   };
 
-  private final KvStateMachine kv = new KvStateMachine("a");
+  private final KvStateMachine kv = new KvStateMachine();
   private final StateMachine sm = new StateMachine() {
     @Override
     public byte[] apply(long index, byte[] command) {
@@ -176,7 +180,20 @@ class ReadyHandlerTest {
   }
 
   private static byte[] put(long seq, String value) {
-    return new KvCommand("c", seq, "k", value).encode();
+    return KvCommandCodec.encode(new KvCommand.Put(new Session("c", seq, seq - 1),
+        SimClock.EPOCH_MILLIS, bytes("k"), bytes(value), false));
+  }
+
+  private static byte[] bytes(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  private String value(String key) {
+    return value(kv, key);
+  }
+
+  private static String value(KvStateMachine sm, String key) {
+    return new String(sm.get(bytes(key)).orElseThrow().value(), StandardCharsets.UTF_8);
   }
 
   private Raft raft(String id, RestoredState restored) {
@@ -255,7 +272,7 @@ class ReadyHandlerTest {
         "applied 3 result");
     assertThat(events).doesNotContain("sync"); // nothing new to persist
     assertThat(h[0].appliedIndex()).isEqualTo(3);
-    assertThat(kv.get("k").value()).isEqualTo("y");
+    assertThat(value("k")).isEqualTo("y");
   }
 
   @Test
@@ -319,15 +336,15 @@ class ReadyHandlerTest {
     // Trailing window of 1 entry: the store keeps index 4 onwards.
     assertThat(disk.log().firstIndex()).isEqualTo(4);
     assertThat(indexOf("snapshot 4")).isLessThan(indexOf("compact 3"));
-    KvStateMachine restored = new KvStateMachine("x");
+    KvStateMachine restored = new KvStateMachine();
     restored.restore(snap.data());
-    assertThat(restored.get("k").value()).isEqualTo("v3");
+    assertThat(value(restored, "k")).isEqualTo("v3");
   }
 
   @Test
   void snapshotFromTheLeaderIsSavedResetAndRestoredWithItsBytes() {
     // The leader: restored from a snapshot at 10 with nothing after it.
-    KvStateMachine leaderKv = new KvStateMachine("a");
+    KvStateMachine leaderKv = new KvStateMachine();
     leaderKv.apply(5, put(1, "from-snapshot"));
     Membership m = Membership.ofVoterIds("a", "b");
     SnapshotMeta meta = new SnapshotMeta(10, 1, m);
@@ -340,14 +357,14 @@ class ReadyHandlerTest {
     }
     RestoredState leaderState;
     try {
-      leaderState = RaftRecovery.recover(leaderDisk.storage(), new KvStateMachine("a2"), m);
+      leaderState = RaftRecovery.recover(leaderDisk.storage(), new KvStateMachine(), m);
     } catch (IOException e) {
       throw new AssertionError(e);
     }
     assertThat(leaderDisk.log().firstIndex()).as("recovery resets an empty log after the snapshot")
         .isEqualTo(11);
     Raft leader = raft("a", leaderState);
-    ReadyHandler lh = new ReadyHandler(leader, leaderDisk.storage(), new KvStateMachine("a2"),
+    ReadyHandler lh = new ReadyHandler(leader, leaderDisk.storage(), new KvStateMachine(),
         transport, ApplyListener.NONE, 0);
     leader.campaign();
     drain(lh);
@@ -369,7 +386,7 @@ class ReadyHandlerTest {
     drain(fh);
     assertThat(events).containsSubsequence("snapshot 10", "reset 10", "sync", "send AppendResponse",
         "restore", "restored 10");
-    assertThat(kv.get("k").value()).isEqualTo("from-snapshot");
+    assertThat(value("k")).isEqualTo("from-snapshot");
     assertThat(fh.appliedIndex()).isEqualTo(10);
     assertThat(disk.log().firstIndex()).isEqualTo(11);
   }
@@ -380,14 +397,14 @@ class ReadyHandlerTest {
     NodeStorage s = disk.storage();
     s.log().append(List.of(Entry.noop(1, 1), Entry.command(1, 2, put(1, "old"))));
     s.log().sync();
-    KvStateMachine source = new KvStateMachine("src");
+    KvStateMachine source = new KvStateMachine();
     source.apply(7, put(1, "new"));
     s.snapshots().save(new SnapshotMeta(8, 2, Membership.ofVoterIds("a", "b", "c")), source.snapshot());
-    KvStateMachine target = new KvStateMachine("b");
+    KvStateMachine target = new KvStateMachine();
     RestoredState restored = RaftRecovery.recover(s, target, Membership.ofVoterIds("a", "b", "c"));
     assertThat(restored.snapshot().index()).isEqualTo(8);
     assertThat(restored.entries()).isEmpty();
-    assertThat(target.get("k").value()).isEqualTo("new");
+    assertThat(value(target, "k")).isEqualTo("new");
     assertThat(s.log().firstIndex()).isEqualTo(9);
     disk.crash(0);
     assertThat(disk.log().firstIndex()).as("the reset was synced").isEqualTo(9);
@@ -397,7 +414,7 @@ class ReadyHandlerTest {
 
   @Test
   void recoveryOfANewServerUsesTheBootstrapMembership() throws IOException {
-    RestoredState restored = RaftRecovery.recover(disk.storage(), new KvStateMachine("n"),
+    RestoredState restored = RaftRecovery.recover(disk.storage(), new KvStateMachine(),
         Membership.ofVoterIds("a", "b"));
     assertThat(restored.hardState()).isEqualTo(HardState.INITIAL);
     assertThat(restored.snapshot().membership().voters()).containsExactly("a", "b");
