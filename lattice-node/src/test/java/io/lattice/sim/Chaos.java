@@ -77,7 +77,7 @@ final class Chaos {
     if (params.stallRate > 0 && random.nextDouble() < params.stallRate) {
       stall();
     }
-    if (params.wallClockJumpRate > 0 && clockJumps < 2
+    if (params.wallClockJumpRate > 0 && clockJumps < 4
         && random.nextDouble() < params.wallClockJumpRate) {
       wallClockJump();
     }
@@ -138,7 +138,10 @@ final class Chaos {
     cluster.trace.add("stall", victim.id, resumeAt, hearAgainAt);
   }
 
-  /** A node's wall clock jumps hours ahead (the leader's, most of the time). */
+  /**
+   * A node's wall clock jumps hours ahead of every other (the leader's, most of the time): the
+   * commands it stamps move the sessions' log time by hours, past the session TTL.
+   */
   private void wallClockJump() {
     SimNode leader = cluster.leader();
     SimNode victim = random.nextInt(3) != 0 && leader != null ? leader : cluster.randomAlive();
@@ -146,8 +149,12 @@ final class Chaos {
       return;
     }
     clockJumps++;
-    long hours = 1 + random.nextInt(6);
-    victim.clock.skewWall(hours * 3_600_000L + random.nextInt(3_600_000));
+    long ahead = 0;
+    for (SimNode n : cluster.nodes()) {
+      ahead = Math.max(ahead, n.clock.wallSkewMillis());
+    }
+    long hours = 1 + random.nextInt(3);
+    victim.clock.skewWall(ahead + hours * 3_600_000L + random.nextInt(3_600_000));
     cluster.stats.add(Stats.Kind.WALL_CLOCK_JUMP);
     cluster.trace.add("wall-clock-jump", victim.id, hours, 0);
   }

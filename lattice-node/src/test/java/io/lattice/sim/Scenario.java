@@ -125,7 +125,7 @@ enum Scenario {
     @Override
     void configure(SimParams p, SplittableRandom r) {
       p.clockRateSpread = p.maxClockRateSpread();
-      p.wallClockJumpRate = 0.004;
+      p.wallClockJumpRate = 0.008;
       p.duplicateRetryRate = 0.6;
       p.clientTimeout = 8 + r.nextInt(20);
       p.transferRate = 0.01;

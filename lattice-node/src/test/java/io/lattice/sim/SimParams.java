@@ -51,7 +51,7 @@ final class SimParams {
   double stallRate = 0;
   /** Rate of the composite fault aimed at leader leases (see Chaos#leaseAttack). */
   double leaseAttackRate = 0;
-  /** Rate of a node's wall clock jumping hours ahead (at most twice a run). */
+  /** Rate of a node's wall clock jumping hours ahead (at most four times a run). */
   double wallClockJumpRate = 0;
 
   // Clocks.
