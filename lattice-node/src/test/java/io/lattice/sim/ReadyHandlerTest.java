@@ -180,8 +180,9 @@ class ReadyHandlerTest {
   }
 
   private static byte[] put(long seq, String value) {
-    return KvCommandCodec.encode(new KvCommand.Put(new Session("c", seq, seq - 1),
-        SimClock.EPOCH_MILLIS, bytes("k"), bytes(value), false));
+    // Without a session (one would have to be registered first): seq only makes commands differ.
+    return KvCommandCodec.encode(new KvCommand.Put(Session.NONE, SimClock.EPOCH_MILLIS + seq,
+        bytes("k"), bytes(value), false));
   }
 
   private static byte[] bytes(String s) {
@@ -339,6 +340,60 @@ class ReadyHandlerTest {
     KvStateMachine restored = new KvStateMachine();
     restored.restore(snap.data());
     assertThat(value(restored, "k")).isEqualTo("v3");
+  }
+
+  /**
+   * A snapshot can replace the one an InstallSnapshot in the core's pending output names: the loop
+   * takes snapshots (on demand, or finishing one written in the background) between Readies, but
+   * the core may have queued the message in the same step, before the newer snapshot compacted the
+   * log. The store may have dropped the older snapshot by then. The message is not sent; the core
+   * is told the transfer failed, and sends the newest snapshot instead. (It used to stop the node:
+   * "core sends snapshot 4 but the snapshot store holds 6".)
+   */
+  @Test
+  void installSnapshotOfAReplacedSnapshotIsNotSentAndTheNewestGoesOutInstead() throws IOException {
+    ReadyHandler[] h = new ReadyHandler[1];
+    Raft r = leaderOfThree(h);
+    for (int i = 1; i <= 3; i++) {
+      r.propose(put(i, "v" + i));
+    }
+    drain(h[0]);
+    r.step(new AppendResponse("b", "a", 1, true, 4, 0, 0, 0));
+    drain(h[0]);
+    h[0].snapshotNow();
+    assertThat(r.snapshot().index()).isEqualTo(4);
+    r.propose(put(4, "v4"));
+    r.propose(put(5, "v5"));
+    drain(h[0]);
+    r.step(new AppendResponse("b", "a", 1, true, 6, 0, 0, 0));
+    drain(h[0]);
+    assertThat(h[0].appliedIndex()).isEqualTo(6);
+    // c has nothing: its rejection makes the core queue an InstallSnapshot of snapshot 4 ...
+    long probedAt = lastAppendTo("c").prevLogIndex();
+    sent.clear();
+    r.step(new AppendResponse("c", "a", 1, false, 0, probedAt, 0, 0));
+    // ... and before that Ready is handled, a newer snapshot replaces snapshot 4.
+    h[0].snapshotNow();
+    assertThat(disk.storage().snapshots().latest().orElseThrow().meta().index()).isEqualTo(6);
+    drain(h[0]);
+    assertThat(sent).noneMatch(m -> m instanceof InstallSnapshot);
+    // Probing c again, the core sends the newest snapshot, with its bytes.
+    r.step(new Message.HeartbeatResponse("c", "a", 1, 0));
+    drain(h[0]);
+    InstallSnapshot is = (InstallSnapshot) sent.stream().filter(m -> m instanceof InstallSnapshot)
+        .findFirst().orElseThrow(() -> new AssertionError("no snapshot sent: " + sent));
+    assertThat(is.snapshot().index()).isEqualTo(6);
+    assertThat(snapshotsSent.get(snapshotsSent.size() - 1).meta()).isEqualTo(is.snapshot());
+  }
+
+  private AppendRequest lastAppendTo(String peer) {
+    AppendRequest last = null;
+    for (Message m : sent) {
+      if (m instanceof AppendRequest a && a.to().equals(peer)) {
+        last = a;
+      }
+    }
+    return last;
   }
 
   @Test
