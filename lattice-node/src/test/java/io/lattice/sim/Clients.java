@@ -24,14 +24,16 @@ import java.util.concurrent.CompletionException;
  * io.lattice.node.NodeRequests}: propose and read futures) with real commands ({@link
  * KvCommandCodec}), as the API layer does.
  *
- * <p>Each client has an exactly-once session and runs one operation at a time: a put or a
- * compare-and-swap (on value, version or absence), retried with the same sequence number after
- * NOT_LEADER, INDETERMINATE, a node crash or a client-side timeout, until a result comes back —
- * sometimes to two nodes at once after a leader change, and on a timeout while the first attempt is
- * still pending (duplicate attempts); or a get, by ReadIndex (LINEARIZABLE), by LEASE, or STALE,
- * abandoned when it fails or times out. Every command is stamped with the wall clock of the node it
- * is sent to, as the API layer would. A SESSION_EXPIRED answer leaves the write's outcome unknown
- * and the client opens a new session.
+ * <p>Each client registers an exactly-once session (a committed RegisterSession entry, whose index
+ * is the session id) and runs one operation at a time: a put or a compare-and-swap (on value,
+ * version or absence), retried with the same sequence number after NOT_LEADER, INDETERMINATE, a
+ * node crash or a client-side timeout, until a result comes back — sometimes to two nodes at once
+ * after a leader change, and on a timeout while the first attempt is still pending (duplicate
+ * attempts); or a get, by ReadIndex (LINEARIZABLE), by LEASE, or STALE, abandoned when it fails or
+ * times out. Every command is stamped with the wall clock of the node it is sent to, as the API
+ * layer would. A SESSION_EXPIRED answer leaves the write's outcome unknown (it is never sent again
+ * under another session) and the client registers a new session; now and then a client closes its
+ * session and registers another while attempts of its last write may still be in flight.
  *
  * <p>Every linearizable operation goes into the {@link SimHistory}; results are checked as they
  * arrive ({@link ExactlyOnce}, {@link IndexFloors}, stale reads return a value that was written).
@@ -49,7 +51,7 @@ final class Clients {
   private long stampTick = -1;
   private long stampSeq;
 
-  private enum Kind { PUT, CAS, GET }
+  private enum Kind { PUT, CAS, GET, REGISTER }
 
   /** What a read query returns from the loop: the key-value and the applied index it ran at. */
   private record View(KvEntry entry, long appliedIndex) {}
@@ -57,8 +59,8 @@ final class Clients {
   private final class Client {
     final int number;
     final String name;
-    int generation;
-    String session;
+    /** The session id (the index of its registration); 0: none, register one before writing. */
+    long session;
     long nextSeq;
     long acked;
     String leaderGuess;
@@ -69,14 +71,6 @@ final class Clients {
     Client(int number, String name) {
       this.number = number;
       this.name = name;
-      newSession();
-    }
-
-    void newSession() {
-      generation++;
-      session = name + "." + generation;
-      nextSeq = 1;
-      acked = 0;
     }
   }
 
@@ -233,6 +227,8 @@ final class Clients {
       if (c.op == null && issuing && random.nextDouble() < params.opRate) {
         if (random.nextDouble() < params.readFraction) {
           startRead(c, null, null);
+        } else if (c.session == 0) {
+          startRegister(c);
         } else {
           startWrite(c);
         }
@@ -306,7 +302,7 @@ final class Clients {
   private void startWrite(Client c) {
     String key = randomKey();
     long seq = c.nextSeq++;
-    String value = c.session + ":" + seq;
+    String value = c.name + "." + c.session + ":" + seq;
     Session session = new Session(c.session, seq, c.acked);
     boolean cas = random.nextDouble() < params.casFraction;
     KvCommand.Expect expect = null;
@@ -328,18 +324,19 @@ final class Clients {
       op.nextAttemptAt = cluster.now() + 1;
       return;
     }
-    byte[] key = op.key.getBytes(StandardCharsets.UTF_8);
-    byte[] value = op.value.getBytes(StandardCharsets.UTF_8);
+    byte[] key = op.key == null ? null : bytes(op.key);
+    byte[] value = op.value == null ? null : bytes(op.value);
     long at = n.clock.wallMillis(); // the API layer of the node stamps the command
-    KvCommand command = op.kind == Kind.PUT
-        ? new KvCommand.Put(op.session, at, key, value, false)
+    KvCommand command = op.kind == Kind.REGISTER ? new KvCommand.RegisterSession(at)
+        : op.kind == Kind.PUT ? new KvCommand.Put(op.session, at, key, value, false)
         : new KvCommand.CompareAndSwap(op.session, at, key, op.expect, value, false);
     Attempt a = new Attempt(op, n);
     op.attempts.add(a);
     if (op.attempts.size() > 1) {
       stat(Stats.Kind.WRITE_RETRY);
     }
-    cluster.trace.add("propose", n.id, op.client.number, op.session.sequence());
+    cluster.trace.add("propose", n.id, op.client.number,
+        op.session == null ? 0 : op.session.sequence());
     CompletableFuture<byte[]> f = n.loop().propose(KvCommandCodec.encode(command));
     f.whenComplete(a::complete);
   }
@@ -363,15 +360,21 @@ final class Clients {
       }
       return;
     }
+    if (op.kind == Kind.REGISTER) {
+      registered(a);
+      return;
+    }
     KvResult r = cluster.exactlyOnce.acknowledged(op.session, a.result);
     if (r instanceof KvResult.Error) {
-      // SESSION_EXPIRED: not applied now, and whether an earlier attempt was cannot be told.
+      // SESSION_EXPIRED: not applied now, and whether an earlier attempt was cannot be told. The
+      // write stays unknown; it is never sent again under another session.
       stat(Stats.Kind.SESSION_EXPIRED);
       if (!op.finished) {
         op.record.unknown();
         finish(op);
-        c.newSession();
-        stat(Stats.Kind.NEW_SESSION);
+        if (c.session == op.session.id()) {
+          c.session = 0;
+        }
       }
       return;
     }
@@ -408,6 +411,50 @@ final class Clients {
     c.acked = op.session.sequence();
     c.leaderGuess = a.node.id;
     finish(op);
+    if (random.nextDouble() < params.closeSessionRate) {
+      closeSession(c, a.node);
+    }
+  }
+
+  // ---------------------------------------------------------------- sessions
+
+  /** Registers a new session (a committed RegisterSession entry: its index is the id). */
+  private void startRegister(Client c) {
+    c.op = new Op(c, Kind.REGISTER, null, null, null, null, null, null);
+    advance(c.op, cluster.now());
+  }
+
+  private void registered(Attempt a) {
+    Op op = a.op;
+    KvResult r = cluster.exactlyOnce.acknowledged(null, a.result);
+    if (op.finished) {
+      return; // a second registration by a duplicate attempt: that session just idles out
+    }
+    if (!(r instanceof KvResult.SessionOpened opened)) {
+      throw new SimulationFailure("a registration was answered " + r);
+    }
+    stat(Stats.Kind.SESSION_REGISTERED);
+    Client c = op.client;
+    c.session = opened.sessionId();
+    c.nextSeq = 1;
+    c.acked = 0;
+    c.leaderGuess = a.node.id;
+    finish(op);
+  }
+
+  /**
+   * The client is done with its session: it closes it (without waiting) and registers another
+   * before its next write. Attempts of its writes still in flight must then be refused.
+   */
+  private void closeSession(Client c, SimNode at) {
+    if (!at.alive()) {
+      return;
+    }
+    stat(Stats.Kind.SESSION_CLOSED);
+    cluster.trace.add("close-session", at.id, c.number, c.session);
+    at.loop().propose(KvCommandCodec.encode(
+        new KvCommand.CloseSession(at.clock.wallMillis(), c.session)));
+    c.session = 0;
   }
 
   // ---------------------------------------------------------------- reads

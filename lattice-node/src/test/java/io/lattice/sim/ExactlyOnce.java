@@ -17,6 +17,7 @@ import java.util.Map;
  *
  * <ul>
  *   <li>the state machine answers the command at an index with the same bytes on every node;
+ *   <li>a session is opened only by a RegisterSession entry, with that entry's index as its id;
  *   <li>a session's sequence number is executed at most once: a result that is not an error and
  *       carries the entry's own index is an execution, and a second execution of the same (session,
  *       sequence) at another index is a write applied twice;
@@ -41,9 +42,10 @@ final class ExactlyOnce {
   private long executions;
   private long duplicatesApplied;
   private long refused;
+  private long sessionsOpened;
 
   static String id(Session s) {
-    return s.clientId() + "#" + s.sequence();
+    return s.id() + "#" + s.sequence();
   }
 
   long duplicatesApplied() {
@@ -52,6 +54,10 @@ final class ExactlyOnce {
 
   long refused() {
     return refused;
+  }
+
+  long sessionsOpened() {
+    return sessionsOpened;
   }
 
   /** The write executed at {@code index}, or null (no write, or not a command). */
@@ -82,6 +88,17 @@ final class ExactlyOnce {
         throw new SimulationFailure("the command at " + index + " was refused: " + e);
       }
       refused++;
+      return;
+    }
+    if (r instanceof KvResult.SessionOpened opened) {
+      if (!(c instanceof KvCommand.RegisterSession) || opened.sessionId() != index) {
+        throw new SimulationFailure("the command at " + index + " (" + KvCommandCodec.describe(c)
+            + ") opened session " + opened.sessionId());
+      }
+      sessionsOpened++;
+      return;
+    }
+    if (r instanceof KvResult.SessionClosed) {
       return;
     }
     Session s = c.session();
@@ -116,12 +133,12 @@ final class ExactlyOnce {
   }
 
   /**
-   * A client was given {@code result} for the write {@code session}: it must be the result of the
-   * write's one execution. Returns it decoded.
+   * A client was given {@code result} for the write {@code session} (null: a registration): it
+   * must be the result of the write's one execution. Returns it decoded.
    */
   KvResult acknowledged(Session session, byte[] result) {
     KvResult r = KvResultCodec.decodeTrusted(result);
-    if (r instanceof KvResult.Error) {
+    if (r instanceof KvResult.Error || session == null) {
       return r;
     }
     String sid = id(session);

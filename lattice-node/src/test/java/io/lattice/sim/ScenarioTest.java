@@ -174,7 +174,7 @@ class ScenarioTest {
     leader.disk.arm(SimDisk.Fault.CRASH_BEFORE_SYNC);
     EntryId lost = new EntryId(leader.raft().term(), leader.raft().lastIndex() + 1);
     CompletableFuture<byte[]> f = leader.loop().propose(KvCommandCodec.encode(new KvCommand.Put(
-        new Session("other", 1, 0), leader.clock.wallMillis(), Harness.bytes("k"),
+        Session.NONE, leader.clock.wallMillis(), Harness.bytes("k"),
         Harness.bytes("never-acknowledged"), false)));
     h.cluster.step(leader);
     assertThat(leader.alive()).as("died inside the step").isFalse();

@@ -77,6 +77,9 @@ final class SimParams {
   /** Probability that a retry goes to two nodes at once. */
   double duplicateRetryRate = 0.2;
 
+  /** Probability that a client closes its session after a write (and registers a new one). */
+  double closeSessionRate = 0.03;
+
   // The state machine's sessions.
   long sessionTtlMillis = KvStateMachine.DEFAULT_SESSION_TTL.toMillis();
   int maxResultsPerSession = KvStateMachine.DEFAULT_MAX_RESULTS_PER_CLIENT;

@@ -35,7 +35,8 @@ final class Stats {
     DUPLICATE_ATTEMPT,
     DUPLICATE_RESULT,
     SESSION_EXPIRED,
-    NEW_SESSION
+    SESSION_REGISTERED,
+    SESSION_CLOSED
   }
 
   private final EnumMap<Kind, Long> counts = new EnumMap<>(Kind.class);
