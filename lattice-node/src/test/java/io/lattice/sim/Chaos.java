@@ -32,6 +32,7 @@ final class Chaos {
   private final TreeMap<Long, List<Runnable>> scheduled = new TreeMap<>();
   /** Follow-ups of operator requests, run at the next tick (not inside the step that ended them). */
   private final List<Runnable> followUps = new ArrayList<>();
+  private final List<Stall> stalls = new ArrayList<>();
   private int added;
   private int clockJumps;
 
@@ -50,6 +51,12 @@ final class Chaos {
     List<Runnable> f = new ArrayList<>(followUps);
     followUps.clear();
     f.forEach(Runnable::run);
+    for (Stall st : new ArrayList<>(stalls)) {
+      st.poll(now);
+      if (st.over) {
+        stalls.remove(st);
+      }
+    }
     if (params.leaseAttackRate > 0 && random.nextDouble() < params.leaseAttackRate) {
       leaseAttack();
     }
@@ -92,11 +99,12 @@ final class Chaos {
 
   /**
    * Stalls a node's loop (the leader most of the time) like SIGSTOP, a long fsync, a long apply or
-   * a GC pause: it is not stepped for longer than a lease, while its clock runs on. Meanwhile it
-   * hears nobody (its inbound links are cut, until a little after it resumes), so the others elect
-   * a new leader and commit newer writes. Just before it resumes, a LEASE read (and sometimes a
-   * ReadIndex one) is queued at it: the first thing it handles after the stall, which it must not
-   * answer from the tick count it had before the stall.
+   * a GC pause: it is not stepped while its clock runs on. A short stall just delays it. A long one
+   * outlasts its lease and builds the stale-lease situation: the node hears nobody (its inbound
+   * links are cut until a little after it resumes); once another leader has been elected and a
+   * probe client's write to it is acknowledged, a LEASE read of that key (and sometimes a
+   * ReadIndex one) is queued at the stalled node, which then resumes: the read is the first thing
+   * it handles, and it must not answer from the tick count it had before the stall.
    */
   private void stall() {
     SimNode leader = cluster.leader();
@@ -105,37 +113,93 @@ final class Chaos {
       return;
     }
     long now = cluster.now();
-    boolean longStall = random.nextInt(5) != 0;
-    long resumeAt = now + (longStall
-        ? 2L * params.electionTicks + random.nextInt(2 * params.electionTicks)
-        : 1 + random.nextInt(params.electionTicks)); // a short one: a slow fsync
-    long hearAgainAt = resumeAt + 1 + random.nextInt(params.electionTicks);
-    victim.stallUntil(resumeAt);
     cluster.stats.add(Stats.Kind.STALL);
     if (victim == leader) {
       cluster.stats.add(Stats.Kind.STALLED_LEADER);
     }
-    if (longStall) {
-      List<String> others = new ArrayList<>();
-      cluster.nodes().forEach(n -> {
-        if (n != victim) {
-          others.add(n.id);
-        }
-      });
-      others.forEach(o -> cluster.network.cut(o, victim.id));
-      at(hearAgainAt, () -> others.forEach(o -> cluster.network.uncut(o, victim.id)));
-      int incarnation = victim.incarnation();
-      at(resumeAt - 1, () -> {
-        if (victim.alive() && victim.incarnation() == incarnation) {
-          cluster.stats.add(Stats.Kind.STALE_LEASE_PROBE);
-          cluster.clients().probe(victim, ReadConsistency.LEASE);
-          if (random.nextBoolean()) {
-            cluster.clients().probe(victim, ReadConsistency.LINEARIZABLE);
-          }
-        }
-      });
+    if (random.nextInt(5) == 0) {
+      long resumeAt = now + 1 + random.nextInt(params.electionTicks); // a slow fsync
+      victim.stallUntil(resumeAt);
+      cluster.trace.add("stall", victim.id, resumeAt, 0);
+      return;
     }
-    cluster.trace.add("stall", victim.id, resumeAt, hearAgainAt);
+    victim.stallUntil(Long.MAX_VALUE);
+    List<String> others = new ArrayList<>();
+    cluster.nodes().forEach(n -> {
+      if (n != victim) {
+        others.add(n.id);
+      }
+    });
+    others.forEach(o -> cluster.network.cut(o, victim.id));
+    long earliest = now + 2L * params.electionTicks + random.nextInt(2 * params.electionTicks);
+    stalls.add(new Stall(victim, victim.incarnation(), others, earliest,
+        earliest + 4L * params.electionTicks, "k" + random.nextInt(params.keys)));
+    cluster.trace.add("stall", victim.id, earliest, 0);
+  }
+
+  /** A long stall in progress (see {@link #stall}). */
+  private final class Stall {
+    final SimNode victim;
+    final int incarnation;
+    final List<String> others;
+    final long earliest;
+    final long latest;
+    final String key;
+    boolean writing;
+    boolean over;
+
+    Stall(SimNode victim, int incarnation, List<String> others, long earliest, long latest,
+        String key) {
+      this.victim = victim;
+      this.incarnation = incarnation;
+      this.others = others;
+      this.earliest = earliest;
+      this.latest = latest;
+      this.key = key;
+    }
+
+    /** Called every tick: writes at another leader once there is one, then reads and resumes. */
+    void poll(long now) {
+      if (!victim.alive() || victim.incarnation() != incarnation) {
+        end(false); // crashed meanwhile: it restarted unstalled
+        return;
+      }
+      if (now < earliest || writing) {
+        return;
+      }
+      SimNode other = null;
+      for (SimNode n : cluster.aliveNodes()) {
+        if (n != victim && n.running(now) && n.raft().role() == io.lattice.raft.Role.LEADER
+            && n.raft().term() > victim.raft().term()) {
+          other = n;
+        }
+      }
+      if (other != null) {
+        writing = true;
+        cluster.clients().probeWrite(other, key, acked -> end(true));
+      } else if (now >= latest) {
+        end(true);
+      }
+    }
+
+    private void end(boolean probe) {
+      if (over) {
+        return;
+      }
+      over = true;
+      if (probe && victim.alive() && victim.incarnation() == incarnation) {
+        cluster.stats.add(Stats.Kind.STALE_LEASE_PROBE);
+        cluster.clients().probe(victim, ReadConsistency.LEASE, key);
+        if (random.nextBoolean()) {
+          cluster.clients().probe(victim, ReadConsistency.LINEARIZABLE, key);
+        }
+      }
+      long now = cluster.now();
+      victim.resumeAt(now + 1);
+      at(now + 2 + random.nextInt(params.electionTicks),
+          () -> others.forEach(o -> cluster.network.uncut(o, victim.id)));
+      cluster.trace.add("resume", victim.id, now + 1, probe ? 1 : 0);
+    }
   }
 
   /**

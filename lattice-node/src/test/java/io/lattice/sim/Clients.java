@@ -1,10 +1,14 @@
 package io.lattice.sim;
 
+import io.lattice.check.Call;
+import io.lattice.check.History;
+import io.lattice.check.Result;
 import io.lattice.format.KvCommand;
 import io.lattice.format.KvCommandCodec;
 import io.lattice.format.Session;
 import io.lattice.kv.KvEntry;
 import io.lattice.kv.KvResult;
+import io.lattice.kv.KvResultCodec;
 import io.lattice.kv.KvStateMachine;
 import io.lattice.node.NodeException;
 import io.lattice.node.NodeLoop;
@@ -35,7 +39,10 @@ import java.util.concurrent.CompletionException;
  * under another session) and the client registers a new session; now and then a client closes its
  * session and registers another while attempts of its last write may still be in flight.
  *
- * <p>Every linearizable operation goes into the {@link SimHistory}; results are checked as they
+ * <p>Every linearizable operation goes into the {@link History} (checked for linearizability at
+ * the end of the run, key by key, by {@link io.lattice.check.Linearizability}): writes with their
+ * results, or of unknown outcome; gets with what they returned; failed or abandoned gets, which had
+ * no effect, are left out, and so are STALE reads. Results are also checked as they
  * arrive ({@link ExactlyOnce}, {@link IndexFloors}, stale reads return a value that was written).
  * Futures complete inside a node's step; their outcomes are handled right after it ({@link #drain}).
  */
@@ -46,7 +53,8 @@ final class Clients {
   private final List<Client> clients = new ArrayList<>();
   private final List<Client> probes = new ArrayList<>();
   private final ArrayDeque<Attempt> completed = new ArrayDeque<>();
-  final SimHistory history = new SimHistory();
+  private final ArrayDeque<Runnable> probeOutcomes = new ArrayDeque<>();
+  final History history = new History();
   private boolean issuing = true;
   private long stampTick = -1;
   private long stampSeq;
@@ -82,7 +90,8 @@ final class Clients {
     final KvCommand.Expect expect;
     final ReadConsistency mode;
     final Session session;
-    final SimHistory.Op record;
+    /** The operation in the history (null for STALE reads and registrations). */
+    final History.Pending record;
     IndexFloors.Floors floors;
     final long startedAt;
     final List<Attempt> attempts = new ArrayList<>();
@@ -91,7 +100,7 @@ final class Clients {
     boolean acked;
 
     Op(Client client, Kind kind, String key, String value, KvCommand.Expect expect,
-        ReadConsistency mode, Session session, SimHistory.Op record) {
+        ReadConsistency mode, Session session, History.Pending record) {
       this.client = client;
       this.kind = kind;
       this.key = key;
@@ -226,7 +235,7 @@ final class Clients {
       }
       if (c.op == null && issuing && random.nextDouble() < params.opRate) {
         if (random.nextDouble() < params.readFraction) {
-          startRead(c, null, null);
+          startRead(c, null, null, randomKey());
         } else if (c.session == 0) {
           startRegister(c);
         } else {
@@ -242,13 +251,52 @@ final class Clients {
   }
 
   /**
-   * A read of a random key by {@code mode} sent to {@code node} right now, by a client of its own
-   * (a fault's probe: a stalled old leader asked first thing after its stall).
+   * A read of {@code key} by {@code mode} sent to {@code node} right now, by a client of its own
+   * (a fault's probe: a stalled old leader asked, first thing after its stall, for what another
+   * leader changed meanwhile).
    */
-  void probe(SimNode node, ReadConsistency mode) {
+  void probe(SimNode node, ReadConsistency mode, String key) {
+    startRead(newProbe(), node, mode, key);
+  }
+
+  /**
+   * A put of {@code key} (without a session, one attempt) by a client of its own, sent to {@code
+   * node} right now; {@code then} is told, after the step that ends it, whether it was
+   * acknowledged.
+   */
+  void probeWrite(SimNode node, String key, java.util.function.Consumer<Boolean> then) {
+    Client c = newProbe();
+    String value = c.name + ":put";
+    History.Pending record = history.invoke(c.number, Call.put(key, value), stamp());
+    cluster.trace.add("probe-put", node.id, c.number, 0);
+    node.loop().propose(KvCommandCodec.encode(new KvCommand.Put(Session.NONE,
+        node.clock.wallMillis(), bytes(key), bytes(value), false))).whenComplete((r, err) -> {
+          long at = stamp();
+          probeOutcomes.add(() -> {
+            if (r == null) {
+              Throwable t = err.getCause() != null ? err.getCause() : err;
+              if (t instanceof NodeException e
+                  && e.reason() == NodeException.Reason.INDETERMINATE) {
+                record.unknown();
+              } else {
+                record.failed();
+              }
+              then.accept(false);
+              return;
+            }
+            KvResult.Put put = (KvResult.Put) KvResultCodec.decodeTrusted(r);
+            record.ok(Result.written(put.version()), at);
+            cluster.floors.writeAcked(key, put.index());
+            stat(Stats.Kind.WRITE_ACKED);
+            then.accept(true);
+          });
+        });
+  }
+
+  private Client newProbe() {
     Client c = new Client(1000 + probes.size(), "p" + (probes.size() + 1));
     probes.add(c);
-    startRead(c, node, mode);
+    return c;
   }
 
   private void advance(Op op, long now) {
@@ -313,8 +361,8 @@ final class Clients {
           : how == 1 ? KvCommand.Expect.version(last.version())
           : KvCommand.Expect.value(last.value());
     }
-    SimHistory.Op record = history.invoke(c.number, cas ? SimHistory.Kind.CAS : SimHistory.Kind.PUT,
-        key, value, expect, stamp());
+    History.Pending record = history.invoke(c.number,
+        cas ? Call.cas(key, expectation(expect), value) : Call.put(key, value), stamp());
     c.op = new Op(c, cas ? Kind.CAS : Kind.PUT, key, value, expect, null, session, record);
     advance(c.op, cluster.now());
   }
@@ -385,14 +433,14 @@ final class Clients {
     }
     cluster.trace.add("ack", a.node.id, c.number, r.index());
     if (r instanceof KvResult.Put put) {
-      op.record.written(put.version(), a.doneAt);
+      op.record.ok(Result.written(put.version()), a.doneAt);
       cluster.floors.writeAcked(op.key, put.index());
       c.seen.put(op.key, new KvEntry(bytes(op.key), bytes(op.value), 0, put.index(),
           put.version()));
       stat(Stats.Kind.WRITE_ACKED);
     } else {
       KvResult.CompareAndSwap cas = (KvResult.CompareAndSwap) r;
-      op.record.swapped(cas.succeeded(), a.doneAt);
+      op.record.ok(Result.swapped(cas.succeeded()), a.doneAt);
       if (cas.succeeded()) {
         cluster.floors.writeAcked(op.key, cas.index());
         c.seen.remove(op.key); // its version is not reported
@@ -459,7 +507,7 @@ final class Clients {
 
   // ---------------------------------------------------------------- reads
 
-  private void startRead(Client c, SimNode target, ReadConsistency forced) {
+  private void startRead(Client c, SimNode target, ReadConsistency forced, String key) {
     SimNode n = target;
     if (n == null) {
       // Clients with stale leader caches: some reads go to any node that believes it leads
@@ -478,9 +526,8 @@ final class Clients {
         : random.nextDouble() < params.staleReadFraction ? ReadConsistency.STALE
         : random.nextDouble() < params.leaseFraction ? ReadConsistency.LEASE
         : ReadConsistency.LINEARIZABLE;
-    String key = randomKey();
-    SimHistory.Op record = mode == ReadConsistency.STALE ? null
-        : history.invoke(c.number, SimHistory.Kind.GET, key, null, null, stamp());
+    History.Pending record = mode == ReadConsistency.STALE ? null
+        : history.invoke(c.number, Call.get(key), stamp());
     Op op = new Op(c, Kind.GET, key, null, null, mode, null, record);
     op.floors = cluster.floors.readIssued(key, cluster.safety.maxCommitted());
     c.op = op;
@@ -505,7 +552,9 @@ final class Clients {
       }
       cluster.trace.add("read-failed", a.node.id, op.client.number, 0);
       stat(Stats.Kind.READ_FAILED);
-      op.record.failed();
+      if (op.record != null) {
+        op.record.failed();
+      }
       op.client.leaderGuess = e.leaderId();
       finish(op);
       return;
@@ -527,7 +576,7 @@ final class Clients {
       stat(op.mode == ReadConsistency.LEASE ? Stats.Kind.LEASE_READ : Stats.Kind.INDEX_READ);
       cluster.floors.readServed(a.node.id, op.mode + " read by " + op.client.name, op.key,
           op.floors, a.view.appliedIndex(), valueIndex);
-      op.record.read(value, e == null ? 0 : e.version(), a.doneAt);
+      op.record.ok(Result.read(value, e == null ? 0 : e.version()), a.doneAt);
     }
     if (e == null) {
       op.client.seen.remove(op.key);
@@ -541,6 +590,10 @@ final class Clients {
 
   /** Handles the outcomes of the attempts completed since the last call (after every step). */
   void drain() {
+    Runnable r;
+    while ((r = probeOutcomes.poll()) != null) {
+      r.run();
+    }
     Attempt a;
     while ((a = completed.poll()) != null) {
       if (a.op.kind == Kind.GET) {
@@ -560,6 +613,14 @@ final class Clients {
 
   private void stat(Stats.Kind k) {
     cluster.stats.add(k);
+  }
+
+  private static Call.Expect expectation(KvCommand.Expect e) {
+    return switch (e.kind()) {
+      case VALUE -> Call.Expect.value(new String(e.value(), StandardCharsets.UTF_8));
+      case VERSION -> Call.Expect.version(e.version());
+      case ABSENT -> Call.Expect.absent();
+    };
   }
 
   private static byte[] bytes(String s) {

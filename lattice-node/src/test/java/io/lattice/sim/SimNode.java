@@ -130,6 +130,11 @@ final class SimNode {
     return loop != null && lastStepTick == now;
   }
 
+  /** Ends the stall at {@code tick} (it runs again from then on). */
+  void resumeAt(long tick) {
+    stalledUntil = tick;
+  }
+
   /** Ends a stall now. */
   void resume() {
     stalledUntil = 0;

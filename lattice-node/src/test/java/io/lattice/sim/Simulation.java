@@ -1,5 +1,6 @@
 package io.lattice.sim;
 
+import io.lattice.check.Linearizability;
 import io.lattice.kv.KvEntry;
 import io.lattice.raft.Raft;
 import java.util.List;
@@ -55,7 +56,8 @@ final class Simulation {
         step(now);
         if (now > params.faultTicks && converged()) {
           finalChecks();
-          return result(now);
+          Linearizability.Report history = checkHistory();
+          return result(now, history);
         }
       }
       throw new SimulationFailure("liveness: " + params.healBound + " ticks after the faults stopped"
@@ -149,12 +151,26 @@ final class Simulation {
     }
   }
 
-  private Result result(long ticks) {
+  /**
+   * The clients' history, key by key (Wing-Gong-Lowe search). A key the bounded search cannot
+   * decide is not shown correct: that fails the run too.
+   */
+  private Linearizability.Report checkHistory() {
+    Linearizability.Report r = clients.history.check();
+    if (r.verdict() != Linearizability.Verdict.LINEARIZABLE) {
+      throw new SimulationFailure("linearizability of the clients' history ("
+          + clients.history.summary() + "): " + r.describe());
+    }
+    return r;
+  }
+
+  private Result result(long ticks, Linearizability.Report history) {
     return new Result(seed, cluster.trace.hash(), cluster.trace.count(), ticks,
         cluster.safety.elections(),
         cluster.stats.get(Stats.Kind.WRITE_ACKED) + cluster.stats.get(Stats.Kind.CAS_SWAPPED)
             + cluster.stats.get(Stats.Kind.CAS_REFUSED),
-        cluster.floors.checkedReads(), clients.history.checkable(),
+        cluster.floors.checkedReads(),
+        history.keys().stream().mapToLong(Linearizability.KeyReport::ops).sum(),
         cluster.safety.maxCommitted(), cluster.stats);
   }
 
