@@ -21,7 +21,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 
 /**
  * The simulated clients, which use a node only through its request API ({@link
@@ -52,19 +51,14 @@ final class Clients {
   private final SplittableRandom random;
   private final List<Client> clients = new ArrayList<>();
   private final List<Client> probes = new ArrayList<>();
-  private final ArrayDeque<Attempt> completed = new ArrayDeque<>();
+  private final ArrayDeque<ClientOp.Attempt> completed = new ArrayDeque<>();
   private final ArrayDeque<Runnable> probeOutcomes = new ArrayDeque<>();
   final History history = new History();
   private boolean issuing = true;
   private long stampTick = -1;
   private long stampSeq;
 
-  private enum Kind { PUT, CAS, GET, REGISTER }
-
-  /** What a read query returns from the loop: the key-value and the applied index it ran at. */
-  private record View(KvEntry entry, long appliedIndex) {}
-
-  private final class Client {
+  static final class Client {
     final int number;
     final String name;
     /** The session id (the index of its registration); 0: none, register one before writing. */
@@ -72,99 +66,13 @@ final class Clients {
     long nextSeq;
     long acked;
     String leaderGuess;
-    Op op;
+    ClientOp op;
     /** Last key-value seen per key (for compare-and-swap expectations). */
     final Map<String, KvEntry> seen = new HashMap<>();
 
     Client(int number, String name) {
       this.number = number;
       this.name = name;
-    }
-  }
-
-  private final class Op {
-    final Client client;
-    final Kind kind;
-    final String key;
-    final String value;
-    final KvCommand.Expect expect;
-    final ReadConsistency mode;
-    final Session session;
-    /** The operation in the history (null for STALE reads and registrations). */
-    final History.Pending record;
-    IndexFloors.Floors floors;
-    final long startedAt;
-    final List<Attempt> attempts = new ArrayList<>();
-    long nextAttemptAt;
-    boolean finished;
-    boolean acked;
-
-    Op(Client client, Kind kind, String key, String value, KvCommand.Expect expect,
-        ReadConsistency mode, Session session, History.Pending record) {
-      this.client = client;
-      this.kind = kind;
-      this.key = key;
-      this.value = value;
-      this.expect = expect;
-      this.mode = mode;
-      this.session = session;
-      this.record = record;
-      this.startedAt = cluster.now();
-      this.nextAttemptAt = startedAt;
-    }
-
-    boolean outstanding() {
-      for (Attempt a : attempts) {
-        if (!a.done) {
-          return true;
-        }
-      }
-      return false;
-    }
-
-    long lastSentAt() {
-      return attempts.isEmpty() ? startedAt : attempts.get(attempts.size() - 1).sentAt;
-    }
-
-    @Override
-    public String toString() {
-      return kind + " " + key + (session == null ? " " + mode : " " + ExactlyOnce.id(session))
-          + " since " + startedAt + " attempts " + attempts;
-    }
-  }
-
-  private final class Attempt {
-    final Op op;
-    final SimNode node;
-    final long sentAt;
-    boolean done;
-    byte[] result;
-    View view;
-    Throwable error;
-    long doneAt;
-
-    Attempt(Op op, SimNode node) {
-      this.op = op;
-      this.node = node;
-      this.sentAt = cluster.now();
-    }
-
-    void complete(Object value, Throwable err) {
-      done = true;
-      doneAt = stamp();
-      if (err != null) {
-        error = err instanceof CompletionException && err.getCause() != null ? err.getCause() : err;
-      } else if (value instanceof byte[] b) {
-        result = b;
-      } else {
-        view = (View) value;
-      }
-      completed.add(this);
-    }
-
-    @Override
-    public String toString() {
-      return node.id + "@" + sentAt + (done ? (error != null ? " failed" : " done") : " pending");
     }
   }
 
@@ -299,8 +207,8 @@ final class Clients {
     return c;
   }
 
-  private void advance(Op op, long now) {
-    if (op.kind == Kind.GET) {
+  private void advance(ClientOp op, long now) {
+    if (op.kind == ClientOp.Kind.GET) {
       if (now >= op.startedAt + params.readTimeout) {
         // Abandoned: it had no effect, and whatever it returns later is not looked at.
         if (op.record != null) {
@@ -363,11 +271,12 @@ final class Clients {
     }
     History.Pending record = history.invoke(c.number,
         cas ? Call.cas(key, expectation(expect), value) : Call.put(key, value), stamp());
-    c.op = new Op(c, cas ? Kind.CAS : Kind.PUT, key, value, expect, null, session, record);
+    c.op = new ClientOp(c, cas ? ClientOp.Kind.CAS : ClientOp.Kind.PUT, key, value, expect, null,
+        session, record, cluster.now());
     advance(c.op, cluster.now());
   }
 
-  private void attemptWrite(Op op, SimNode n) {
+  private void attemptWrite(ClientOp op, SimNode n) {
     if (n == null) {
       op.nextAttemptAt = cluster.now() + 1;
       return;
@@ -375,10 +284,10 @@ final class Clients {
     byte[] key = op.key == null ? null : bytes(op.key);
     byte[] value = op.value == null ? null : bytes(op.value);
     long at = n.clock.wallMillis(); // the API layer of the node stamps the command
-    KvCommand command = op.kind == Kind.REGISTER ? new KvCommand.RegisterSession(at)
-        : op.kind == Kind.PUT ? new KvCommand.Put(op.session, at, key, value, false)
+    KvCommand command = op.kind == ClientOp.Kind.REGISTER ? new KvCommand.RegisterSession(at)
+        : op.kind == ClientOp.Kind.PUT ? new KvCommand.Put(op.session, at, key, value, false)
         : new KvCommand.CompareAndSwap(op.session, at, key, op.expect, value, false);
-    Attempt a = new Attempt(op, n);
+    ClientOp.Attempt a = new ClientOp.Attempt(op, n, cluster.now());
     op.attempts.add(a);
     if (op.attempts.size() > 1) {
       stat(Stats.Kind.WRITE_RETRY);
@@ -386,11 +295,11 @@ final class Clients {
     cluster.trace.add("propose", n.id, op.client.number,
         op.session == null ? 0 : op.session.sequence());
     CompletableFuture<byte[]> f = n.loop().propose(KvCommandCodec.encode(command));
-    f.whenComplete(a::complete);
+    f.whenComplete((v, e) -> completed(a, v, e));
   }
 
-  private void writeDone(Attempt a) {
-    Op op = a.op;
+  private void writeDone(ClientOp.Attempt a) {
+    ClientOp op = a.op;
     Client c = op.client;
     if (a.error != null) {
       if (!(a.error instanceof NodeException e)) {
@@ -408,7 +317,7 @@ final class Clients {
       }
       return;
     }
-    if (op.kind == Kind.REGISTER) {
+    if (op.kind == ClientOp.Kind.REGISTER) {
       registered(a);
       return;
     }
@@ -468,12 +377,13 @@ final class Clients {
 
   /** Registers a new session (a committed RegisterSession entry: its index is the id). */
   private void startRegister(Client c) {
-    c.op = new Op(c, Kind.REGISTER, null, null, null, null, null, null);
+    c.op = new ClientOp(c, ClientOp.Kind.REGISTER, null, null, null, null, null, null,
+        cluster.now());
     advance(c.op, cluster.now());
   }
 
-  private void registered(Attempt a) {
-    Op op = a.op;
+  private void registered(ClientOp.Attempt a) {
+    ClientOp op = a.op;
     KvResult r = cluster.exactlyOnce.acknowledged(null, a.result);
     if (op.finished) {
       return; // a second registration by a duplicate attempt: that session just idles out
@@ -528,20 +438,21 @@ final class Clients {
         : ReadConsistency.LINEARIZABLE;
     History.Pending record = mode == ReadConsistency.STALE ? null
         : history.invoke(c.number, Call.get(key), stamp());
-    Op op = new Op(c, Kind.GET, key, null, null, mode, null, record);
+    ClientOp op = new ClientOp(c, ClientOp.Kind.GET, key, null, null, mode, null, record,
+        cluster.now());
     op.floors = cluster.floors.readIssued(key, cluster.safety.maxCommitted());
     c.op = op;
-    Attempt a = new Attempt(op, n);
+    ClientOp.Attempt a = new ClientOp.Attempt(op, n, cluster.now());
     op.attempts.add(a);
     cluster.trace.add("read", n.id, c.number, mode.ordinal());
     NodeLoop<KvStateMachine> loop = n.loop();
     byte[] k = bytes(key);
-    loop.read(mode, sm -> new View(sm.get(k).orElse(null), loop.appliedIndex()))
-        .whenComplete(a::complete);
+    loop.read(mode, sm -> new ClientOp.View(sm.get(k).orElse(null), loop.appliedIndex()))
+        .whenComplete((v, e) -> completed(a, v, e));
   }
 
-  private void readDone(Attempt a) {
-    Op op = a.op;
+  private void readDone(ClientOp.Attempt a) {
+    ClientOp op = a.op;
     if (op.finished) {
       return; // abandoned already
     }
@@ -588,15 +499,21 @@ final class Clients {
 
   // ---------------------------------------------------------------- outcomes
 
+  /** A future completed (inside a step): the outcome is handled by the next {@link #drain}. */
+  private void completed(ClientOp.Attempt a, Object value, Throwable error) {
+    a.complete(value, error, stamp());
+    completed.add(a);
+  }
+
   /** Handles the outcomes of the attempts completed since the last call (after every step). */
   void drain() {
     Runnable r;
     while ((r = probeOutcomes.poll()) != null) {
       r.run();
     }
-    Attempt a;
+    ClientOp.Attempt a;
     while ((a = completed.poll()) != null) {
-      if (a.op.kind == Kind.GET) {
+      if (a.op.kind == ClientOp.Kind.GET) {
         readDone(a);
       } else {
         writeDone(a);
@@ -604,7 +521,7 @@ final class Clients {
     }
   }
 
-  private void finish(Op op) {
+  private void finish(ClientOp op) {
     op.finished = true;
     if (op.client.op == op) {
       op.client.op = null;
