@@ -119,6 +119,72 @@ class ClientRetryTest {
     assertThat(lost.opens).as("never re-sent under a new session").hasSize(1);
   }
 
+  // ------------------------------------------------------------------ a member shutting down
+
+  /** A member that answers every request SHUTTING_DOWN, naming {@code leader} as the leader. */
+  private static ScriptedKv shuttingDown(String leader) {
+    ScriptedKv kv = new ScriptedKv();
+    kv.leaderAddress = leader;
+    for (int i = 0; i < 1000; i++) {
+      kv.script.add(Step.SHUTTING_DOWN);
+      kv.openScript.add(Step.SHUTTING_DOWN);
+    }
+    return kv;
+  }
+
+  @Test
+  void aWriteRefusedByAMemberShuttingDownGoesToTheLeaderItNames() throws IOException {
+    ScriptedKv leader = new ScriptedKv();
+    ScriptedKv old = shuttingDown(serve(leader));
+    String oldAddress = serve(old);
+    old.openScript.clear(); // the session was opened before the member began to shut down
+    Cli.Result r = Cli.run("--endpoints", oldAddress, "--timeout", "2s", "put", "k", "v");
+    assertThat(r.code()).as(r.toString()).isZero();
+    assertThat(old.puts).hasSize(1);
+    assertThat(leader.puts).singleElement()
+        .satisfies(p -> assertThat(p.getSession()).isEqualTo(old.puts.get(0).getSession()));
+  }
+
+  @Test
+  void aSessionIsOpenedAtAnotherMemberWhenTheFirstIsShuttingDown() throws IOException {
+    ScriptedKv leader = new ScriptedKv();
+    ScriptedKv old = shuttingDown(serve(leader));
+    Cli.Result r = Cli.run("--endpoints", serve(old), "--timeout", "2s", "put", "k", "v");
+    assertThat(r.code()).as(r.toString()).isZero();
+    assertThat(old.puts).isEmpty();
+    assertThat(leader.opens).hasSize(1);
+    assertThat(leader.puts).hasSize(1);
+  }
+
+  @Test
+  void shuttingDownMeansTheAttemptHadNoEffect() throws IOException {
+    // the write never reached a log: an unknown session afterwards may be renewed
+    ScriptedKv leader = new ScriptedKv();
+    leader.script.add(Step.SESSION_EXPIRED);
+    ScriptedKv old = shuttingDown(serve(leader));
+    old.openScript.clear();
+    Cli.Result renewed = Cli.run("--endpoints", serve(old), "--timeout", "2s", "put", "k", "v");
+    assertThat(renewed.code()).as(renewed.toString()).isZero();
+    assertThat(leader.opens).as("a new session, at the leader").hasSize(1);
+    assertThat(leader.puts).hasSize(2);
+
+    // and a member that keeps shutting down leaves the write certainly not applied: exit 4
+    ScriptedKv alone = shuttingDown("");
+    Cli.Result r = Cli.run("--endpoints", serve(alone), "--timeout", "300ms", "put", "k", "v");
+    assertThat(r.code()).as(r.toString()).isEqualTo(ExitCodes.UNAVAILABLE);
+  }
+
+  @Test
+  void shuttingDownDoesNotHideAnEarlierAttemptOfUnknownOutcome() throws IOException {
+    ScriptedKv kv = new ScriptedKv();
+    kv.script.add(Step.INDETERMINATE);
+    for (int i = 0; i < 1000; i++) {
+      kv.script.add(Step.SHUTTING_DOWN);
+    }
+    Cli.Result r = Cli.run("--endpoints", serve(kv), "--timeout", "300ms", "put", "k", "v");
+    assertThat(r.code()).as(r.toString()).isEqualTo(ExitCodes.INDETERMINATE);
+  }
+
   @Test
   void eachNewWriteOfAClientTakesTheNextSequenceNumber() throws IOException {
     ScriptedKv kv = new ScriptedKv();

@@ -31,6 +31,40 @@ import java.util.TreeSet;
  * most one session, so the order is total and the same on every replica, and log time never
  * decreasing along the log, the sessions idle for longer than the TTL are always a prefix of it.
  *
+ * <p><b>Bounded table.</b> At most {@code maxSessions} sessions are kept. A registration that finds
+ * the table full first evicts the least recently active sessions, in activity order, until there is
+ * room (more than one only after a restore into a smaller table). Activity is measured in log
+ * indexes, not log time, so the choice does not depend on any clock: when log time stands still
+ * (a new leader whose clock is behind), a session written to a moment ago is still not the one
+ * evicted. The order is part of what a snapshot carries, so a replica restored from one evicts
+ * exactly what the others do.
+ *
+ * <h2>The session contract</h2>
+ *
+ * <ol>
+ *   <li><b>Register, get an id.</b> A client opens a session with a RegisterSession command; the
+ *       id is the log index of that entry, unique for the cluster's lifetime. A lost answer means
+ *       registering again (a new id); the first registration stays an unused session until it
+ *       expires or is evicted.
+ *   <li><b>Sequences start at 1.</b> Each new write of the session takes the next number; a retry
+ *       reuses its number and gets the first result, byte for byte, and changes nothing. Results
+ *       up to {@code acknowledged} (when it is 0: all but the highest) and beyond the newest
+ *       {@code maxResultsPerSession} are forgotten; a forgotten sequence is refused
+ *       SESSION_EXPIRED.
+ *   <li><b>Unknown id: SESSION_EXPIRED.</b> A write naming an id that is not in the table (never
+ *       registered, closed by CloseSession, expired, evicted) is refused SESSION_EXPIRED and not
+ *       applied, at any sequence number. The client cannot learn from the cluster whether an
+ *       earlier attempt of that write was applied.
+ *   <li><b>Eviction.</b> The table holds at most {@code maxSessions}; a registration that finds
+ *       it full evicts the session whose last activity (registration, new write, or duplicate) is
+ *       at the lowest log index.
+ *   <li><b>Log time.</b> {@code clock = max(clock, min(proposedAt, clock + maxClockStep))} for
+ *       every command (the first sets it); a session whose last activity is more than the TTL of
+ *       log time old is dropped before the next command is applied. With the default step of a
+ *       sixtieth of the TTL, no run of fewer than sixty entries can expire a session that was
+ *       active just before it, however far ahead the proposer's clock is.
+ * </ol>
+ *
  * <p>Not thread-safe.
  */
 final class ClientSessions {
@@ -53,6 +87,7 @@ final class ClientSessions {
 
   private final long ttlMillis;
   private final long maxClockStepMillis;
+  private final int maxSessions;
   private final int maxResultsPerSession;
   private final TreeMap<Long, SessionState> byId = new TreeMap<>();
   /** The same sessions, least recently active first, for expiry. */
@@ -62,6 +97,7 @@ final class ClientSessions {
   ClientSessions(SessionLimits limits) {
     this.ttlMillis = limits.ttl().toMillis();
     this.maxClockStepMillis = limits.maxClockStep().toMillis();
+    this.maxSessions = limits.maxSessions();
     this.maxResultsPerSession = limits.maxResultsPerSession();
   }
 
@@ -97,14 +133,23 @@ final class ClientSessions {
     }
   }
 
-  /** Opens the session registered by the entry at {@code index}; its id is {@code index}. */
-  void register(long index) {
+  /**
+   * Opens the session registered by the entry at {@code index}; its id is {@code index}. Evicts the
+   * least recently active sessions first if the table is full; returns how many.
+   */
+  int register(long index) {
+    int evicted = 0;
+    while (byId.size() >= maxSessions) {
+      byId.remove(byActivity.pollFirst().id());
+      evicted++;
+    }
     SessionState state = new SessionState(index, index, clockMillis);
     // an index is applied once, and a session's id is the index that registered it
     if (byId.putIfAbsent(index, state) != null) {
       throw new IllegalStateException("session " + index + " registered twice");
     }
     add(state);
+    return evicted;
   }
 
   /** Forgets session {@code id}; returns whether it existed. */
@@ -130,8 +175,8 @@ final class ClientSessions {
     SessionState state = byId.get(s.id());
     if (state == null) {
       return new Refused(KvResult.ErrorKind.SESSION_EXPIRED, "session " + s.id()
-          + " is unknown: it was closed, dropped after idling for longer than the session TTL, or "
-          + "never opened");
+          + " is unknown: it was closed, dropped after idling for longer than the session TTL, "
+          + "evicted to make room for a newer session, or never opened");
     }
     byte[] first = state.result(s.sequence());
     if (first != null) {

@@ -34,7 +34,7 @@ import org.msgpack.core.MessageUnpacker;
  * The session record with id 0 (which no real session can have: ids are log indexes, and 0 means
  * "no session") carries what a snapshot must preserve besides the sessions for apply to stay
  * deterministic: the log clock, and in its {@code lastResult} field the configured limits as
- * MessagePack {@code [ttlMillis, maxClockStepMillis, maxResultsPerSession]}; its lastSequence is
+ * MessagePack {@code [ttlMillis, maxClockStepMillis, maxSessions, maxResultsPerSession]}; its lastSequence is
  * the version of this mapping (2). The limits are recorded, not restored: a replica applies its
  * own configuration, which must be the same everywhere; recording them makes the state hash of
  * replicas configured differently differ. The {@code lastResult} field of a real session holds not
@@ -140,9 +140,10 @@ final class KvSnapshotCodec {
 
   private static byte[] limitsBlob(SessionLimits limits) throws IOException {
     try (MessageBufferPacker p = MessagePack.newDefaultBufferPacker()) {
-      p.packArrayHeader(3);
+      p.packArrayHeader(4);
       p.packLong(limits.ttl().toMillis());
       p.packLong(limits.maxClockStep().toMillis());
+      p.packInt(limits.maxSessions());
       p.packInt(limits.maxResultsPerSession());
       return p.toByteArray();
     }
@@ -236,8 +237,8 @@ final class KvSnapshotCodec {
 
     private static void readLimits(byte[] blob) {
       try (MessageUnpacker u = MessagePack.newDefaultUnpacker(blob)) {
-        if (u.unpackArrayHeader() != 3 || u.unpackLong() <= 0 || u.unpackLong() <= 0
-            || u.unpackInt() < 1 || u.hasNext()) {
+        if (u.unpackArrayHeader() != 4 || u.unpackLong() <= 0 || u.unpackLong() <= 0
+            || u.unpackInt() < 1 || u.unpackInt() < 1 || u.hasNext()) {
           throw bad("the session limits are malformed");
         }
       } catch (MessagePackException | IOException e) {

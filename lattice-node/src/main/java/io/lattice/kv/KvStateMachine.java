@@ -35,7 +35,8 @@ import java.util.Optional;
  * loop thread like {@link #apply}. Not thread-safe.
  *
  * <p>Deterministic: nothing here reads a clock, draws a random number or iterates a hash-ordered
- * collection. Session TTL and window size must be configured identically on every replica.
+ * collection. The session limits ({@link SessionLimits}) must be configured identically on every
+ * replica.
  */
 public final class KvStateMachine implements StateMachine {
   /** Sessions idle for longer than this (in log time) are dropped. */

@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
 class ReplicaPropertyTest {
   /** A short TTL and a large clock step, so that sessions expire within a history. */
   private static final SessionLimits LIMITS =
-      new SessionLimits(Duration.ofMillis(1000), Duration.ofMillis(250), 4);
+      new SessionLimits(Duration.ofMillis(1000), Duration.ofMillis(250), 2, 4);
   private static final String[] KEYS = {"a", "ab", "b", "b/1", "b/2", "c"};
   private static final String[] CLIENTS = {"c1", "c2", "c3"};
 

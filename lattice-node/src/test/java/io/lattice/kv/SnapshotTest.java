@@ -202,7 +202,10 @@ class SnapshotTest {
     }
   }
 
-  /** The limits of the meta record: [ttlMillis, maxClockStepMillis, maxResultsPerSession]. */
+  /**
+   * The limits of the meta record: [ttlMillis, maxClockStepMillis, maxSessions,
+   * maxResultsPerSession].
+   */
   private static byte[] limits(long... values) throws IOException {
     try (MessageBufferPacker p = MessagePack.newDefaultBufferPacker()) {
       p.packArrayHeader(values.length);
@@ -215,7 +218,7 @@ class SnapshotTest {
 
   /** The limits of {@link SessionLimits#DEFAULT}. */
   private static byte[] defaultLimits() throws IOException {
-    return limits(3_600_000, 60_000, 256);
+    return limits(3_600_000, 60_000, 10_000, 256);
   }
 
   @Test
@@ -283,8 +286,9 @@ class SnapshotTest {
         snapshot(10, 0, 0, w -> { }),
         snapshot(10, 0, 1, w -> w.session(0, 1, new byte[0], 500)),
         snapshot(10, 0, 1, w -> w.session(0, 2, new byte[] {1}, 500)),
-        snapshot(10, 0, 1, w -> w.session(0, 2, limits(1, 2), 500)),
-        snapshot(10, 0, 1, w -> w.session(0, 2, limits(0, 2, 3), 500)),
+        snapshot(10, 0, 1, w -> w.session(0, 2, limits(1, 2, 3), 500)),
+        snapshot(10, 0, 1, w -> w.session(0, 2, limits(0, 2, 3, 4), 500)),
+        snapshot(10, 0, 1, w -> w.session(0, 2, limits(1, 2, 0, 4), 500)),
         snapshot(10, 0, 1, w -> w.session(0, 2, defaultLimits(), -1)),
         snapshot(10, 0, 1, w -> w.session(3, 1, window(0, 3, 1), 500)),
         // sessions: two meta records, out of order, active after the clock, bad blob

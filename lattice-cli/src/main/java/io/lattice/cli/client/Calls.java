@@ -24,6 +24,12 @@ import java.util.function.Function;
 final class Calls {
   static final long FIRST_BACKOFF_MILLIS = 20;
   static final long MAX_BACKOFF_MILLIS = 250;
+  /**
+   * No attempt starts with less time left than this: it could only run into its deadline, often
+   * before the request is even sent, and a DEADLINE_EXCEEDED has to be taken as "may have been
+   * applied", which would turn a write that certainly had no effect into an indeterminate one.
+   */
+  static final long MIN_ATTEMPT_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
 
   /** The session RPCs, made by {@link LatticeClient} with its stubs. */
   interface SessionRpcs {
@@ -95,7 +101,7 @@ final class Calls {
     String target = null;
     while (true) {
       long remaining = deadline - System.nanoTime();
-      if (remaining <= 0) {
+      if (remaining < MIN_ATTEMPT_NANOS) {
         throw timedOut(what, maybeApplied, lastError);
       }
       if (target == null) {
@@ -144,8 +150,19 @@ final class Calls {
           case UNAVAILABLE, TRANSFER_IN_PROGRESS, MEMBERSHIP_CHANGE_IN_PROGRESS,
               SNAPSHOT_IN_PROGRESS, OVERLOADED, TIMEOUT -> target = address; // had no effect
           case SHUTTING_DOWN -> {
+            // A member answers SHUTTING_DOWN only for a request that never reached its log (one
+            // that did is answered INDETERMINATE): this attempt had no effect, though an earlier
+            // one still may have. Go to the leader it names, or the next endpoint, at once.
             router.forgetLeader(address);
             router.skip(address);
+            String leader = err.leaderAddress();
+            if (!leader.isEmpty() && !leader.equals(address)) {
+              router.leaderAt(leader);
+              target = leader;
+            }
+            if (++failedInARow % Math.max(2, router.endpoints().size()) != 0) {
+              continue; // back off only after a round of members
+            }
           }
           case SESSION_EXPIRED -> {
             if (kind != Kind.WRITE || maybeApplied || renewed) {

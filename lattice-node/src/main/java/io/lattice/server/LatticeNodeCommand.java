@@ -1,11 +1,14 @@
-package io.lattice.node;
+package io.lattice.server;
 
-import io.lattice.kv.KvStateMachine;
 import io.grpc.BindableService;
 import io.grpc.ServerServiceDefinition;
 import io.lattice.api.ClusterService;
 import io.lattice.api.KvService;
 import io.lattice.api.MalformedRequests;
+import io.lattice.kv.KvStateMachine;
+import io.lattice.node.NodeConfig;
+import io.lattice.node.RaftNode;
+import io.lattice.node.RepairCommand;
 import io.lattice.transport.GrpcPeerTransport;
 import java.io.IOException;
 import java.io.Reader;
@@ -20,9 +23,9 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /**
  * The {@code lattice-node} command line. With options it runs a node (see {@link NodeServer});

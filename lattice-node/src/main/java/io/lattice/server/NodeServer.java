@@ -1,14 +1,17 @@
-package io.lattice.node;
+package io.lattice.server;
 
-import io.lattice.kv.KvStateMachine;
 import io.grpc.BindableService;
 import io.grpc.Server;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import io.lattice.kv.KvStateMachine;
 import io.lattice.metrics.MetricsServer;
 import io.lattice.metrics.PrometheusNodeMetrics;
+import io.lattice.node.NodeConfig;
+import io.lattice.node.NodeMetrics;
+import io.lattice.node.RaftNode;
 import io.lattice.raft.Member;
 import io.lattice.raft.Membership;
 import io.lattice.transport.GrpcPeerTransport;
