@@ -5,6 +5,7 @@ import io.lattice.raft.LogIndex;
 import io.lattice.raft.Membership;
 import io.lattice.raft.Message;
 import io.lattice.raft.Raft;
+import io.lattice.raft.RaftConfig;
 import io.lattice.raft.RaftStatus;
 import io.lattice.raft.Ready;
 import io.lattice.raft.RestoredState;
@@ -107,7 +108,27 @@ public final class NodeLoop<S extends StateMachine> extends NodeRequests<S> impl
   public NodeLoop(NodeConfig config, NodeStorage storage, S stateMachine, StateMachine applyVia,
       Function<PeerInbox, Transport> transports, NodeMetrics metrics, NodeClock clock,
       RandomGenerator random, Executor snapshotExecutor) throws IOException {
+    this(config, config.raftConfig(), storage, stateMachine, applyVia, transports, metrics, clock,
+        random, snapshotExecutor);
+  }
+
+  /**
+   * As the other constructors, but the core is tuned by {@code raftConfig} rather than {@link
+   * NodeConfig#raftConfig()}: tests set what the node configuration does not (pipelining and
+   * append limits, the promotion gap, the snapshot timeout). The settings both have must agree.
+   */
+  public NodeLoop(NodeConfig config, RaftConfig raftConfig, NodeStorage storage, S stateMachine,
+      StateMachine applyVia, Function<PeerInbox, Transport> transports, NodeMetrics metrics,
+      NodeClock clock, RandomGenerator random, Executor snapshotExecutor) throws IOException {
     super(config, stateMachine, random.nextLong());
+    RaftConfig c = config.raftConfig();
+    if (!raftConfig.id().equals(c.id()) || raftConfig.electionTicks() != c.electionTicks()
+        || raftConfig.heartbeatTicks() != c.heartbeatTicks()
+        || raftConfig.leaseDriftTicks() != c.leaseDriftTicks()
+        || raftConfig.trailingEntries() != c.trailingEntries()) {
+      throw new IllegalArgumentException("core configuration " + raftConfig
+          + " disagrees with the node configuration's " + c);
+    }
     this.metrics = Objects.requireNonNull(metrics, "metrics");
     this.clock = Objects.requireNonNull(clock, "clock");
     this.storage = Objects.requireNonNull(storage, "storage");
@@ -115,7 +136,7 @@ public final class NodeLoop<S extends StateMachine> extends NodeRequests<S> impl
     this.tickNanos = TimeUnit.MILLISECONDS.toNanos(config.tickMillis());
     RestoredState restored =
         RaftRecovery.recover(storage, stateMachine, config.bootstrapMembership());
-    Raft core = new Raft(config.raftConfig(), restored, random);
+    Raft core = new Raft(raftConfig, restored, random);
     log.info("{}: recovered: term {}, voted for {}, snapshot {}@{}, log [{}, {}], membership {}{}",
         config.id(), restored.hardState().term(), restored.hardState().votedFor(),
         restored.snapshot().index(), restored.snapshot().term(), storage.log().firstIndex(),

@@ -39,17 +39,24 @@ final class NodeProcess {
   final Path dataDir;
   final Path output;
   private final List<String> nodeArgs;
+  private final List<String> jvmArgs;
   private volatile Process process;
   /** Started with --join and not yet seen following a leader (see ProcessCluster#awaitLeader). */
   volatile boolean joining;
   private ManagedChannel channel;
 
   NodeProcess(String id, int port, Path dataDir, List<String> nodeArgs) {
+    this(id, port, dataDir, nodeArgs, List.of());
+  }
+
+  /** A node whose JVM also gets {@code jvmArgs} (e.g. the flags of a {@link FaultProxy}). */
+  NodeProcess(String id, int port, Path dataDir, List<String> nodeArgs, List<String> jvmArgs) {
     this.id = id;
     this.port = port;
     this.dataDir = dataDir;
     this.output = dataDir.resolveSibling(id + ".out");
     this.nodeArgs = List.copyOf(nodeArgs);
+    this.jvmArgs = List.copyOf(jvmArgs);
   }
 
   String address() {
@@ -67,6 +74,7 @@ final class NodeProcess {
     cmd.add("-Xmx256m");
     cmd.add("-XX:TieredStopAtLevel=1");
     cmd.add("-XX:+UseSerialGC");
+    cmd.addAll(jvmArgs);
     cmd.add("-cp");
     cmd.add(classPath());
     cmd.add("io.lattice.server.LatticeNodeCommand");
@@ -106,6 +114,36 @@ final class NodeProcess {
       throw new IllegalStateException(id + " did not die after SIGKILL");
     }
     LIVE.remove(p);
+  }
+
+  /** The process id, or -1 when not running. */
+  long pid() {
+    Process p = process;
+    return p == null || !p.isAlive() ? -1 : p.pid();
+  }
+
+  /** SIGSTOP: the process freezes (its sockets stay open, nothing answers). */
+  void pause() throws IOException, InterruptedException {
+    signal("STOP");
+  }
+
+  /** SIGCONT after {@link #pause}. */
+  void resume() throws IOException, InterruptedException {
+    signal("CONT");
+  }
+
+  private void signal(String name) throws IOException, InterruptedException {
+    long pid = pid();
+    if (pid < 0) {
+      throw new IllegalStateException(id + " is not running");
+    }
+    Process k = new ProcessBuilder("kill", "-" + name, Long.toString(pid)).redirectErrorStream(true)
+        .start();
+    if (!k.waitFor(10, TimeUnit.SECONDS) || k.exitValue() != 0) {
+      k.destroyForcibly();
+      throw new IllegalStateException("kill -" + name + " " + pid + " (" + id + ") failed: "
+          + new String(k.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
+    }
   }
 
   /** SIGTERM (graceful stop); returns the exit code, or throws if it did not exit in time. */

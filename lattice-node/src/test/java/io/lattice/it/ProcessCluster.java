@@ -23,6 +23,8 @@ final class ProcessCluster implements AutoCloseable {
   final List<NodeProcess> nodes = new ArrayList<>();
   private final Path baseDir;
   private final List<String> extraArgs;
+  /** Peer traffic goes through this proxy when not null (see {@link FaultProxy}). */
+  final FaultProxy proxy;
 
   ProcessCluster(int size, Path baseDir) {
     this(size, baseDir, List.of());
@@ -30,8 +32,17 @@ final class ProcessCluster implements AutoCloseable {
 
   /** A cluster whose nodes all get {@code extraArgs} on top of the usual flags. */
   ProcessCluster(int size, Path baseDir, List<String> extraArgs) {
+    this(size, baseDir, extraArgs, null);
+  }
+
+  /**
+   * A cluster whose members dial each other through {@code proxy} (null: directly). The proxy is
+   * closed with the cluster.
+   */
+  ProcessCluster(int size, Path baseDir, List<String> extraArgs, FaultProxy proxy) {
     this.baseDir = baseDir;
     this.extraArgs = List.copyOf(extraArgs);
+    this.proxy = proxy;
     List<Integer> ports = new ArrayList<>();
     for (int i = 0; i < size; i++) {
       ports.add(freePort());
@@ -51,8 +62,26 @@ final class ProcessCluster implements AutoCloseable {
           "--initial-cluster", initial.toString()));
       args.addAll(TIMING);
       args.addAll(extraArgs);
-      nodes.add(new NodeProcess(id, ports.get(i), baseDir.resolve(id), args));
+      nodes.add(new NodeProcess(id, ports.get(i), baseDir.resolve(id), args, proxyArgs(id,
+          "127.0.0.1:" + ports.get(i))));
     }
+  }
+
+  private List<String> proxyArgs(String id, String address) {
+    if (proxy == null) {
+      return List.of();
+    }
+    proxy.register(id, address);
+    try {
+      return proxy.jvmArgsFor(id);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** The ids of all nodes. */
+  List<String> ids() {
+    return nodes.stream().map(n -> n.id).collect(Collectors.toList());
   }
 
   private static int freePort() {
@@ -75,7 +104,8 @@ final class ProcessCluster implements AutoCloseable {
         "--listen", "127.0.0.1:" + port, "--join"));
     args.addAll(TIMING);
     args.addAll(extraArgs);
-    NodeProcess n = new NodeProcess(id, port, baseDir.resolve(id), args);
+    NodeProcess n = new NodeProcess(id, port, baseDir.resolve(id), args,
+        proxyArgs(id, "127.0.0.1:" + port));
     n.joining = true;
     nodes.add(n);
     n.start();
@@ -155,6 +185,9 @@ final class ProcessCluster implements AutoCloseable {
   public void close() {
     for (NodeProcess n : nodes) {
       n.close();
+    }
+    if (proxy != null) {
+      proxy.close();
     }
   }
 }

@@ -42,7 +42,12 @@ abstract class ProcessClusterTest {
 
   /** Starts {@code size} nodes with {@code extraArgs} on top of the usual flags. */
   ProcessCluster start(int size, List<String> extraArgs) throws IOException {
-    cluster = new ProcessCluster(size, tmp, extraArgs).start();
+    return start(size, extraArgs, null);
+  }
+
+  /** As {@link #start(int, List)}, the members dialling each other through {@code proxy}. */
+  ProcessCluster start(int size, List<String> extraArgs, FaultProxy proxy) throws IOException {
+    cluster = new ProcessCluster(size, tmp, extraArgs, proxy).start();
     client = new KvClient(cluster.addresses());
     return cluster;
   }
