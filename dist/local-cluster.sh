@@ -126,7 +126,7 @@ live_pid() {
   pid=$(cat "$pid_file" 2>/dev/null) || return 1
   case $pid in '' | *[!0-9]*) return 1 ;; esac
   case $(cmdline_of "$pid") in
-    *io.lattice.node.LatticeNodeCommand*"--data-dir $data/n$1 "*) printf '%s' "$pid" ;;
+    *io.lattice.server.LatticeNodeCommand*"--data-dir $data/n$1 "*) printf '%s' "$pid" ;;
     *) return 1 ;;
   esac
 }

@@ -62,7 +62,7 @@ class LocalClusterIT {
     Map<String, Long> pids = recordedPids();
     assertThat(pids).containsOnlyKeys("n1", "n2", "n3");
     pids.forEach((node, pid) -> assertThat(commandLine(pid)).as(node)
-        .contains("io.lattice.node.LatticeNodeCommand")
+        .contains("io.lattice.server.LatticeNodeCommand")
         .contains("--data-dir " + data.resolve(node)));
 
     Run again = script("start");

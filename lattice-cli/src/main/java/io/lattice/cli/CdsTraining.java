@@ -4,10 +4,14 @@ import com.google.protobuf.ByteString;
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.StreamObserver;
+import io.lattice.proto.v1.CloseSessionRequest;
+import io.lattice.proto.v1.CloseSessionResponse;
 import io.lattice.proto.v1.GetRequest;
 import io.lattice.proto.v1.GetResponse;
 import io.lattice.proto.v1.KVGrpc;
 import io.lattice.proto.v1.KeyValue;
+import io.lattice.proto.v1.OpenSessionRequest;
+import io.lattice.proto.v1.OpenSessionResponse;
 import io.lattice.proto.v1.PutRequest;
 import io.lattice.proto.v1.PutResponse;
 import io.lattice.proto.v1.ResponseHeader;
@@ -60,7 +64,10 @@ public final class CdsTraining {
     System.exit(failed == 0 ? 0 : 1);
   }
 
-  /** Answers every get and put as a one-member cluster whose leader is itself. */
+  /**
+   * Answers every get and put, and opens and closes the put's session, as a one-member cluster
+   * whose leader is itself.
+   */
   private static final class StandIn extends KVGrpc.KVImplBase {
     private static final ResponseHeader HEADER = ResponseHeader.newBuilder()
         .setMemberId("training").setTerm(1).setAppliedIndex(1).setLeaderId("training").build();
@@ -70,6 +77,21 @@ public final class CdsTraining {
       response.onNext(GetResponse.newBuilder().setHeader(HEADER).setKv(KeyValue.newBuilder()
           .setKey(request.getKey()).setValue(ByteString.copyFromUtf8("value"))
           .setCreateIndex(1).setModIndex(1).setVersion(1)).build());
+      response.onCompleted();
+    }
+
+    @Override
+    public void openSession(OpenSessionRequest request,
+        StreamObserver<OpenSessionResponse> response) {
+      response.onNext(OpenSessionResponse.newBuilder().setHeader(HEADER).setSessionId(1).build());
+      response.onCompleted();
+    }
+
+    @Override
+    public void closeSession(CloseSessionRequest request,
+        StreamObserver<CloseSessionResponse> response) {
+      response.onNext(CloseSessionResponse.newBuilder().setHeader(HEADER).setClosed(true)
+          .setIndex(3).build());
       response.onCompleted();
     }
 

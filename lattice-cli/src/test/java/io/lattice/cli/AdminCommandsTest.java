@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import io.lattice.node.NodeCommandLines;
+import io.lattice.server.NodeCommandLines;
 import io.lattice.node.NodeConfig;
 import java.nio.file.Path;
 import java.util.Arrays;

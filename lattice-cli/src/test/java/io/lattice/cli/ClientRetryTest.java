@@ -2,30 +2,21 @@ package io.lattice.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.google.protobuf.Any;
 import io.grpc.Server;
-import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
-import io.grpc.protobuf.StatusProto;
 import io.grpc.stub.StreamObserver;
+import io.lattice.cli.ScriptedKv.Step;
 import io.lattice.cli.client.LatticeClient;
 import io.lattice.proto.v1.ClusterGrpc;
 import io.lattice.proto.v1.ErrorInfo;
-import io.lattice.proto.v1.GetRequest;
-import io.lattice.proto.v1.GetResponse;
-import io.lattice.proto.v1.KVGrpc;
 import io.lattice.proto.v1.MemberAddRequest;
 import io.lattice.proto.v1.MemberAddResponse;
 import io.lattice.proto.v1.PutRequest;
-import io.lattice.proto.v1.PutResponse;
-import io.lattice.proto.v1.ResponseHeader;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.Deque;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -35,77 +26,9 @@ import org.junit.jupiter.api.Test;
  * The client's retry rules against scripted KV servers on 127.0.0.1: a retried write keeps its
  * session and sequence number, NOT_LEADER hints are followed, an unknown session is renewed only
  * when no earlier try can have been applied, and an unknown outcome at the deadline is exit 5.
+ * The life of the session itself is in {@link ClientSessionTest}.
  */
 class ClientRetryTest {
-  /** What a scripted server does with one request. */
-  private enum Step { OK, INDETERMINATE, NOT_LEADER, SESSION_EXPIRED, UNAVAILABLE, HANG }
-
-  /** A KV server that answers Put and Get by its script (then OK) and records the requests. */
-  private static final class ScriptedKv extends KVGrpc.KVImplBase {
-    final Deque<Step> script = new ArrayDeque<>();
-    final List<PutRequest> puts = Collections.synchronizedList(new ArrayList<>());
-    final List<GetRequest> gets = Collections.synchronizedList(new ArrayList<>());
-    volatile String leaderAddress = "";
-
-    @Override
-    public void put(PutRequest req, StreamObserver<PutResponse> out) {
-      puts.add(req);
-      if (answer(out)) {
-        out.onNext(PutResponse.newBuilder().setHeader(header()).setVersion(1).setModIndex(7)
-            .build());
-        out.onCompleted();
-      }
-    }
-
-    @Override
-    public void get(GetRequest req, StreamObserver<GetResponse> out) {
-      gets.add(req);
-      if (answer(out)) {
-        out.onNext(GetResponse.newBuilder().setHeader(header()).build());
-        out.onCompleted();
-      }
-    }
-
-    /** Plays the next step; true if the call should succeed. */
-    private boolean answer(StreamObserver<?> out) {
-      Step step;
-      synchronized (script) {
-        step = script.isEmpty() ? Step.OK : script.poll();
-      }
-      switch (step) {
-        case OK:
-          return true;
-        case HANG:
-          return false;
-        case INDETERMINATE:
-          out.onError(error(io.grpc.Status.Code.UNKNOWN, ErrorInfo.Reason.INDETERMINATE));
-          return false;
-        case NOT_LEADER:
-          out.onError(error(io.grpc.Status.Code.FAILED_PRECONDITION,
-              ErrorInfo.Reason.NOT_LEADER));
-          return false;
-        case SESSION_EXPIRED:
-          out.onError(error(io.grpc.Status.Code.FAILED_PRECONDITION,
-              ErrorInfo.Reason.SESSION_EXPIRED));
-          return false;
-        default:
-          out.onError(error(io.grpc.Status.Code.UNAVAILABLE, ErrorInfo.Reason.UNAVAILABLE));
-          return false;
-      }
-    }
-
-    private StatusRuntimeException error(io.grpc.Status.Code code, ErrorInfo.Reason reason) {
-      ErrorInfo info = ErrorInfo.newBuilder().setReason(reason).setMessage(reason.name())
-          .setMemberId("fake").setLeaderAddress(leaderAddress).build();
-      return StatusProto.toStatusRuntimeException(com.google.rpc.Status.newBuilder()
-          .setCode(code.value()).setMessage(reason.name()).addDetails(Any.pack(info)).build());
-    }
-
-    private ResponseHeader header() {
-      return ResponseHeader.newBuilder().setMemberId("fake").setTerm(1).build();
-    }
-  }
-
   private final List<Server> servers = new ArrayList<>();
 
   @AfterEach
@@ -116,8 +39,7 @@ class ClientRetryTest {
   }
 
   private String serve(ScriptedKv kv) throws IOException {
-    Server s = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
-        .addService(kv).build().start();
+    Server s = ScriptedKv.serve(kv);
     servers.add(s);
     return "127.0.0.1:" + s.getPort();
   }
@@ -130,7 +52,7 @@ class ClientRetryTest {
     Cli.Result r = Cli.run("--endpoints", serve(kv), "put", "k", "v");
     assertThat(r.code()).as(r.toString()).isZero();
     assertThat(kv.puts).hasSize(3);
-    assertThat(kv.puts.get(0).getSession().getClientId()).isNotEmpty();
+    assertThat(kv.puts.get(0).getSession().getSessionId()).isEqualTo(100);
     assertThat(kv.puts.get(0).getSession().getSequence()).isEqualTo(1);
     assertThat(kv.puts).allSatisfy(p -> assertThat(p.getSession())
         .isEqualTo(kv.puts.get(0).getSession()));
@@ -181,16 +103,86 @@ class ClientRetryTest {
     Cli.Result r = Cli.run("--endpoints", serve(kv), "put", "k", "v");
     assertThat(r.code()).as(r.toString()).isZero();
     assertThat(kv.puts).hasSize(2);
-    assertThat(kv.puts.get(1).getSession().getClientId())
-        .isNotEqualTo(kv.puts.get(0).getSession().getClientId());
+    assertThat(kv.opens).hasSize(2);
+    assertThat(kv.puts.get(0).getSession().getSessionId()).isEqualTo(100);
+    assertThat(kv.puts.get(1).getSession().getSessionId()).isEqualTo(101);
     assertThat(kv.puts.get(1).getSession().getSequence()).isEqualTo(1);
 
     ScriptedKv lost = new ScriptedKv();
     lost.script.add(Step.INDETERMINATE);
     lost.script.add(Step.SESSION_EXPIRED);
     Cli.Result unknown = Cli.run("--endpoints", serve(lost), "put", "k", "v");
-    assertThat(unknown.code()).isEqualTo(ExitCodes.INDETERMINATE);
+    assertThat(unknown.code()).as(unknown.toString()).isEqualTo(ExitCodes.INDETERMINATE);
+    assertThat(unknown.err()).contains("SESSION_EXPIRED")
+        .contains("an earlier attempt may have been applied");
     assertThat(lost.puts).hasSize(2);
+    assertThat(lost.opens).as("never re-sent under a new session").hasSize(1);
+  }
+
+  // ------------------------------------------------------------------ a member shutting down
+
+  /** A member that answers every request SHUTTING_DOWN, naming {@code leader} as the leader. */
+  private static ScriptedKv shuttingDown(String leader) {
+    ScriptedKv kv = new ScriptedKv();
+    kv.leaderAddress = leader;
+    for (int i = 0; i < 1000; i++) {
+      kv.script.add(Step.SHUTTING_DOWN);
+      kv.openScript.add(Step.SHUTTING_DOWN);
+    }
+    return kv;
+  }
+
+  @Test
+  void aWriteRefusedByAMemberShuttingDownGoesToTheLeaderItNames() throws IOException {
+    ScriptedKv leader = new ScriptedKv();
+    ScriptedKv old = shuttingDown(serve(leader));
+    String oldAddress = serve(old);
+    old.openScript.clear(); // the session was opened before the member began to shut down
+    Cli.Result r = Cli.run("--endpoints", oldAddress, "--timeout", "2s", "put", "k", "v");
+    assertThat(r.code()).as(r.toString()).isZero();
+    assertThat(old.puts).hasSize(1);
+    assertThat(leader.puts).singleElement()
+        .satisfies(p -> assertThat(p.getSession()).isEqualTo(old.puts.get(0).getSession()));
+  }
+
+  @Test
+  void aSessionIsOpenedAtAnotherMemberWhenTheFirstIsShuttingDown() throws IOException {
+    ScriptedKv leader = new ScriptedKv();
+    ScriptedKv old = shuttingDown(serve(leader));
+    Cli.Result r = Cli.run("--endpoints", serve(old), "--timeout", "2s", "put", "k", "v");
+    assertThat(r.code()).as(r.toString()).isZero();
+    assertThat(old.puts).isEmpty();
+    assertThat(leader.opens).hasSize(1);
+    assertThat(leader.puts).hasSize(1);
+  }
+
+  @Test
+  void shuttingDownMeansTheAttemptHadNoEffect() throws IOException {
+    // the write never reached a log: an unknown session afterwards may be renewed
+    ScriptedKv leader = new ScriptedKv();
+    leader.script.add(Step.SESSION_EXPIRED);
+    ScriptedKv old = shuttingDown(serve(leader));
+    old.openScript.clear();
+    Cli.Result renewed = Cli.run("--endpoints", serve(old), "--timeout", "2s", "put", "k", "v");
+    assertThat(renewed.code()).as(renewed.toString()).isZero();
+    assertThat(leader.opens).as("a new session, at the leader").hasSize(1);
+    assertThat(leader.puts).hasSize(2);
+
+    // and a member that keeps shutting down leaves the write certainly not applied: exit 4
+    ScriptedKv alone = shuttingDown("");
+    Cli.Result r = Cli.run("--endpoints", serve(alone), "--timeout", "300ms", "put", "k", "v");
+    assertThat(r.code()).as(r.toString()).isEqualTo(ExitCodes.UNAVAILABLE);
+  }
+
+  @Test
+  void shuttingDownDoesNotHideAnEarlierAttemptOfUnknownOutcome() throws IOException {
+    ScriptedKv kv = new ScriptedKv();
+    kv.script.add(Step.INDETERMINATE);
+    for (int i = 0; i < 1000; i++) {
+      kv.script.add(Step.SHUTTING_DOWN);
+    }
+    Cli.Result r = Cli.run("--endpoints", serve(kv), "--timeout", "300ms", "put", "k", "v");
+    assertThat(r.code()).as(r.toString()).isEqualTo(ExitCodes.INDETERMINATE);
   }
 
   @Test
@@ -203,8 +195,9 @@ class ClientRetryTest {
       }
     }
     assertThat(kv.puts).extracting(p -> p.getSession().getSequence()).containsExactly(1L, 2L, 3L);
-    assertThat(kv.puts).extracting(p -> p.getSession().getClientId()).containsOnly(
-        kv.puts.get(0).getSession().getClientId());
+    assertThat(kv.puts).extracting(p -> p.getSession().getSessionId()).containsOnly(100L);
+    assertThat(kv.opens).hasSize(1);
+    assertThat(kv.closes).as("closed by close()").containsExactly(100L);
   }
 
   @Test

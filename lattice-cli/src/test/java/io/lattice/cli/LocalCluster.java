@@ -6,7 +6,7 @@ import io.grpc.BindableService;
 import io.lattice.api.ClusterService;
 import io.lattice.api.KvService;
 import io.lattice.node.NodeConfig;
-import io.lattice.node.NodeServer;
+import io.lattice.server.NodeServer;
 import io.lattice.node.RaftNode;
 import io.lattice.raft.Role;
 import java.io.IOException;

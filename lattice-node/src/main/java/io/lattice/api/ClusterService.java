@@ -1,5 +1,6 @@
 package io.lattice.api;
 
+import io.lattice.kv.KvStateMachine;
 import io.grpc.Context;
 import io.grpc.Deadline;
 import io.grpc.StatusRuntimeException;
@@ -51,9 +52,9 @@ public final class ClusterService extends ClusterGrpc.ClusterImplBase {
   private static final long HASH_POLL_MILLIS = 10;
   private static final int HASH_ATTEMPTS = 8;
 
-  private final RaftNode node;
+  private final RaftNode<KvStateMachine> node;
 
-  public ClusterService(RaftNode node) {
+  public ClusterService(RaftNode<KvStateMachine> node) {
     this.node = Objects.requireNonNull(node, "node");
   }
 

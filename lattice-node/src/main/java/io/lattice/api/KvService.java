@@ -10,11 +10,14 @@ import io.lattice.format.Session;
 import io.lattice.kv.KeyRange;
 import io.lattice.kv.KvEntry;
 import io.lattice.kv.KvResult;
+import io.lattice.kv.KvStateMachine;
 import io.lattice.kv.KvResultCodec;
 import io.lattice.kv.RangeResult;
 import io.lattice.node.RaftNode;
 import io.lattice.node.ReadConsistency;
 import io.lattice.proto.v1.ClientSession;
+import io.lattice.proto.v1.CloseSessionRequest;
+import io.lattice.proto.v1.CloseSessionResponse;
 import io.lattice.proto.v1.Compare;
 import io.lattice.proto.v1.CompareAndSwapRequest;
 import io.lattice.proto.v1.CompareAndSwapResponse;
@@ -25,6 +28,8 @@ import io.lattice.proto.v1.GetRequest;
 import io.lattice.proto.v1.GetResponse;
 import io.lattice.proto.v1.KVGrpc;
 import io.lattice.proto.v1.KeyValue;
+import io.lattice.proto.v1.OpenSessionRequest;
+import io.lattice.proto.v1.OpenSessionResponse;
 import io.lattice.proto.v1.PutRequest;
 import io.lattice.proto.v1.PutResponse;
 import io.lattice.proto.v1.RangeRequest;
@@ -42,9 +47,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 
 /**
- * The client KV service (kv.proto) on top of a {@link RaftNode}. Writes are validated here, encoded
- * as a {@link KvCommand} and proposed; reads run on the state machine with the requested
- * consistency. No gRPC thread ever waits: each call is completed from its future's callback (on the
+ * The client KV service (kv.proto) on top of a {@link RaftNode}. Writes, and the opening and
+ * closing of client sessions, are validated here, encoded as a {@link KvCommand} and proposed;
+ * reads run on the state machine with the requested consistency. No gRPC thread ever waits: each call is completed from its future's callback (on the
  * node's loop thread, where only the response is built). Every failure goes through {@link
  * ApiErrors}.
  */
@@ -54,9 +59,9 @@ public final class KvService extends KVGrpc.KVImplBase {
   /** Largest value accepted, in bytes (VALUE_TOO_LARGE above). */
   public static final int MAX_VALUE_BYTES = 1024 * 1024;
 
-  private final RaftNode node;
+  private final RaftNode<KvStateMachine> node;
 
-  public KvService(RaftNode node) {
+  public KvService(RaftNode<KvStateMachine> node) {
     this.node = Objects.requireNonNull(node, "node");
   }
 
@@ -195,6 +200,36 @@ public final class KvService extends KVGrpc.KVImplBase {
     }
   }
 
+  // ---------------------------------------------------------------------------------- sessions
+
+  /** Proposes a RegisterSession entry; the session's id is its log index. */
+  @Override
+  public void openSession(OpenSessionRequest req, StreamObserver<OpenSessionResponse> out) {
+    try {
+      propose(new KvCommand.RegisterSession(System.currentTimeMillis()),
+          KvResult.SessionOpened.class, out, r -> OpenSessionResponse.newBuilder()
+              .setHeader(header(r.index())).setSessionId(r.sessionId()).build());
+    } catch (StatusRuntimeException e) {
+      Responses.fail(out, e);
+    }
+  }
+
+  /** Proposes a CloseSession entry. */
+  @Override
+  public void closeSession(CloseSessionRequest req, StreamObserver<CloseSessionResponse> out) {
+    try {
+      if (req.getSessionId() <= 0) {
+        throw invalid("session_id must be the positive id OpenSession returned (got "
+            + Long.toUnsignedString(req.getSessionId()) + ")");
+      }
+      propose(new KvCommand.CloseSession(System.currentTimeMillis(), req.getSessionId()),
+          KvResult.SessionClosed.class, out, r -> CloseSessionResponse.newBuilder()
+              .setHeader(header(r.index())).setClosed(r.closed()).setIndex(r.index()).build());
+    } catch (StatusRuntimeException e) {
+      Responses.fail(out, e);
+    }
+  }
+
   // ------------------------------------------------------------------------------------- reads
 
   private record Read<T>(T value, long appliedIndex) {}
@@ -298,7 +333,7 @@ public final class KvService extends KVGrpc.KVImplBase {
           return;
         }
         if (!kind.isInstance(r)) {
-          // a duplicate (client id, sequence) answers with the first result: another kind of write
+          // a duplicate (session, sequence) answers with the first result: another kind of write
           Responses.fail(out, ApiErrors.error(ErrorInfo.Reason.INVALID_ARGUMENT,
               "the session's sequence number " + cmd.session().sequence()
                   + " was already used for a different kind of write", node.header()));
@@ -361,11 +396,31 @@ public final class KvService extends KVGrpc.KVImplBase {
     }
   }
 
-  private static Session session(ClientSession s) {
-    if (s == null || s.getClientId().isEmpty()) {
+  /** The field number ClientSession.client_id had before sessions were registered. */
+  private static final int RETIRED_CLIENT_ID_FIELD = 1;
+
+  private Session session(ClientSession s) {
+    if (s == null) {
       return Session.NONE;
     }
-    return new Session(s.getClientId(), s.getSequence(), s.getAcknowledged());
+    if (s.getUnknownFields().hasField(RETIRED_CLIENT_ID_FIELD)) {
+      throw invalid("ClientSession.client_id is no longer accepted: open a session with "
+          + "OpenSession and send the session_id it returns");
+    }
+    if (s.getSessionId() == 0) {
+      if (s.getSequence() != 0 || s.getAcknowledged() != 0) {
+        throw invalid("session.sequence is set but session.session_id is not (open a session "
+            + "with OpenSession first)");
+      }
+      return Session.NONE;
+    }
+    if (s.getSessionId() < 0 || s.getSequence() <= 0 || s.getAcknowledged() < 0) {
+      throw invalid("session " + Long.toUnsignedString(s.getSessionId()) + ": session_id must be "
+          + "an id OpenSession returned and sequence start at 1 (got sequence "
+          + Long.toUnsignedString(s.getSequence()) + ", acknowledged "
+          + Long.toUnsignedString(s.getAcknowledged()) + ")");
+    }
+    return new Session(s.getSessionId(), s.getSequence(), s.getAcknowledged());
   }
 
   private KvCommand.Compare compare(Compare c, String where) {

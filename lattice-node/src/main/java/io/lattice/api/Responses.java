@@ -18,7 +18,7 @@ final class Responses {
   private Responses() {}
 
   /** The header of a response, with the applied index raised to at least {@code minApplied}. */
-  static ResponseHeader header(RaftNode node, RaftNode.Header h, long minApplied) {
+  static ResponseHeader header(RaftNode<?> node, RaftNode.Header h, long minApplied) {
     return ResponseHeader.newBuilder()
         .setMemberId(nz(h.id()))
         .setTerm(h.term())
@@ -29,7 +29,7 @@ final class Responses {
         .build();
   }
 
-  static ResponseHeader header(RaftNode node) {
+  static ResponseHeader header(RaftNode<?> node) {
     return header(node, node.header(), 0);
   }
 

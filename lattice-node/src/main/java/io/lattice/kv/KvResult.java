@@ -13,8 +13,8 @@ import java.util.Objects;
  * Nullable {@link KvEntry} fields are null when the key did not exist or the client did not ask for
  * it.
  */
-public sealed interface KvResult
-    permits KvResult.Put, KvResult.Delete, KvResult.CompareAndSwap, KvResult.Txn, KvResult.Error {
+public sealed interface KvResult permits KvResult.Put, KvResult.Delete, KvResult.CompareAndSwap,
+    KvResult.Txn, KvResult.SessionOpened, KvResult.SessionClosed, KvResult.Error {
 
   /** Log index of the entry that produced this result. */
   long index();
@@ -71,6 +71,20 @@ public sealed interface KvResult
   }
 
   /**
+   * A client session was registered.
+   *
+   * @param sessionId its id: the index of the registering entry, so always equal to {@code index}
+   */
+  record SessionOpened(long index, long sessionId) implements KvResult {}
+
+  /**
+   * A session was closed.
+   *
+   * @param closed whether it existed (false: it was unknown, nothing changed)
+   */
+  record SessionClosed(long index, boolean closed) implements KvResult {}
+
+  /**
    * The command was not applied (nothing changed).
    *
    * @param kind what went wrong; maps to a gRPC status in the API layer
@@ -97,11 +111,11 @@ public sealed interface KvResult
      */
     INVALID_ARGUMENT,
     /**
-     * The command's client session is unknown (expired after its idle TTL, or never opened by
-     * sequence 1), or its sequence number is at or below what the session has already discarded
-     * (acknowledged, or dropped from the bounded window). The command was NOT applied now; whether
-     * an earlier attempt was applied cannot be told. The client must start a new session. Maps to
-     * FAILED_PRECONDITION with a SESSION_EXPIRED reason.
+     * The command's client session is unknown (never registered, closed, dropped after its idle
+     * TTL, or evicted from the bounded table), or its sequence number is at or below what the
+     * session has already discarded (acknowledged, or dropped from the bounded window). The command
+     * was NOT applied now; whether an earlier attempt was applied cannot be told. The client must
+     * register a new session. Maps to FAILED_PRECONDITION with a SESSION_EXPIRED reason.
      */
     SESSION_EXPIRED
   }

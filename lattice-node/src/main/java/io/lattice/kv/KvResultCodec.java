@@ -21,6 +21,8 @@ import org.msgpack.core.MessageUnpacker;
  *   CAS    (3): succeeded, kv|nil
  *   TXN    (4): succeeded, [opResult...]
  *          opResult = [1=PUT, version, kv|nil] | [2=DELETE, deleted, kv|nil] | [3=GET, kv|nil]
+ *   SESSION_OPENED (5): sessionId
+ *   SESSION_CLOSED (6): closed
  *   kv = [key, value, createIndex, modIndex, version]
  * </pre>
  *
@@ -35,6 +37,8 @@ public final class KvResultCodec {
   private static final int DELETE = 2;
   private static final int CAS = 3;
   private static final int TXN = 4;
+  private static final int SESSION_OPENED = 5;
+  private static final int SESSION_CLOSED = 6;
   private static final int OP_PUT = 1;
   private static final int OP_DELETE = 2;
   private static final int OP_GET = 3;
@@ -70,6 +74,12 @@ public final class KvResultCodec {
         for (KvResult.OpResult op : txn.results()) {
           opResult(p, op);
         }
+      } else if (r instanceof KvResult.SessionOpened opened) {
+        head(p, 4, SESSION_OPENED, opened.index());
+        p.packLong(opened.sessionId());
+      } else if (r instanceof KvResult.SessionClosed closed) {
+        head(p, 4, SESSION_CLOSED, closed.index());
+        p.packBoolean(closed.closed());
       } else {
         throw new IllegalArgumentException("unknown result " + r);
       }
@@ -140,7 +150,8 @@ public final class KvResultCodec {
       }
       int type = u.unpackInt();
       long index = u.unpackLong();
-      if (n != 5) {
+      int expected = type == SESSION_OPENED || type == SESSION_CLOSED ? 4 : 5;
+      if (n != expected) {
         throw new FormatException("result of type " + type + " has " + n + " fields", 0);
       }
       KvResult r;
@@ -177,6 +188,8 @@ public final class KvResultCodec {
           }
           r = new KvResult.Txn(index, succeeded, ops);
         }
+        case SESSION_OPENED -> r = new KvResult.SessionOpened(index, u.unpackLong());
+        case SESSION_CLOSED -> r = new KvResult.SessionClosed(index, u.unpackBoolean());
         default -> throw new FormatException("unknown result type " + type, 1);
       }
       if (u.hasNext()) {

@@ -21,39 +21,46 @@ import org.msgpack.core.MessageUnpacker;
  * Writes the whole state machine as snapshot data ({@link SnapshotDataWriter}'s stream) and reads it
  * back into fresh structures.
  *
- * <p>How the state maps onto the stream:
+ * <p>How the state maps onto the stream (mapping version 2):
  *
  * <pre>
- *   summary  [1, appliedIndex, keyCount, sessionCount = clients + 1]
+ *   summary  [1, appliedIndex, keyCount, sessionCount = sessions + 1]
  *   keys     [2, key, value, createIndex, modIndex, version]       ascending unsigned key order
- *   clock    [3, "", 1, (empty), logClockMillis]                   always the first session record
- *   sessions [3, clientId, lastSequence, blob, lastActiveMillis]   ascending client-id order
+ *   meta     [3, 0, 2, limits, logClockMillis]                     always the first session record
+ *   sessions [3, id, lastSequence, window, lastActiveMillis]       ascending id order
  *   end      [0]
  * </pre>
  *
- * The session record with the empty client id (which no real session can have: an empty id means
- * "no session") carries the log clock, which a snapshot must preserve for session expiry to stay
- * deterministic; its lastSequence is the version of this mapping (1). The {@code lastResult} field
- * of a real session holds not one result but the session's whole retained window, as MessagePack
- * {@code [1, floor, [[sequence, result]...]]} (results as {@link KvResultCodec} bytes, ascending
- * sequence); {@code lastSequence} is the highest retained sequence (or the floor when none is).
+ * The session record with id 0 (which no real session can have: ids are log indexes, and 0 means
+ * "no session") carries what a snapshot must preserve besides the sessions for apply to stay
+ * deterministic: the log clock, and in its {@code lastResult} field the configured limits as
+ * MessagePack {@code [ttlMillis, maxClockStepMillis, maxSessions, maxResultsPerSession]}; its lastSequence is
+ * the version of this mapping (2). The limits are recorded, not restored: a replica applies its
+ * own configuration, which must be the same everywhere; recording them makes the state hash of
+ * replicas configured differently differ. The {@code lastResult} field of a real session holds not
+ * one result but the session's whole retained window, with the index of its last activity, as
+ * MessagePack {@code [2, floor, lastActiveIndex, [[sequence, result]...]]} (results as {@link
+ * KvResultCodec} bytes, ascending sequence); {@code lastSequence} is the highest retained sequence
+ * (or the floor when none is).
+ *
+ * <p>Mapping version 1 (string session ids chosen by clients) is not readable: its sessions were
+ * never registered in the log.
  *
  * <p>The encoding is canonical (deterministic for a given state), which {@link StateHash} relies on.
  */
 final class KvSnapshotCodec {
-  private static final String CLOCK_ID = "";
-  private static final int CLOCK_RECORD_VERSION = 1;
-  private static final int SESSION_BLOB_VERSION = 1;
-  private static final byte[] EMPTY = new byte[0];
+  private static final long META_ID = 0;
+  private static final int MAPPING_VERSION = 2;
+  private static final int SESSION_WINDOW_VERSION = 2;
 
   /** A state read from a snapshot. */
   record Restored(long appliedIndex, KvStore store, ClientSessions sessions) {}
 
   private KvSnapshotCodec() {}
 
-  static void write(OutputStream out, long appliedIndex, KvStore store, ClientSessions sessions)
-      throws IOException {
-    capture(appliedIndex, store, sessions).writeTo(out);
+  static void write(OutputStream out, long appliedIndex, KvStore store, ClientSessions sessions,
+      SessionLimits limits) throws IOException {
+    capture(appliedIndex, store, sessions, limits).writeTo(out);
   }
 
   /**
@@ -62,7 +69,7 @@ final class KvSnapshotCodec {
    * arrays never change once stored (a put stores a new entry). Sessions do change in place, so
    * they are encoded now; there are few of them next to the keys.
    */
-  record Capture(long appliedIndex, List<KvEntry> entries, long clockMillis,
+  record Capture(long appliedIndex, List<KvEntry> entries, long clockMillis, byte[] limits,
       List<SessionRecord> sessions) {
     /** Writes the snapshot data ({@link SnapshotDataWriter}'s stream) to {@code out}. */
     void writeTo(OutputStream out) throws IOException {
@@ -71,36 +78,39 @@ final class KvSnapshotCodec {
       for (KvEntry e : entries) {
         w.key(e.key(), e.value(), e.createIndex(), e.modIndex(), e.version());
       }
-      w.session(CLOCK_ID, CLOCK_RECORD_VERSION, EMPTY, clockMillis);
+      w.session(META_ID, MAPPING_VERSION, limits, clockMillis);
       for (SessionRecord r : sessions) {
-        w.session(r.clientId(), r.lastSequence(), r.blob(), r.lastActiveMillis());
+        w.session(r.id(), r.lastSequence(), r.blob(), r.lastActiveMillis());
       }
       w.finish();
     }
   }
 
   /** One client session as stored in a snapshot. */
-  record SessionRecord(String clientId, long lastSequence, byte[] blob, long lastActiveMillis) {}
+  record SessionRecord(long id, long lastSequence, byte[] blob, long lastActiveMillis) {}
 
   /**
    * Captures the state on the state machine's thread. Costs one pass copying references over the
    * keys (no key or value bytes are copied) plus encoding the sessions.
    */
-  static Capture capture(long appliedIndex, KvStore store, ClientSessions sessions) {
+  static Capture capture(long appliedIndex, KvStore store, ClientSessions sessions,
+      SessionLimits limits) {
     List<KvEntry> entries = new ArrayList<>(store.size());
     for (Iterator<KvEntry> it = store.iterator(); it.hasNext(); ) {
       entries.add(it.next());
     }
     List<SessionRecord> records = new ArrayList<>(sessions.size());
+    byte[] limitsBlob;
     try {
       for (SessionState s : sessions.sessions()) {
-        records.add(new SessionRecord(s.clientId(), s.lastSequence(), sessionBlob(s),
+        records.add(new SessionRecord(s.id(), s.lastSequence(), sessionBlob(s),
             s.lastActiveMillis()));
       }
+      limitsBlob = limitsBlob(limits);
     } catch (IOException e) {
       throw new UncheckedIOException("encoding a session into memory failed", e);
     }
-    return new Capture(appliedIndex, entries, sessions.clockMillis(), records);
+    return new Capture(appliedIndex, entries, sessions.clockMillis(), limitsBlob, records);
   }
 
   /**
@@ -108,27 +118,43 @@ final class KvSnapshotCodec {
    *
    * @throws IllegalArgumentException if the bytes are not a valid snapshot of this state machine
    */
-  static Restored read(byte[] snapshot, long ttlMillis, int maxResultsPerClient) {
+  static Restored read(byte[] snapshot, SessionLimits limits) {
     if (snapshot == null) {
       throw new IllegalArgumentException("malformed snapshot: null");
     }
-    Builder b = new Builder(new ClientSessions(ttlMillis, maxResultsPerClient));
+    Builder b = new Builder(new ClientSessions(limits));
     try {
       SnapshotDataReader.read(new ByteArrayInputStream(snapshot), b);
     } catch (FormatException | IOException e) {
       throw new IllegalArgumentException("malformed snapshot: " + e.getMessage(), e);
     }
-    if (!b.clockSeen) {
-      throw new IllegalArgumentException("malformed snapshot: no log clock record");
+    if (!b.metaSeen) {
+      throw new IllegalArgumentException("malformed snapshot: no session meta record");
+    }
+    if (!b.sessions.activityFollowsLogTime()) {
+      throw new IllegalArgumentException("malformed snapshot: sessions last active later in the "
+          + "log at an earlier log time");
     }
     return new Restored(b.appliedIndex, b.store, b.sessions);
   }
 
+  private static byte[] limitsBlob(SessionLimits limits) throws IOException {
+    try (MessageBufferPacker p = MessagePack.newDefaultBufferPacker()) {
+      p.packArrayHeader(4);
+      p.packLong(limits.ttl().toMillis());
+      p.packLong(limits.maxClockStep().toMillis());
+      p.packInt(limits.maxSessions());
+      p.packInt(limits.maxResultsPerSession());
+      return p.toByteArray();
+    }
+  }
+
   private static byte[] sessionBlob(SessionState s) throws IOException {
     try (MessageBufferPacker p = MessagePack.newDefaultBufferPacker()) {
-      p.packArrayHeader(3);
-      p.packInt(SESSION_BLOB_VERSION);
+      p.packArrayHeader(4);
+      p.packInt(SESSION_WINDOW_VERSION);
       p.packLong(s.floor());
+      p.packLong(s.lastActiveIndex());
       p.packArrayHeader(s.results().size());
       for (Map.Entry<Long, byte[]> r : s.results().entrySet()) {
         p.packArrayHeader(2);
@@ -145,8 +171,8 @@ final class KvSnapshotCodec {
     final KvStore store = new KvStore();
     final ClientSessions sessions;
     long appliedIndex;
-    boolean clockSeen;
-    String lastClient;
+    boolean metaSeen;
+    long lastId;
 
     Builder(ClientSessions sessions) {
       this.sessions = sessions;
@@ -174,62 +200,85 @@ final class KvSnapshotCodec {
     }
 
     @Override
-    public void session(String clientId, long lastSequence, byte[] lastResult, long lastActive) {
-      if (!clockSeen) {
-        if (!clientId.equals(CLOCK_ID) || lastSequence != CLOCK_RECORD_VERSION
-            || lastResult.length != 0 || lastActive < 0) {
-          throw bad("the first session record is not a valid log clock record");
+    public void session(long id, long lastSequence, byte[] lastResult, long lastActive) {
+      if (!metaSeen) {
+        if (id != META_ID || lastActive < 0) {
+          throw bad("the first session record is not a valid session meta record");
         }
+        if (lastSequence != MAPPING_VERSION) {
+          throw bad("sessions are in mapping version " + lastSequence + ", this build reads only "
+              + MAPPING_VERSION);
+        }
+        readLimits(lastResult);
         sessions.loadClock(lastActive);
-        clockSeen = true;
+        metaSeen = true;
         return;
       }
-      if (clientId.isEmpty() || (lastClient != null && lastClient.compareTo(clientId) >= 0)) {
-        throw bad("session ids empty or out of order at '" + clientId + "'");
+      if (id <= lastId || id > appliedIndex) {
+        throw bad("session id " + id + " out of order, or not a log index up to " + appliedIndex);
       }
       if (lastActive < 0 || lastActive > sessions.clockMillis()) {
-        throw bad("session " + clientId + " active at " + lastActive + ", after the log clock");
+        throw bad("session " + id + " active at " + lastActive + ", after the log clock");
       }
-      SessionState state = new SessionState(clientId, lastActive);
-      readSessionBlob(clientId, lastResult, state);
+      SessionState state = readSessionWindow(id, lastResult, lastActive);
+      if (state.lastActiveIndex() < id || state.lastActiveIndex() > appliedIndex) {
+        throw bad("session " + id + " last active at index " + state.lastActiveIndex()
+            + ", outside [" + id + ", " + appliedIndex + "]");
+      }
       if (state.lastSequence() != lastSequence) {
-        throw bad("session " + clientId + " says last sequence " + lastSequence + " but holds "
+        throw bad("session " + id + " says last sequence " + lastSequence + " but holds "
             + state.lastSequence());
       }
-      sessions.load(state);
-      lastClient = clientId;
+      if (!sessions.load(state)) {
+        throw bad("session " + id + " last active at the same index as another session");
+      }
+      lastId = id;
     }
 
-    private static void readSessionBlob(String clientId, byte[] blob, SessionState state) {
+    private static void readLimits(byte[] blob) {
       try (MessageUnpacker u = MessagePack.newDefaultUnpacker(blob)) {
-        if (u.unpackArrayHeader() != 3 || u.unpackInt() != SESSION_BLOB_VERSION) {
-          throw bad("session " + clientId + " has an unknown layout");
+        if (u.unpackArrayHeader() != 4 || u.unpackLong() <= 0 || u.unpackLong() <= 0
+            || u.unpackInt() < 1 || u.unpackInt() < 1 || u.hasNext()) {
+          throw bad("the session limits are malformed");
+        }
+      } catch (MessagePackException | IOException e) {
+        throw bad("the session limits are malformed: " + e.getMessage());
+      }
+    }
+
+    private static SessionState readSessionWindow(long id, byte[] blob, long lastActive) {
+      try (MessageUnpacker u = MessagePack.newDefaultUnpacker(blob)) {
+        if (u.unpackArrayHeader() != 4 || u.unpackInt() != SESSION_WINDOW_VERSION) {
+          throw bad("session " + id + " has an unknown layout");
         }
         long floor = u.unpackLong();
+        long lastActiveIndex = u.unpackLong();
         int n = u.unpackArrayHeader();
         if (floor < 0 || n < 0 || n > blob.length) {
-          throw bad("session " + clientId + " has impossible counts");
+          throw bad("session " + id + " has impossible counts");
         }
         TreeMap<Long, byte[]> retained = new TreeMap<>();
         long prev = floor;
         for (int i = 0; i < n; i++) {
           if (u.unpackArrayHeader() != 2) {
-            throw bad("session " + clientId + " has a malformed result");
+            throw bad("session " + id + " has a malformed result");
           }
           long seq = u.unpackLong();
           int len = u.unpackBinaryHeader();
           if (seq <= prev || len < 0 || len > blob.length) {
-            throw bad("session " + clientId + " has results out of order or too long");
+            throw bad("session " + id + " has results out of order or too long");
           }
           retained.put(seq, u.readPayload(len));
           prev = seq;
         }
         if (u.hasNext()) {
-          throw bad("session " + clientId + " has trailing bytes");
+          throw bad("session " + id + " has trailing bytes");
         }
+        SessionState state = new SessionState(id, lastActiveIndex, lastActive);
         state.load(floor, retained);
+        return state;
       } catch (MessagePackException | IOException e) {
-        throw bad("session " + clientId + " is malformed: " + e.getMessage());
+        throw bad("session " + id + " is malformed: " + e.getMessage());
       }
     }
 

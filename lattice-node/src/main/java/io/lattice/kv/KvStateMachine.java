@@ -22,9 +22,11 @@ import java.util.Optional;
  * <ol>
  *   <li>decode the command; if the bytes are not a command, answer MALFORMED_COMMAND (changing
  *       nothing but the applied index: the entry is committed on every replica alike);
- *   <li>advance log time to the command's {@code proposedAtMillis} and expire idle sessions;
+ *   <li>advance log time towards the command's {@code proposedAtMillis} (by at most the configured
+ *       step) and expire idle sessions;
+ *   <li>a RegisterSession opens the session whose id is {@code index}; a CloseSession forgets one;
  *   <li>if the command has a session: answer a duplicate with its first result, refuse a forgotten
- *       or unknown session with SESSION_EXPIRED (never re-applying);
+ *       sequence or an unknown session with SESSION_EXPIRED (never re-applying);
  *   <li>validate and execute the command (an invalid one answers INVALID_ARGUMENT, changing
  *       nothing), and record the result in its session.
  * </ol>
@@ -33,34 +35,41 @@ import java.util.Optional;
  * loop thread like {@link #apply}. Not thread-safe.
  *
  * <p>Deterministic: nothing here reads a clock, draws a random number or iterates a hash-ordered
- * collection. Session TTL and window size must be configured identically on every replica.
+ * collection. The session limits ({@link SessionLimits}) must be configured identically on every
+ * replica.
  */
 public final class KvStateMachine implements StateMachine {
   /** Sessions idle for longer than this (in log time) are dropped. */
-  public static final Duration DEFAULT_SESSION_TTL = Duration.ofHours(1);
+  public static final Duration DEFAULT_SESSION_TTL = SessionLimits.DEFAULT_TTL;
   /** Most results kept per session (the oldest are dropped first). */
-  public static final int DEFAULT_MAX_RESULTS_PER_CLIENT = 256;
+  public static final int DEFAULT_MAX_RESULTS_PER_CLIENT =
+      SessionLimits.DEFAULT_MAX_RESULTS_PER_SESSION;
 
-  private final long sessionTtlMillis;
-  private final int maxResultsPerClient;
+  private final SessionLimits limits;
 
   private KvStore store = new KvStore();
   private CommandExecutor executor = new CommandExecutor(store);
   private ClientSessions sessions;
   private long appliedIndex;
 
+  /** A state machine with {@link SessionLimits#DEFAULT}. */
   public KvStateMachine() {
-    this(DEFAULT_SESSION_TTL, DEFAULT_MAX_RESULTS_PER_CLIENT);
+    this(SessionLimits.DEFAULT);
   }
 
   /**
    * @param sessionTtl how long (in log time) a session may stay idle before it is dropped; positive
    * @param maxResultsPerClient most results retained per session; at least 1
+   * @see SessionLimits#forTtl
    */
   public KvStateMachine(Duration sessionTtl, int maxResultsPerClient) {
-    this.sessionTtlMillis = sessionTtl.toMillis();
-    this.maxResultsPerClient = maxResultsPerClient;
-    this.sessions = new ClientSessions(sessionTtlMillis, maxResultsPerClient);
+    this(SessionLimits.forTtl(sessionTtl, maxResultsPerClient));
+  }
+
+  /** A state machine whose sessions are bounded by {@code limits} (the same on every replica). */
+  public KvStateMachine(SessionLimits limits) {
+    this.limits = java.util.Objects.requireNonNull(limits, "limits");
+    this.sessions = new ClientSessions(limits);
   }
 
   /**
@@ -91,11 +100,18 @@ public final class KvStateMachine implements StateMachine {
           new KvResult.Error(index, KvResult.ErrorKind.MALFORMED_COMMAND, e.getMessage()));
     }
     sessions.advanceClock(command.proposedAtMillis());
+    if (command instanceof KvCommand.RegisterSession) {
+      sessions.register(index);
+      return KvResultCodec.encode(new KvResult.SessionOpened(index, index));
+    }
+    if (command instanceof KvCommand.CloseSession close) {
+      return KvResultCodec.encode(new KvResult.SessionClosed(index, sessions.close(close.sessionId())));
+    }
     Session session = command.session();
     if (!session.present()) {
       return KvResultCodec.encode(executor.execute(index, command));
     }
-    ClientSessions.Check check = sessions.check(session);
+    ClientSessions.Check check = sessions.check(session, index);
     if (check instanceof ClientSessions.Duplicate dup) {
       return dup.result();
     }
@@ -103,7 +119,7 @@ public final class KvStateMachine implements StateMachine {
       return KvResultCodec.encode(new KvResult.Error(index, refused.kind(), refused.message()));
     }
     byte[] result = KvResultCodec.encode(executor.execute(index, command));
-    sessions.record(session, result);
+    sessions.record(session, index, result);
     return result;
   }
 
@@ -144,7 +160,7 @@ public final class KvStateMachine implements StateMachine {
     return sessions.size();
   }
 
-  /** The log time: the largest {@code proposedAtMillis} applied so far (0 before any). */
+  /** The log time (see {@link ClientSessions}; 0 before any command). */
   public long logClockMillis() {
     return sessions.clockMillis();
   }
@@ -155,7 +171,7 @@ public final class KvStateMachine implements StateMachine {
    * Costs one pass over the state.
    */
   public long hash() {
-    return StateHash.of(out -> KvSnapshotCodec.write(out, appliedIndex, store, sessions));
+    return StateHash.of(out -> KvSnapshotCodec.write(out, appliedIndex, store, sessions, limits));
   }
 
   // --------------------------------------------------------------------------------- snapshots
@@ -165,7 +181,7 @@ public final class KvStateMachine implements StateMachine {
   public byte[] snapshot() {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     try {
-      KvSnapshotCodec.write(out, appliedIndex, store, sessions);
+      KvSnapshotCodec.write(out, appliedIndex, store, sessions, limits);
     } catch (IOException e) {
       throw new UncheckedIOException("writing a snapshot into memory failed", e);
     }
@@ -178,7 +194,7 @@ public final class KvStateMachine implements StateMachine {
    */
   @Override
   public SnapshotWriter capture() {
-    return KvSnapshotCodec.capture(appliedIndex, store, sessions)::writeTo;
+    return KvSnapshotCodec.capture(appliedIndex, store, sessions, limits)::writeTo;
   }
 
   /**
@@ -189,8 +205,7 @@ public final class KvStateMachine implements StateMachine {
    */
   @Override
   public void restore(byte[] snapshot) {
-    KvSnapshotCodec.Restored r =
-        KvSnapshotCodec.read(snapshot, sessionTtlMillis, maxResultsPerClient);
+    KvSnapshotCodec.Restored r = KvSnapshotCodec.read(snapshot, limits);
     store = r.store();
     executor = new CommandExecutor(store);
     sessions = r.sessions();

@@ -7,7 +7,8 @@ import java.util.TreeMap;
 
 /**
  * What the state machine remembers of one client session: the encoded results of the sequence
- * numbers it may still be asked about, and a floor at or below which it has forgotten them.
+ * numbers it may still be asked about, a floor at or below which it has forgotten them, and when
+ * (log index and log time) the session was last active.
  *
  * <p>Invariant: every retained sequence number is above {@link #floor()}. A sequence number is
  * <i>retained</i> (a duplicate: answer with its first result), <i>forgotten</i> (at or below the
@@ -15,29 +16,42 @@ import java.util.TreeMap;
  * <i>new</i> (above the floor and not retained).
  */
 final class SessionState {
-  private final String clientId;
+  private final long id;
   private final TreeMap<Long, byte[]> results = new TreeMap<>();
   private long floor;
+  private long lastActiveIndex;
   private long lastActiveMillis;
 
-  SessionState(String clientId, long lastActiveMillis) {
-    this.clientId = clientId;
+  /**
+   * @param id the session id: the index of the entry that registered it
+   * @param lastActiveIndex index of the last entry that touched the session
+   * @param lastActiveMillis log time of that entry
+   */
+  SessionState(long id, long lastActiveIndex, long lastActiveMillis) {
+    this.id = id;
+    this.lastActiveIndex = lastActiveIndex;
     this.lastActiveMillis = lastActiveMillis;
   }
 
-  String clientId() {
-    return clientId;
+  long id() {
+    return id;
   }
 
   long floor() {
     return floor;
   }
 
+  long lastActiveIndex() {
+    return lastActiveIndex;
+  }
+
   long lastActiveMillis() {
     return lastActiveMillis;
   }
 
-  void touch(long millis) {
+  /** Records activity at the entry {@code index}, at log time {@code millis}. */
+  void touch(long index, long millis) {
+    lastActiveIndex = index;
     lastActiveMillis = millis;
   }
 

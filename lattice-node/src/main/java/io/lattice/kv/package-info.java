@@ -26,21 +26,51 @@
  *   <li><b>Compares</b>: numbers compare as unsigned 64-bit; a missing key fails every value compare
  *       and has version/mod index/create index 0; an existence compare's operand is its {@code
  *       number} (nonzero = exists). A CAS expecting version 0 expects the key to be absent.
- *   <li><b>Sessions</b> (Raft dissertation §6.3): a session is opened by its client's write with
- *       sequence 1 and acknowledged 0; a duplicate sequence gets the first result, byte for byte,
- *       and changes nothing. After each new write the session forgets results up to {@code
- *       acknowledged} (or, when acknowledged is 0, all but the highest), and keeps at most 256; a
- *       forgotten sequence, or any write of an unknown session other than its opening one, is
- *       refused with SESSION_EXPIRED and never re-applied. Sessions idle for more than the TTL
- *       (default 1 hour) of <i>log time</i> (the largest {@code proposedAtMillis} applied) are
- *       dropped during apply; this package never reads a clock.
- *   <li><b>Snapshots</b> use the shared snapshot-data stream; the log clock travels as a session
- *       record with the empty client id, and each session's retained window in that record's result
- *       field (see {@code KvSnapshotCodec}). Restore reads into fresh structures and swaps them in
- *       only when everything was read and checked; a malformed snapshot throws {@link
- *       java.lang.IllegalArgumentException} and leaves the state unchanged.
+ *   <li><b>Sessions</b> (Raft dissertation §6.3): a session is opened by a committed
+ *       RegisterSession entry and its id is that entry's log index; a write naming an id the table
+ *       does not hold is refused with SESSION_EXPIRED and never applied. A duplicate sequence gets
+ *       the first result, byte for byte, and changes nothing. After each new write the session
+ *       forgets results up to {@code acknowledged} (or, when acknowledged is 0, all but the
+ *       highest), and keeps at most 256; a forgotten sequence is refused with SESSION_EXPIRED too.
+ *       A CloseSession entry forgets a session. The table holds at most 10,000 sessions (by
+ *       default): a registration that finds it full evicts the least recently active session, by
+ *       log index. Sessions idle for more than the TTL (default 1 hour) of <i>log time</i> are
+ *       dropped during apply; log time follows the commands' {@code
+ *       proposedAtMillis}, never backward and by at most a sixtieth of the TTL per entry (see
+ *       {@code ClientSessions}); this package never reads a clock.
+ *   <li><b>Snapshots</b> use the shared snapshot-data stream; the log clock and the configured
+ *       session limits travel as a session record with id 0, and each session's retained window
+ *       and last activity in its record's result field (see {@code KvSnapshotCodec}). Restore reads
+ *       into fresh structures and swaps them in only when everything was read and checked; a
+ *       malformed snapshot throws {@link java.lang.IllegalArgumentException} and leaves the state
+ *       unchanged.
  *   <li><b>Hash</b>: SHA-256 of the canonical snapshot encoding, first 8 bytes big-endian; it covers
- *       the applied index, keys with values and metadata, the log clock and the sessions.
+ *       the applied index, keys with values and metadata, the log clock, the session limits and the
+ *       sessions.
  * </ul>
+ *
+ * <h2>The session contract</h2>
+ *
+ * <ul>
+ *   <li><b>register &rarr; id</b>: a committed RegisterSession entry opens a session whose id is
+ *       the entry's log index (never reused); OpenSession in the API.
+ *   <li><b>sequences start at 1</b> and increase by one per new write; a retry reuses its number
+ *       and gets the first result without being applied again.
+ *   <li><b>unknown id &rarr; SESSION_EXPIRED</b>: a write naming a session that is not (or no
+ *       longer) in the table is refused and not applied, whatever its sequence; so is a sequence
+ *       whose result was forgotten.
+ *   <li><b>eviction</b>: at most {@link io.lattice.kv.SessionLimits#maxSessions()} sessions
+ *       (default 10,000); registering into a full table evicts the session least recently active
+ *       by log index. CloseSession removes one at once.
+ *   <li><b>log time</b>: {@code max(previous, min(proposedAt, previous + maxClockStep))} per
+ *       command (the first command sets it), step default TTL / 60; sessions idle for more than
+ *       the TTL (default 1 hour) of log time are dropped.
+ * </ul>
+ *
+ * <p>The limits come from configuration and must be the same on every replica; the snapshot
+ * records them and the state hash covers them, so a replica configured differently shows a
+ * different hash. Command format version 2 and snapshot mapping version 2 (numeric session ids)
+ * replaced version 1 (client-chosen string ids opened by sequence 1); data written by version 1
+ * is not readable.
  */
 package io.lattice.kv;

@@ -15,6 +15,12 @@ import java.util.Optional;
 /**
  * Rebuilds what a core starts from after a (re)start, from durable storage only: the hard state,
  * the newest snapshot (restoring the state machine from it) and the log entries.
+ *
+ * <p>An empty data directory (no hard state, log or snapshot) is a new server. A hard state that is
+ * older than the log or snapshot (a whole cluster restored from a backup) is accepted; the core
+ * then starts in the log's last term with no vote. A hard state that is missing while the log or a
+ * snapshot holds entries is not: the vote it recorded may be in a later term than any entry's, so
+ * the node refuses to start until {@code lattice-node repair --term} has written one.
  */
 public final class RaftRecovery {
   private RaftRecovery() {}
@@ -30,22 +36,30 @@ public final class RaftRecovery {
    * @param bootstrap the membership of a brand-new cluster, used while no snapshot exists (the
    *     same value on every start; {@link Membership#EMPTY} for a server that joins a running
    *     cluster, which learns the configuration from the leader)
-   * @throws IOException if storage cannot be read or repaired; the node must not start
+   * @throws IOException if storage cannot be read or repaired; the node must not start. A {@link
+   *     io.lattice.storage.CorruptStorageException} if the hard state is damaged, or missing while
+   *     the log or a snapshot holds entries (a server that has run before)
    * @throws IllegalStateException if the log starts after the snapshot (a gap): entries were lost
    */
   public static RestoredState recover(NodeStorage storage, StateMachine stateMachine,
       Membership bootstrap) throws IOException {
-    HardState hardState = storage.hardState().load();
     Optional<SnapshotStore.Snapshot> latest = storage.snapshots().latest();
-    SnapshotMeta snapshot = SnapshotMeta.initial(bootstrap);
-    if (latest.isPresent()) {
-      snapshot = latest.get().meta();
-      stateMachine.restore(latest.get().data());
-    }
+    SnapshotMeta snapshot = latest.map(SnapshotStore.Snapshot::meta)
+        .orElse(SnapshotMeta.initial(bootstrap));
     LogStore log = storage.log();
     List<Entry> entries = log.lastIndex() >= log.firstIndex()
         ? log.read(log.firstIndex(), log.lastIndex())
         : List.of();
+    // Checked before anything is restored or reset: a server that holds entries must also hold
+    // the term and vote it had, or it could vote twice in one term.
+    Entry lastEntry = entries.isEmpty() ? null : entries.get(entries.size() - 1);
+    HardState hardState = lastEntry != null && lastEntry.index() > snapshot.index()
+        ? storage.hardState().loadOnStart(lastEntry.index(), lastEntry.term())
+        : storage.hardState().loadOnStart(Math.max(snapshot.index(), log.lastIndex()),
+            snapshot.term());
+    if (latest.isPresent()) {
+      stateMachine.restore(latest.get().data());
+    }
     if (supersededBy(snapshot, log, entries)) {
       log.reset(snapshot.index());
       log.sync();

@@ -12,6 +12,8 @@ import io.lattice.raft.SnapshotMeta;
 import io.lattice.storage.SnapshotStore;
 import io.lattice.storage.SnapshotWriter;
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Consumer;
@@ -27,7 +29,9 @@ import java.util.function.Consumer;
  *   <li><b>persist</b>: save the snapshot received from the leader (if any) and reset the log after
  *       it; save the hard state (if changed); append the entries; then one {@link
  *       io.lattice.storage.LogStore#sync()} for the whole batch;
- *   <li><b>send</b> the messages (an InstallSnapshot gets the snapshot's bytes attached);
+ *   <li><b>send</b> the messages (an InstallSnapshot gets the snapshot's bytes attached; one that
+ *       names a snapshot a newer one has replaced is not sent, and reported to the core as a failed
+ *       transfer after advance, so that it sends the newest);
  *   <li><b>apply</b>: restore the state machine from the snapshot (if any), apply the committed
  *       entries, then serve the read states whose index has been applied;
  *   <li><b>advance</b> the core;
@@ -56,6 +60,8 @@ public final class ReadyHandler {
   private final Consumer<SnapshotJob> background;
   private final SnapshotStaging staging = new SnapshotStaging();
   private final PendingReads pendingReads = new PendingReads();
+  /** Peers whose InstallSnapshot of this Ready named a snapshot already replaced (not sent). */
+  private final List<String> supersededSnapshots = new ArrayList<>();
 
   /** Index of the last entry reflected in the state machine. */
   private long applied;
@@ -140,6 +146,10 @@ public final class ReadyHandler {
       send(rd);
       apply(rd, snapshotData);
       raft.advance(rd);
+      for (String peer : supersededSnapshots) {
+        raft.reportSnapshot(peer, false); // the core sends the newest snapshot instead
+      }
+      supersededSnapshots.clear();
       staging.dropUpTo(raft.commitIndex());
       if (snapshotThreshold > 0 && inFlight == null
           && raft.appliedIndex() - raft.snapshot().index() >= snapshotThreshold) {
@@ -307,13 +317,23 @@ public final class ReadyHandler {
     return snapshotData;
   }
 
-  /** Step 2: only once everything is durable. */
+  /**
+   * Step 2: only once everything is durable. An InstallSnapshot naming a snapshot older than the
+   * newest is not sent: the core queued it before a newer snapshot replaced that one (taken
+   * between Readies, e.g. on demand or finishing a background write, after the core's output of
+   * the same step), and the store may no longer hold it. The core is told after the Ready that the
+   * transfer failed, and sends the newest.
+   */
   private void send(Ready rd) {
     SnapshotStore.Snapshot latest = null;
     for (Message m : rd.messages()) {
       if (m instanceof InstallSnapshot is) {
         if (latest == null || latest.meta().index() != is.snapshot().index()) {
           latest = latestSnapshot();
+        }
+        if (latest.meta().index() > is.snapshot().index()) {
+          supersededSnapshots.add(is.to());
+          continue;
         }
         if (latest.meta().index() != is.snapshot().index()
             || latest.meta().term() != is.snapshot().term()) {

@@ -49,4 +49,12 @@ public interface StateMachine {
 
   /** Replaces the whole state with {@code snapshot}, as produced by {@link #snapshot()}. */
   void restore(byte[] snapshot);
+
+  /**
+   * A deterministic hash of the whole state, equal on replicas that applied the same entries
+   * (directly or through a snapshot), to compare replicas. The default hashes {@link #snapshot()}.
+   */
+  default long hash() {
+    return java.util.Arrays.hashCode(snapshot());
+  }
 }

@@ -29,6 +29,11 @@ final class TimedLogStore implements LogStore {
   }
 
   @Override
+  public long sizeBytes() {
+    return delegate.sizeBytes();
+  }
+
+  @Override
   public List<Entry> read(long from, long to) throws IOException {
     return delegate.read(from, to);
   }

@@ -9,10 +9,20 @@
  * and {@link io.lattice.node.ApplyListener} (completing client requests). {@link
  * io.lattice.node.RaftRecovery} rebuilds a core's starting state from storage after a restart.
  *
- * <p>Nothing here starts threads or reads a clock except {@link io.lattice.node.RaftNode}, the
- * node's loop (one thread owning the core, ticking on a schedule), which drives these classes; the
- * deterministic simulator in the tests drives the same classes, with in-memory storage and a
- * simulated network.
+ * <p>{@link io.lattice.node.NodeLoop} is the node's loop as a unit: one {@link
+ * io.lattice.node.NodeLoop#step()} at a time, with time from an injected {@link
+ * io.lattice.node.NodeClock}; {@link io.lattice.node.NodeRequests} is what clients and operators
+ * may ask of it, and {@link io.lattice.node.PendingRequests} holds their requests with one outcome
+ * rule (a request that reached the log may have applied: INDETERMINATE unless its result is known).
+ * Nothing here starts threads or reads a clock except {@link io.lattice.node.RaftNode}, which runs
+ * the loop on one thread with the system clock; the deterministic simulator in the tests steps the
+ * same loop itself, with a virtual clock, in-memory storage and a simulated network.
+ *
+ * <p>Imports point down: this package uses only the core ({@code io.lattice.raft}) and storage.
+ * The state machine ({@link io.lattice.node.StateMachine}), the transport ({@link
+ * io.lattice.node.Transport}, delivering into a {@link io.lattice.node.PeerInbox}) and the metrics
+ * ({@link io.lattice.node.NodeMetrics}) are given to it through its own interfaces by the wiring in
+ * {@code io.lattice.server}.
  *
  * <p>Decisions recorded here: storage failures are checked {@link java.io.IOException}s that the
  * handler turns into a fatal {@link io.lattice.node.StorageFailureException}; the hard state is

@@ -5,8 +5,9 @@ package io.lattice.raft;
  * state that decides what to send it next.
  *
  * <p>Invariant: {@code match < next}. {@code match} only grows within a term, except when the
- * member proves it lost entries it had acknowledged (see {@link #maybeDecreaseTo}); lowering it
- * is always safe, since the commit index never goes back.
+ * member proves it lost entries it had acknowledged, by rejecting a probe at match sent after it
+ * acknowledged match (see {@link #maybeDecreaseTo}); lowering it is always safe, since the commit
+ * index never goes back. A stale rejection never lowers it.
  */
 public final class Progress {
   /** How the leader replicates to this member. */
@@ -27,6 +28,12 @@ public final class Progress {
   private State state = State.PROBE;
   /** In PROBE: an append was sent and neither an answer nor a heartbeat tick has come since. */
   private boolean probeSent;
+  /**
+   * In PROBE: a probe at {@code match} (prevLogIndex == match) was sent since this PROBE began and
+   * match took its value. Only a rejection of such a probe proves the member lost entries it had
+   * acknowledged; a rejection at match without one is an old answer, reordered or duplicated.
+   */
+  private boolean probedAtMatch;
   /** In SNAPSHOT: the index of the snapshot being sent. */
   private long pendingSnapshot;
   private int snapshotTicks;
@@ -94,6 +101,7 @@ public final class Progress {
     state = State.PROBE;
     next = LogIndex.next(from);
     probeSent = false;
+    probedAtMatch = false;
     pendingSnapshot = LogIndex.NONE;
     inflights.clear();
   }
@@ -128,7 +136,10 @@ public final class Progress {
           inflights.add(lastIndex);
         }
       }
-      case PROBE -> probeSent = true;
+      case PROBE -> {
+        probeSent = true;
+        probedAtMatch |= LogIndex.prev(next) == match;
+      }
       case SNAPSHOT -> throw new IllegalStateException("append sent while sending a snapshot");
     }
   }
@@ -148,6 +159,7 @@ public final class Progress {
       match = index;
       updated = true;
       probeSent = false;
+      probedAtMatch = false;
     }
     next = Math.max(next, LogIndex.next(index));
     inflights.freeUpTo(index);
@@ -158,6 +170,13 @@ public final class Progress {
    * The member rejected an append whose prevLogIndex was {@code rejected}; {@code probeFrom} is the
    * leader's estimate (from the member's hint) of the last index where the logs may agree. Returns
    * false when the rejection is stale (answers an append sent before a newer decision).
+   *
+   * <p>As etcd's {@code MaybeDecrTo}: in REPLICATE a rejection at or below match is stale; in PROBE
+   * only the rejection of the outstanding probe ({@code next - 1}) counts. A probe at match itself
+   * is rejected only by a member that lost entries (a repaired disk), and then match is lowered to
+   * the hint, or the leader would probe the same index forever; but only if that probe was sent
+   * after match was learned, since an old rejection of an earlier probe at the same index (from
+   * before the member caught up), reordered or duplicated, must change nothing.
    */
   boolean maybeDecreaseTo(long rejected, long probeFrom) {
     if (state == State.REPLICATE) {
@@ -170,11 +189,18 @@ public final class Progress {
     if (LogIndex.prev(next) != rejected) {
       return false; // stale: not the probe we are waiting for
     }
-    if (rejected <= match && probeFrom < match) {
-      // The member rejected the very entry it had acknowledged: it lost entries (a disk repair
-      // truncated its log). What it still holds is a prefix of what it acknowledged, so it matches
-      // up to its hint; without lowering match the leader would probe the same index forever.
-      match = probeFrom;
+    if (rejected <= match) {
+      if (!probedAtMatch) {
+        return false; // stale: answers a probe sent before the member acknowledged match
+      }
+      if (probeFrom < match) {
+        // The member rejected the very entry it had acknowledged: it lost entries (a disk repair
+        // truncated its log). What it still holds is a prefix of what it acknowledged, so it
+        // matches up to its hint; without lowering match the leader would probe the same index
+        // forever.
+        match = probeFrom;
+        probedAtMatch = false;
+      }
     }
     next = Math.max(LogIndex.next(match), Math.min(rejected, LogIndex.next(probeFrom)));
     probeSent = false;

@@ -10,15 +10,11 @@ import io.lattice.raft.Message.ReadIndexResponse;
 import io.lattice.raft.Message.TimeoutNow;
 import io.lattice.raft.Message.VoteRequest;
 import io.lattice.raft.Message.VoteResponse;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
-import java.util.TreeMap;
 import java.util.random.RandomGenerator;
 
 /**
@@ -57,36 +53,6 @@ public final class Raft {
   private final Map<String, Boolean> votes = new HashMap<>();
   private boolean campaignIsTransfer;
 
-  // Leader state.
-  private final Map<String, Progress> progress = new TreeMap<>();
-  /** Index of the no-op this leader appended at the start of its term. */
-  private long termStartIndex;
-  private String transferTarget;
-  private int transferElapsed;
-  /**
-   * A transfer was started in this term. A TimeoutNow can still arrive after the transfer was given
-   * up, and voters waive stickiness for it, so no lease is safe for the rest of the term (lease
-   * reads fall back to a heartbeat round).
-   */
-  private boolean transferredThisTerm;
-  /** Appends (including empty ones spreading the commit index) to flush at the next Ready. */
-  private boolean broadcastPending;
-
-  // Leader: heartbeat rounds that confirm leadership for reads and leases (§6.4).
-  /** Sequence number of the last heartbeat round sent. */
-  private long readSeq;
-  /** Highest round acknowledged by a majority of voters. */
-  private long confirmedSeq;
-  /** Highest round each member acknowledged. */
-  private final Map<String, Long> ackedSeq = new HashMap<>();
-  /** Tick at which each unconfirmed round (and the last confirmed one) was sent. */
-  private final TreeMap<Long, Long> roundSentAt = new TreeMap<>();
-  /** Tick at which the round that started the current lease was sent; -1: no lease. */
-  private long leaseStart = -1;
-  private boolean heartbeatPending;
-  private final ArrayDeque<PendingRead> pendingReads = new ArrayDeque<>();
-  private final List<PendingRead> readsAwaitingTermStart = new ArrayList<>();
-
   // Outputs since the last Ready.
   private final List<Message> outbox = new ArrayList<>();
   private final List<ReadState> readStates = new ArrayList<>();
@@ -94,14 +60,15 @@ public final class Raft {
   private SoftState reportedSoftState;
   private boolean readyOutstanding;
 
-  /** A read waiting for a heartbeat round {@code round} to be confirmed by a majority. */
-  private record PendingRead(long requestId, String origin, long index, long round) {}
+  /** What this server does while it leads; idle (nothing tracked, nothing pending) otherwise. */
+  private final Leader leader;
 
   public Raft(RaftConfig config, RestoredState restored, RandomGenerator random) {
     this.cfg = Objects.requireNonNull(config, "config");
     this.id = config.id();
     this.random = Objects.requireNonNull(random, "random");
     this.log = new RaftLog(restored.snapshot(), restored.entries());
+    this.leader = new Leader(id, config, log, outbox, readStates);
     HardState hs = restored.hardState();
     // The current term is never below a term in the log or snapshot (Figure 2: a server only
     // stores entries of terms it has seen). A lost or older hard state (a data directory restored
@@ -179,27 +146,14 @@ public final class Raft {
 
   /** Whether a read served now by lease would be safe (for tests and status). */
   public boolean leaseValid() {
-    return role == Role.LEADER
-        && cfg.checkQuorum() // without it followers vote for anyone at once: no lease is safe
-        && transferTarget == null
-        && !transferredThisTerm
-        && committedInCurrentTerm()
-        && leaseStart >= 0
-        && now < leaseStart + cfg.electionTicks() - cfg.leaseDriftTicks();
+    return role == Role.LEADER && leader.leaseValid();
   }
 
   public RaftStatus status() {
-    Map<String, RaftStatus.PeerStatus> peers = new LinkedHashMap<>();
-    if (role == Role.LEADER) {
-      Membership m = log.membership();
-      for (Map.Entry<String, Progress> e : progress.entrySet()) {
-        Progress pr = e.getValue();
-        peers.put(e.getKey(), new RaftStatus.PeerStatus(e.getKey(), m.isVoter(e.getKey()),
-            pr.match(), pr.next(), pr.state(), pr.recentActive(), now - pr.lastContactTick()));
-      }
-    }
+    Map<String, RaftStatus.PeerStatus> peers = role == Role.LEADER ? leader.peers() : Map.of();
     return new RaftStatus(id, role, term, leaderId, log.committed(), log.applied(),
-        log.firstIndex(), log.lastIndex(), log.snapshot(), log.membership(), transferTarget, peers);
+        log.firstIndex(), log.lastIndex(), log.snapshot(), log.membership(),
+        leader.transferTarget(), peers);
   }
 
   // ---------------------------------------------------------------- inputs
@@ -224,21 +178,14 @@ public final class Raft {
   private void tickLeader() {
     heartbeatElapsed++;
     electionElapsed++;
-    for (Progress pr : progress.values()) {
-      if (pr.snapshotTimedOut(cfg.snapshotTimeoutTicks())) {
-        pr.becomeProbe();
-      }
-    }
-    if (transferTarget != null && ++transferElapsed >= cfg.electionTicks()) {
-      transferTarget = null; // §3.10: give up after an election timeout; accept proposals again
+    if (leader.tick(now)) {
+      becomeFollower(term, null);
+      return;
     }
     if (electionElapsed >= cfg.electionTicks()) {
       electionElapsed = 0;
       if (cfg.checkQuorum()) {
-        boolean active = Quorum.isActive(log.membership().voters(),
-            v -> v.equals(id) || (progress.containsKey(v) && progress.get(v).recentActive()));
-        progress.values().forEach(pr -> pr.setRecentActive(false));
-        if (!active) {
+        if (!leader.quorumActive()) {
           becomeFollower(term, null); // §6.2: cannot reach a majority, stop acting as leader
           return;
         }
@@ -246,9 +193,7 @@ public final class Raft {
     }
     if (heartbeatElapsed >= cfg.heartbeatTicks()) {
       heartbeatElapsed = 0;
-      progress.values().forEach(Progress::heartbeatTick); // an unanswered probe may be retried
-      broadcastHeartbeat();
-      maybeAutoPromote();
+      leader.heartbeat();
     }
   }
 
@@ -266,10 +211,8 @@ public final class Raft {
    * @throws RaftException NOT_LEADER or TRANSFER_IN_PROGRESS; nothing changed
    */
   public EntryId propose(byte[] command) {
-    checkCanPropose();
-    Entry e = Entry.command(term, LogIndex.next(log.lastIndex()), command);
-    appendAsLeader(e);
-    return e.id();
+    checkLeader();
+    return leader.propose(command);
   }
 
   /**
@@ -280,20 +223,8 @@ public final class Raft {
    *     INVALID_MEMBERSHIP_CHANGE; nothing changed
    */
   public EntryId proposeMembership(MembershipChange change) {
-    checkCanPropose();
-    if (log.committed() < termStartIndex) {
-      throw new RaftException(RaftException.Reason.MEMBERSHIP_CHANGE_IN_PROGRESS,
-          "the leader has not committed the first entry of its term yet", id);
-    }
-    if (log.lastConfigIndex() > log.committed()) {
-      throw new RaftException(RaftException.Reason.MEMBERSHIP_CHANGE_IN_PROGRESS,
-          "membership change at index " + log.lastConfigIndex() + " has not committed yet", id);
-    }
-    Membership next = log.membership().apply(change);
-    Entry e = Entry.config(term, LogIndex.next(log.lastIndex()), next);
-    appendAsLeader(e);
-    syncProgressWithMembership();
-    return e.id();
+    checkLeader();
+    return leader.proposeMembership(change);
   }
 
   /**
@@ -310,7 +241,7 @@ public final class Raft {
       }
       return;
     }
-    leaderRead(new PendingRead(requestId, id, LogIndex.NONE, 0), mode);
+    leader.readIndex(requestId, mode);
   }
 
   /**
@@ -321,58 +252,24 @@ public final class Raft {
    * @throws RaftException NOT_LEADER or INVALID_TRANSFER_TARGET
    */
   public void transferLeadership(String target) {
-    if (role != Role.LEADER) {
-      throw new RaftException(RaftException.Reason.NOT_LEADER, "not the leader", leaderId);
-    }
-    String t = target != null ? target : mostUpToDateVoter();
-    if (t == null) {
-      throw new RaftException(RaftException.Reason.INVALID_TRANSFER_TARGET,
-          "there is no other voter to transfer leadership to", id);
-    }
-    if (t.equals(id)) {
-      throw new RaftException(RaftException.Reason.INVALID_TRANSFER_TARGET,
-          id + " is already the leader", id);
-    }
-    if (!log.membership().isVoter(t)) {
-      throw new RaftException(RaftException.Reason.INVALID_TRANSFER_TARGET,
-          t + " is not a voting member", id);
-    }
-    if (t.equals(transferTarget)) {
-      return;
-    }
-    transferTarget = t;
-    transferElapsed = 0;
-    transferredThisTerm = true;
-    // The lease is dropped: once TimeoutNow may be out, voters waive stickiness for the target, so
-    // no round acknowledged from now on (or before) may start a lease until the transfer ends.
-    leaseStart = -1;
-    roundSentAt.clear();
-    Progress pr = progress.get(t);
-    if (pr.match() == log.lastIndex()) {
-      outbox.add(new TimeoutNow(id, t, term));
-    } else {
-      sendAppend(t, false);
+    checkLeader();
+    if (leader.transferLeadership(target)) {
+      becomeFollower(term, null);
     }
   }
 
   /** The transport could not reach {@code peer}: stop pipelining to it until it answers again. */
   public void reportUnreachable(String peer) {
-    Progress pr = progress.get(peer);
-    if (role == Role.LEADER && pr != null && pr.state() == Progress.State.REPLICATE) {
-      pr.becomeProbe();
+    if (role == Role.LEADER) {
+      leader.reportUnreachable(peer);
     }
   }
 
   /** The transport finished sending a snapshot to {@code peer}, successfully or not. */
   public void reportSnapshot(String peer, boolean success) {
-    Progress pr = progress.get(peer);
-    if (role != Role.LEADER || pr == null || pr.state() != Progress.State.SNAPSHOT) {
-      return;
+    if (role == Role.LEADER) {
+      leader.reportSnapshot(peer, success);
     }
-    if (!success) {
-      pr.becomeSnapshot(LogIndex.NONE); // forget the snapshot: probing resumes after match
-    }
-    pr.becomeProbe();
   }
 
   /**
@@ -448,8 +345,7 @@ public final class Raft {
   public boolean hasReady() {
     return !outbox.isEmpty()
         || !readStates.isEmpty()
-        || broadcastPending
-        || heartbeatPending
+        || leader.broadcastPending()
         || !hardState().equals(reportedHardState)
         || !softState().equals(reportedSoftState)
         || log.pendingSnapshot() != null
@@ -465,7 +361,9 @@ public final class Raft {
     if (readyOutstanding) {
       throw new IllegalStateException("ready() called again before advance()");
     }
-    flushBroadcasts();
+    if (role == Role.LEADER) {
+      leader.flush();
+    }
     HardState hs = hardState();
     SoftState ss = softState();
     Ready rd = new Ready(
@@ -501,8 +399,8 @@ public final class Raft {
         && log.committed() >= noVoteBelow) {
       noVoteBelow = LogIndex.NONE; // caught up past what the repair dropped: may vote again
     }
-    if (role == Role.LEADER) {
-      maybeCommit(); // our own entries just became durable
+    if (role == Role.LEADER && leader.maybeCommit()) { // our own entries just became durable
+      becomeFollower(term, null);
     }
   }
 
@@ -519,32 +417,10 @@ public final class Raft {
     votes.clear();
     resetElectionTimer();
     if (wasLeader) {
-      leaveLeadership();
+      this.leader.stepDown(); // followers whose reads it held learn it by timing out
     }
   }
 
-  private void leaveLeadership() {
-    progress.clear();
-    transferTarget = null;
-    broadcastPending = false;
-    heartbeatPending = false;
-    leaseStart = -1;
-    // Reads cannot be confirmed any more; local callers learn it now, followers by timing out.
-    for (PendingRead r : pendingReads) {
-      failRead(r);
-    }
-    for (PendingRead r : readsAwaitingTermStart) {
-      failRead(r);
-    }
-    pendingReads.clear();
-    readsAwaitingTermStart.clear();
-  }
-
-  private void failRead(PendingRead r) {
-    if (r.origin().equals(id)) {
-      readStates.add(new ReadState(r.requestId(), LogIndex.NONE, false));
-    }
-  }
 
   private void startElection(boolean pre, boolean transfer) {
     campaignIsTransfer = transfer;
@@ -587,33 +463,7 @@ public final class Raft {
     votes.clear();
     electionElapsed = 0;
     heartbeatElapsed = 0;
-    transferTarget = null;
-    transferredThisTerm = false;
-    progress.clear();
-    ackedSeq.clear();
-    roundSentAt.clear();
-    confirmedSeq = readSeq;
-    leaseStart = -1;
-    syncProgressWithMembership();
-    // Dissertation §6.4 / §4.1: a no-op commits this term's first entry, which lets the leader
-    // learn the commit index and makes membership changes safe.
-    Entry noop = Entry.noop(term, LogIndex.next(log.lastIndex()));
-    termStartIndex = noop.index();
-    appendAsLeader(noop);
-  }
-
-  /** Progress entries for exactly the members of the configuration in force, except this one. */
-  private void syncProgressWithMembership() {
-    Membership m = log.membership();
-    progress.keySet().removeIf(p -> !m.contains(p));
-    for (String member : m.members().keySet()) {
-      if (!member.equals(id) && !progress.containsKey(member)) {
-        progress.put(member, new Progress(LogIndex.next(log.lastIndex()), cfg.maxInflight(), now));
-      }
-    }
-    if (transferTarget != null && !m.isVoter(transferTarget)) {
-      transferTarget = null;
-    }
+    leader.start(term, now);
   }
 
   private boolean promotable() {
@@ -655,8 +505,12 @@ public final class Raft {
   }
 
   private void stepCandidate(Message m) {
-    if (m instanceof AppendRequest || m instanceof Heartbeat || m instanceof InstallSnapshot) {
-      becomeFollower(term, m.from()); // §5.2: a leader of this term exists
+    if (m instanceof AppendRequest || m instanceof Heartbeat || m instanceof InstallSnapshot
+        || m instanceof TimeoutNow) {
+      // §5.2: a leader of this term exists. A TimeoutNow of this term comes from that leader, which
+      // hands off to us (§3.10): a transfer campaign, as a follower's. One from an older term was
+      // dropped by step(); one from a newer term made us a follower of that term there.
+      becomeFollower(term, m.from());
       stepFollower(m);
     } else if (m instanceof VoteResponse vr) {
       boolean relevant = vr.preVote() == (role == Role.PRE_CANDIDATE);
@@ -738,263 +592,23 @@ public final class Raft {
 
   // ---------------------------------------------------------------- leader
 
-  private void checkCanPropose() {
+  private void checkLeader() {
     if (role != Role.LEADER) {
       throw new RaftException(RaftException.Reason.NOT_LEADER, "not the leader", leaderId);
     }
-    if (transferTarget != null) {
-      throw new RaftException(RaftException.Reason.TRANSFER_IN_PROGRESS,
-          "leadership is being transferred to " + transferTarget, id);
-    }
-  }
-
-  private void appendAsLeader(Entry e) {
-    log.append(e);
-    broadcastPending = true; // batching: one append per follower at the next Ready
   }
 
   private void stepLeader(Message m) {
     if (m instanceof AppendResponse r) {
-      handleAppendResponse(r);
-    } else if (m instanceof HeartbeatResponse r) {
-      handleHeartbeatResponse(r);
-    } else if (m instanceof ReadIndexRequest r) {
-      if (log.membership().contains(r.from())) {
-        leaderRead(new PendingRead(r.requestId(), r.from(), LogIndex.NONE, 0), ReadMode.LINEARIZABLE);
+      if (leader.onAppendResponse(r)) {
+        becomeFollower(term, null);
       }
+    } else if (m instanceof HeartbeatResponse r) {
+      leader.onHeartbeatResponse(r);
+    } else if (m instanceof ReadIndexRequest r) {
+      leader.onReadIndexRequest(r);
     } else if (m instanceof AppendRequest || m instanceof Heartbeat || m instanceof InstallSnapshot) {
       throw new InvariantViolation("two leaders in term " + term + ": " + id + " and " + m.from());
     }
-  }
-
-  private void handleAppendResponse(AppendResponse r) {
-    Progress pr = progress.get(r.from());
-    if (pr == null) {
-      return;
-    }
-    pr.contact(now);
-    if (!r.success()) {
-      long probeFrom = r.hintTerm() > 0 ? log.findConflictByTerm(r.hintIndex(), r.hintTerm()) : r.hintIndex();
-      if (pr.maybeDecreaseTo(r.rejectedIndex(), probeFrom)) {
-        if (pr.state() == Progress.State.REPLICATE) {
-          pr.becomeProbe();
-        }
-        sendAppend(r.from(), false);
-      }
-      return;
-    }
-    if (pr.maybeUpdate(r.matchIndex())) {
-      if (pr.state() == Progress.State.PROBE) {
-        pr.becomeReplicate();
-      } else if (pr.state() == Progress.State.SNAPSHOT && pr.match() >= pr.pendingSnapshot()) {
-        pr.becomeReplicate();
-      }
-      maybeCommit();
-      if (r.from().equals(transferTarget) && pr.match() == log.lastIndex()) {
-        outbox.add(new TimeoutNow(id, r.from(), term));
-      }
-    }
-    sendAppendsWhileOpen(r.from());
-  }
-
-  private void handleHeartbeatResponse(HeartbeatResponse r) {
-    Progress pr = progress.get(r.from());
-    if (pr == null) {
-      return;
-    }
-    pr.contact(now);
-    ackedSeq.merge(r.from(), r.readSeq(), Math::max);
-    confirmRounds();
-    if (pr.state() == Progress.State.REPLICATE && pr.inflights().full()) {
-      // The follower is alive but the window stays full: appends (or their answers) may have been
-      // lost. Free one slot so replication resumes (a rejection then falls back to probing).
-      pr.inflights().freeFirstOne();
-    }
-    if (pr.match() < log.lastIndex()) {
-      // Even when everything was sent already: an empty append makes a follower that lost some
-      // of them reject it, which sends the leader back to probing from its match index.
-      sendAppend(r.from(), true);
-    }
-  }
-
-  /** Serves reads and extends the lease up to the newest round a majority acknowledged. */
-  private void confirmRounds() {
-    long round = Quorum.majorityValue(log.membership().voters(),
-        v -> v.equals(id) ? readSeq : ackedSeq.getOrDefault(v, 0L));
-    if (round <= confirmedSeq) {
-      return;
-    }
-    confirmedSeq = round;
-    Long sentAt = roundSentAt.get(round);
-    if (sentAt != null) {
-      leaseStart = sentAt;
-    }
-    roundSentAt.headMap(round, false).clear();
-    while (!pendingReads.isEmpty() && pendingReads.peekFirst().round() <= round) {
-      PendingRead r = pendingReads.pollFirst();
-      answerRead(r, r.index());
-    }
-  }
-
-  private void leaderRead(PendingRead read, ReadMode mode) {
-    if (!committedInCurrentTerm()) {
-      // §6.4: until its no-op commits, the leader does not know the commit index.
-      readsAwaitingTermStart.add(read);
-      return;
-    }
-    long index = log.committed();
-    if (mode == ReadMode.LEASE && leaseValid()) {
-      answerRead(read, index);
-      return;
-    }
-    pendingReads.addLast(new PendingRead(read.requestId(), read.origin(), index, readSeq + 1));
-    heartbeatPending = true;
-  }
-
-  private void answerRead(PendingRead r, long index) {
-    if (r.origin().equals(id)) {
-      readStates.add(new ReadState(r.requestId(), index, true));
-    } else {
-      outbox.add(new ReadIndexResponse(id, r.origin(), term, r.requestId(), index, true));
-    }
-  }
-
-  private boolean committedInCurrentTerm() {
-    return role == Role.LEADER && log.committed() >= termStartIndex;
-  }
-
-  /**
-   * Commits the highest index stored on a majority of voters, but only if it is of the current term
-   * (§5.4.2, Figure 8): entries of earlier terms commit indirectly, with it.
-   */
-  private void maybeCommit() {
-    Set<String> voters = log.membership().voters();
-    long candidate = Quorum.majorityValue(voters,
-        v -> v.equals(id) ? log.stable() : (progress.containsKey(v) ? progress.get(v).match() : 0));
-    if (candidate <= log.committed() || log.term(candidate) != term) {
-      return;
-    }
-    log.commitTo(candidate);
-    broadcastPending = true; // spread the new commit index
-    if (committedInCurrentTerm() && !readsAwaitingTermStart.isEmpty()) {
-      List<PendingRead> waiting = new ArrayList<>(readsAwaitingTermStart);
-      readsAwaitingTermStart.clear();
-      waiting.forEach(r -> leaderRead(r, ReadMode.LINEARIZABLE));
-    }
-    if (!log.membership().isVoter(id) && log.committed() >= log.lastConfigIndex()) {
-      handOffAfterRemoval();
-    }
-  }
-
-  /** Dissertation §4.2.2: a leader removed from the configuration steps down once that commits. */
-  private void handOffAfterRemoval() {
-    String successor = mostUpToDateVoter();
-    flushBroadcasts(); // let followers learn the commit before we go
-    if (successor != null) {
-      outbox.add(new TimeoutNow(id, successor, term));
-    }
-    becomeFollower(term, null);
-  }
-
-  private String mostUpToDateVoter() {
-    String best = null;
-    long bestMatch = -1;
-    for (String v : log.membership().voters()) {
-      Progress pr = progress.get(v);
-      if (!v.equals(id) && pr != null && pr.match() > bestMatch) {
-        best = v;
-        bestMatch = pr.match();
-      }
-    }
-    return best;
-  }
-
-  /** Dissertation §4.2.1: promote a caught-up learner that asked for it, one at a time. */
-  private void maybeAutoPromote() {
-    if (transferTarget != null || log.committed() < termStartIndex
-        || log.lastConfigIndex() > log.committed()) {
-      return;
-    }
-    for (Member m : log.membership().members().values()) {
-      Progress pr = progress.get(m.id());
-      if (!m.voter() && m.autoPromote() && pr != null
-          && pr.state() == Progress.State.REPLICATE
-          && LogIndex.within(pr.match(), log.lastIndex(), cfg.promoteGap())) {
-        proposeMembership(new MembershipChange.Promote(m.id()));
-        return;
-      }
-    }
-  }
-
-  private void broadcastHeartbeat() {
-    readSeq++;
-    if (transferTarget == null) {
-      roundSentAt.put(readSeq, now); // only rounds sent outside a transfer may start a lease
-    }
-    heartbeatPending = false;
-    for (Map.Entry<String, Progress> e : progress.entrySet()) {
-      long commit = Math.min(e.getValue().match(), log.committed());
-      outbox.add(new Heartbeat(id, e.getKey(), term, commit, readSeq));
-    }
-    confirmRounds(); // a cluster of one confirms its own round
-  }
-
-  private void flushBroadcasts() {
-    if (role != Role.LEADER) {
-      broadcastPending = false;
-      heartbeatPending = false;
-      return;
-    }
-    if (heartbeatPending) {
-      broadcastHeartbeat();
-    }
-    if (broadcastPending) {
-      broadcastPending = false;
-      for (String peer : progress.keySet()) {
-        if (!sendAppend(peer, true)) {
-          continue;
-        }
-        sendAppendsWhileOpen(peer);
-      }
-    }
-  }
-
-  /** Fills the pipeline to {@code peer} with what it does not have yet. */
-  private void sendAppendsWhileOpen(String peer) {
-    Progress pr = progress.get(peer);
-    while (pr != null && pr.next() <= log.lastIndex() && !pr.isPaused()) {
-      if (!sendAppend(peer, false)) {
-        return;
-      }
-    }
-  }
-
-  /**
-   * Sends {@code peer} the entries it needs next (or a snapshot when they are compacted away).
-   * Returns whether anything was sent.
-   */
-  private boolean sendAppend(String peer, boolean sendIfEmpty) {
-    Progress pr = progress.get(peer);
-    if (pr == null || pr.isPaused()) {
-      return false;
-    }
-    long prevIndex = LogIndex.prev(pr.next());
-    long prevTerm = log.term(prevIndex);
-    if (prevTerm == RaftLog.UNAVAILABLE || pr.next() < log.firstIndex()) {
-      SnapshotMeta snap = log.snapshot();
-      pr.becomeSnapshot(snap.index());
-      outbox.add(new InstallSnapshot(id, peer, term, snap));
-      return true;
-    }
-    List<Entry> entries = pr.next() <= log.lastIndex()
-        ? log.slice(pr.next(), log.lastIndex(), cfg.maxEntriesPerAppend(), cfg.maxBytesPerAppend())
-        : List.of();
-    if (entries.isEmpty() && !sendIfEmpty) {
-      return false;
-    }
-    outbox.add(new AppendRequest(id, peer, term, prevIndex, prevTerm, entries, log.committed()));
-    long last = entries.isEmpty() ? prevIndex : entries.get(entries.size() - 1).index();
-    pr.sentAppend(last, entries.size());
-    return true;
   }
 }

@@ -232,9 +232,14 @@ final class RaftLog {
 
   /**
    * For fast back-off: the largest index at or below {@code index} whose term is at most
-   * {@code term}. Returns the first unknown index boundary when the scan runs out of the log.
+   * {@code term}. Returns the first unknown index boundary when the scan runs out of the log. An
+   * index below the log (compacted away) has no known term: it may match, so it is returned as
+   * it is (as etcd does), never raised to the log's start.
    */
   long findConflictByTerm(long index, long term) {
+    if (index < offset) {
+      return index;
+    }
     long i = Math.min(index, lastIndex());
     while (i > offset) {
       if (term(i) <= term) {

@@ -3,13 +3,30 @@ package io.lattice.storage;
 import io.lattice.format.FormatException;
 import io.lattice.format.HardStateRecord;
 import io.lattice.raft.HardState;
+import io.lattice.raft.LogIndex;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
 
-/** {@link HardStateStore} as {@code <data>/hardstate}, replaced atomically on every save. */
+/**
+ * {@link HardStateStore} as {@code <data>/hardstate}, replaced atomically on every save.
+ *
+ * <p>A missing file means a new server only while the log and snapshots are empty too; see {@link
+ * #loadOnStart}. A damaged or (on a server that has run) missing file stops the node with a {@link
+ * CorruptStorageException} that says to run {@code lattice-node repair --term} ({@link
+ * DataDirRepair}).
+ */
 public final class FileHardStateStore implements HardStateStore {
   public static final String FILE_NAME = "hardstate";
+
+  /** What to tell an operator whose hard state is missing or damaged; formatted with the data dir. */
+  static final String REMEDY = "The node will not start without its last term and vote: it may"
+      + " have voted in a term after its last entry's, and could then vote twice in one term. If"
+      + " the whole cluster is being restored from a backup, copy the backup's hardstate file into"
+      + " %1$s. Otherwise, with the node stopped, read the highest TERM that 'lattice status' shows"
+      + " for the other members and run 'lattice-node repair --data-dir %1$s --term T' with it:"
+      + " the node will start in a term above T, in which it cannot have voted.";
 
   private final Path file;
   private final FileIo io;
@@ -19,22 +36,62 @@ public final class FileHardStateStore implements HardStateStore {
     this.io = io;
   }
 
+  /** The file this store reads and replaces. */
+  public Path file() {
+    return file;
+  }
+
   @Override
   public HardState load() throws IOException {
+    return loadIfPresent().orElse(HardState.INITIAL);
+  }
+
+  /**
+   * {@inheritDoc} Here: a missing file is {@link HardState#INITIAL} only while {@code lastIndex} is
+   * {@code NONE} (a new server, or one joining a cluster).
+   */
+  @Override
+  public HardState loadOnStart(long lastIndex, long lastTerm) throws IOException {
+    Optional<HardState> saved = loadIfPresent();
+    if (saved.isEmpty() && lastIndex != LogIndex.NONE) {
+      throw missing("the log and snapshots hold entries up to index " + lastIndex
+          + (lastTerm > LogIndex.NO_TERM ? " (term " + lastTerm + ")" : ""));
+    }
+    return saved.orElse(HardState.INITIAL);
+  }
+
+  /**
+   * The saved hard state, or empty if the file does not exist.
+   *
+   * @throws CorruptStorageException if the file exists and does not verify (empty, truncated, bad
+   *     checksum, not a hard-state file)
+   */
+  public Optional<HardState> loadIfPresent() throws IOException {
     Files.deleteIfExists(file.resolveSibling(FILE_NAME + AtomicFiles.TEMP_SUFFIX));
     if (!Files.exists(file)) {
-      return HardState.INITIAL;
+      return Optional.empty();
     }
     byte[] bytes = Files.readAllBytes(file);
     try {
       HardStateRecord r = HardStateRecord.decode(bytes);
-      return new HardState(r.term(), r.votedFor(), r.noVoteBelow());
+      return Optional.of(new HardState(r.term(), r.votedFor(), r.noVoteBelow()));
     } catch (FormatException e) {
       throw new CorruptStorageException(file, Math.max(0, e.offset()),
           "the hard state (term and vote) is damaged: " + e.getMessage(),
-          "It is replaced atomically, so this is disk damage. Restore the data directory from a"
-              + " backup, or remove this member and add it back as a new one.");
+          "It is replaced atomically, so this is disk damage. "
+              + REMEDY.formatted(file.getParent()));
     }
+  }
+
+  /**
+   * The error for a hard state that is gone from a server that has run before.
+   *
+   * @param evidence what shows that it has run, e.g. "the log holds entries up to index 20"
+   */
+  CorruptStorageException missing(String evidence) {
+    return CorruptStorageException.missing(file,
+        "the hard state (term and vote) is missing, but " + evidence,
+        REMEDY.formatted(file.getParent()));
   }
 
   @Override

@@ -196,6 +196,28 @@ public final class FileSnapshotStore implements SnapshotStore {
     return Long.parseLong(m.group(2));
   }
 
+  /**
+   * The snapshot files of the data directory {@code dataDir}, intact or not, by name only (nothing
+   * is read, created or deleted): none if it has no snapshot directory.
+   */
+  static List<Path> listFiles(Path dataDir) throws IOException {
+    Path dir = dataDir.resolve(DIR_NAME);
+    List<Path> out = new ArrayList<>();
+    if (Files.isDirectory(dir)) {
+      try (Stream<Path> files = Files.list(dir)) {
+        files.filter(p -> NAME.matcher(p.getFileName().toString()).matches()).forEach(out::add);
+      }
+    }
+    return out;
+  }
+
+  /** The term in the name of a file listed by {@link #listFiles}. */
+  static long termOf(Path p) {
+    Matcher m = NAME.matcher(p.getFileName().toString());
+    m.matches();
+    return Long.parseLong(m.group(1));
+  }
+
   @Override
   public Optional<Snapshot> latest() throws IOException {
     for (Path p : listNewestFirst()) {

@@ -24,6 +24,11 @@ public interface LogStore {
   /** The index of the last entry held; {@code firstIndex() - 1} when the store is empty. */
   long lastIndex();
 
+  /** Bytes the log takes on disk, for status and metrics (0 if the store does not know). */
+  default long sizeBytes() {
+    return 0;
+  }
+
   /**
    * The entries {@code [from, to]} in index order.
    *

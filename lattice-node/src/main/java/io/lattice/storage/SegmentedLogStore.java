@@ -222,6 +222,7 @@ public final class SegmentedLogStore implements LogStore, AutoCloseable {
   }
 
   /** Bytes of all segment files. */
+  @Override
   public long sizeBytes() {
     long total = open.endOffset();
     for (Segment s : sealed.values()) {

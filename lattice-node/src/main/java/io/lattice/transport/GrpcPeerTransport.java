@@ -11,6 +11,7 @@ import io.grpc.netty.shaded.io.netty.channel.ChannelOption;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import io.grpc.stub.StreamObserver;
+import io.lattice.node.PeerInbox;
 import io.lattice.node.Transport;
 import io.lattice.proto.v1.AppendEntriesRequest;
 import io.lattice.proto.v1.AppendEntriesResponse;

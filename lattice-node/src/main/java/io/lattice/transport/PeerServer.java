@@ -3,6 +3,7 @@ package io.lattice.transport;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import io.lattice.node.PeerInbox;
 import io.lattice.proto.v1.AppendEntriesRequest;
 import io.lattice.proto.v1.AppendEntriesResponse;
 import io.lattice.proto.v1.InstallSnapshotRequest;

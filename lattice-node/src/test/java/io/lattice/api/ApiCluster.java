@@ -1,6 +1,7 @@
 package io.lattice.api;
 
 
+import io.lattice.kv.KvStateMachine;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.inprocess.InProcessChannelBuilder;
@@ -28,7 +29,7 @@ final class ApiCluster implements AutoCloseable {
   static final Duration WAIT = Duration.ofSeconds(10);
 
   private final InMemoryTransport.Network network = new InMemoryTransport.Network();
-  final Map<String, RaftNode> nodes = new LinkedHashMap<>();
+  final Map<String, RaftNode<KvStateMachine>> nodes = new LinkedHashMap<>();
   final Map<String, String> addresses = new LinkedHashMap<>();
   private final List<Server> servers = new ArrayList<>();
   private final Map<String, ManagedChannel> channels = new LinkedHashMap<>();
@@ -40,8 +41,8 @@ final class ApiCluster implements AutoCloseable {
     }
     for (String id : ids) {
       NodeConfig config = NodeConfig.of(id, dir.resolve(id), addresses)
-          .withTiming(10, 10, 2, 2).withTimeouts(3_000, 2_000).withMaxRequestBytes(maxRequestBytes);
-      RaftNode node = RaftNode.start(config, inbox -> network.transportFor(id, inbox));
+          .withTiming(10, 30, 3, 2).withTimeouts(3_000, 2_000).withMaxRequestBytes(maxRequestBytes);
+      RaftNode<KvStateMachine> node = RaftNode.start(config, new KvStateMachine(), inbox -> network.transportFor(id, inbox));
       nodes.put(id, node);
       String name = prefix + addresses.get(id);
       servers.add(InProcessServerBuilder.forName(name).directExecutor()
@@ -62,7 +63,7 @@ final class ApiCluster implements AutoCloseable {
   String awaitLeader() {
     return await("a leader all nodes agree on", () -> {
       String leader = null;
-      for (RaftNode n : nodes.values()) {
+      for (RaftNode<KvStateMachine> n : nodes.values()) {
         if (n.header().role() == Role.LEADER) {
           leader = n.id();
         }
@@ -70,7 +71,7 @@ final class ApiCluster implements AutoCloseable {
       if (leader == null) {
         return null;
       }
-      for (RaftNode n : nodes.values()) {
+      for (RaftNode<KvStateMachine> n : nodes.values()) {
         if (!leader.equals(n.header().leaderId())) {
           return null;
         }
@@ -82,7 +83,7 @@ final class ApiCluster implements AutoCloseable {
   /** Like {@link #awaitLeader} among the nodes other than {@code stopped}. */
   String awaitLeaderAmong(String stopped) {
     return await("a leader among the running nodes", () -> {
-      for (RaftNode n : nodes.values()) {
+      for (RaftNode<KvStateMachine> n : nodes.values()) {
         if (!n.id().equals(stopped) && n.header().role() == Role.LEADER) {
           return n.id();
         }
@@ -112,7 +113,7 @@ final class ApiCluster implements AutoCloseable {
     for (Server s : servers) {
       s.shutdownNow();
     }
-    for (RaftNode n : nodes.values()) {
+    for (RaftNode<KvStateMachine> n : nodes.values()) {
       n.close();
     }
   }

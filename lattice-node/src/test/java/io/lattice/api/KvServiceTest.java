@@ -9,7 +9,6 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
-import io.lattice.proto.v1.ClientSession;
 import io.lattice.proto.v1.Compare;
 import io.lattice.proto.v1.CompareAndSwapRequest;
 import io.lattice.proto.v1.CompareAndSwapResponse;
@@ -379,25 +378,5 @@ class KvServiceTest {
     assertThat(ok.getVersion()).isEqualTo(1);
     assertThat(kv.get(GetRequest.newBuilder().setKey(b("after/limits")).build()).getKv()
         .getValue().size()).isEqualTo(KvService.MAX_VALUE_BYTES);
-  }
-
-  @Test
-  void sameSessionAndSequenceIsAppliedOnce() {
-    KVGrpc.KVBlockingStub kv = leaderKv();
-    ClientSession session = ClientSession.newBuilder().setClientId("client-eo").setSequence(1)
-        .build();
-    PutRequest req = PutRequest.newBuilder().setKey(b("eo/k")).setValue(b("v"))
-        .setSession(session).build();
-    PutResponse first = retry(() -> kv.put(req));
-    PutResponse second = kv.put(req);
-    assertThat(second.getModIndex()).isEqualTo(first.getModIndex());
-    assertThat(second.getVersion()).isEqualTo(first.getVersion()).isEqualTo(1);
-    GetResponse got = kv.get(GetRequest.newBuilder().setKey(b("eo/k")).build());
-    assertThat(got.getKv().getVersion()).isEqualTo(1);
-    assertThat(got.getKv().getModIndex()).isEqualTo(first.getModIndex());
-
-    PutResponse next = kv.put(req.toBuilder()
-        .setSession(session.toBuilder().setSequence(2)).build());
-    assertThat(next.getVersion()).isEqualTo(2);
   }
 }

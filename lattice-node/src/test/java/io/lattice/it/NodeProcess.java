@@ -19,7 +19,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * One lattice-node running as a real OS process ({@code java -cp <this JVM's class path>
- * io.lattice.node.LatticeNodeCommand ...}), with its output appended to {@code node.out} in its
+ * io.lattice.server.LatticeNodeCommand ...}), with its output appended to {@code node.out} in its
  * data directory. Every started process is also registered with a JVM shutdown hook that kills it,
  * so no node outlives the test JVM.
  */
@@ -77,7 +77,7 @@ final class NodeProcess {
     cmd.addAll(jvmArgs);
     cmd.add("-cp");
     cmd.add(classPath());
-    cmd.add("io.lattice.node.LatticeNodeCommand");
+    cmd.add("io.lattice.server.LatticeNodeCommand");
     cmd.addAll(nodeArgs);
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(output.toFile()));

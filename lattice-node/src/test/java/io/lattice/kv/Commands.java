@@ -31,6 +31,14 @@ final class Commands {
     return KvCommandCodec.encode(new KvCommand.Put(session, at, b(key), b(value), prevKv));
   }
 
+  static byte[] register(long at) {
+    return KvCommandCodec.encode(new KvCommand.RegisterSession(at));
+  }
+
+  static byte[] close(long sessionId, long at) {
+    return KvCommandCodec.encode(new KvCommand.CloseSession(at, sessionId));
+  }
+
   static byte[] delete(String key, boolean prefix, boolean prevKv) {
     return KvCommandCodec.encode(new KvCommand.Delete(Session.NONE, T0, b(key), prefix, prevKv));
   }

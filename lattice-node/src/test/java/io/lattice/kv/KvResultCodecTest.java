@@ -29,6 +29,10 @@ class KvResultCodecTest {
         new KvResult.Error(17, KvResult.ErrorKind.MALFORMED_COMMAND, "bad"),
         new KvResult.Error(18, KvResult.ErrorKind.INVALID_ARGUMENT, ""),
         new KvResult.Error(19, KvResult.ErrorKind.SESSION_EXPIRED, "gone \u00e9"),
+        new KvResult.SessionOpened(20, 20),
+        new KvResult.SessionOpened(Long.MAX_VALUE, Long.MAX_VALUE),
+        new KvResult.SessionClosed(21, true),
+        new KvResult.SessionClosed(22, false),
         new KvResult.Put(Long.MAX_VALUE, Long.MAX_VALUE, kv("\u0000", "\u00ff", 1, 2, 3)));
   }
 
@@ -38,6 +42,18 @@ class KvResultCodecTest {
     byte[] bytes = KvResultCodec.encode(r);
     assertThat(KvResultCodec.decode(bytes)).isEqualTo(r);
     assertThat(KvResultCodec.encode(KvResultCodec.decode(bytes))).as("canonical").isEqualTo(bytes);
+  }
+
+  @Test
+  void sessionResultsHaveTheirOwnTypes() throws FormatException {
+    // [1, 5, 20, 20] and [1, 6, 21, true]
+    assertThat(KvResultCodec.encode(new KvResult.SessionOpened(20, 20)))
+        .containsExactly(0x94, 1, 5, 20, 20);
+    assertThat(KvResultCodec.encode(new KvResult.SessionClosed(21, true)))
+        .containsExactly(0x94, 1, 6, 21, 0xc3);
+    byte[] fiveFields = {(byte) 0x95, 1, 5, 20, 20, 0};
+    assertThatThrownBy(() -> KvResultCodec.decode(fiveFields)).isInstanceOf(FormatException.class)
+        .hasMessageContaining("has 5 fields");
   }
 
   @Test

@@ -452,9 +452,11 @@ class KvStateMachineTest {
     assertThat(x.hash()).isNotEqualTo(z.hash());
     // same keys and metadata, different session state
     KvStateMachine s1 = new KvStateMachine();
-    s1.apply(1, put(new Session("c1", 1, 0), Commands.T0, "a", "1", false));
+    s1.apply(1, Commands.register(Commands.T0));
+    s1.apply(2, put(new Session(1, 1, 0), Commands.T0, "a", "1", false));
     KvStateMachine s2 = new KvStateMachine();
-    s2.apply(1, put(new Session("c2", 1, 0), Commands.T0, "a", "1", false));
+    s2.apply(1, Commands.register(Commands.T0));
+    s2.apply(2, put(Session.NONE, Commands.T0, "a", "1", false));
     assertThat(s1.get(b("a"))).isEqualTo(s2.get(b("a")));
     assertThat(s1.hash()).isNotEqualTo(s2.hash());
     // same everything but log time

@@ -15,14 +15,16 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /**
- * Random command histories (all command types, sessions with retries and acknowledgements, log
- * time jumping forward and backward across session expiry, malformed entries, index gaps) applied to
- * two replicas, one of which is restored midway from a snapshot of the other: they must give the
- * same results for every later entry and end in the same state.
+ * Random command histories (all command types; sessions registered, retried, closed and used after
+ * they are gone, with retries and acknowledgements; log time jumping forward and backward across
+ * session expiry; malformed entries; index gaps) applied to two replicas, one of which is restored
+ * midway from a snapshot of the other: they must give the same results for every later entry and
+ * end in the same state.
  */
 class ReplicaPropertyTest {
-  private static final Duration TTL = Duration.ofMillis(1000);
-  private static final int WINDOW = 4;
+  /** A short TTL and a large clock step, so that sessions expire within a history. */
+  private static final SessionLimits LIMITS =
+      new SessionLimits(Duration.ofMillis(1000), Duration.ofMillis(250), 2, 4);
   private static final String[] KEYS = {"a", "ab", "b", "b/1", "b/2", "c"};
   private static final String[] CLIENTS = {"c1", "c2", "c3"};
 
@@ -68,8 +70,8 @@ class ReplicaPropertyTest {
     List<Entry> entries = new History().build(steps);
     int split = entries.size() * splitPercent / 100;
 
-    KvStateMachine a = new KvStateMachine(TTL, WINDOW);
-    KvStateMachine b = new KvStateMachine(TTL, WINDOW);
+    KvStateMachine a = new KvStateMachine(LIMITS);
+    KvStateMachine b = new KvStateMachine(LIMITS);
     b.apply(1, Commands.put("junk", "to be replaced"));
     List<byte[]> resultsA = new ArrayList<>();
     byte[] snapshot = split == 0 ? a.snapshot() : null;
@@ -100,8 +102,8 @@ class ReplicaPropertyTest {
     for (int t = 0; t < 100; t++) {
       long seed = seeds.nextLong();
       List<Entry> entries = new History().build(steps(new Random(seed), 1, 60));
-      KvStateMachine a = new KvStateMachine(TTL, WINDOW);
-      KvStateMachine b = new KvStateMachine(TTL, WINDOW);
+      KvStateMachine a = new KvStateMachine(LIMITS);
+      KvStateMachine b = new KvStateMachine(LIMITS);
       for (Entry e : entries) {
         assertThat(b.apply(e.index, e.command)).as("case seed %d", seed)
             .isEqualTo(a.apply(e.index, e.command));
@@ -123,18 +125,23 @@ class ReplicaPropertyTest {
 
   record Entry(long index, byte[] command) {}
 
-  /** Turns steps into entries, tracking each client's sequence numbers to make retries real. */
+  /**
+   * Turns steps into entries, tracking each client's session and sequence numbers to make retries
+   * real: a client registers a session before its first write (sometimes twice, as after a lost
+   * answer), sometimes closes it or starts another, and sometimes writes with a session that is
+   * gone or never was.
+   */
   static final class History {
+    private final long[] sessionId = new long[CLIENTS.length];
     private final long[] nextSeq = new long[CLIENTS.length];
     private final long[] acked = new long[CLIENTS.length];
-    private final int[] generation = new int[CLIENTS.length];
     private final List<List<byte[]>> sent = new ArrayList<>();
+    private final List<Long> retired = new ArrayList<>();
     private long index;
     private long at = 1_000_000;
 
     History() {
       for (int i = 0; i < CLIENTS.length; i++) {
-        nextSeq[i] = 1;
         sent.add(new ArrayList<>());
       }
     }
@@ -156,30 +163,48 @@ class ReplicaPropertyTest {
         return Arrays.copyOf(ok, s.extra() % ok.length); // malformed: truncated
       }
       int c = s.client();
-      if (c < CLIENTS.length) {
-        if (s.seqMode() == 6 && s.extra() % 3 == 0) { // the client starts a new session
-          generation[c]++;
-          nextSeq[c] = 1;
-          acked[c] = 0;
-          sent.get(c).clear();
+      if (c == CLIENTS.length) {
+        if (s.seqMode() == 5 && !retired.isEmpty()) { // a stale close, or one of no session
+          long id = s.extra() % 4 == 0 ? s.extra() : retired.get(s.extra() % retired.size());
+          return KvCommandCodec.encode(new KvCommand.CloseSession(at, id));
         }
-        List<byte[]> previous = sent.get(c);
-        if (s.seqMode() < 3 && !previous.isEmpty()) { // retry an earlier write, verbatim
-          return previous.get(s.extra() % previous.size());
-        }
-        long seq = nextSeq[c]++;
-        if (s.seqMode() == 9) {
-          acked[c] = seq - 1; // the client acknowledges everything so far
-        } else if (s.seqMode() == 8) {
-          acked[c] = Math.max(0, seq - 1 - s.extra() % 3);
-        }
-        long ack = s.seqMode() == 7 ? 0 : acked[c];
-        Session session = new Session(CLIENTS[c] + "-" + generation[c], seq, ack);
-        byte[] cmd = KvCommandCodec.encode(body(s, session));
-        previous.add(cmd);
-        return cmd;
+        return KvCommandCodec.encode(body(s, Session.NONE));
       }
-      return KvCommandCodec.encode(body(s, Session.NONE));
+      if (sessionId[c] == 0 || (s.seqMode() == 6 && s.extra() % 3 == 0)
+          || (s.seqMode() == 5 && s.extra() % 7 == 0)) { // (re)register: this entry's index
+        if (sessionId[c] != 0) {
+          retired.add(sessionId[c]);
+        }
+        sessionId[c] = index;
+        nextSeq[c] = 1;
+        acked[c] = 0;
+        sent.get(c).clear();
+        return KvCommandCodec.encode(new KvCommand.RegisterSession(at));
+      }
+      if (s.seqMode() == 4 && s.extra() % 5 == 0) { // done with it
+        retired.add(sessionId[c]);
+        byte[] close = KvCommandCodec.encode(new KvCommand.CloseSession(at, sessionId[c]));
+        sessionId[c] = 0;
+        return close;
+      }
+      List<byte[]> previous = sent.get(c);
+      if (s.seqMode() < 3 && !previous.isEmpty()) { // retry an earlier write, verbatim
+        return previous.get(s.extra() % previous.size());
+      }
+      if (s.seqMode() == 3 && !retired.isEmpty() && s.extra() % 2 == 0) { // a session long gone
+        long id = retired.get(s.extra() % retired.size());
+        return KvCommandCodec.encode(body(s, new Session(id, 1 + s.value(), 0)));
+      }
+      long seq = nextSeq[c]++;
+      if (s.seqMode() == 9) {
+        acked[c] = seq - 1; // the client acknowledges everything so far
+      } else if (s.seqMode() == 8) {
+        acked[c] = Math.max(0, seq - 1 - s.extra() % 3);
+      }
+      long ack = s.seqMode() == 7 ? 0 : acked[c];
+      byte[] cmd = KvCommandCodec.encode(body(s, new Session(sessionId[c], seq, ack)));
+      previous.add(cmd);
+      return cmd;
     }
 
     private KvCommand body(Step s, Session session) {

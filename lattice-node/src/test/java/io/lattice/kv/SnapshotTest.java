@@ -28,9 +28,11 @@ class SnapshotTest {
     sm.apply(1, put("a", "1"));
     sm.apply(2, put("b", "2"));
     sm.apply(3, put("a", "3"));
-    sm.apply(5, put(new Session("client-1", 1, 0), T0 + 10, "c", "x", true));
-    sm.apply(6, put(new Session("client-1", 2, 1), T0 + 20, "c", "y", true));
-    sm.apply(7, put(new Session("client-0", 1, 0), T0 + 5, "d", "", false));
+    sm.apply(4, Commands.register(T0 + 1)); // session 4
+    sm.apply(5, put(new Session(4, 1, 0), T0 + 10, "c", "x", true));
+    sm.apply(6, put(new Session(4, 2, 1), T0 + 20, "c", "y", true));
+    sm.apply(7, Commands.register(T0 + 5)); // session 7
+    sm.apply(8, put(new Session(7, 1, 0), T0 + 5, "d", "", false));
   }
 
   @Test
@@ -41,7 +43,7 @@ class SnapshotTest {
     copy.restore(snap);
     assertThat(copy.hash()).isEqualTo(sm.hash());
     assertThat(copy.snapshot()).isEqualTo(snap);
-    assertThat(copy.appliedIndex()).isEqualTo(7);
+    assertThat(copy.appliedIndex()).isEqualTo(8);
     assertThat(copy.keyCount()).isEqualTo(4);
     assertThat(copy.sessionCount()).isEqualTo(2);
     assertThat(copy.logClockMillis()).isEqualTo(T0 + 20);
@@ -50,8 +52,8 @@ class SnapshotTest {
     assertThat(copy.range(KeyRange.all(), 0, false, false))
         .isEqualTo(sm.range(KeyRange.all(), 0, false, false));
     // and both answer the next commands identically
-    byte[] next = put(new Session("client-1", 2, 1), T0 + 30, "c", "z", false);
-    assertThat(copy.apply(8, next)).isEqualTo(sm.apply(8, next));
+    byte[] next = put(new Session(4, 2, 1), T0 + 30, "c", "z", false);
+    assertThat(copy.apply(9, next)).isEqualTo(sm.apply(9, next));
     assertThat(copy.hash()).isEqualTo(sm.hash());
   }
 
@@ -67,10 +69,12 @@ class SnapshotTest {
     byte[] expected = sm.snapshot();
     io.lattice.storage.SnapshotWriter capture = sm.capture();
     // keys changed, deleted and added, a session advanced and a new one opened
-    sm.apply(8, put("a", "changed"));
-    sm.apply(9, put("zz", "new"));
-    sm.apply(10, put(new Session("client-1", 3, 2), T0 + 40, "c", "w", true));
-    sm.apply(11, put(new Session("client-9", 1, 0), T0 + 50, "e", "v", true));
+    sm.apply(9, put("a", "changed"));
+    sm.apply(10, put("zz", "new"));
+    sm.apply(11, put(new Session(4, 3, 2), T0 + 40, "c", "w", true));
+    sm.apply(12, Commands.register(T0 + 45));
+    sm.apply(13, put(new Session(12, 1, 0), T0 + 50, "e", "v", true));
+    sm.apply(14, Commands.close(7, T0 + 50));
     java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
     capture.writeTo(out);
     assertThat(out.toByteArray()).isEqualTo(expected);
@@ -104,13 +108,13 @@ class SnapshotTest {
       }
 
       @Override
-      public void session(String clientId, long lastSequence, byte[] lastResult, long lastActive) {
-        seen.add("session '" + clientId + "' " + lastSequence + " " + lastActive);
+      public void session(long id, long lastSequence, byte[] lastResult, long lastActive) {
+        seen.add("session " + id + " " + lastSequence + " " + lastActive);
       }
     });
-    assertThat(seen).containsExactly("summary 7 4 3", "key a", "key b", "key c", "key d",
-        "session '' 1 " + (T0 + 20), "session 'client-0' 1 " + (T0 + 20),
-        "session 'client-1' 2 " + (T0 + 20));
+    // the meta record (id 0, mapping version 2, the log clock), then sessions 4 and 7
+    assertThat(seen).containsExactly("summary 8 4 3", "key a", "key b", "key c", "key d",
+        "session 0 2 " + (T0 + 20), "session 4 2 " + (T0 + 20), "session 7 1 " + (T0 + 20));
   }
 
   // ------------------------------------------------------------------------ malformed snapshots
@@ -128,7 +132,8 @@ class SnapshotTest {
   void everyTruncationIsRejectedAndLeavesTheStateUnchanged() {
     KvStateMachine other = new KvStateMachine();
     other.apply(1, put("zz", "other"));
-    other.apply(2, put(new Session("someone", 1, 0), T0, "yy", "v", false));
+    other.apply(2, Commands.register(T0));
+    other.apply(3, put(new Session(2, 1, 0), T0, "yy", "v", false));
     byte[] snap = other.snapshot();
     for (int n = 0; n < snap.length; n++) {
       assertRejectedAndUnchanged(Arrays.copyOf(snap, n));
@@ -179,11 +184,13 @@ class SnapshotTest {
     return out.toByteArray();
   }
 
-  private static byte[] blob(long floor, long... seqs) throws IOException {
+  /** A session's retained window: [2, floor, lastActiveIndex, [[seq, result]...]]. */
+  private static byte[] window(long floor, long lastActiveIndex, long... seqs) throws IOException {
     try (MessageBufferPacker p = MessagePack.newDefaultBufferPacker()) {
-      p.packArrayHeader(3);
-      p.packInt(1);
+      p.packArrayHeader(4);
+      p.packInt(2);
       p.packLong(floor);
+      p.packLong(lastActiveIndex);
       p.packArrayHeader(seqs.length);
       for (long s : seqs) {
         p.packArrayHeader(2);
@@ -195,90 +202,151 @@ class SnapshotTest {
     }
   }
 
+  /**
+   * The limits of the meta record: [ttlMillis, maxClockStepMillis, maxSessions,
+   * maxResultsPerSession].
+   */
+  private static byte[] limits(long... values) throws IOException {
+    try (MessageBufferPacker p = MessagePack.newDefaultBufferPacker()) {
+      p.packArrayHeader(values.length);
+      for (long v : values) {
+        p.packLong(v);
+      }
+      return p.toByteArray();
+    }
+  }
+
+  /** The limits of {@link SessionLimits#DEFAULT}. */
+  private static byte[] defaultLimits() throws IOException {
+    return limits(3_600_000, 60_000, 10_000, 256);
+  }
+
   @Test
   void handBuiltValidSnapshotRestores() throws Exception {
-    byte[] ok = snapshot(10, 2, 2, w -> {
+    byte[] ok = snapshot(10, 2, 3, w -> {
       w.key(b("a"), b("1"), 1, 2, 2);
       w.key(b("b"), b("2"), 3, 10, 1);
-      w.session("", 1, new byte[0], 500);
-      w.session("c", 4, blob(2, 3, 4), 400);
+      w.session(0, 2, defaultLimits(), 500);
+      w.session(4, 4, window(2, 9, 3, 4), 400);
+      w.session(5, 0, window(0, 5), 300);
     });
     sm.restore(ok);
     assertThat(sm.appliedIndex()).isEqualTo(10);
-    assertThat(sm.sessionCount()).isEqualTo(1);
+    assertThat(sm.sessionCount()).isEqualTo(2);
     assertThat(sm.logClockMillis()).isEqualTo(500);
     assertThat(sm.snapshot()).isEqualTo(ok);
   }
 
   @Test
+  void theLimitsAreRecordedNotRestored() throws Exception {
+    KvStateMachine other = new KvStateMachine(java.time.Duration.ofMinutes(10), 256);
+    other.apply(1, Commands.register(T0));
+    other.restore(sm.snapshot());
+    assertThat(other.sessionCount()).isEqualTo(2);
+    assertThat(other.hash()).as("configured differently").isNotEqualTo(sm.hash());
+    KvStateMachine same = new KvStateMachine();
+    same.restore(other.snapshot());
+    assertThat(same.hash()).isEqualTo(sm.hash());
+  }
+
+  @Test
   void semanticallyBrokenSnapshotsAreRejected() throws Exception {
-    Body clock = w -> w.session("", 1, new byte[0], 500);
+    Body meta = w -> w.session(0, 2, defaultLimits(), 500);
     List<byte[]> bad = List.of(
         // keys out of order, duplicated, empty
         snapshot(10, 2, 1, w -> {
           w.key(b("b"), b("1"), 1, 1, 1);
           w.key(b("a"), b("1"), 1, 1, 1);
-          clock.write(w);
+          meta.write(w);
         }),
         snapshot(10, 2, 1, w -> {
           w.key(b("a"), b("1"), 1, 1, 1);
           w.key(b("a"), b("1"), 1, 1, 1);
-          clock.write(w);
+          meta.write(w);
         }),
         snapshot(10, 1, 1, w -> {
           w.key(b(""), b("1"), 1, 1, 1);
-          clock.write(w);
+          meta.write(w);
         }),
         // impossible metadata
         snapshot(10, 1, 1, w -> {
           w.key(b("a"), b("1"), 1, 1, 0);
-          clock.write(w);
+          meta.write(w);
         }),
         snapshot(10, 1, 1, w -> {
           w.key(b("a"), b("1"), 5, 4, 1);
-          clock.write(w);
+          meta.write(w);
         }),
         snapshot(10, 1, 1, w -> {
           w.key(b("a"), b("1"), 1, 11, 1);
-          clock.write(w);
+          meta.write(w);
         }),
-        // no clock record, or a malformed one, or a real session first
+        // no meta record, or one of mapping version 1, or with malformed limits, or a real
+        // session first
         snapshot(10, 0, 0, w -> { }),
-        snapshot(10, 0, 1, w -> w.session("", 2, new byte[0], 500)),
-        snapshot(10, 0, 1, w -> w.session("", 1, new byte[] {1}, 500)),
-        snapshot(10, 0, 1, w -> w.session("c", 1, blob(0, 1), 500)),
-        // sessions: two clock records, out of order, active after the clock, bad blob
+        snapshot(10, 0, 1, w -> w.session(0, 1, new byte[0], 500)),
+        snapshot(10, 0, 1, w -> w.session(0, 2, new byte[] {1}, 500)),
+        snapshot(10, 0, 1, w -> w.session(0, 2, limits(1, 2, 3), 500)),
+        snapshot(10, 0, 1, w -> w.session(0, 2, limits(0, 2, 3, 4), 500)),
+        snapshot(10, 0, 1, w -> w.session(0, 2, limits(1, 2, 0, 4), 500)),
+        snapshot(10, 0, 1, w -> w.session(0, 2, defaultLimits(), -1)),
+        snapshot(10, 0, 1, w -> w.session(3, 1, window(0, 3, 1), 500)),
+        // sessions: two meta records, out of order, active after the clock, bad blob
         snapshot(10, 0, 2, w -> {
-          clock.write(w);
-          clock.write(w);
+          meta.write(w);
+          meta.write(w);
         }),
         snapshot(10, 0, 3, w -> {
-          clock.write(w);
-          w.session("d", 1, blob(0, 1), 100);
-          w.session("c", 1, blob(0, 1), 100);
+          meta.write(w);
+          w.session(4, 1, window(0, 4, 1), 100);
+          w.session(3, 1, window(0, 5, 1), 100);
         }),
         snapshot(10, 0, 2, w -> {
-          clock.write(w);
-          w.session("c", 1, blob(0, 1), 600);
+          meta.write(w);
+          w.session(3, 1, window(0, 3, 1), 600);
         }),
         snapshot(10, 0, 2, w -> {
-          clock.write(w);
-          w.session("c", 1, new byte[] {1, 2}, 100);
+          meta.write(w);
+          w.session(3, 1, new byte[] {1, 2}, 100);
         }),
         snapshot(10, 0, 2, w -> {
-          clock.write(w);
-          w.session("c", 2, blob(2, 2), 100); // retained at the floor
+          meta.write(w);
+          w.session(3, 2, window(2, 3, 2), 100); // retained at the floor
         }),
         snapshot(10, 0, 2, w -> {
-          clock.write(w);
-          w.session("c", 3, blob(0, 3, 2), 100); // out of order
+          meta.write(w);
+          w.session(3, 3, window(0, 3, 3, 2), 100); // out of order
         }),
         snapshot(10, 0, 2, w -> {
-          clock.write(w);
-          w.session("c", 5, blob(0, 3), 100); // last sequence disagrees
+          meta.write(w);
+          w.session(3, 5, window(0, 3, 3), 100); // last sequence disagrees
+        }),
+        // ids and activity: an id that is no log index yet, activity before registration or
+        // after the applied index, two sessions active at one entry, activity against log time
+        snapshot(10, 0, 2, w -> {
+          meta.write(w);
+          w.session(11, 1, window(0, 11, 1), 100);
+        }),
+        snapshot(10, 0, 2, w -> {
+          meta.write(w);
+          w.session(5, 1, window(0, 4, 1), 100);
+        }),
+        snapshot(10, 0, 2, w -> {
+          meta.write(w);
+          w.session(5, 1, window(0, 11, 1), 100);
+        }),
+        snapshot(10, 0, 3, w -> {
+          meta.write(w);
+          w.session(3, 1, window(0, 6, 1), 100);
+          w.session(4, 1, window(0, 6, 1), 100);
+        }),
+        snapshot(10, 0, 3, w -> {
+          meta.write(w);
+          w.session(3, 1, window(0, 8, 1), 100);
+          w.session(4, 1, window(0, 5, 1), 200);
         }),
         // counts disagree with the summary
-        snapshot(10, 1, 1, clock));
+        snapshot(10, 1, 1, meta));
     for (byte[] b : bad) {
       assertRejectedAndUnchanged(b);
     }

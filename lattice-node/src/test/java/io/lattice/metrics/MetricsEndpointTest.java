@@ -6,7 +6,7 @@ import io.lattice.format.KvCommand;
 import io.lattice.format.KvCommandCodec;
 import io.lattice.format.Session;
 import io.lattice.node.NodeConfig;
-import io.lattice.node.NodeServer;
+import io.lattice.server.NodeServer;
 import io.lattice.raft.Role;
 import io.lattice.transport.GrpcPeerTransport;
 import java.io.IOException;

@@ -3,7 +3,7 @@ package io.lattice.node;
 import io.lattice.raft.Message;
 import io.lattice.raft.Message.InstallSnapshot;
 import io.lattice.storage.SnapshotStore;
-import io.lattice.transport.PeerInbox;
+
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -22,8 +22,9 @@ public final class InMemoryTransport implements Transport {
       return new InMemoryTransport(this, id, self);
     }
 
-    void remove(String id, PeerInbox inbox) {
-      inboxes.remove(id, inbox);
+    /** Forgets a stopped node (call before it is restarted). */
+    void remove(String id) {
+      inboxes.remove(id);
     }
   }
 

@@ -1,5 +1,6 @@
 package io.lattice.node;
 
+import io.lattice.kv.KvStateMachine;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.lattice.raft.Message;
@@ -35,7 +36,7 @@ class RaftNodeFatalErrorTest {
   void anExceptionInTheLoopStopsTheNodeAndIsReported() throws Exception {
     NodeConfig config = NodeConfig.of("a", tmp.resolve("a"),
         Map.of("a", "127.0.0.1:7001", "b", "127.0.0.1:7002")).withTiming(10, 10, 2, 2);
-    try (RaftNode node = RaftNode.start(config, inbox -> new BrokenTransport())) {
+    try (RaftNode<KvStateMachine> node = RaftNode.start(config, new KvStateMachine(), inbox -> new BrokenTransport())) {
       // the first pre-vote (after 100-200 ms) goes through the transport and breaks it
       Throwable cause = node.fatalError().get(10, TimeUnit.SECONDS);
       assertThat(cause).isInstanceOf(IllegalStateException.class)

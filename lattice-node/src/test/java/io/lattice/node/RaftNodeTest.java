@@ -1,5 +1,6 @@
 package io.lattice.node;
 
+import io.lattice.kv.KvStateMachine;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -41,12 +42,12 @@ class RaftNodeTest {
   @TempDir Path tmp;
 
   private final InMemoryTransport.Network network = new InMemoryTransport.Network();
-  private final Map<String, RaftNode> nodes = new LinkedHashMap<>();
+  private final Map<String, RaftNode<KvStateMachine>> nodes = new LinkedHashMap<>();
   private final Map<String, String> cluster = new LinkedHashMap<>();
 
   @AfterEach
   void closeAll() {
-    for (RaftNode n : new ArrayList<>(nodes.values())) {
+    for (RaftNode<KvStateMachine> n : new ArrayList<>(nodes.values())) {
       n.close();
     }
     nodes.clear();
@@ -55,7 +56,7 @@ class RaftNodeTest {
   // ---------------------------------------------------------------- cluster plumbing
 
   private NodeConfig tuned(NodeConfig c) {
-    return c.withTiming(10, 10, 2, 2).withTimeouts(3_000, 2_000);
+    return c.withTiming(10, 30, 3, 2).withTimeouts(3_000, 2_000);
   }
 
   private void startCluster(String... ids) throws Exception {
@@ -67,30 +68,30 @@ class RaftNodeTest {
     }
   }
 
-  private RaftNode start(NodeConfig config) throws Exception {
-    RaftNode n = RaftNode.start(config, inbox -> network.transportFor(config.id(), inbox));
+  private RaftNode<KvStateMachine> start(NodeConfig config) throws Exception {
+    RaftNode<KvStateMachine> n = RaftNode.start(config, new KvStateMachine(), inbox -> network.transportFor(config.id(), inbox));
     nodes.put(config.id(), n);
     return n;
   }
 
   private void stop(String id) {
-    RaftNode n = nodes.remove(id);
+    RaftNode<KvStateMachine> n = nodes.remove(id);
     n.close(); // still reachable while it hands leadership off
-    network.remove(id, n);
+    network.remove(id);
   }
 
-  private RaftNode restart(String id, NodeConfig config) throws Exception {
+  private RaftNode<KvStateMachine> restart(String id, NodeConfig config) throws Exception {
     return start(config);
   }
 
-  private RaftNode leader() {
+  private RaftNode<KvStateMachine> leader() {
     return leaderAmong(nodes.values());
   }
 
-  private static RaftNode leaderAmong(Iterable<RaftNode> candidates) {
-    RaftNode found = null;
+  private static RaftNode<KvStateMachine> leaderAmong(Iterable<RaftNode<KvStateMachine>> candidates) {
+    RaftNode<KvStateMachine> found = null;
     long term = -1;
-    for (RaftNode n : candidates) {
+    for (RaftNode<KvStateMachine> n : candidates) {
       RaftNode.Header h = n.header();
       if (h.role() == Role.LEADER && h.term() > term) {
         found = n;
@@ -101,13 +102,13 @@ class RaftNodeTest {
   }
 
   /** Waits until some running node is leader and every other agrees on it. */
-  private RaftNode awaitLeader() {
+  private RaftNode<KvStateMachine> awaitLeader() {
     return await("a leader that all running nodes agree on", () -> {
-      RaftNode l = leader();
+      RaftNode<KvStateMachine> l = leader();
       if (l == null) {
         return null;
       }
-      for (RaftNode n : nodes.values()) {
+      for (RaftNode<KvStateMachine> n : nodes.values()) {
         if (!l.id().equals(n.header().leaderId())) {
           return null;
         }
@@ -168,13 +169,13 @@ class RaftNodeTest {
         key.getBytes(UTF_8), value.getBytes(UTF_8), false));
   }
 
-  static String value(RaftNode n, String key, ReadConsistency c) throws Exception {
+  static String value(RaftNode<KvStateMachine> n, String key, ReadConsistency c) throws Exception {
     Optional<KvEntry> e = get(n.read(c, sm -> sm.get(key.getBytes(UTF_8))));
     return e.map(kv -> new String(kv.value(), UTF_8)).orElse(null);
   }
 
   private void awaitValueEverywhere(String key, String value) {
-    for (RaftNode n : nodes.values()) {
+    for (RaftNode<KvStateMachine> n : nodes.values()) {
       awaitTrue(n.id() + " to apply " + key + "=" + value, () -> {
         try {
           return value.equals(value(n, key, ReadConsistency.STALE));
@@ -190,7 +191,7 @@ class RaftNodeTest {
   @Test
   void threeNodesElectOneLeaderAndReplicateProposals() throws Exception {
     startCluster("a", "b", "c");
-    RaftNode leader = awaitLeader();
+    RaftNode<KvStateMachine> leader = awaitLeader();
 
     byte[] result = get(leader.propose(put("k", "v1")));
     KvResult r = KvResultCodec.decodeTrusted(result);
@@ -208,14 +209,14 @@ class RaftNodeTest {
     awaitValueEverywhere("k49", "v49");
 
     long applied = get(leader.status()).appliedIndex();
-    for (RaftNode n : nodes.values()) {
+    for (RaftNode<KvStateMachine> n : nodes.values()) {
       awaitTrue(n.id() + " to apply up to " + applied,
           () -> n.header().appliedIndex() >= applied);
     }
     // replicas at the same index hash alike
     awaitTrue("equal hashes at equal indexes", () -> {
       List<RaftNode.StateHashResult> hs = new ArrayList<>();
-      for (RaftNode n : nodes.values()) {
+      for (RaftNode<KvStateMachine> n : nodes.values()) {
         hs.add(n.hash().join());
       }
       return hs.stream().distinct().count() == 1;
@@ -225,8 +226,8 @@ class RaftNodeTest {
   @Test
   void followerRefusesProposalsNamingTheLeader() throws Exception {
     startCluster("a", "b", "c");
-    RaftNode leader = awaitLeader();
-    RaftNode follower = nodes.values().stream().filter(n -> n != leader).findFirst().orElseThrow();
+    RaftNode<KvStateMachine> leader = awaitLeader();
+    RaftNode<KvStateMachine> follower = nodes.values().stream().filter(n -> n != leader).findFirst().orElseThrow();
 
     NodeException e = failure(follower.propose(put("k", "v")));
     assertThat(e.reason()).isEqualTo(NodeException.Reason.NOT_LEADER);
@@ -237,9 +238,9 @@ class RaftNodeTest {
   @Test
   void linearizableLeaseAndStaleReads() throws Exception {
     startCluster("a", "b", "c");
-    RaftNode leader = awaitLeader();
+    RaftNode<KvStateMachine> leader = awaitLeader();
     get(leader.propose(put("x", "1")));
-    RaftNode follower = nodes.values().stream().filter(n -> n != leader).findFirst().orElseThrow();
+    RaftNode<KvStateMachine> follower = nodes.values().stream().filter(n -> n != leader).findFirst().orElseThrow();
 
     assertThat(value(leader, "x", ReadConsistency.LINEARIZABLE)).isEqualTo("1");
     // a linearizable read through a follower sees the write the leader acknowledged
@@ -253,7 +254,7 @@ class RaftNodeTest {
   @Test
   void writesAndReadsFailWithoutAQuorum() throws Exception {
     startCluster("a", "b", "c");
-    RaftNode leader = awaitLeader();
+    RaftNode<KvStateMachine> leader = awaitLeader();
     for (String id : new ArrayList<>(nodes.keySet())) {
       if (!id.equals(leader.id())) {
         stop(id);
@@ -274,7 +275,7 @@ class RaftNodeTest {
   @Test
   void restartedNodeRecoversFromItsDataDirectory() throws Exception {
     startCluster("a", "b", "c");
-    RaftNode leader = awaitLeader();
+    RaftNode<KvStateMachine> leader = awaitLeader();
     for (int i = 0; i < 20; i++) {
       get(leader.propose(put("r" + i, "v" + i)));
     }
@@ -288,7 +289,7 @@ class RaftNodeTest {
     for (String id : ids) {
       start(tuned(NodeConfig.of(id, tmp.resolve(id), cluster)));
     }
-    RaftNode again = awaitLeader();
+    RaftNode<KvStateMachine> again = awaitLeader();
     assertThat(value(again, "r7", ReadConsistency.LINEARIZABLE)).isEqualTo("v7");
     awaitValueEverywhere("r19", "v19");
     get(again.propose(put("after", "restart")));
@@ -298,7 +299,7 @@ class RaftNodeTest {
   @Test
   void addedLearnerIsPromotedAutomatically() throws Exception {
     startCluster("a", "b", "c");
-    RaftNode leader = awaitLeader();
+    RaftNode<KvStateMachine> leader = awaitLeader();
     get(leader.propose(put("before", "join")));
 
     start(tuned(NodeConfig.joining("d", tmp.resolve("d"), "127.0.0.1:7004")));
@@ -313,7 +314,7 @@ class RaftNodeTest {
   @Test
   void learnerThatStaysALearner() throws Exception {
     startCluster("a", "b", "c");
-    RaftNode leader = awaitLeader();
+    RaftNode<KvStateMachine> leader = awaitLeader();
     start(tuned(NodeConfig.joining("d", tmp.resolve("d"), "127.0.0.1:7004")));
     retrying(() -> leader.addMember("d", "127.0.0.1:7004", true));
     get(leader.propose(put("l", "1")));
@@ -324,27 +325,32 @@ class RaftNodeTest {
   }
 
   @Test
-  void removingTheLeaderElectsAnother() throws Exception {
+  void removingTheLeaderHandsLeadershipOffFirst() throws Exception {
+    // DESIGN §3: removing the leader hands leadership off first; the removal is then made by the
+    // new leader (the old one never proposes its own removal while it is about to leave).
     startCluster("a", "b", "c");
-    RaftNode leader = awaitLeader();
+    RaftNode<KvStateMachine> leader = awaitLeader();
     String old = leader.id();
-    Membership after = retrying(() -> leader.removeMember(old));
-    assertThat(after.contains(old)).isFalse();
+    get(leader.propose(put("before", "remove")));
+    NodeException handedOff = failure(leader.removeMember(old));
+    assertThat(handedOff.reason()).isEqualTo(NodeException.Reason.NOT_LEADER);
+    assertThat(handedOff.leaderId()).isNotNull().isNotEqualTo(old);
+    assertThat(get(leader.memberList()).contains(old)).isTrue();
 
-    List<RaftNode> rest = new ArrayList<>();
-    nodes.values().stream().filter(n -> !n.id().equals(old)).forEach(rest::add);
-    RaftNode next = await("a leader among the remaining members",
-        () -> leaderAmong(rest));
-    assertThat(next.id()).isNotEqualTo(old);
+    RaftNode<KvStateMachine> next = nodes.get(handedOff.leaderId());
+    awaitTrue(next.id() + " to lead", () -> next.header().role() == Role.LEADER);
+    Membership after = retrying(() -> next.removeMember(old));
+    assertThat(after.contains(old)).isFalse();
     get(next.propose(put("after", "remove")));
     assertThat(value(next, "after", ReadConsistency.LINEARIZABLE)).isEqualTo("remove");
+    assertThat(value(next, "before", ReadConsistency.LINEARIZABLE)).isEqualTo("remove");
     assertThat(get(next.memberList()).voters()).doesNotContain(old).hasSize(2);
   }
 
   @Test
   void transferLeadershipToAChosenFollower() throws Exception {
     startCluster("a", "b", "c");
-    RaftNode leader = awaitLeader();
+    RaftNode<KvStateMachine> leader = awaitLeader();
     get(leader.propose(put("t", "1")));
     String target = nodes.keySet().stream().filter(id -> !id.equals(leader.id()))
         .findFirst().orElseThrow();
@@ -371,7 +377,7 @@ class RaftNodeTest {
       configs.put(id, tuned(NodeConfig.of(id, tmp.resolve(id), cluster)).withSnapshots(0, 2));
       start(configs.get(id));
     }
-    RaftNode leader = awaitLeader();
+    RaftNode<KvStateMachine> leader = awaitLeader();
     get(leader.propose(put("s0", "v0")));
     awaitValueEverywhere("s0", "v0");
     String lagging = nodes.keySet().stream().filter(id -> !id.equals(leader.id()))
@@ -389,7 +395,7 @@ class RaftNodeTest {
 
     restart(lagging, configs.get(lagging));
     awaitValueEverywhere("s30", "v30");
-    RaftNode back = nodes.get(lagging);
+    RaftNode<KvStateMachine> back = nodes.get(lagging);
     NodeStatus bs = get(back.status());
     assertThat(bs.snapshotIndex()).isGreaterThanOrEqualTo(snap.index()); // installed, not replayed
     long idx = get(leader.status()).appliedIndex();
@@ -400,14 +406,14 @@ class RaftNodeTest {
   @Test
   void closingTheLeaderHandsLeadershipOff() throws Exception {
     startCluster("a", "b", "c");
-    RaftNode leader = awaitLeader();
+    RaftNode<KvStateMachine> leader = awaitLeader();
     get(leader.propose(put("c", "1")));
     String old = leader.id();
     long term = leader.header().term();
 
     long t0 = System.nanoTime();
     stop(old);
-    RaftNode next = awaitLeader();
+    RaftNode<KvStateMachine> next = awaitLeader();
     long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
     assertThat(next.id()).isNotEqualTo(old);
     assertThat(next.header().term()).isGreaterThan(term);
@@ -419,7 +425,7 @@ class RaftNodeTest {
   @Test
   void statusReportsPeersOnTheLeader() throws Exception {
     startCluster("a", "b", "c");
-    RaftNode leader = awaitLeader();
+    RaftNode<KvStateMachine> leader = awaitLeader();
     get(leader.propose(put("k", "v")));
     NodeStatus st = get(leader.status());
     assertThat(st.role()).isEqualTo(Role.LEADER);
@@ -436,7 +442,7 @@ class RaftNodeTest {
   @Test
   void requestsFailWithStoppedAfterClose() throws Exception {
     startCluster("a");
-    RaftNode solo = awaitLeader();
+    RaftNode<KvStateMachine> solo = awaitLeader();
     get(solo.propose(put("k", "v")));
     stop("a");
     assertThat(failure(solo.propose(put("k", "w"))).reason())
@@ -449,7 +455,7 @@ class RaftNodeTest {
   @Test
   void tooLargeRequestIsRefused() throws Exception {
     startCluster("a");
-    RaftNode solo = awaitLeader();
+    RaftNode<KvStateMachine> solo = awaitLeader();
     NodeException e = failure(solo.propose(new byte[NodeConfig.DEFAULT_MAX_REQUEST_BYTES + 1]));
     assertThat(e.reason()).isEqualTo(NodeException.Reason.INVALID_ARGUMENT);
   }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.lattice.raft.Entry;
 import io.lattice.raft.HardState;
+import io.lattice.server.LatticeNodeCommand;
 import io.lattice.storage.CorruptStorageException;
 import io.lattice.storage.FileHardStateStore;
 import io.lattice.storage.FileIo;
@@ -82,10 +83,11 @@ class RepairCommandTest {
       store.append(entries(5));
       store.sync();
     }
+    new FileHardStateStore(dir, FileIo.SYSTEM).save(new HardState(1, "n1"));
     StringWriter out = new StringWriter();
     assertThat(run(out, "repair", "--data-dir", dir.toString())).isEqualTo(0);
     assertThat(out.toString()).contains("nothing to repair");
-    assertThat(new FileHardStateStore(dir, FileIo.SYSTEM).load()).isEqualTo(HardState.INITIAL);
+    assertThat(new FileHardStateStore(dir, FileIo.SYSTEM).load()).isEqualTo(new HardState(1, "n1"));
   }
 
   @Test

@@ -313,6 +313,67 @@ class MembershipPaperTest {
     assertThat(a.role()).as("not a voter any more").isEqualTo(Role.FOLLOWER);
   }
 
+  private static final String[] ABCD = {"a", "b", "c", "d"};
+
+  @Test
+  @DisplayName("§4.2.2 / §3.10 a removed leader brings its successor up to date before it sends TimeoutNow")
+  void s4_2_2_removedLeaderCatchesSuccessorUpFirst() {
+    Raft a = ReplicationPaperTest.stableLeader(plain("a"), ABCD);
+    a.proposeMembership(new Remove("a")); // index 2; the new voters are b, c, d
+    cycle(a);
+    a.propose(new byte[] {7}); // index 3, in flight to everyone
+    cycle(a);
+    a.step(ack(a, "b", 2));
+    a.step(ack(a, "c", 2)); // b and c make a majority of {b, c, d}: the removal commits
+    assertThat(a.commitIndex()).isEqualTo(2);
+    // b and c are equally far (ties go to the lowest id), but neither has entry 3: a TimeoutNow
+    // now would make b campaign without it, and 3 would be lost. a hands off once b has it.
+    assertThat(a.status().transferTarget()).isEqualTo("b");
+    assertThat(a.role()).isEqualTo(Role.LEADER);
+    assertThat(only(msgs(a), TimeoutNow.class)).isEmpty();
+    a.step(ack(a, "c", 3)); // not the target: still nothing
+    assertThat(only(msgs(a), TimeoutNow.class)).isEmpty();
+    a.step(ack(a, "b", 3));
+    List<Message> out = msgs(a);
+    assertThat(only(out, TimeoutNow.class)).containsExactly(new TimeoutNow("a", "b", 1));
+    assertThat(a.role()).as("steps down once TimeoutNow is out").isEqualTo(Role.FOLLOWER);
+    assertThat(only(out, AppendRequest.class)).as("followers learn the commit first")
+        .isNotEmpty().allSatisfy(m -> assertThat(m.commit()).isEqualTo(3));
+  }
+
+  @Test
+  @DisplayName("§4.2.2 a removed leader hands off to the most up-to-date voter, not to one that lags")
+  void s4_2_2_removedLeaderPicksTheUpToDateVoter() {
+    Raft a = ReplicationPaperTest.stableLeader(plain("a"), ABCD);
+    a.proposeMembership(new Remove("a"));
+    cycle(a);
+    a.step(ack(a, "c", 2));
+    a.step(ack(a, "d", 2)); // b lags behind at 1
+    assertThat(a.role()).isEqualTo(Role.FOLLOWER);
+    assertThat(only(msgs(a), TimeoutNow.class)).containsExactly(new TimeoutNow("a", "c", 1));
+  }
+
+  @Test
+  @DisplayName("§4.2.2 a removed leader whose successor never catches up steps down after an election timeout")
+  void s4_2_2_removedLeaderStepsDownWhenHandOffTimesOut() {
+    Raft a = ReplicationPaperTest.stableLeader(plain("a"), ABCD);
+    a.proposeMembership(new Remove("a"));
+    cycle(a);
+    a.propose(new byte[] {7});
+    cycle(a);
+    a.step(ack(a, "b", 2));
+    a.step(ack(a, "c", 2));
+    assertThat(a.status().transferTarget()).isEqualTo("b");
+    for (int i = 0; i < 9; i++) {
+      a.tick();
+    }
+    assertThat(a.role()).isEqualTo(Role.LEADER);
+    a.tick();
+    assertThat(a.role()).isEqualTo(Role.FOLLOWER);
+    assertThat(a.status().transferTarget()).isNull();
+    assertThat(only(msgs(a), TimeoutNow.class)).isEmpty();
+  }
+
   @Test
   @DisplayName("§4.2 a removed follower gets nothing more from the leader")
   void s4_2_removedFollowerForgotten() {

@@ -3,6 +3,7 @@ package io.lattice.raft;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -252,6 +253,7 @@ class ProgressTest {
     Progress p = replicate(4);
     p.becomeProbe();
     assertThat(p.match()).isLessThan(p.next());
+    p.sentAppend(4, 0); // the probe at match
     assertThat(p.maybeDecreaseTo(LogIndex.prev(p.next()), 4)).isTrue();
     assertThat(p.next()).isEqualTo(5);
     assertThat(p.match()).isLessThan(p.next());
@@ -267,11 +269,45 @@ class ProgressTest {
     Progress p = replicate(10);
     p.becomeProbe();
     assertThat(p.next()).isEqualTo(11);
+    p.sentAppend(10, 0); // the probe at its match index, sent after it acknowledged 10
     assertThat(p.maybeDecreaseTo(10, 7)).isTrue();
     assertThat(p.match()).as("lowered to what it still holds").isEqualTo(7);
     assertThat(p.next()).isEqualTo(8);
     assertThat(p.maybeUpdate(10)).as("catching up raises it again").isTrue();
     assertThat(p.match()).isEqualTo(10);
+  }
+
+  @Test
+  @DisplayName("§5.3 / etcd MaybeDecrTo: a late duplicate of a rejection from before the member caught up does not lower match")
+  void staleRejectionAtTheMatchIndexKeepsMatch() {
+    Progress p = new Progress(11, 4, 0); // the leader's log ends at 10
+    p.sentAppend(10, 0); // probe at 10
+    assertThat(p.maybeDecreaseTo(10, 3)).isTrue(); // the member's log ends at 3
+    assertThat(p.next()).isEqualTo(4);
+    p.sentAppend(10, 7);
+    assertThat(p.maybeUpdate(10)).isTrue();
+    p.becomeReplicate();
+    p.becomeProbe(); // say it was reported unreachable
+    assertThat(p.maybeDecreaseTo(10, 3)).as("the old answer, delivered again").isFalse();
+    assertThat(p.match()).isEqualTo(10);
+    assertThat(p.next()).isEqualTo(11);
+    assertThat(p.isPaused()).isFalse();
+    // A rejection of a probe at 10 sent from now on answers that probe: the member lost entries.
+    p.sentAppend(10, 0);
+    assertThat(p.maybeDecreaseTo(10, 7)).isTrue();
+    assertThat(p.match()).isEqualTo(7);
+    assertThat(p.next()).isEqualTo(8);
+  }
+
+  @Test
+  @DisplayName("§5.3 a probe sent before match last rose does not make a later rejection at match count")
+  void probeBeforeMatchRoseDoesNotCount() {
+    Progress p = new Progress(6, 4, 0);
+    p.maybeUpdate(3);
+    p.sentAppend(5, 0); // probe at 5, not at match
+    assertThat(p.maybeUpdate(5)).isTrue(); // match rises to 5 while still probing
+    assertThat(p.maybeDecreaseTo(5, 2)).as("no probe at 5 was sent since match became 5").isFalse();
+    assertThat(p.match()).isEqualTo(5);
   }
 
   @Test

@@ -152,6 +152,103 @@ class TransferPaperTest {
         .allSatisfy(v -> assertThat(v.transfer()).isTrue());
   }
 
+  /** A follower of leader "a" in term 1 whose election timer then ran out: a pre-candidate. */
+  private static Raft preCandidateOfTerm1(String self) {
+    Raft r = core(RaftConfig.defaults(self), ABC); // pre-vote and check-quorum on
+    r.step(new Message.Heartbeat("a", self, 1, 0, 0));
+    cycle(r);
+    for (int i = 0; i < 40 && r.role() == Role.FOLLOWER; i++) {
+      r.tick();
+    }
+    assertThat(r.role()).isEqualTo(Role.PRE_CANDIDATE);
+    assertThat(r.term()).as("a pre-candidate keeps its term (§9.6)").isEqualTo(1);
+    cycle(r);
+    return r;
+  }
+
+  @Test
+  @DisplayName("§3.10 / §9.6 a pre-candidate that gets TimeoutNow from the leader of its term campaigns at once, without pre-vote")
+  void s3_10_preCandidateObeysTimeoutNow() {
+    // etcd's transfer campaign (campaignTransfer) skips pre-vote whatever the receiver's state: the
+    // sender is the leader of the receiver's own term, so this is no partitioned disruptor.
+    Raft c = preCandidateOfTerm1("c");
+    c.step(new TimeoutNow("a", "c", 1));
+    assertThat(c.role()).isEqualTo(Role.CANDIDATE);
+    assertThat(c.term()).isEqualTo(2);
+    assertThat(c.hardState().votedFor()).isEqualTo("c");
+    assertThat(only(msgs(c), VoteRequest.class)).hasSize(2).allSatisfy(v -> {
+      assertThat(v.term()).isEqualTo(2);
+      assertThat(v.preVote()).isFalse();
+      assertThat(v.transfer()).isTrue();
+    });
+  }
+
+  @Test
+  @DisplayName("§3.10 a candidate that gets TimeoutNow from the leader of its term campaigns again, in the next term, as a transfer")
+  void s3_10_candidateObeysTimeoutNow() {
+    // c timed out and campaigned in term 1 (no pre-vote), but b won term 1; b then hands off to c.
+    Raft c = core(plain("c"), ABC);
+    for (int i = 0; i < 40 && c.role() == Role.FOLLOWER; i++) {
+      c.tick();
+    }
+    assertThat(c.role()).isEqualTo(Role.CANDIDATE);
+    assertThat(c.term()).isEqualTo(1);
+    cycle(c);
+    c.step(new TimeoutNow("b", "c", 1));
+    assertThat(c.role()).isEqualTo(Role.CANDIDATE);
+    assertThat(c.term()).isEqualTo(2);
+    assertThat(only(msgs(c), VoteRequest.class)).hasSize(2).allSatisfy(v -> {
+      assertThat(v.term()).isEqualTo(2);
+      assertThat(v.transfer()).isTrue();
+    });
+  }
+
+  @Test
+  @DisplayName("§3.10 / §5.1 a TimeoutNow from an older term is stale: (pre-)candidates and followers ignore it")
+  void s3_10_staleTimeoutNowIgnored() {
+    Raft pre = preCandidateOfTerm1("c");
+    pre.step(new TimeoutNow("b", "c", 0));
+    assertThat(pre.role()).isEqualTo(Role.PRE_CANDIDATE);
+    assertThat(pre.term()).isEqualTo(1);
+    assertThat(pre.hasReady()).isFalse();
+
+    Raft cand = core(plain("c"), new HardState(4, null), List.of(), ABC);
+    cand.campaign();
+    assertThat(cand.term()).isEqualTo(5);
+    cycle(cand);
+    cand.step(new TimeoutNow("a", "c", 4)); // the leader of term 4 is no longer the leader
+    assertThat(cand.role()).isEqualTo(Role.CANDIDATE);
+    assertThat(cand.term()).isEqualTo(5);
+    assertThat(cand.hasReady()).isFalse();
+
+    Raft f = core(plain("c"), new HardState(4, null), List.of(), ABC);
+    f.step(new TimeoutNow("a", "c", 3));
+    assertThat(f.role()).isEqualTo(Role.FOLLOWER);
+    assertThat(f.term()).isEqualTo(4);
+    assertThat(f.hasReady()).isFalse();
+  }
+
+  @Test
+  @DisplayName("§3.10 a transfer to a server that became a pre-candidate completes instead of timing out")
+  void s3_10_transferToPreCandidateCompletes() {
+    Network net = Network.of(RaftConfig::defaults, ABC); // pre-vote and check-quorum on
+    net.elect("a");
+    net.tickAndStabilize(2);
+    // c stops hearing from a and its timer runs out; b, which still hears a, ignores c's pre-votes.
+    net.cut("a", "c");
+    for (int i = 0; i < 40 && net.raft("c").role() == Role.FOLLOWER; i++) {
+      net.tick("c", 1);
+      net.stabilize();
+    }
+    assertThat(net.raft("c").role()).isEqualTo(Role.PRE_CANDIDATE);
+    net.heal();
+    net.raft("a").transferLeadership("c"); // c has every entry: TimeoutNow goes out at once
+    net.stabilize();
+    assertThat(net.leader().id()).isEqualTo("c");
+    assertThat(net.raft("c").term()).isEqualTo(2);
+    assertThat(net.raft("a").role()).isEqualTo(Role.FOLLOWER);
+  }
+
   @Test
   @DisplayName("§3.10 invalid targets and non-leaders are refused")
   void s3_10_invalidTargets() {
@@ -194,6 +291,31 @@ class TransferPaperTest {
     cycle(r2);
     r2.transferLeadership(null);
     assertThat(r2.status().transferTarget()).isEqualTo("b");
+  }
+
+  @Test
+  @DisplayName("§3.10 with no target named, voters equally up to date: the lowest id is chosen")
+  void s3_10_tieGoesToLowestId() {
+    Raft r = ReplicationPaperTest.stableLeader(plain("a"), "a", "d", "c", "b");
+    r.transferLeadership(null);
+    assertThat(r.status().transferTarget()).isEqualTo("b");
+    assertThat(only(msgs(r), TimeoutNow.class)).containsExactly(new TimeoutNow("a", "b", 1));
+  }
+
+  @Test
+  @DisplayName("§3.10 with no target named and every voter behind, the one chosen is caught up before TimeoutNow")
+  void s3_10_chosenTargetCaughtUpFirst() {
+    Raft r = ReplicationPaperTest.stableLeader(plain("a"), ABC);
+    r.propose(new byte[] {1});
+    r.propose(new byte[] {2});
+    cycle(r);
+    r.step(ack(r, "b", 2));
+    r.step(ack(r, "c", 1));
+    r.transferLeadership(null);
+    assertThat(r.status().transferTarget()).isEqualTo("b");
+    assertThat(only(msgs(r), TimeoutNow.class)).isEmpty();
+    r.step(ack(r, "b", 3));
+    assertThat(only(msgs(r), TimeoutNow.class)).containsExactly(new TimeoutNow("a", "b", 1));
   }
 
   @Test

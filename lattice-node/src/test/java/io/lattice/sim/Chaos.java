@@ -1,16 +1,21 @@
 package io.lattice.sim;
 
+import io.lattice.node.NodeException;
+import io.lattice.node.ReadConsistency;
 import io.lattice.raft.Membership;
-import io.lattice.raft.MembershipChange;
-import io.lattice.raft.RaftException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 
 /**
  * Fault injection during the fault phase of a run: crashes (between steps, before a sync takes
- * effect, mid-send, mid-apply, failed fsync), partitions (symmetric and one-way), membership
- * changes and leadership transfers, each at the rate its {@link SimParams} give.
+ * effect, mid-send, mid-apply, failed fsync), partitions (symmetric and one-way), stalled loops,
+ * wall clocks far ahead, membership changes, leadership transfers and snapshots on demand (the
+ * last three through the node's request API, as an operator would), each at the rate its {@link
+ * SimParams} give. Clocks running at different rates are set when the nodes are created.
  */
 final class Chaos {
   private final Cluster cluster;
@@ -24,8 +29,12 @@ final class Chaos {
 
   private final List<Partition> partitions = new ArrayList<>();
   /** Faults planned for a later tick (parts of a composite fault). */
-  private final java.util.TreeMap<Long, List<Runnable>> scheduled = new java.util.TreeMap<>();
+  private final TreeMap<Long, List<Runnable>> scheduled = new TreeMap<>();
+  /** Follow-ups of operator requests, run at the next tick (not inside the step that ended them). */
+  private final List<Runnable> followUps = new ArrayList<>();
+  private final List<Stall> stalls = new ArrayList<>();
   private int added;
+  private int clockJumps;
 
   Chaos(Cluster cluster, SplittableRandom random) {
     this.cluster = cluster;
@@ -38,6 +47,15 @@ final class Chaos {
     List<Runnable> due = scheduled.remove(now);
     if (due != null) {
       due.forEach(Runnable::run);
+    }
+    List<Runnable> f = new ArrayList<>(followUps);
+    followUps.clear();
+    f.forEach(Runnable::run);
+    for (Stall st : new ArrayList<>(stalls)) {
+      st.poll(now);
+      if (st.over) {
+        stalls.remove(st);
+      }
     }
     if (params.leaseAttackRate > 0 && random.nextDouble() < params.leaseAttackRate) {
       leaseAttack();
@@ -63,26 +81,49 @@ final class Chaos {
     if (params.transferRate > 0 && random.nextDouble() < params.transferRate) {
       transfer();
     }
-    if (params.pauseRate > 0 && random.nextDouble() < params.pauseRate) {
-      pause();
+    if (params.stallRate > 0 && random.nextDouble() < params.stallRate) {
+      stall();
+    }
+    if (params.wallClockJumpRate > 0 && clockJumps < 4
+        && random.nextDouble() < params.wallClockJumpRate) {
+      wallClockJump();
+    }
+    if (params.snapshotRate > 0 && random.nextDouble() < params.snapshotRate) {
+      SimNode n = cluster.randomAlive();
+      if (n != null) {
+        cluster.stats.add(Stats.Kind.SNAPSHOT_ON_DEMAND);
+        n.loop().snapshotNow();
+      }
     }
   }
 
   /**
-   * Freezes a node (the leader half of the time) like SIGSTOP or a long GC pause: it misses ticks
-   * and messages. When it resumes it still believes what it believed; for a few more ticks it
-   * hears nobody (its inbound links stay cut), so a deposed leader gets requests it must not
-   * answer from stale state.
+   * Stalls a node's loop (the leader most of the time) like SIGSTOP, a long fsync, a long apply or
+   * a GC pause: it is not stepped while its clock runs on. A short stall just delays it. A long one
+   * outlasts its lease and builds the stale-lease situation: the node hears nobody (its inbound
+   * links are cut until a little after it resumes); once another leader has been elected and a
+   * probe client's write to it is acknowledged, a LEASE read of that key (and sometimes a
+   * ReadIndex one) is queued at the stalled node, which then resumes: the read is the first thing
+   * it handles, and it must not answer from the tick count it had before the stall.
    */
-  private void pause() {
+  private void stall() {
     SimNode leader = cluster.leader();
-    SimNode victim = random.nextBoolean() && leader != null ? leader : cluster.randomAlive();
+    SimNode victim = random.nextInt(4) != 0 && leader != null ? leader : cluster.randomAlive();
     if (victim == null || !victim.running(cluster.now())) {
       return;
     }
-    long resumeAt = cluster.now() + 2L * params.electionTicks + random.nextInt(2 * params.electionTicks);
-    long hearAgainAt = resumeAt + 1 + random.nextInt(params.electionTicks);
-    victim.pauseUntil(resumeAt);
+    long now = cluster.now();
+    cluster.stats.add(Stats.Kind.STALL);
+    if (victim == leader) {
+      cluster.stats.add(Stats.Kind.STALLED_LEADER);
+    }
+    if (random.nextInt(5) == 0) {
+      long resumeAt = now + 1 + random.nextInt(params.electionTicks); // a slow fsync
+      victim.stallUntil(resumeAt);
+      cluster.trace.add("stall", victim.id, resumeAt, 0);
+      return;
+    }
+    victim.stallUntil(Long.MAX_VALUE);
     List<String> others = new ArrayList<>();
     cluster.nodes().forEach(n -> {
       if (n != victim) {
@@ -90,8 +131,96 @@ final class Chaos {
       }
     });
     others.forEach(o -> cluster.network.cut(o, victim.id));
-    at(hearAgainAt, () -> others.forEach(o -> cluster.network.uncut(o, victim.id)));
-    cluster.trace.add("pause", victim.id, resumeAt, hearAgainAt);
+    long earliest = now + 2L * params.electionTicks + random.nextInt(2 * params.electionTicks);
+    stalls.add(new Stall(victim, victim.incarnation(), others, earliest,
+        earliest + 4L * params.electionTicks, "k" + random.nextInt(params.keys)));
+    cluster.trace.add("stall", victim.id, earliest, 0);
+  }
+
+  /** A long stall in progress (see {@link #stall}). */
+  private final class Stall {
+    final SimNode victim;
+    final int incarnation;
+    final List<String> others;
+    final long earliest;
+    final long latest;
+    final String key;
+    boolean writing;
+    boolean over;
+
+    Stall(SimNode victim, int incarnation, List<String> others, long earliest, long latest,
+        String key) {
+      this.victim = victim;
+      this.incarnation = incarnation;
+      this.others = others;
+      this.earliest = earliest;
+      this.latest = latest;
+      this.key = key;
+    }
+
+    /** Called every tick: writes at another leader once there is one, then reads and resumes. */
+    void poll(long now) {
+      if (!victim.alive() || victim.incarnation() != incarnation) {
+        end(false); // crashed meanwhile: it restarted unstalled
+        return;
+      }
+      if (now < earliest || writing) {
+        return;
+      }
+      SimNode other = null;
+      for (SimNode n : cluster.aliveNodes()) {
+        if (n != victim && n.running(now) && n.raft().role() == io.lattice.raft.Role.LEADER
+            && n.raft().term() > victim.raft().term()) {
+          other = n;
+        }
+      }
+      if (other != null) {
+        writing = true;
+        cluster.clients().probeWrite(other, key, acked -> end(true));
+      } else if (now >= latest) {
+        end(true);
+      }
+    }
+
+    private void end(boolean probe) {
+      if (over) {
+        return;
+      }
+      over = true;
+      if (probe && victim.alive() && victim.incarnation() == incarnation) {
+        cluster.stats.add(Stats.Kind.STALE_LEASE_PROBE);
+        cluster.clients().probe(victim, ReadConsistency.LEASE, key);
+        if (random.nextBoolean()) {
+          cluster.clients().probe(victim, ReadConsistency.LINEARIZABLE, key);
+        }
+      }
+      long now = cluster.now();
+      victim.resumeAt(now + 1);
+      at(now + 2 + random.nextInt(params.electionTicks),
+          () -> others.forEach(o -> cluster.network.uncut(o, victim.id)));
+      cluster.trace.add("resume", victim.id, now + 1, probe ? 1 : 0);
+    }
+  }
+
+  /**
+   * A node's wall clock jumps hours ahead of every other (the leader's, most of the time): the
+   * commands it stamps move the sessions' log time by hours, past the session TTL.
+   */
+  private void wallClockJump() {
+    SimNode leader = cluster.leader();
+    SimNode victim = random.nextInt(3) != 0 && leader != null ? leader : cluster.randomAlive();
+    if (victim == null) {
+      return;
+    }
+    clockJumps++;
+    long ahead = 0;
+    for (SimNode n : cluster.nodes()) {
+      ahead = Math.max(ahead, n.clock.wallSkewMillis());
+    }
+    long hours = 1 + random.nextInt(3);
+    victim.clock.skewWall(ahead + hours * 3_600_000L + random.nextInt(3_600_000));
+    cluster.stats.add(Stats.Kind.WALL_CLOCK_JUMP);
+    cluster.trace.add("wall-clock-jump", victim.id, hours, 0);
   }
 
   private void crashSomeone() {
@@ -171,7 +300,8 @@ final class Chaos {
   }
 
   private void at(long tick, Runnable action) {
-    scheduled.computeIfAbsent(tick, k -> new ArrayList<>()).add(action);
+    scheduled.computeIfAbsent(Math.max(tick, cluster.now() + 1), k -> new ArrayList<>())
+        .add(action);
   }
 
   /**
@@ -228,6 +358,11 @@ final class Chaos {
     cluster.trace.add("lease-attack", l, b.hashCode(), restarted.hashCode());
   }
 
+  /**
+   * An operator adds a learner (auto-promoted or not), promotes or removes a learner, removes a
+   * follower or the leader itself (which hands leadership off first and names the new leader,
+   * where the removal is made again).
+   */
   private void changeMembership() {
     SimNode leader = cluster.leader();
     if (leader == null) {
@@ -236,44 +371,59 @@ final class Chaos {
     Membership m = leader.raft().membership();
     int voters = m.voters().size();
     int choice = random.nextInt(10);
-    MembershipChange change;
-    SimNode joining = null;
     if (choice < 4 && added < params.maxAddedNodes) {
-      String id = "n" + (cluster.nodes().size() + 1);
-      joining = cluster.addNode(id, Membership.EMPTY);
-      change = new MembershipChange.AddLearner(id, "sim://" + id, random.nextInt(10) < 8);
+      added++;
+      String id = "n" + (cluster.createdCount() + 1);
+      SimNode joining = cluster.addNode(id, true);
+      joining.start();
+      boolean stayLearner = random.nextInt(10) >= 8;
+      operator("add " + id, leader.loop().addMember(id, "sim://" + id, stayLearner), e -> {
+        if (e != null && e.reason() != NodeException.Reason.INDETERMINATE) {
+          cluster.forgetNode(joining); // refused: it will never be a member
+        }
+      });
     } else if (choice < 6 && voters > 3) {
       List<String> others = new ArrayList<>(m.voters());
       others.remove(leader.id);
-      change = new MembershipChange.Remove(others.get(random.nextInt(others.size())));
+      remove(leader, others.get(random.nextInt(others.size())), true);
     } else if (choice < 7 && voters > 3) {
-      change = new MembershipChange.Remove(leader.id);
+      remove(leader, leader.id, true);
     } else if (choice < 9 && !m.learners().isEmpty()) {
       List<String> learners = new ArrayList<>(m.learners());
       String l = learners.get(random.nextInt(learners.size()));
-      change = random.nextBoolean() ? new MembershipChange.Promote(l) : new MembershipChange.Remove(l);
-    } else {
-      return;
-    }
-    MembershipChange c = change;
-    boolean[] ok = {false};
-    cluster.run(leader, r -> {
-      try {
-        r.proposeMembership(c);
-        ok[0] = true;
-      } catch (RaftException e) {
-        // Another change in flight, the no-op not committed yet, or a transfer: try later.
-      }
-    }, false);
-    if (joining != null) {
-      if (ok[0]) {
-        added++;
-        joining.start();
+      if (random.nextBoolean()) {
+        operator("promote " + l, leader.loop().promoteMember(l), e -> { });
       } else {
-        cluster.forgetNode(joining.id);
+        remove(leader, l, false);
       }
     }
-    cluster.trace.add("membership", c.toString(), ok[0] ? 1 : 0, 0);
+  }
+
+  private void remove(SimNode at, String id, boolean retryAtNewLeader) {
+    operator("remove " + id, at.loop().removeMember(id), e -> {
+      if (retryAtNewLeader && e != null && e.reason() == NodeException.Reason.NOT_LEADER
+          && e.leaderId() != null && !e.leaderId().equals(at.id)) {
+        SimNode next = cluster.node(e.leaderId());
+        if (next != null && next.alive()) {
+          remove(next, id, false);
+        }
+      }
+    });
+  }
+
+  /** Runs {@code then} (with the failure, or null) at the next tick once {@code f} completes. */
+  private void operator(String what, CompletableFuture<?> f,
+      java.util.function.Consumer<NodeException> then) {
+    cluster.trace.add("operator", what, 0, 0);
+    f.whenComplete((v, err) -> followUps.add(() -> {
+      Throwable t = err instanceof CompletionException && err.getCause() != null
+          ? err.getCause() : err;
+      if (t != null && !(t instanceof NodeException)) {
+        throw new SimulationFailure("operator request " + what + " failed with " + t);
+      }
+      cluster.trace.add("operator-done", what, t == null ? 0 : 1, 0);
+      then.accept((NodeException) t);
+    }));
   }
 
   private void transfer() {
@@ -285,13 +435,6 @@ final class Chaos {
     voters.remove(leader.id);
     String target = voters.isEmpty() || random.nextInt(4) == 0
         ? null : voters.get(random.nextInt(voters.size()));
-    cluster.run(leader, r -> {
-      try {
-        r.transferLeadership(target);
-      } catch (RaftException e) {
-        // No eligible target: fine.
-      }
-    }, false);
-    cluster.trace.add("transfer", leader.id, target == null ? 0 : target.hashCode(), 0);
+    operator("transfer to " + target, leader.loop().transferLeadership(target), e -> { });
   }
 }

@@ -20,7 +20,7 @@ class CheckerSensitivityTest {
       p.lyingDisks = true;
       p.crashRate = 0.03;
       p.maxDown = p.clusterSize;
-      try {
+      try (QuietLogs quiet = QuietLogs.quiet()) {
         new Simulation(seed, p, 0).run();
       } catch (SimulationFailure e) {
         caught.add(e.getMessage());

@@ -1,5 +1,6 @@
 package io.lattice.sim;
 
+import io.lattice.node.PeerInbox;
 import io.lattice.raft.Entry;
 import io.lattice.raft.EntryType;
 import io.lattice.raft.Membership;
@@ -7,18 +8,20 @@ import io.lattice.raft.Message;
 import io.lattice.raft.Message.InstallSnapshot;
 import io.lattice.raft.Raft;
 import io.lattice.raft.Role;
-import io.lattice.raft.SnapshotMeta;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.function.Consumer;
 
 /**
- * The simulated cluster: the nodes, the network between them, the virtual clock, and the wiring of
- * every node's transport and apply listener to the network, the checkers and the clients.
+ * The simulated cluster: the nodes, the network between them, global virtual time, and the wiring
+ * of every node's transport and state machine to the network and the checkers.
+ *
+ * <p>Time: the simulation advances in ticks of {@link SimParams#TICK_MILLIS}; every node's clock
+ * derives from it ({@link SimClock}). Within a tick, nodes are stepped in id order.
  */
 final class Cluster implements NodeHooks {
   final SimParams params;
@@ -26,13 +29,14 @@ final class Cluster implements NodeHooks {
   final SplittableRandom random;
   final Trace trace;
   final SafetyChecker safety = new SafetyChecker();
-  final LinearizabilityChecker lin = new LinearizabilityChecker();
+  final IndexFloors floors = new IndexFloors();
+  final ExactlyOnce exactlyOnce = new ExactlyOnce();
   final Stats stats = new Stats();
   final SimNetwork network;
   private final TreeMap<String, SimNode> nodes = new TreeMap<>();
   /** Crashed nodes and the tick at which they restart. */
   private final TreeMap<String, Long> restartAt = new TreeMap<>();
-  /** Nodes removed from the configuration and stopped for good. */
+  /** Nodes removed from the configuration (or never added) and stopped for good. */
   private final TreeSet<String> decommissioned = new TreeSet<>();
   /** Removed nodes and the tick at which the operator stops them. */
   private final TreeMap<String, Long> decommissionAt = new TreeMap<>();
@@ -41,7 +45,6 @@ final class Cluster implements NodeHooks {
   private long committedConfigIndex = -1;
   private Membership committedConfig;
   private Clients clients;
-  private ReadObserver readObserver;
   private long now;
   private boolean healing;
   private int created;
@@ -55,24 +58,29 @@ final class Cluster implements NodeHooks {
     this.trace = new Trace(traceKeep);
     this.network = new SimNetwork(random.split(), trace, this::lost);
     network.setFaults(params.network);
-    String[] ids = new String[params.clusterSize];
-    for (int i = 0; i < ids.length; i++) {
-      ids[i] = "n" + (i + 1);
-    }
-    Membership initial = Membership.ofVoterIds(ids);
-    for (String id : ids) {
-      addNode(id, initial).start();
+    for (int i = 1; i <= params.clusterSize; i++) {
+      String id = "n" + i;
+      addNode(id, false).start();
       everMember.add(id);
     }
-    committedConfig = initial;
+    committedConfig = nodes.firstEntry().getValue().raft().membership();
   }
 
   void setClients(Clients c) {
     this.clients = c;
   }
 
+  Clients clients() {
+    return clients;
+  }
+
   long now() {
     return now;
+  }
+
+  /** Global virtual time in nanoseconds. */
+  long globalNanos() {
+    return now * SimParams.TICK_NANOS;
   }
 
   void setNow(long t) {
@@ -88,19 +96,37 @@ final class Cluster implements NodeHooks {
     healing = h;
   }
 
-  SimNode addNode(String id, Membership bootstrap) {
-    SimNode n = new SimNode(id, ++created, params.raftConfig(id), bootstrap,
-        params.snapshotThreshold, seed, this, safety);
+  /** Creates a server (not started): one of the initial voters, or one that joins later. */
+  SimNode addNode(String id, boolean joining) {
+    created++;
+    double rate = 1 + params.clockRateSpread * (2 * random.nextDouble() - 1);
+    long offset = random.nextLong(1L << 50);
+    SimClock clock = new SimClock(this::globalNanos, rate, offset, random.nextInt(20));
+    Duration ttl = Duration.ofMillis(params.sessionTtlMillis);
+    SimNode n = new SimNode(id, created, SimNode.nodeConfig(id, params, joining),
+        params.raftConfig(id), seed, this, safety, clock, ttl,
+        params.maxResultsPerSession, params.backgroundSnapshots ? params.snapshotWriteDelay : -1);
     n.disk.log().observe((entries, prevTerm) -> safety.persisted(id, entries, prevTerm));
     n.disk.setLies(params.lyingDisks);
     nodes.put(id, n);
+    if (rate != 1) {
+      trace.add("clock-rate", id, Math.round(rate * 1e6), 0);
+    }
     return n;
   }
 
-  /** Removes a node that never started (its membership change was refused). */
-  void forgetNode(String id) {
-    nodes.remove(id);
-    created--;
+  /** Stops a server that will never be a member (its addition was refused). */
+  void forgetNode(SimNode n) {
+    decommissioned.add(n.id);
+    if (n.alive()) {
+      trace.add("forget", n.id, 0, 0);
+      n.crash(0, "never added");
+    }
+  }
+
+  /** How many servers were created so far (the next one is "n" + (this + 1)). */
+  int createdCount() {
+    return created;
   }
 
   SimNode node(String id) {
@@ -161,36 +187,35 @@ final class Cluster implements NodeHooks {
     return alive.isEmpty() ? null : alive.get(random.nextInt(alive.size()));
   }
 
-  /** Ticks every running node (paused ones miss their ticks: their clocks fall behind). */
-  void tickAll() {
-    for (SimNode n : aliveNodes()) {
-      run(n, Raft::tick, true);
+  // ---------------------------------------------------------------- stepping
+
+  /** Steps every running node once (stalled ones are skipped: their clocks run on). */
+  void stepAll() {
+    for (SimNode n : nodes()) {
+      step(n);
     }
   }
 
-  // ---------------------------------------------------------------- running nodes
-
-  /**
-   * Runs {@code action} on {@code node} (if running: not crashed nor paused), handles its Readies,
-   * then checks safety.
-   */
-  void run(SimNode node, Consumer<Raft> action, boolean handleReadies) {
-    if (!node.running(now)) {
-      return;
-    }
-    if (node.run(action, handleReadies, this::died)) {
+  /** Steps {@code node} if it is running, then checks safety. */
+  void step(SimNode node) {
+    if (node.step(now, this::died)) {
       afterStep(node);
     }
+    if (clients != null) {
+      clients.drain();
+    }
   }
 
+  /** Safety checks after a step (or a start) of {@code node}. */
   void afterStep(SimNode node) {
     if (!node.alive()) {
       return;
     }
     Raft r = node.raft();
+    scanApplied(node, r);
     safety.afterStep(node.id, r);
     if (r.role() == Role.LEADER) {
-      ClusterChecks.leases(nodes.values());
+      ClusterChecks.leases(nodes.values(), now);
     }
     String role = r.role() + "/" + r.term();
     String before = lastRole.put(node.id, role);
@@ -199,9 +224,32 @@ final class Cluster implements NodeHooks {
     }
   }
 
-  /** A process died (simulated crash inside the handler, or a storage failure that stops it). */
+  /**
+   * Looks at the entries the node applied in its last step that did not reach the state machine
+   * (no-ops and configurations: state-machine safety, committed configurations).
+   */
+  private void scanApplied(SimNode node, Raft r) {
+    long applied = node.appliedIndex();
+    for (long i = node.scannedUpTo + 1; i <= applied; i++) {
+      Entry e = r.entry(i);
+      if (e == null || e.type() == EntryType.COMMAND) {
+        continue; // compacted in the same step, or seen when applied
+      }
+      safety.applied(node.id, e);
+      if (e.type() == EntryType.CONFIG && e.index() > committedConfigIndex) {
+        configCommitted(e.index(), Membership.decode(e.data()));
+      }
+    }
+    node.scannedUpTo = Math.max(node.scannedUpTo, applied);
+    if (r.snapshot().index() > committedConfigIndex && r.snapshot().index() <= applied) {
+      configCommitted(r.snapshot().index(), r.snapshot().membership());
+    }
+  }
+
+  /** A process died (simulated crash inside the step, or a storage failure that stops it). */
   private void died(SimNode node, String why) {
-    stats.add(why.startsWith("storage failure") ? Stats.Kind.FSYNC_FAILURE : Stats.Kind.CRASH_INSIDE_READY);
+    stats.add(why.startsWith("storage failure") ? Stats.Kind.FSYNC_FAILURE
+        : Stats.Kind.CRASH_INSIDE_STEP);
     crash(node, why);
   }
 
@@ -211,10 +259,10 @@ final class Cluster implements NodeHooks {
     stats.add(Stats.Kind.UNSYNCED_WRITES_LOST,
         Math.max(0, node.disk.log().unsyncedDataCount() - keep));
     trace.add("crash", node.id, keep, node.incarnation());
-    node.crash(keep);
+    node.crash(keep, why);
     lastRole.remove(node.id);
     if (clients != null) {
-      clients.nodeCrashed(node);
+      clients.drain();
     }
     long down = params.minDowntime + random.nextInt(params.maxDowntime - params.minDowntime + 1);
     restartAt.put(node.id, healing ? now + 1 : now + down);
@@ -261,7 +309,6 @@ final class Cluster implements NodeHooks {
         stats.add(Stats.Kind.RESTART);
         trace.add("restart", n.id, n.incarnation(), n.raft().lastIndex());
         safety.restarted(n.id);
-        safety.chain(n.id, n.sm().lastCommandIndex(), n.sm().chain());
         afterStep(n);
       }
     }
@@ -273,10 +320,7 @@ final class Cluster implements NodeHooks {
         restartAt.remove(n.id);
         if (n.alive()) {
           trace.add("decommission", n.id, 0, 0);
-          n.crash(0);
-          if (clients != null) {
-            clients.nodeCrashed(n);
-          }
+          n.crash(0, "decommissioned");
         }
       }
     }
@@ -284,41 +328,57 @@ final class Cluster implements NodeHooks {
 
   // ---------------------------------------------------------------- network delivery
 
-  /** Delivers the messages due now. */
+  /**
+   * Delivers the messages due now into their nodes' inboxes (a stalled node's inbox fills up, as
+   * its socket buffers would); some nodes step right after a message (else once per tick, which
+   * batches).
+   */
   void deliverDue() {
     for (SimNetwork.Envelope e : network.due(now)) {
-      SimNode to = nodes.get(e.message().to());
-      if (to == null || !to.running(now)) {
-        trace.add("lost-down", e.message(), 0);
+      Message m = e.message();
+      SimNode to = nodes.get(m.to());
+      if (to == null || !to.alive()) {
+        trace.add("lost-down", m, 0);
         lost(e, false);
         continue;
       }
-      trace.add("deliver", e.message(), 0);
-      boolean handle = random.nextDouble() < params.immediateReadyRate;
-      run(to, r -> to.deliver(e), handle);
-      if (e.message() instanceof io.lattice.raft.Message.TimeoutNow) {
+      trace.add("deliver", m, 0);
+      if (m instanceof InstallSnapshot is) {
+        to.loop().deliverSnapshot(is, e.snapshot());
+        stats.add(Stats.Kind.SNAPSHOT_SENT);
+        PeerInbox from = senderInbox(e);
+        if (from != null) {
+          from.snapshotSent(m.to(), true);
+        }
+      } else {
+        to.loop().deliver(m);
+      }
+      if (m instanceof Message.TimeoutNow) {
         stats.add(Stats.Kind.TIMEOUT_NOW);
       }
-      if (e.message() instanceof InstallSnapshot && to.alive()) {
-        stats.add(Stats.Kind.SNAPSHOT_SENT);
-        SimNode from = nodes.get(e.message().from());
-        from.defer(e.senderIncarnation(), r -> r.reportSnapshot(e.message().to(), true));
+      if (random.nextDouble() < params.immediateStepRate) {
+        step(to);
       }
     }
   }
 
+  private PeerInbox senderInbox(SimNetwork.Envelope e) {
+    SimNode from = nodes.get(e.message().from());
+    return from == null ? null : from.inbox(e.senderIncarnation());
+  }
+
   /** The network lost a message: the sender's transport reports what a real one would notice. */
   private void lost(SimNetwork.Envelope e, boolean becauseCut) {
-    SimNode from = nodes.get(e.message().from());
+    PeerInbox from = senderInbox(e);
     if (from == null) {
       return;
     }
     String to = e.message().to();
     if (e.message() instanceof InstallSnapshot) {
       stats.add(Stats.Kind.SNAPSHOT_LOST);
-      from.defer(e.senderIncarnation(), r -> r.reportSnapshot(to, false));
+      from.snapshotSent(to, false);
     } else if (becauseCut && random.nextInt(4) == 0) {
-      from.defer(e.senderIncarnation(), r -> r.reportUnreachable(to));
+      from.unreachable(to);
     }
   }
 
@@ -330,15 +390,17 @@ final class Cluster implements NodeHooks {
   }
 
   @Override
-  public void applied(SimNode node, Entry entry, byte[] result) {
-    safety.applied(node.id, entry);
-    if (entry.type() == EntryType.COMMAND) {
-      safety.chain(node.id, entry.index(), node.sm().chain());
-    } else if (entry.type() == EntryType.CONFIG && entry.index() > committedConfigIndex) {
-      configCommitted(entry.index(), Membership.decode(entry.data()));
+  public void applied(SimNode node, long index, byte[] command, byte[] result) {
+    Entry e = node.raft().entry(index);
+    if (e == null || e.type() != EntryType.COMMAND) {
+      throw new SimulationFailure(node.id + " applies " + index + " which its log does not hold"
+          + " as a command: " + e);
     }
-    if (clients != null) {
-      clients.applied(node, entry, result);
+    safety.applied(node.id, e);
+    exactlyOnce.applied(node.id, index, command, result);
+    if (Long.hashCode(index * 0x9E3779B97F4A7C15L) % 8 == 0) {
+      // A sample of exact indexes: the state after them must be the same everywhere.
+      safety.stateHash(node.id, index, node.sm().hash());
     }
   }
 
@@ -357,46 +419,8 @@ final class Cluster implements NodeHooks {
   }
 
   @Override
-  public void snapshotRestored(SimNode node, SnapshotMeta meta) {
+  public void snapshotRestored(SimNode node) {
     stats.add(Stats.Kind.SNAPSHOT_INSTALLED);
-    safety.chain(node.id, node.sm().lastCommandIndex(), node.sm().chain());
-    if (meta.index() > committedConfigIndex) {
-      configCommitted(meta.index(), meta.membership());
-    }
-    if (clients != null) {
-      clients.snapshotRestored(node, meta);
-    }
-  }
-
-  @Override
-  public void readReady(SimNode node, long requestId, long readIndex) {
-    if (clients != null) {
-      clients.readReady(node, requestId, readIndex);
-    }
-    if (readObserver != null) {
-      readObserver.readReady(node, requestId, readIndex);
-    }
-  }
-
-  @Override
-  public void readFailed(SimNode node, long requestId) {
-    if (clients != null) {
-      clients.readFailed(node, requestId);
-    }
-    if (readObserver != null) {
-      readObserver.readFailed(node, requestId);
-    }
-  }
-
-  /** Reads issued by a scripted test rather than by {@link Clients}. */
-  interface ReadObserver {
-    void readReady(SimNode node, long requestId, long readIndex);
-
-    void readFailed(SimNode node, long requestId);
-  }
-
-  void setReadObserver(ReadObserver o) {
-    readObserver = o;
   }
 
   // ---------------------------------------------------------------- whole-cluster checks
@@ -421,8 +445,16 @@ final class Cluster implements NodeHooks {
       sb.append(' ').append(r.role()).append(" term=").append(r.term()).append(" leader=")
           .append(r.leaderId()).append(" log=[").append(r.firstIndex()).append("..")
           .append(r.lastIndex()).append("] commit=").append(r.commitIndex()).append(" applied=")
-          .append(r.appliedIndex()).append(" snap=").append(r.snapshot().index()).append(' ')
-          .append(r.membership()).append('\n');
+          .append(n.appliedIndex()).append(" snap=").append(r.snapshot().index()).append(' ')
+          .append(r.membership());
+      if (n.stalledUntil() > now) {
+        sb.append(" stalled until ").append(n.stalledUntil());
+      }
+      sb.append(" clock x").append(n.clock.rate());
+      if (n.clock.wallSkewMillis() != 0) {
+        sb.append(" wall ").append(n.clock.wallSkewMillis() / 1000).append(" s ahead");
+      }
+      sb.append('\n');
       if (r.role() == Role.LEADER) {
         r.status().peers().values().forEach(p -> sb.append("      ").append(p).append('\n'));
       }

@@ -12,12 +12,15 @@ final class ClusterChecks {
   /**
    * Lease safety (dissertation §6.4.1), checked directly rather than waiting for a read to land in
    * the window: while a leader holds a valid lease, no leader of a later term may have committed an
-   * entry of its term, or a read served by that lease could miss it. A node that was paused is
-   * exempt: its tick clock fell behind, and leases assume bounded clock drift by design.
+   * entry of its term, or a read served by that lease could miss it. Clocks run at different
+   * rates within the lease's drift margin. A leader is looked at only if it was stepped in the
+   * current tick: a node's core knows only the time of its last step (a stalled node's is stale),
+   * and every step catches up on the time missed before anything else, so nothing is ever served
+   * from a stale count.
    */
-  static void leases(Collection<SimNode> nodes) {
+  static void leases(Collection<SimNode> nodes, long now) {
     for (SimNode old : nodes) {
-      if (!old.alive() || old.drifted() || old.raft().role() != Role.LEADER
+      if (!old.steppedAt(now) || old.raft().role() != Role.LEADER
           || !old.raft().leaseValid()) {
         continue;
       }

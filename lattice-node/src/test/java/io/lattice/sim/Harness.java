@@ -1,32 +1,40 @@
 package io.lattice.sim;
 
-import io.lattice.raft.EntryId;
+import io.lattice.format.KvCommand;
+import io.lattice.format.KvCommandCodec;
+import io.lattice.format.Session;
+import io.lattice.kv.KvEntry;
+import io.lattice.kv.KvResult;
+import io.lattice.kv.KvResultCodec;
+import io.lattice.node.NodeException;
+import io.lattice.node.ReadConsistency;
 import io.lattice.raft.MembershipChange;
-import io.lattice.raft.Raft;
 import io.lattice.raft.ReadMode;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.function.BooleanSupplier;
 
 /**
- * Drives a simulated cluster step by step for scripted scenario tests: the same nodes, handler,
- * network and checkers as the randomized runs, but faults are injected by the test itself.
+ * Drives a simulated cluster step by step for scripted scenario tests: the same node loops,
+ * network, disks, clocks and checkers as the randomized runs, but faults are injected by the test
+ * itself, and requests go through the node's request API.
  */
 final class Harness {
   final Cluster cluster;
   private long now;
-  private long seq;
-  private long readIds;
 
   Harness(long seed, SimParams params) {
     params.network = NetworkFaults.CALM;
     this.cluster = new Cluster(seed, params, 300);
   }
 
-  /** One tick of virtual time: restarts, deliveries, ticks, safety checks. */
+  /** One tick of virtual time: restarts, deliveries, steps, safety checks. */
   void tick() {
     cluster.setNow(++now);
     cluster.restartDue();
     cluster.deliverDue();
-    cluster.tickAll();
+    cluster.stepAll();
     if (now % 10 == 0) {
       cluster.compareAllLogs();
     }
@@ -68,72 +76,104 @@ final class Harness {
     return cluster.leader();
   }
 
-  /** Proposes a put on the current leader and waits until it is applied there; returns its index. */
-  long write(String key, String value) {
-    SimNode l = awaitLeader();
-    KvCommand c = new KvCommand("script", ++seq, key, value);
-    EntryId[] id = new EntryId[1];
-    cluster.run(l, r -> id[0] = r.propose(c.encode()), true);
-    runUntil("write " + key + " commits", 300,
-        () -> l.alive() && l.handler().appliedIndex() >= id[0].index());
-    long[] applied = cluster.safety.appliedAt(id[0].index());
-    if (applied == null || applied[0] != id[0].term()) {
-      throw new AssertionError("write " + key + " at " + id[0] + " was lost");
-    }
-    cluster.lin.writeAcked(key, id[0].index(), id[0].index());
-    return id[0].index();
+  /** Makes {@code node}'s election timer fire now (the core's campaign), and steps it. */
+  void campaign(SimNode node) {
+    node.raft().campaign();
+    cluster.step(node);
+  }
+
+  /** Asks the leader {@code from} to hand leadership to {@code target}; does not wait. */
+  void transfer(SimNode from, SimNode target) {
+    from.loop().transferLeadership(target.id);
+    cluster.step(from);
   }
 
   /**
-   * Issues a read of {@code key} on {@code node} and waits for its answer. A served read is checked
-   * by the linearizability checker against every write acknowledged before it. Returns the value's
-   * write index, or -1 if the read failed.
+   * Puts {@code key = value} (no session) through the current leader's request API and waits
+   * until it is applied there; returns its index.
    */
-  long read(SimNode node, String key, ReadMode mode) {
-    long id = ++readIds;
-    LinearizabilityChecker.ReadFloors floors = cluster.lin.readIssued(key, cluster.safety.maxCommitted());
-    long[] outcome = {0, 0}; // {state: 0 waiting, 1 served, 2 failed; value index}
-    cluster.setReadObserver(new Cluster.ReadObserver() {
-      @Override
-      public void readReady(SimNode n, long requestId, long readIndex) {
-        if (requestId == id) {
-          KvStateMachine.Versioned v = n.sm().get(key);
-          outcome[1] = v == null ? 0 : v.index();
-          outcome[0] = 1;
-          cluster.lin.readServed(n.id, id, key, floors, readIndex, outcome[1], mode.toString());
-        }
-      }
-
-      @Override
-      public void readFailed(SimNode n, long requestId) {
-        if (requestId == id) {
-          outcome[0] = 2;
-        }
-      }
-    });
-    cluster.run(node, r -> r.readIndex(id, mode), true);
-    runUntil("read " + id + " answered", 100, () -> outcome[0] != 0 || !node.alive());
-    cluster.setReadObserver(null);
-    return outcome[0] == 1 ? outcome[1] : -1;
+  long write(String key, String value) {
+    SimNode l = awaitLeader();
+    byte[] command = KvCommandCodec.encode(new KvCommand.Put(Session.NONE, l.clock.wallMillis(),
+        bytes(key), bytes(value), false));
+    CompletableFuture<byte[]> f = l.loop().propose(command);
+    runUntil("write " + key + " is applied", 300, f::isDone);
+    KvResult r = KvResultCodec.decodeTrusted(join(f, "write " + key));
+    if (!(r instanceof KvResult.Put put)) {
+      throw new AssertionError("write " + key + " answered " + r);
+    }
+    cluster.floors.writeAcked(key, put.index());
+    return put.index();
   }
 
-  /** Proposes a membership change on the leader (retrying while another change is in flight). */
+  /**
+   * Reads {@code key} on {@code node} by {@code mode} through its request API and waits for the
+   * answer; a served read is checked against every write acknowledged and every index committed
+   * before it was issued. Returns the value's write index (0: absent), or -1 if the read failed.
+   */
+  long read(SimNode node, String key, ReadMode mode) {
+    IndexFloors.Floors floors = cluster.floors.readIssued(key, cluster.safety.maxCommitted());
+    long[] applied = {0};
+    CompletableFuture<KvEntry> f = node.loop().read(ReadConsistency.of(mode), sm -> {
+      applied[0] = node.appliedIndex();
+      return sm.get(bytes(key)).orElse(null);
+    });
+    int incarnation = node.incarnation();
+    runUntil("read of " + key + " answered", 100,
+        () -> f.isDone() || !node.alive() || node.incarnation() != incarnation);
+    if (!f.isDone() || f.isCompletedExceptionally()) {
+      return -1;
+    }
+    KvEntry e = f.join();
+    long index = e == null ? 0 : e.modIndex();
+    cluster.floors.readServed(node.id, mode + " read", key, floors, applied[0], index);
+    return index;
+  }
+
+  /**
+   * Makes a membership change through the leader's request API, retrying while another change is
+   * in flight or leadership moves (a leader asked to remove itself hands off first and names the
+   * new leader, where the removal is made). Returns once the change is applied on a leader.
+   */
   void change(MembershipChange change) {
-    runUntil("membership change " + change + " accepted", 200, () -> {
+    runUntil("membership change " + change + " applied", 300, () -> {
       SimNode l = cluster.leader();
       if (l == null) {
         return false;
       }
-      boolean[] ok = {false};
-      cluster.run(l, r -> {
-        try {
-          r.proposeMembership(change);
-          ok[0] = true;
-        } catch (io.lattice.raft.RaftException e) {
-          // retry on the next tick
+      CompletableFuture<?> f = request(l, change);
+      runUntil("membership change " + change + " answered", 100, f::isDone);
+      try {
+        f.join();
+        return true;
+      } catch (CompletionException e) {
+        if (e.getCause() instanceof NodeException ne
+            && ne.reason() == NodeException.Reason.INDETERMINATE) {
+          return true;
         }
-      }, true);
-      return ok[0];
+        return false; // retry on the next tick
+      }
     });
+  }
+
+  private static CompletableFuture<?> request(SimNode l, MembershipChange change) {
+    if (change instanceof MembershipChange.AddLearner a) {
+      return l.loop().addMember(a.id(), a.address(), !a.autoPromote());
+    } else if (change instanceof MembershipChange.Promote p) {
+      return l.loop().promoteMember(p.id());
+    }
+    return l.loop().removeMember(((MembershipChange.Remove) change).id());
+  }
+
+  private static <T> T join(CompletableFuture<T> f, String what) {
+    try {
+      return f.join();
+    } catch (CompletionException e) {
+      throw new AssertionError(what + " failed: " + e.getCause(), e.getCause());
+    }
+  }
+
+  static byte[] bytes(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
   }
 }

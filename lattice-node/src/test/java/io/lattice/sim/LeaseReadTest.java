@@ -41,7 +41,7 @@ class LeaseReadTest {
     h.cluster.network.cutBothWays(a.id, old.id);
     h.cluster.network.cutBothWays(b.id, old.id);
     h.cluster.crashAndRestartNow(a);
-    h.cluster.run(b, r -> r.campaign(), true);
+    h.campaign(b);
     // Until the old leader's lease has expired, a must not vote for b: no write can commit
     // elsewhere while the old leader may still answer reads by lease.
     while (old.raft().leaseValid()) {
@@ -76,7 +76,7 @@ class LeaseReadTest {
     SimNode old = h.awaitLeader();
     h.write("k", "v1");
     SimNode target = h.cluster.nodes().stream().filter(n -> n != old).findFirst().orElseThrow();
-    h.cluster.run(old, r -> r.transferLeadership(target.id), true);
+    h.transfer(old, target);
     // The TimeoutNow is held up in the network until well after the transfer was given up.
     h.cluster.network.delay(m -> m instanceof TimeoutNow, 3L * p.electionTicks + phase);
     h.runUntil("the transfer is given up", 100, () -> old.raft().status().transferTarget() == null);

@@ -1,18 +1,15 @@
 package io.lattice.sim;
 
-import io.lattice.raft.Entry;
 import io.lattice.raft.Message;
-import io.lattice.raft.SnapshotMeta;
 
-/** What a simulated node reports to the simulation (its transport and its apply listener). */
+/** What a simulated node reports to the simulation, from inside its loop's step. */
 interface NodeHooks {
+  /** The node's transport sends {@code m} ({@code snapshot}: an InstallSnapshot's bytes). */
   void send(SimNode from, Message m, byte[] snapshot);
 
-  void applied(SimNode node, Entry entry, byte[] result);
+  /** The node's state machine applied the command at {@code index} and answered {@code result}. */
+  void applied(SimNode node, long index, byte[] command, byte[] result);
 
-  void snapshotRestored(SimNode node, SnapshotMeta meta);
-
-  void readReady(SimNode node, long requestId, long readIndex);
-
-  void readFailed(SimNode node, long requestId);
+  /** The node's state machine was replaced by a snapshot from the leader. */
+  void snapshotRestored(SimNode node);
 }

@@ -3,6 +3,10 @@ package io.lattice.sim;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.lattice.format.KvCommand;
+import io.lattice.format.KvCommandCodec;
+import io.lattice.format.Session;
+import io.lattice.kv.KvStateMachine;
 import io.lattice.node.ApplyListener;
 import io.lattice.node.NodeStorage;
 import io.lattice.node.RaftRecovery;
@@ -129,7 +133,7 @@ class ReadyHandlerTest {
     }
   };
 
-  private final KvStateMachine kv = new KvStateMachine("a");
+  private final KvStateMachine kv = new KvStateMachine();
   private final StateMachine sm = new StateMachine() {
     @Override
     public byte[] apply(long index, byte[] command) {
@@ -176,7 +180,21 @@ class ReadyHandlerTest {
   }
 
   private static byte[] put(long seq, String value) {
-    return new KvCommand("c", seq, "k", value).encode();
+    // Without a session (one would have to be registered first): seq only makes commands differ.
+    return KvCommandCodec.encode(new KvCommand.Put(Session.NONE, SimClock.EPOCH_MILLIS + seq,
+        bytes("k"), bytes(value), false));
+  }
+
+  private static byte[] bytes(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  private String value(String key) {
+    return value(kv, key);
+  }
+
+  private static String value(KvStateMachine sm, String key) {
+    return new String(sm.get(bytes(key)).orElseThrow().value(), StandardCharsets.UTF_8);
   }
 
   private Raft raft(String id, RestoredState restored) {
@@ -255,7 +273,7 @@ class ReadyHandlerTest {
         "applied 3 result");
     assertThat(events).doesNotContain("sync"); // nothing new to persist
     assertThat(h[0].appliedIndex()).isEqualTo(3);
-    assertThat(kv.get("k").value()).isEqualTo("y");
+    assertThat(value("k")).isEqualTo("y");
   }
 
   @Test
@@ -319,15 +337,69 @@ class ReadyHandlerTest {
     // Trailing window of 1 entry: the store keeps index 4 onwards.
     assertThat(disk.log().firstIndex()).isEqualTo(4);
     assertThat(indexOf("snapshot 4")).isLessThan(indexOf("compact 3"));
-    KvStateMachine restored = new KvStateMachine("x");
+    KvStateMachine restored = new KvStateMachine();
     restored.restore(snap.data());
-    assertThat(restored.get("k").value()).isEqualTo("v3");
+    assertThat(value(restored, "k")).isEqualTo("v3");
+  }
+
+  /**
+   * A snapshot can replace the one an InstallSnapshot in the core's pending output names: the loop
+   * takes snapshots (on demand, or finishing one written in the background) between Readies, but
+   * the core may have queued the message in the same step, before the newer snapshot compacted the
+   * log. The store may have dropped the older snapshot by then. The message is not sent; the core
+   * is told the transfer failed, and sends the newest snapshot instead. (It used to stop the node:
+   * "core sends snapshot 4 but the snapshot store holds 6".)
+   */
+  @Test
+  void installSnapshotOfAReplacedSnapshotIsNotSentAndTheNewestGoesOutInstead() throws IOException {
+    ReadyHandler[] h = new ReadyHandler[1];
+    Raft r = leaderOfThree(h);
+    for (int i = 1; i <= 3; i++) {
+      r.propose(put(i, "v" + i));
+    }
+    drain(h[0]);
+    r.step(new AppendResponse("b", "a", 1, true, 4, 0, 0, 0));
+    drain(h[0]);
+    h[0].snapshotNow();
+    assertThat(r.snapshot().index()).isEqualTo(4);
+    r.propose(put(4, "v4"));
+    r.propose(put(5, "v5"));
+    drain(h[0]);
+    r.step(new AppendResponse("b", "a", 1, true, 6, 0, 0, 0));
+    drain(h[0]);
+    assertThat(h[0].appliedIndex()).isEqualTo(6);
+    // c has nothing: its rejection makes the core queue an InstallSnapshot of snapshot 4 ...
+    long probedAt = lastAppendTo("c").prevLogIndex();
+    sent.clear();
+    r.step(new AppendResponse("c", "a", 1, false, 0, probedAt, 0, 0));
+    // ... and before that Ready is handled, a newer snapshot replaces snapshot 4.
+    h[0].snapshotNow();
+    assertThat(disk.storage().snapshots().latest().orElseThrow().meta().index()).isEqualTo(6);
+    drain(h[0]);
+    assertThat(sent).noneMatch(m -> m instanceof InstallSnapshot);
+    // Probing c again, the core sends the newest snapshot, with its bytes.
+    r.step(new Message.HeartbeatResponse("c", "a", 1, 0));
+    drain(h[0]);
+    InstallSnapshot is = (InstallSnapshot) sent.stream().filter(m -> m instanceof InstallSnapshot)
+        .findFirst().orElseThrow(() -> new AssertionError("no snapshot sent: " + sent));
+    assertThat(is.snapshot().index()).isEqualTo(6);
+    assertThat(snapshotsSent.get(snapshotsSent.size() - 1).meta()).isEqualTo(is.snapshot());
+  }
+
+  private AppendRequest lastAppendTo(String peer) {
+    AppendRequest last = null;
+    for (Message m : sent) {
+      if (m instanceof AppendRequest a && a.to().equals(peer)) {
+        last = a;
+      }
+    }
+    return last;
   }
 
   @Test
   void snapshotFromTheLeaderIsSavedResetAndRestoredWithItsBytes() {
     // The leader: restored from a snapshot at 10 with nothing after it.
-    KvStateMachine leaderKv = new KvStateMachine("a");
+    KvStateMachine leaderKv = new KvStateMachine();
     leaderKv.apply(5, put(1, "from-snapshot"));
     Membership m = Membership.ofVoterIds("a", "b");
     SnapshotMeta meta = new SnapshotMeta(10, 1, m);
@@ -340,14 +412,14 @@ class ReadyHandlerTest {
     }
     RestoredState leaderState;
     try {
-      leaderState = RaftRecovery.recover(leaderDisk.storage(), new KvStateMachine("a2"), m);
+      leaderState = RaftRecovery.recover(leaderDisk.storage(), new KvStateMachine(), m);
     } catch (IOException e) {
       throw new AssertionError(e);
     }
     assertThat(leaderDisk.log().firstIndex()).as("recovery resets an empty log after the snapshot")
         .isEqualTo(11);
     Raft leader = raft("a", leaderState);
-    ReadyHandler lh = new ReadyHandler(leader, leaderDisk.storage(), new KvStateMachine("a2"),
+    ReadyHandler lh = new ReadyHandler(leader, leaderDisk.storage(), new KvStateMachine(),
         transport, ApplyListener.NONE, 0);
     leader.campaign();
     drain(lh);
@@ -369,7 +441,7 @@ class ReadyHandlerTest {
     drain(fh);
     assertThat(events).containsSubsequence("snapshot 10", "reset 10", "sync", "send AppendResponse",
         "restore", "restored 10");
-    assertThat(kv.get("k").value()).isEqualTo("from-snapshot");
+    assertThat(value("k")).isEqualTo("from-snapshot");
     assertThat(fh.appliedIndex()).isEqualTo(10);
     assertThat(disk.log().firstIndex()).isEqualTo(11);
   }
@@ -380,14 +452,14 @@ class ReadyHandlerTest {
     NodeStorage s = disk.storage();
     s.log().append(List.of(Entry.noop(1, 1), Entry.command(1, 2, put(1, "old"))));
     s.log().sync();
-    KvStateMachine source = new KvStateMachine("src");
+    KvStateMachine source = new KvStateMachine();
     source.apply(7, put(1, "new"));
     s.snapshots().save(new SnapshotMeta(8, 2, Membership.ofVoterIds("a", "b", "c")), source.snapshot());
-    KvStateMachine target = new KvStateMachine("b");
+    KvStateMachine target = new KvStateMachine();
     RestoredState restored = RaftRecovery.recover(s, target, Membership.ofVoterIds("a", "b", "c"));
     assertThat(restored.snapshot().index()).isEqualTo(8);
     assertThat(restored.entries()).isEmpty();
-    assertThat(target.get("k").value()).isEqualTo("new");
+    assertThat(value(target, "k")).isEqualTo("new");
     assertThat(s.log().firstIndex()).isEqualTo(9);
     disk.crash(0);
     assertThat(disk.log().firstIndex()).as("the reset was synced").isEqualTo(9);
@@ -397,7 +469,7 @@ class ReadyHandlerTest {
 
   @Test
   void recoveryOfANewServerUsesTheBootstrapMembership() throws IOException {
-    RestoredState restored = RaftRecovery.recover(disk.storage(), new KvStateMachine("n"),
+    RestoredState restored = RaftRecovery.recover(disk.storage(), new KvStateMachine(),
         Membership.ofVoterIds("a", "b"));
     assertThat(restored.hardState()).isEqualTo(HardState.INITIAL);
     assertThat(restored.snapshot().membership().voters()).containsExactly("a", "b");

@@ -45,6 +45,7 @@ enum Scenario {
     void configure(SimParams p, SplittableRandom r) {
       p.transferRate = 0.04;
       p.readFraction = 0.5;
+      p.snapshotRate = 0.01;
       p.network = new NetworkFaults(0.03, 0.03, 1, 3, 0.02, 15);
     }
   },
@@ -98,18 +99,41 @@ enum Scenario {
     }
   },
   /**
-   * Processes freeze (SIGSTOP, GC pauses) and resume believing they still lead: ReadIndex must
-   * not answer from a deposed leader. No lease reads: a pause is unbounded clock drift.
+   * Loops stall (SIGSTOP, a long fsync or apply, a GC pause) while their clocks run on, the leader
+   * most of the time and cut off meanwhile, so that another leader commits newer writes; the
+   * stalled node is asked a LEASE read first thing after the stall. Lease reads stay on: a loop
+   * catches up on the time it missed before it serves anything.
    */
-  PAUSES {
+  STALLS {
     @Override
     void configure(SimParams p, SplittableRandom r) {
-      p.pauseRate = 0.015;
+      p.stallRate = 0.015;
       p.readFraction = 0.6;
-      p.leaseFraction = 0;
+      p.leaseFraction = 0.6;
       p.opRate = 0.5;
       p.crashRate = 0.003;
+      p.clockRateSpread = p.maxClockRateSpread() * r.nextDouble();
       p.network = new NetworkFaults(0.02, 0.02, 1, 3, 0.01, 15);
+    }
+  },
+  /**
+   * Clocks: monotonic clocks at the widest spread of rates a lease tolerates, wall clocks jumping
+   * hours ahead (stamped into commands, which moves the sessions' log time), short client
+   * timeouts and many duplicate retries to two nodes at once, while leadership moves.
+   */
+  CLOCKS {
+    @Override
+    void configure(SimParams p, SplittableRandom r) {
+      p.clockRateSpread = p.maxClockRateSpread();
+      p.wallClockJumpRate = 0.008;
+      p.duplicateRetryRate = 0.6;
+      p.clientTimeout = 8 + r.nextInt(20);
+      p.transferRate = 0.01;
+      p.partitionRate = 0.01;
+      p.crashRate = 0.005;
+      p.leaseFraction = 0.7;
+      p.opRate = 0.5;
+      p.network = new NetworkFaults(0.03, 0.03, 1, 3, 0.02, 15);
     }
   },
   /** A little of everything. */
@@ -123,6 +147,8 @@ enum Scenario {
       p.transferRate = 0.01;
       p.snapshotThreshold = 10 + r.nextInt(30);
       p.trailingEntries = r.nextInt(6);
+      p.stallRate = 0.003;
+      p.snapshotRate = 0.005;
       p.network = new NetworkFaults(0.04, 0.03, 1, 4, 0.02, 20);
     }
   };
@@ -141,8 +167,14 @@ enum Scenario {
     p.maxEntriesPerAppend = 1 + r.nextInt(10);
     p.snapshotThreshold = 20 + r.nextInt(60);
     p.trailingEntries = r.nextInt(10);
-    p.immediateReadyRate = r.nextDouble();
+    p.immediateStepRate = r.nextDouble();
+    p.backgroundSnapshots = r.nextBoolean();
+    p.snapshotWriteDelay = r.nextInt(8);
     p.scenario.configure(p, r);
+    if (p.clockRateSpread == 0 && r.nextBoolean()) {
+      // Elections, leases and timeouts on clocks that do not quite agree, in every scenario.
+      p.clockRateSpread = p.maxClockRateSpread() * r.nextDouble();
+    }
     return p;
   }
 }

@@ -2,6 +2,10 @@ package io.lattice.sim;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.lattice.format.KvCommand;
+import io.lattice.format.KvCommandCodec;
+import io.lattice.format.Session;
+import io.lattice.node.NodeException;
 import io.lattice.raft.Entry;
 import io.lattice.raft.EntryId;
 import io.lattice.raft.MembershipChange;
@@ -9,6 +13,7 @@ import io.lattice.raft.ReadMode;
 import io.lattice.raft.Role;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -49,16 +54,16 @@ class ScenarioTest {
         .isGreaterThan(lagging.raft().lastIndex() + 1);
     h.cluster.network.healAll();
     h.runUntil("the follower catches up", 300,
-        () -> lagging.handler().appliedIndex() == leader.raft().commitIndex());
+        () -> lagging.appliedIndex() == leader.raft().commitIndex());
     assertThat(h.cluster.stats.get(Stats.Kind.SNAPSHOT_INSTALLED)).isGreaterThanOrEqualTo(1);
     assertThat(lagging.raft().snapshot().index()).isGreaterThan(0);
-    assertThat(lagging.sm().snapshot()).isEqualTo(leader.sm().snapshot());
+    assertThat(lagging.sm().hash()).isEqualTo(leader.sm().hash());
     // And it survives a restart from its own disk: snapshot + log after it.
     h.cluster.crashAndRestartNow(lagging);
     h.write("k0", "after-restart");
     h.runUntil("the restarted follower catches up", 300,
-        () -> lagging.alive() && lagging.handler().appliedIndex() == leader.raft().commitIndex());
-    assertThat(lagging.sm().get("k0").value()).isEqualTo("after-restart");
+        () -> lagging.alive() && lagging.appliedIndex() == leader.raft().commitIndex());
+    assertThat(lagging.value("k0")).isEqualTo("after-restart");
   }
 
   @Test
@@ -79,7 +84,7 @@ class ScenarioTest {
     h.runUntil("a snapshot was lost", 300, () -> h.cluster.stats.get(Stats.Kind.SNAPSHOT_LOST) > 0);
     h.cluster.network.setFaults(NetworkFaults.CALM);
     h.runUntil("the follower catches up", 300,
-        () -> lagging.handler().appliedIndex() == leader.raft().commitIndex());
+        () -> lagging.appliedIndex() == leader.raft().commitIndex());
   }
 
   @Test
@@ -119,12 +124,12 @@ class ScenarioTest {
     for (int i = 0; i < 30; i++) {
       h.write("k", "v" + i);
     }
-    SimNode joining = h.cluster.addNode("n4", io.lattice.raft.Membership.EMPTY);
+    SimNode joining = h.cluster.addNode("n4", true);
     joining.start();
     h.change(new MembershipChange.AddLearner("n4", "sim://n4", true));
     h.runUntil("n4 is a voter in a committed configuration", 300,
         () -> h.cluster.committedConfig().isVoter("n4"));
-    assertThat(joining.handler().appliedIndex()).isGreaterThan(30);
+    assertThat(joining.appliedIndex()).isGreaterThan(30);
     h.write("k", "with four voters");
   }
 
@@ -132,7 +137,7 @@ class ScenarioTest {
   void learnerWithoutAutoPromoteStaysALearner() {
     Harness h = new Harness(6, params(3));
     h.awaitLeader();
-    SimNode joining = h.cluster.addNode("n4", io.lattice.raft.Membership.EMPTY);
+    SimNode joining = h.cluster.addNode("n4", true);
     joining.start();
     h.change(new MembershipChange.AddLearner("n4", "sim://n4", false));
     h.runUntil("n4 is a learner", 100, () -> h.cluster.committedConfig().isLearner("n4"));
@@ -140,7 +145,7 @@ class ScenarioTest {
       h.write("k", "v" + i);
     }
     h.runUntil("n4 caught up", 100,
-        () -> joining.handler().appliedIndex() == h.leader().raft().commitIndex());
+        () -> joining.appliedIndex() == h.leader().raft().commitIndex());
     h.run(50);
     assertThat(h.cluster.committedConfig().isLearner("n4")).isTrue();
     h.change(new MembershipChange.Promote("n4"));
@@ -153,7 +158,7 @@ class ScenarioTest {
     SimNode leader = h.awaitLeader();
     h.write("k", "v1");
     SimNode target = followersOf(h, leader).get(2);
-    h.cluster.run(leader, r -> r.transferLeadership(target.id), true);
+    h.transfer(leader, target);
     h.runUntil("the target leads", 50, () -> h.cluster.leader() == target);
     h.write("k", "v2");
     assertThat(h.read(target, "k", ReadMode.LINEARIZABLE)).isGreaterThan(0);
@@ -167,21 +172,26 @@ class ScenarioTest {
     // The leader appends a proposal and dies before its sync takes effect: the entry was never
     // durable anywhere, never acknowledged, and must vanish.
     leader.disk.arm(SimDisk.Fault.CRASH_BEFORE_SYNC);
-    EntryId[] lost = new EntryId[1];
-    KvCommand c = new KvCommand("other", 1, "k", "never-acknowledged");
-    h.cluster.run(leader, r -> lost[0] = r.propose(c.encode()), true);
-    assertThat(leader.alive()).as("died inside the Ready").isFalse();
-    assertThat(leader.disk.log().lastIndex()).isLessThan(lost[0].index());
+    EntryId lost = new EntryId(leader.raft().term(), leader.raft().lastIndex() + 1);
+    CompletableFuture<byte[]> f = leader.loop().propose(KvCommandCodec.encode(new KvCommand.Put(
+        Session.NONE, leader.clock.wallMillis(), Harness.bytes("k"),
+        Harness.bytes("never-acknowledged"), false)));
+    h.cluster.step(leader);
+    assertThat(leader.alive()).as("died inside the step").isFalse();
+    assertThat(f).isCompletedExceptionally();
+    assertThat(f.handle((v, e) -> ((NodeException) e).reason()).join())
+        .as("appended, so its outcome is unknown").isEqualTo(NodeException.Reason.INDETERMINATE);
+    assertThat(leader.disk.log().lastIndex()).isLessThan(lost.index());
     SimNode next = h.awaitLeader();
     assertThat(next).isNotSameAs(leader);
     h.write("k", "after");
     h.runUntil("the old leader restarts and catches up", 200, () -> leader.alive()
-        && leader.handler().appliedIndex() == next.raft().commitIndex());
-    Entry there = leader.raft().entry(lost[0].index());
-    assertThat(there == null || there.term() != lost[0].term())
+        && leader.appliedIndex() == next.raft().commitIndex());
+    Entry there = leader.raft().entry(lost.index());
+    assertThat(there == null || there.term() != lost.term())
         .as("the unsynced proposal is gone everywhere").isTrue();
     assertThat(h.cluster.safety.committedTerm(acked)).isGreaterThan(0);
-    assertThat(leader.sm().get("k").value()).isEqualTo("after");
+    assertThat(leader.value("k")).isEqualTo("after");
   }
 
   @Test
@@ -195,8 +205,8 @@ class ScenarioTest {
     }
     h.runUntil("the follower crashed mid-apply", 50, () -> !follower.alive());
     h.runUntil("it restarts and catches up", 200, () -> follower.alive()
-        && follower.handler().appliedIndex() == leader.raft().commitIndex());
-    assertThat(follower.sm().snapshot()).isEqualTo(leader.sm().snapshot());
+        && follower.appliedIndex() == leader.raft().commitIndex());
+    assertThat(follower.sm().hash()).isEqualTo(leader.sm().hash());
   }
 
   @Test
@@ -210,7 +220,7 @@ class ScenarioTest {
     assertThat(h.cluster.stats.get(Stats.Kind.FSYNC_FAILURE)).isEqualTo(1);
     h.write("k", "v2");
     h.runUntil("it restarts and catches up", 200, () -> follower.alive()
-        && follower.handler().appliedIndex() == leader.raft().commitIndex());
+        && follower.appliedIndex() == leader.raft().commitIndex());
   }
 
   @Test

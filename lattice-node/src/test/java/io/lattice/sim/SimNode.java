@@ -1,31 +1,44 @@
 package io.lattice.sim;
 
-import io.lattice.node.ApplyListener;
-import io.lattice.node.RaftRecovery;
-import io.lattice.node.ReadyHandler;
+import io.lattice.kv.KvEntry;
+import io.lattice.kv.KvStateMachine;
+import io.lattice.node.NodeConfig;
+import io.lattice.node.NodeLoop;
+import io.lattice.node.NodeMetrics;
+import io.lattice.node.PeerInbox;
 import io.lattice.node.StateMachine;
 import io.lattice.node.StorageFailureException;
 import io.lattice.node.Transport;
-import io.lattice.raft.Entry;
-import io.lattice.raft.Membership;
 import io.lattice.raft.Message;
 import io.lattice.raft.Message.InstallSnapshot;
 import io.lattice.raft.Raft;
 import io.lattice.raft.RaftConfig;
-import io.lattice.raft.RestoredState;
-import io.lattice.raft.SnapshotMeta;
 import io.lattice.storage.SnapshotStore;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.TreeMap;
+import java.util.concurrent.Executor;
 
 /**
- * One simulated server: a disk that survives crashes, and a process (core + real {@link
- * ReadyHandler} + state machine) that does not. A crash may be injected between two steps, or
- * inside the handler (before a sync takes effect, in the middle of sending, in the middle of
- * applying) to exercise every window of the Ready contract.
+ * One simulated server: a disk and a clock that survive crashes, and a process that does not — the
+ * production {@link NodeLoop} (core, {@link io.lattice.node.ReadyHandler}, request registry) with
+ * the production {@link KvStateMachine}. Only the clock ({@link SimClock}), the disk ({@link
+ * SimDisk}) and the network (through {@link SimTransport} to the {@link SimNetwork}) are
+ * simulated.
+ *
+ * <p>The simulation steps the loop ({@link #step}) after delivering messages into it (it is the
+ * transport's {@link PeerInbox}); a stalled node is simply not stepped while its clock runs on. A
+ * crash may be injected between two steps, or inside the step (before a sync takes effect, in the
+ * middle of sending, in the middle of applying, a failed fsync): the loop is {@link NodeLoop#stop
+ * stopped} (its pending requests end as the outcome rule says) and the next life starts from the
+ * disk with a new loop.
  */
 final class SimNode {
   enum CrashPoint {
@@ -36,104 +49,167 @@ final class SimNode {
     MID_APPLY
   }
 
+  /** A background snapshot write, run by the simulation at {@code dueAt} if the life is the same. */
+  private record SnapshotJob(long dueAt, int incarnation, Runnable work) {}
+
   final String id;
   final int number;
   final SimDisk disk;
-  private final RaftConfig config;
-  private final Membership bootstrap;
-  private final long snapshotThreshold;
+  final SimClock clock;
+  private final NodeConfig config;
+  private final RaftConfig raftConfig;
   private final long runSeed;
   private final NodeHooks hooks;
+  private final Duration sessionTtl;
+  private final int maxResultsPerSession;
+  /** Background snapshot writes are delayed by up to this many ticks; negative: synchronous. */
+  private final int snapshotWriteDelay;
 
-  private boolean alive;
-  private int incarnation;
-  /** Frozen (like SIGSTOP) until this tick: no ticks, no messages, no requests. */
-  private long pausedUntil;
-  /** Paused in this life: its tick clock fell behind, so its leases mean nothing. */
-  private boolean drifted;
-  private Raft raft;
-  private ReadyHandler handler;
+  private NodeLoop<KvStateMachine> loop;
   private KvStateMachine sm;
+  private int incarnation;
+  /** Not stepped (SIGSTOP, a long fsync or GC pause) until this tick; its clock runs on. */
+  private long stalledUntil;
   private CrashPoint crashPoint = CrashPoint.NONE;
   private int countdown;
-  /** Core calls the transport asked for (snapshot reports, unreachable peers), run before the next step. */
-  private final List<java.util.function.Consumer<Raft>> deferred = new ArrayList<>();
+  private final List<SnapshotJob> snapshotJobs = new ArrayList<>();
+  private final SplittableRandom jobRandom;
+  /** The tick of the current step (background snapshot writes are due some ticks after it). */
+  private long currentTick;
+  /** The tick of the last step (its core's tick count is as of then). */
+  private long lastStepTick = -1;
+  /** Applied entries up to here were looked at by the simulation (in this life). */
+  long scannedUpTo;
 
-  SimNode(String id, int number, RaftConfig config, Membership bootstrap, long snapshotThreshold,
-      long runSeed, NodeHooks hooks, SafetyChecker checker) {
+  SimNode(String id, int number, NodeConfig config, RaftConfig raftConfig, long runSeed, NodeHooks hooks, SafetyChecker checker, SimClock clock, Duration sessionTtl,
+      int maxResultsPerSession, int snapshotWriteDelay) {
     this.id = id;
     this.number = number;
     this.config = config;
-    this.bootstrap = bootstrap;
-    this.snapshotThreshold = snapshotThreshold;
+    this.raftConfig = raftConfig;
     this.runSeed = runSeed;
     this.hooks = hooks;
+    this.clock = clock;
+    this.sessionTtl = sessionTtl;
+    this.maxResultsPerSession = maxResultsPerSession;
+    this.snapshotWriteDelay = snapshotWriteDelay;
+    this.jobRandom = new SplittableRandom(runSeed ^ (number * 7919L));
     this.disk = new SimDisk((meta, data) -> checker.snapshotSaved(id, meta, data));
   }
 
+  /** A node configuration for the simulation (the data directory is not used by the loop). */
+  static NodeConfig nodeConfig(String id, SimParams p, boolean joining) {
+    Map<String, String> cluster = new TreeMap<>();
+    for (int i = 1; i <= p.clusterSize; i++) {
+      cluster.put("n" + i, "sim://n" + i);
+    }
+    NodeConfig base = joining ? NodeConfig.joining(id, Path.of("sim", id), "sim://" + id)
+        : NodeConfig.of(id, Path.of("sim", id), cluster);
+    return base.withTiming(SimParams.TICK_MILLIS, p.electionTicks, p.heartbeatTicks,
+            p.leaseDriftTicks)
+        .withSnapshots(p.snapshotThreshold, p.trailingEntries)
+        .withTimeouts(p.requestTimeoutTicks * SimParams.TICK_MILLIS,
+            p.transferTimeoutTicks * SimParams.TICK_MILLIS);
+  }
+
   boolean alive() {
-    return alive;
+    return loop != null;
   }
 
-  /** Whether the process is running and not frozen at {@code now}. */
+  /** Whether the process is running and not stalled at {@code now}. */
   boolean running(long now) {
-    return alive && now >= pausedUntil;
+    return loop != null && now >= stalledUntil;
   }
 
-  void pauseUntil(long tick) {
-    pausedUntil = tick;
-    drifted = true;
+  void stallUntil(long tick) {
+    stalledUntil = Math.max(stalledUntil, tick);
   }
 
-  boolean drifted() {
-    return drifted;
+  /** Whether the loop was stepped at tick {@code now}: its core's view of time is current. */
+  boolean steppedAt(long now) {
+    return loop != null && lastStepTick == now;
+  }
+
+  /** Ends the stall at {@code tick} (it runs again from then on). */
+  void resumeAt(long tick) {
+    stalledUntil = tick;
+  }
+
+  /** Ends a stall now. */
+  void resume() {
+    stalledUntil = 0;
+  }
+
+  long stalledUntil() {
+    return stalledUntil;
+  }
+
+  /** The running loop (null when down). */
+  NodeLoop<KvStateMachine> loop() {
+    return loop;
   }
 
   Raft raft() {
-    return raft;
+    return loop.raft();
   }
 
   KvStateMachine sm() {
     return sm;
   }
 
-  ReadyHandler handler() {
-    return handler;
+  long appliedIndex() {
+    return loop.appliedIndex();
   }
 
   int incarnation() {
     return incarnation;
   }
 
+  /** The value of {@code key} in this node's state machine, or null. */
+  String value(String key) {
+    return sm.get(key.getBytes(StandardCharsets.UTF_8))
+        .map(e -> new String(e.value(), StandardCharsets.UTF_8)).orElse(null);
+  }
+
+  /** The key-value of {@code key} in this node's state machine, or null. */
+  KvEntry entry(String key) {
+    return sm.get(key.getBytes(StandardCharsets.UTF_8)).orElse(null);
+  }
+
   /** Starts (or restarts) the process from the disk's durable state only. */
   void start() {
     incarnation++;
-    sm = new KvStateMachine(id);
-    RestoredState restored;
+    crashPoint = CrashPoint.NONE;
+    snapshotJobs.clear();
+    stalledUntil = 0;
+    lastStepTick = -1;
+    sm = new KvStateMachine(sessionTtl, maxResultsPerSession);
+    SplittableRandom random =
+        new SplittableRandom(runSeed * 0x9E3779B97F4A7C15L + number * 1000003L + incarnation);
+    Executor background = snapshotWriteDelay < 0 ? null : this::scheduleSnapshotWrite;
     try {
-      restored = RaftRecovery.recover(disk.storage(), sm, bootstrap);
+      loop = new NodeLoop<>(config, raftConfig, disk.storage(), sm, new CrashingStateMachine(),
+          inbox -> new SimTransport(), NodeMetrics.NONE, clock, random, background);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    SplittableRandom random = new SplittableRandom(runSeed * 0x9E3779B97F4A7C15L + number * 1000003L + incarnation);
-    raft = new Raft(config, restored, random);
-    handler = new ReadyHandler(raft, disk.storage(), new CrashingStateMachine(), new SimTransport(),
-        new Listener(), snapshotThreshold);
-    crashPoint = CrashPoint.NONE;
-    deferred.clear();
-    pausedUntil = 0;
-    drifted = false;
-    alive = true;
+    scannedUpTo = loop.appliedIndex();
   }
 
-  /** The process dies; the disk keeps what was synced plus the first {@code keepUnsynced} writes. */
-  void crash(int keepUnsynced) {
-    alive = false;
-    raft = null;
-    handler = null;
+  /**
+   * The process dies: its loop stops (pending requests end INDETERMINATE or STOPPED, as a broken
+   * connection would tell the clients); the disk keeps what was synced plus the first {@code
+   * keepUnsynced} writes.
+   */
+  void crash(int keepUnsynced, String why) {
+    NodeLoop<KvStateMachine> l = loop;
+    loop = null;
     sm = null;
-    deferred.clear();
+    snapshotJobs.clear();
     crashPoint = CrashPoint.NONE;
+    if (l != null) {
+      l.stop(new SimCrash(why));
+    }
     disk.crash(keepUnsynced);
   }
 
@@ -143,42 +219,18 @@ final class SimNode {
   }
 
   /**
-   * Queues a call to the core (from the transport) for before the next step, if the process that
-   * sent the message it is about ({@code incarnation}) is still the one running.
+   * Steps the loop once (background snapshot writes due by {@code now} run first, as if their
+   * thread had finished). Returns false if the process died doing so: a simulated crash or a
+   * storage failure, which stops the node; {@code died} is told why.
    */
-  void defer(int incarnation, java.util.function.Consumer<Raft> call) {
-    if (alive && incarnation == this.incarnation) {
-      deferred.add(call);
-    }
-  }
-
-  /**
-   * Runs {@code action} against the live process, then handles every Ready. Returns false if the
-   * process died doing so (a simulated crash or a storage failure, which stops the node).
-   *
-   * @param handleReadies whether to handle Readies now (false: leave them for a later batch)
-   */
-  boolean run(java.util.function.Consumer<Raft> action, boolean handleReadies, Died died) {
-    if (!alive) {
+  boolean step(long now, Died died) {
+    if (!running(now)) {
       return false;
     }
     try {
-      if (!deferred.isEmpty()) {
-        List<java.util.function.Consumer<Raft>> calls = new ArrayList<>(deferred);
-        deferred.clear();
-        calls.forEach(c -> c.accept(raft));
-      }
-      if (action != null) {
-        action.accept(raft);
-      }
-      if (handleReadies) {
-        int n = 0;
-        while (handler.handleReady()) {
-          if (++n > 10_000) {
-            throw new SimulationFailure(id + ": the core keeps producing Readies (livelock)");
-          }
-        }
-      }
+      runSnapshotJobs(now);
+      loop.step();
+      lastStepTick = now;
       return true;
     } catch (SimCrash e) {
       died.died(this, e.getMessage());
@@ -189,18 +241,41 @@ final class SimNode {
     }
   }
 
-  /** Called when a process dies inside {@link #run}; the simulation crashes it. */
+  /** Called when a process dies inside {@link #step}; the simulation crashes it. */
   interface Died {
     void died(SimNode node, String why);
   }
 
-  void deliver(SimNetwork.Envelope e) {
-    if (e.message() instanceof InstallSnapshot is) {
-      handler.deliverSnapshot(is, e.snapshot());
-    } else {
-      raft.step(e.message());
+  /**
+   * Where this life's loop takes messages, if {@code incarnation} is still the one running (a
+   * transport's report about a message sent by an earlier life is dropped), else null.
+   */
+  PeerInbox inbox(int incarnation) {
+    return loop != null && incarnation == this.incarnation ? loop : null;
+  }
+
+  // ---------------------------------------------------------------- background snapshots
+
+  private void scheduleSnapshotWrite(Runnable work) {
+    long due = currentTick + (snapshotWriteDelay == 0 ? 0 : 1 + jobRandom.nextInt(snapshotWriteDelay));
+    snapshotJobs.add(new SnapshotJob(due, incarnation, work));
+  }
+
+  private void runSnapshotJobs(long now) {
+    currentTick = now;
+    while (!snapshotJobs.isEmpty() && snapshotJobs.get(0).dueAt() <= now) {
+      SnapshotJob j = snapshotJobs.remove(0);
+      if (j.incarnation() == incarnation) {
+        j.work().run(); // writes, then queues the finish for this step
+      }
     }
   }
+
+  boolean snapshotWriteQueued() {
+    return !snapshotJobs.isEmpty();
+  }
+
+  // ---------------------------------------------------------------- the simulated parts
 
   private final class SimTransport implements Transport {
     @Override
@@ -229,14 +304,16 @@ final class SimNode {
     }
   }
 
-  /** The KV state machine, with an optional crash in the middle of applying. */
+  /** The real state machine, with an optional crash in the middle of applying. */
   private final class CrashingStateMachine implements StateMachine {
     @Override
     public byte[] apply(long index, byte[] command) {
       if (crashPoint == CrashPoint.MID_APPLY && countdown-- <= 0) {
         throw new SimCrash("mid-apply");
       }
-      return sm.apply(index, command);
+      byte[] result = sm.apply(index, command);
+      hooks.applied(SimNode.this, index, command, result);
+      return result;
     }
 
     @Override
@@ -245,30 +322,19 @@ final class SimNode {
     }
 
     @Override
+    public io.lattice.storage.SnapshotWriter capture() {
+      return sm.capture();
+    }
+
+    @Override
     public void restore(byte[] snapshot) {
       sm.restore(snapshot);
-    }
-  }
-
-  private final class Listener implements ApplyListener {
-    @Override
-    public void applied(Entry entry, byte[] result) {
-      hooks.applied(SimNode.this, entry, result);
+      hooks.snapshotRestored(SimNode.this);
     }
 
     @Override
-    public void snapshotRestored(SnapshotMeta meta) {
-      hooks.snapshotRestored(SimNode.this, meta);
-    }
-
-    @Override
-    public void readReady(long requestId, long readIndex) {
-      hooks.readReady(SimNode.this, requestId, readIndex);
-    }
-
-    @Override
-    public void readFailed(long requestId) {
-      hooks.readFailed(SimNode.this, requestId);
+    public long hash() {
+      return sm.hash();
     }
   }
 }

@@ -1,12 +1,18 @@
 package io.lattice.sim;
 
+import io.lattice.kv.KvStateMachine;
 import io.lattice.raft.RaftConfig;
 
 /**
  * The knobs of one simulation run, set from its seed by a {@link Scenario}. Plain mutable fields:
- * a scenario starts from the defaults and changes what it stresses.
+ * a scenario starts from the defaults and changes what it stresses. Durations are in ticks of
+ * {@link #TICK_MILLIS} unless they say otherwise.
  */
 final class SimParams {
+  /** One tick of the nodes' configuration, in virtual milliseconds; the simulation's time step. */
+  static final long TICK_MILLIS = 10;
+  static final long TICK_NANOS = TICK_MILLIS * 1_000_000;
+
   Scenario scenario = Scenario.STEADY;
   int clusterSize = 3;
 
@@ -39,14 +45,21 @@ final class SimParams {
   double membershipRate = 0;
   int maxAddedNodes = 3;
   double transferRate = 0;
-  /**
-   * Rate of process pauses (see Chaos#pause). A paused process's clock falls behind, which leases
-   * cannot tolerate by design (they assume bounded clock drift), so runs with pauses make no lease
-   * reads.
-   */
-  double pauseRate = 0;
+  /** Rate of snapshots asked for by an operator (on a random node). */
+  double snapshotRate = 0;
+  /** Rate of stalled loops (see Chaos#stall). */
+  double stallRate = 0;
   /** Rate of the composite fault aimed at leader leases (see Chaos#leaseAttack). */
   double leaseAttackRate = 0;
+  /** Rate of a node's wall clock jumping hours ahead (at most four times a run). */
+  double wallClockJumpRate = 0;
+
+  // Clocks.
+  /**
+   * Each node's monotonic clock runs at a rate drawn from {@code 1 ± clockRateSpread}; must stay
+   * within {@link #maxClockRateSpread()}, what the lease's drift margin tolerates.
+   */
+  double clockRateSpread = 0;
 
   // Clients.
   int clients = 3;
@@ -54,8 +67,22 @@ final class SimParams {
   double opRate = 0.3;
   double readFraction = 0.3;
   double leaseFraction = 0.5;
-  int writeTimeout = 40;
+  /** Share of reads that are STALE (not checked for linearizability, only for being committed). */
+  double staleReadFraction = 0.1;
+  /** Share of writes that are compare-and-swaps (the rest are puts). */
+  double casFraction = 0.3;
   int readTimeout = 40;
+  /** A write attempt unanswered for this long is sent again elsewhere (the first may still land). */
+  int clientTimeout = 50;
+  /** Probability that a retry goes to two nodes at once. */
+  double duplicateRetryRate = 0.2;
+
+  /** Probability that a client closes its session after a write (and registers a new one). */
+  double closeSessionRate = 0.03;
+
+  // The state machine's sessions.
+  long sessionTtlMillis = KvStateMachine.DEFAULT_SESSION_TTL.toMillis();
+  int maxResultsPerSession = KvStateMachine.DEFAULT_MAX_RESULTS_PER_CLIENT;
 
   // Node.
   int electionTicks = 10;
@@ -67,8 +94,24 @@ final class SimParams {
   int snapshotTimeoutTicks = 30;
   long promoteGap = 4;
   int leaseDriftTicks = 2;
-  /** Probability that a node handles its Ready right after each message (else once per tick: batching). */
-  double immediateReadyRate = 0.5;
+  /** The node's request timeout: an appended proposal not applied by then ends INDETERMINATE. */
+  int requestTimeoutTicks = 40;
+  int transferTimeoutTicks = 60;
+  /** Snapshots are written in the background (by the simulation, some ticks later). */
+  boolean backgroundSnapshots;
+  /** Background snapshot writes finish within this many ticks (0: at the next step). */
+  int snapshotWriteDelay = 5;
+  /** Probability that a node steps right after each message (else once per tick: batching). */
+  double immediateStepRate = 0.5;
+
+  /**
+   * The widest spread of clock rates a lease tolerates: a leader holds its lease for {@code
+   * election - drift} of its ticks, a follower honours it for {@code election} of its own, so rates
+   * may differ by the ratio of the two; half of it either way.
+   */
+  double maxClockRateSpread() {
+    return (double) leaseDriftTicks / electionTicks / 2;
+  }
 
   RaftConfig raftConfig(String id) {
     return RaftConfig.defaults(id)
@@ -83,7 +126,9 @@ final class SimParams {
   public String toString() {
     return scenario + " n=" + clusterSize + " faultTicks=" + faultTicks + " net=" + network
         + " crash=" + crashRate + " partition=" + partitionRate + " membership=" + membershipRate
-        + " transfer=" + transferRate + " ops=" + opRate + " reads=" + readFraction
-        + " snapshot=" + snapshotThreshold + "/" + trailingEntries;
+        + " transfer=" + transferRate + " stall=" + stallRate + " wallJump=" + wallClockJumpRate
+        + " clockSpread=" + clockRateSpread + " ops=" + opRate + " reads=" + readFraction
+        + " snapshot=" + snapshotThreshold + "/" + trailingEntries
+        + (backgroundSnapshots ? " background" : "") + " election=" + electionTicks;
   }
 }

@@ -1,23 +1,26 @@
 package io.lattice.sim;
 
+import io.lattice.check.Linearizability;
+import io.lattice.kv.KvEntry;
 import io.lattice.raft.Raft;
 import java.util.List;
 
 /**
- * One deterministic simulation run: a cluster of Raft cores, each driven by the real {@link
- * io.lattice.node.ReadyHandler}, over a simulated network and disks, with clients and fault
- * injection, all in virtual time (ticks) and all randomness drawn from the run's seed.
+ * One deterministic simulation run: a cluster of real node loops ({@link SimNode}) over a
+ * simulated network, disks and clocks, with clients and fault injection, all in virtual time and
+ * all randomness drawn from the run's seed.
  *
  * <p>A run has two phases. During the fault phase, {@link Chaos} injects faults and clients issue
  * requests; safety is checked after every step. Then faults stop (partitions heal, the network
- * calms down, crashed nodes restart, clients stop starting new requests) and within {@code
- * healBound} ticks a leader must be elected, every outstanding client write must be acknowledged
- * and every live member must have applied everything committed (liveness).
+ * calms down, stalled loops resume, crashed nodes restart, clients stop starting new requests)
+ * and within {@code healBound} ticks a leader must be elected, every outstanding client write must
+ * have its outcome and every live member must have applied everything committed (liveness).
+ * Finally the clients' history is checked for linearizability, key by key.
  */
 final class Simulation {
   /** What a successful run produced. */
   record Result(long seed, long traceHash, long events, long ticks, long elections,
-      long ackedWrites, long servedReads, long committed, Stats stats) {}
+      long ackedWrites, long checkedReads, long historyOps, long committed, Stats stats) {}
 
   private final long seed;
   private final SimParams params;
@@ -53,19 +56,19 @@ final class Simulation {
         step(now);
         if (now > params.faultTicks && converged()) {
           finalChecks();
-          return result(now);
+          Linearizability.Report history = checkHistory();
+          return result(now, history);
         }
       }
       throw new SimulationFailure("liveness: " + params.healBound + " ticks after the faults stopped"
           + " there is " + (cluster.leader() == null ? "no leader" : "leader " + cluster.leader().id)
-          + (clients.allIdle() ? "" : " and client writes are still outstanding")
-          + "\n" + clients.describe());
+          + (clients.allIdle() ? "" : " and client writes are still outstanding"));
     } catch (SimulationFailure | RuntimeException e) {
       throw failure(e);
     }
   }
 
-  /** Advances virtual time to {@code now}: faults, clients, deliveries, ticks, checks. */
+  /** Advances virtual time to {@code now}: faults, clients, deliveries, steps, checks. */
   void step(long now) {
     cluster.setNow(now);
     if (now < params.faultTicks) {
@@ -76,7 +79,8 @@ final class Simulation {
     cluster.restartDue();
     clients.tick();
     cluster.deliverDue();
-    cluster.tickAll();
+    cluster.stepAll();
+    clients.drain();
     if (now % 50 == 0) {
       cluster.compareAllLogs();
     }
@@ -91,6 +95,7 @@ final class Simulation {
       n.disk.arm(SimDisk.Fault.NONE);
       if (n.alive()) {
         n.armCrash(SimNode.CrashPoint.NONE, 0);
+        n.resume();
       }
     }
     clients.stopIssuing();
@@ -110,7 +115,7 @@ final class Simulation {
       return false; // the leader has not committed an entry of its term yet
     }
     for (SimNode n : cluster.aliveNodes()) {
-      if (l.membership().contains(n.id) && n.handler().appliedIndex() != l.commitIndex()) {
+      if (l.membership().contains(n.id) && n.appliedIndex() != l.commitIndex()) {
         return false;
       }
     }
@@ -120,21 +125,21 @@ final class Simulation {
   private void finalChecks() {
     cluster.compareAllLogs();
     SimNode leader = cluster.leader();
-    KvStateMachine lsm = leader.sm();
+    long leaderHash = leader.sm().hash();
     for (SimNode n : cluster.aliveNodes()) {
       if (n != leader && leader.raft().membership().contains(n.id)
-          && !java.util.Arrays.equals(n.sm().snapshot(), lsm.snapshot())) {
+          && n.sm().hash() != leaderHash) {
         throw new SimulationFailure("state machines of " + leader.id + " and " + n.id
-            + " differ at applied index " + leader.raft().appliedIndex());
+            + " differ at applied index " + leader.appliedIndex());
       }
     }
     for (int k = 0; k < params.keys; k++) {
       String key = "k" + k;
-      KvStateMachine.Versioned v = lsm.get(key);
-      long have = v == null ? 0 : v.index();
-      if (have < cluster.lin.keyFloor(key)) {
+      KvEntry v = leader.entry(key);
+      long have = v == null ? 0 : v.modIndex();
+      if (have < cluster.floors.keyFloor(key)) {
         throw new SimulationFailure("acknowledged write lost: " + key + " holds the value written at "
-            + have + ", a write at " + cluster.lin.keyFloor(key) + " was acknowledged");
+            + have + ", a write at " + cluster.floors.keyFloor(key) + " was acknowledged");
       }
     }
     long committed = cluster.safety.maxCommitted();
@@ -146,9 +151,26 @@ final class Simulation {
     }
   }
 
-  private Result result(long ticks) {
+  /**
+   * The clients' history, key by key (Wing-Gong-Lowe search). A key the bounded search cannot
+   * decide is not shown correct: that fails the run too.
+   */
+  private Linearizability.Report checkHistory() {
+    Linearizability.Report r = clients.history.check();
+    if (r.verdict() != Linearizability.Verdict.LINEARIZABLE) {
+      throw new SimulationFailure("linearizability of the clients' history ("
+          + clients.history.summary() + "): " + r.describe());
+    }
+    return r;
+  }
+
+  private Result result(long ticks, Linearizability.Report history) {
     return new Result(seed, cluster.trace.hash(), cluster.trace.count(), ticks,
-        cluster.safety.elections(), cluster.lin.ackedWrites(), cluster.lin.servedReads(),
+        cluster.safety.elections(),
+        cluster.stats.get(Stats.Kind.WRITE_ACKED) + cluster.stats.get(Stats.Kind.CAS_SWAPPED)
+            + cluster.stats.get(Stats.Kind.CAS_REFUSED),
+        cluster.floors.checkedReads(),
+        history.keys().stream().mapToLong(Linearizability.KeyReport::ops).sum(),
         cluster.safety.maxCommitted(), cluster.stats);
   }
 

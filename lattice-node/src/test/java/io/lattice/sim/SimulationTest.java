@@ -20,6 +20,12 @@ class SimulationTest {
 
   @Test
   void manySeeds() {
+    try (QuietLogs quiet = QuietLogs.quiet()) {
+      runSeeds();
+    }
+  }
+
+  private void runSeeds() {
     Long replay = SeedProperties.replaySeed();
     if (replay != null) {
       Simulation sim = new Simulation(replay, Scenario.forSeed(replay),
@@ -37,6 +43,7 @@ class SimulationTest {
     long elections = 0;
     long writes = 0;
     long reads = 0;
+    long historyOps = 0;
     Stats stats = new Stats();
     for (long seed = 1; seed <= count; seed++) {
       String scenario = Scenario.forSeed(seed).scenario.toString();
@@ -44,7 +51,8 @@ class SimulationTest {
         Simulation.Result r = Simulation.run(seed, 0);
         elections += r.elections();
         writes += r.ackedWrites();
-        reads += r.servedReads();
+        reads += r.checkedReads();
+        historyOps += r.historyOps();
         stats.addAll(r.stats());
         perScenario.computeIfAbsent(scenario, k -> new long[2])[0]++;
       } catch (AssertionError e) {
@@ -56,7 +64,8 @@ class SimulationTest {
       }
     }
     System.out.println("simulation: " + count + " seeds, " + elections + " leader elections, "
-        + writes + " acknowledged writes, " + reads + " linearizable reads; per scenario "
+        + writes + " acknowledged writes, " + reads + " linearizable reads checked, "
+        + historyOps + " operations in the clients' histories; per scenario "
         + "[passed, failed]: " + format(perScenario) + "\nevents: " + stats);
     if (!failures.isEmpty()) {
       fail(failures.size() + " of " + count + " seeds failed: " + failures
@@ -67,6 +76,12 @@ class SimulationTest {
 
   @Test
   void sameSeedSameTrace() {
+    try (QuietLogs quiet = QuietLogs.quiet()) {
+      compareRuns();
+    }
+  }
+
+  private void compareRuns() {
     // One seed compared event by event, as text.
     Simulation first = new Simulation(17, Scenario.forSeed(17), 1_000_000);
     first.run();

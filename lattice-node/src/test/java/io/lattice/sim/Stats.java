@@ -7,7 +7,7 @@ import java.util.Map;
 final class Stats {
   enum Kind {
     CRASH,
-    CRASH_INSIDE_READY,
+    CRASH_INSIDE_STEP,
     FSYNC_FAILURE,
     UNSYNCED_WRITES_LOST,
     RESTART,
@@ -17,10 +17,26 @@ final class Stats {
     SNAPSHOT_LOST,
     CONFIG_COMMITTED,
     TIMEOUT_NOW,
+    BACKGROUND_SNAPSHOT,
+    SNAPSHOT_ON_DEMAND,
+    STALL,
+    STALLED_LEADER,
+    STALE_LEASE_PROBE,
+    WALL_CLOCK_JUMP,
     LEASE_READ,
     INDEX_READ,
+    STALE_READ,
     READ_FAILED,
-    WRITE_RETRY
+    WRITE_ACKED,
+    CAS_SWAPPED,
+    CAS_REFUSED,
+    WRITE_RETRY,
+    WRITE_INDETERMINATE,
+    DUPLICATE_ATTEMPT,
+    DUPLICATE_RESULT,
+    SESSION_EXPIRED,
+    SESSION_REGISTERED,
+    SESSION_CLOSED
   }
 
   private final EnumMap<Kind, Long> counts = new EnumMap<>(Kind.class);

@@ -4,8 +4,9 @@ import java.util.List;
 
 /**
  * A state-machine command as stored in a COMMAND log entry (encoded by {@link KvCommandCodec}).
- * Every command carries the client session and the leader's clock reading when it was proposed:
- * replicas use that "log time", never their own clocks, so session expiry is deterministic.
+ * Every command carries the client session ({@link Session#NONE} for the session commands
+ * themselves) and the leader's clock reading when it was proposed: replicas use that "log time",
+ * never their own clocks, so session expiry is deterministic.
  */
 public sealed interface KvCommand {
   Session session();
@@ -27,6 +28,25 @@ public sealed interface KvCommand {
   /** If every compare holds, runs {@code success}, else {@code failure}. */
   record Txn(Session session, long proposedAtMillis, List<Compare> compares, List<Op> success,
       List<Op> failure) implements KvCommand {}
+
+  /**
+   * Registers a new client session. Its id is the log index of this entry (Raft dissertation
+   * §6.3), so applying it can never give an existing session's id to another client.
+   */
+  record RegisterSession(long proposedAtMillis) implements KvCommand {
+    @Override
+    public Session session() {
+      return Session.NONE;
+    }
+  }
+
+  /** Forgets the session {@code sessionId}, if it still exists: its client is done with it. */
+  record CloseSession(long proposedAtMillis, long sessionId) implements KvCommand {
+    @Override
+    public Session session() {
+      return Session.NONE;
+    }
+  }
 
   /** What a compare-and-swap expects of the key. */
   record Expect(ExpectKind kind, byte[] value, long version) {

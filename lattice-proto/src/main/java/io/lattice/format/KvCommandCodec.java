@@ -13,22 +13,31 @@ import org.msgpack.core.MessageUnpacker;
  * MessagePack encoding of {@link KvCommand}s. Each command is one array:
  *
  * <pre>
- *   [version=1, type, clientId, sequence, acknowledged, proposedAtMillis, ...fields of the type]
- *   PUT    (1): key, value, prevKv
- *   DELETE (2): key, prefix, prevKv
- *   CAS    (3): key, expectKind, expectValue|nil, expectVersion, newValue|nil, prevKv
- *   TXN    (4): [compare...], [op...], [op...]
- *          compare = [key, op, target, value|nil, number];  op = [kind, key, value|nil, prevKv]
+ *   [version=2, type, sessionId, sequence, acknowledged, proposedAtMillis, ...fields of the type]
+ *   PUT              (1): key, value, prevKv
+ *   DELETE           (2): key, prefix, prevKv
+ *   CAS              (3): key, expectKind, expectValue|nil, expectVersion, newValue|nil, prevKv
+ *   TXN              (4): [compare...], [op...], [op...]
+ *                    compare = [key, op, target, value|nil, number];  op = [kind, key, value|nil, prevKv]
+ *   REGISTER_SESSION (5): (no fields; sessionId, sequence and acknowledged are 0)
+ *   CLOSE_SESSION    (6): the id of the session to close (sessionId, sequence, acknowledged are 0)
  * </pre>
  *
  * Enum fields are stored as their ordinal; never reorder those enums.
+ *
+ * <p>Version 2 replaced version 1's client-chosen string session ids by numeric ids assigned by a
+ * committed REGISTER_SESSION entry. Version 1 commands are not readable (they decode as malformed:
+ * their sessions were never registered, so their exactly-once meaning cannot be kept); a data
+ * directory written before version 2 has to be started afresh.
  */
 public final class KvCommandCodec {
-  private static final int VERSION = 1;
+  private static final int VERSION = 2;
   private static final int PUT = 1;
   private static final int DELETE = 2;
   private static final int CAS = 3;
   private static final int TXN = 4;
+  private static final int REGISTER_SESSION = 5;
+  private static final int CLOSE_SESSION = 6;
   /** Largest array/binary header accepted while decoding: more is damage, not data. */
   private static final int MAX_LEN = 64 << 20;
 
@@ -36,8 +45,9 @@ public final class KvCommandCodec {
 
   public static byte[] encode(KvCommand c) {
     try (MessageBufferPacker p = MessagePack.newDefaultBufferPacker()) {
-      int extra = c instanceof KvCommand.Put ? 3 : c instanceof KvCommand.Delete ? 3
-          : c instanceof KvCommand.CompareAndSwap ? 6 : 3;
+      int extra = c instanceof KvCommand.CompareAndSwap ? 6
+          : c instanceof KvCommand.RegisterSession ? 0 : c instanceof KvCommand.CloseSession ? 1
+          : 3;
       p.packArrayHeader(6 + extra);
       p.packInt(VERSION);
       Session s = c.session();
@@ -72,6 +82,11 @@ public final class KvCommandCodec {
         }
         ops(p, txn.success());
         ops(p, txn.failure());
+      } else if (c instanceof KvCommand.RegisterSession) {
+        header(p, REGISTER_SESSION, Session.NONE, c.proposedAtMillis());
+      } else if (c instanceof KvCommand.CloseSession close) {
+        header(p, CLOSE_SESSION, Session.NONE, c.proposedAtMillis());
+        p.packLong(close.sessionId());
       }
       return p.toByteArray();
     } catch (IOException e) {
@@ -81,7 +96,7 @@ public final class KvCommandCodec {
 
   private static void header(MessageBufferPacker p, int type, Session s, long at) throws IOException {
     p.packInt(type);
-    p.packString(s.clientId());
+    p.packLong(s.id());
     p.packLong(s.sequence());
     p.packLong(s.acknowledged());
     p.packLong(at);
@@ -112,6 +127,10 @@ public final class KvCommandCodec {
     try (MessageUnpacker u = MessagePack.newDefaultUnpacker(bytes)) {
       int n = u.unpackArrayHeader();
       int version = u.unpackInt();
+      if (version == 1) {
+        throw new FormatException("command format version 1 (client-chosen session ids, before "
+            + "sessions were registered in the log) is no longer readable", 1);
+      }
       if (version != VERSION) {
         throw new FormatException("unknown command format version " + version, 1);
       }
@@ -119,12 +138,11 @@ public final class KvCommandCodec {
         throw new FormatException("command array too short (" + n + ")", 0);
       }
       int type = u.unpackInt();
-      String clientId = u.unpackString();
+      long id = u.unpackLong();
       long seq = u.unpackLong();
       long ack = u.unpackLong();
       long at = u.unpackLong();
-      Session s = clientId.isEmpty() && seq == 0 && ack == 0 ? Session.NONE
-          : new Session(clientId, seq, ack);
+      Session s = id == 0 && seq == 0 && ack == 0 ? Session.NONE : new Session(id, seq, ack);
       int fields = n - 6;
       KvCommand c;
       switch (type) {
@@ -162,6 +180,16 @@ public final class KvCommandCodec {
           }
           c = new KvCommand.Txn(s, at, compares, readOps(u), readOps(u));
         }
+        case REGISTER_SESSION -> {
+          expectFields(fields, 0, "REGISTER_SESSION");
+          expectNoSession(s, "REGISTER_SESSION");
+          c = new KvCommand.RegisterSession(at);
+        }
+        case CLOSE_SESSION -> {
+          expectFields(fields, 1, "CLOSE_SESSION");
+          expectNoSession(s, "CLOSE_SESSION");
+          c = new KvCommand.CloseSession(at, u.unpackLong());
+        }
         default -> throw new FormatException("unknown command type " + type, 1);
       }
       if (u.hasNext()) {
@@ -184,6 +212,13 @@ public final class KvCommandCodec {
       ops.add(new KvCommand.Op(kind, reqBin(u), optBin(u), u.unpackBoolean()));
     }
     return ops;
+  }
+
+  private static void expectNoSession(Session s, String type) throws FormatException {
+    if (s != Session.NONE) {
+      throw new FormatException(type + " carries a session (" + s.id() + "#" + s.sequence()
+          + "), which it must not", 0);
+    }
   }
 
   private static void expectFields(int got, int want, String type) throws FormatException {
@@ -242,9 +277,13 @@ public final class KvCommandCodec {
     } else if (c instanceof KvCommand.Txn txn) {
       sb.append("TXN compares=").append(txn.compares().size()).append(" success=")
           .append(txn.success().size()).append(" failure=").append(txn.failure().size());
+    } else if (c instanceof KvCommand.RegisterSession) {
+      sb.append("OPEN SESSION (id = this entry's index)");
+    } else if (c instanceof KvCommand.CloseSession close) {
+      sb.append("CLOSE SESSION id=").append(close.sessionId());
     }
     if (c.session().present()) {
-      sb.append(" session=").append(c.session().clientId()).append('#').append(c.session().sequence());
+      sb.append(" session=").append(c.session().id()).append('#').append(c.session().sequence());
     }
     return sb.toString();
   }

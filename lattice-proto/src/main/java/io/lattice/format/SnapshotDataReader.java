@@ -14,7 +14,7 @@ public final class SnapshotDataReader {
 
     void key(byte[] key, byte[] value, long createIndex, long modIndex, long version);
 
-    void session(String clientId, long lastSequence, byte[] lastResult, long lastActiveMillis);
+    void session(long sessionId, long lastSequence, byte[] lastResult, long lastActiveMillis);
   }
 
   private static final int MAX_LEN = 64 << 20;
@@ -53,7 +53,7 @@ public final class SnapshotDataReader {
           visitor.key(bin(u), bin(u), u.unpackLong(), u.unpackLong(), u.unpackLong());
           seenKeys++;
         } else if (tag == SnapshotDataWriter.TAG_SESSION && n == 5) {
-          visitor.session(u.unpackString(), u.unpackLong(), bin(u), u.unpackLong());
+          visitor.session(u.unpackLong(), u.unpackLong(), bin(u), u.unpackLong());
           seenSessions++;
         } else {
           throw new FormatException("unknown snapshot record [" + tag + "] of " + n + " fields",

@@ -12,11 +12,13 @@ import org.msgpack.core.MessagePacker;
  * <pre>
  *   [1, appliedIndex, keyCount, sessionCount]                     first: a summary
  *   [2, key, value, createIndex, modIndex, version]               one per key, in key order
- *   [3, clientId, lastSequence, lastResult, lastActiveMillis]     one per client session
+ *   [3, sessionId, lastSequence, lastResult, lastActiveMillis]    one per client session
  *   [0]                                                           last: the end marker
  * </pre>
  *
- * A stream without the end marker is truncated, never a valid empty tail.
+ * A stream without the end marker is truncated, never a valid empty tail. Session ids are numbers
+ * (the log index of the session's registration, see {@link Session}); streams written before
+ * sessions were registered had string ids there and are not readable.
  */
 public final class SnapshotDataWriter implements AutoCloseable {
   static final int TAG_END = 0;
@@ -49,11 +51,11 @@ public final class SnapshotDataWriter implements AutoCloseable {
     packer.packLong(version);
   }
 
-  public void session(String clientId, long lastSequence, byte[] lastResult, long lastActiveMillis)
+  public void session(long sessionId, long lastSequence, byte[] lastResult, long lastActiveMillis)
       throws IOException {
     packer.packArrayHeader(5);
     packer.packInt(TAG_SESSION);
-    packer.packString(clientId);
+    packer.packLong(sessionId);
     packer.packLong(lastSequence);
     packer.packBinaryHeader(lastResult.length);
     packer.writePayload(lastResult);

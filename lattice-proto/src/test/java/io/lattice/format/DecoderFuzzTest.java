@@ -223,7 +223,7 @@ class DecoderFuzzTest {
       public void key(byte[] key, byte[] value, long createIndex, long modIndex, long version) {}
 
       @Override
-      public void session(String clientId, long lastSequence, byte[] lastResult, long lastActiveMillis) {}
+      public void session(long sessionId, long lastSequence, byte[] lastResult, long lastActiveMillis) {}
     };
     Decoder d = b -> SnapshotDataReader.read(new ByteArrayInputStream(b), ignore);
     fuzz("SnapshotDataReader.read", 70, RANDOM_TRIES, DecoderFuzzTest::randomBytes, d);

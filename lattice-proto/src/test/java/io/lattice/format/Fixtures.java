@@ -192,7 +192,7 @@ final class Fixtures {
 
   static Session randomSession(Random rnd) {
     return rnd.nextInt(4) == 0 ? Session.NONE
-        : new Session(randomNonEmptyString(rnd, 16), rnd.nextLong() & Long.MAX_VALUE,
+        : new Session(1 + (rnd.nextLong() & (Long.MAX_VALUE - 1)), rnd.nextLong() & Long.MAX_VALUE,
             rnd.nextInt(3) == 0 ? 0 : rnd.nextLong() & Long.MAX_VALUE);
   }
 
@@ -203,7 +203,11 @@ final class Fixtures {
   static KvCommand randomCommand(Random rnd) {
     Session s = randomSession(rnd);
     long at = rnd.nextBoolean() ? rnd.nextLong() : 1_700_000_000_000L + rnd.nextInt();
-    switch (rnd.nextInt(4)) {
+    switch (rnd.nextInt(6)) {
+      case 4:
+        return new KvCommand.RegisterSession(at);
+      case 5:
+        return new KvCommand.CloseSession(at, rnd.nextBoolean() ? rnd.nextInt(1000) : rnd.nextLong());
       case 0:
         return new KvCommand.Put(s, at, randomBlob(rnd, 300), randomBlob(rnd, 2000), rnd.nextBoolean());
       case 1:
@@ -264,7 +268,8 @@ final class Fixtures {
         w.key(randomBlob(rnd, 40), randomBlob(rnd, 100), rnd.nextInt(1000), rnd.nextInt(1000), rnd.nextInt(50));
       }
       for (int i = 0; i < sessions; i++) {
-        w.session(randomNonEmptyString(rnd, 10), rnd.nextLong(), randomBlob(rnd, 30), rnd.nextLong());
+        w.session(rnd.nextBoolean() ? rnd.nextInt(1000) : rnd.nextLong(), rnd.nextLong(),
+            randomBlob(rnd, 30), rnd.nextLong());
       }
       w.finish();
     } catch (IOException e) {

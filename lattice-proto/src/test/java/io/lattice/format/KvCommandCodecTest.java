@@ -25,7 +25,7 @@ import org.msgpack.core.MessagePack;
 
 class KvCommandCodecTest {
 
-  private static final Session SESSION = new Session("client-7", 42, 40);
+  private static final Session SESSION = new Session(7, 42, 40);
   private static final byte[] ALL_BYTES = new byte[256];
 
   static {
@@ -58,9 +58,9 @@ class KvCommandCodecTest {
 
   @Test
   void sessionsRoundTrip() throws FormatException {
-    for (Session s : new Session[] {Session.NONE, new Session("c", 1, 0),
-        new Session("客户-\uD83D\uDE00", Long.MAX_VALUE, Long.MAX_VALUE), new Session("", 5, 3),
-        new Session("x".repeat(1000), -1, -2)}) {
+    for (Session s : new Session[] {Session.NONE, new Session(1, 1, 0),
+        new Session(Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE), new Session(0, 5, 3),
+        new Session(-3, -1, -2)}) {
       KvCommand d = roundTrip(new Put(s, 5, b("k"), b("v"), false));
       assertThat(d.session()).isEqualTo(s);
     }
@@ -71,6 +71,58 @@ class KvCommandCodecTest {
     KvCommand d = KvCommandCodec.decode(KvCommandCodec.encode(new Put(Session.NONE, 5, b("k"), b("v"), false)));
     assertThat(d.session()).isSameAs(Session.NONE);
     assertThat(d.session().present()).isFalse();
+  }
+
+  @Test
+  void sessionCommandsRoundTrip() throws FormatException {
+    for (long at : new long[] {0, 1_700_000_000_123L, Long.MIN_VALUE, Long.MAX_VALUE}) {
+      KvCommand open = roundTrip(new KvCommand.RegisterSession(at));
+      assertThat(open.session()).isSameAs(Session.NONE);
+      assertThat(open.proposedAtMillis()).isEqualTo(at);
+      for (long id : new long[] {1, 42, Long.MAX_VALUE, 0, -1}) {
+        KvCommand.CloseSession close = (KvCommand.CloseSession) roundTrip(
+            new KvCommand.CloseSession(at, id));
+        assertThat(close.sessionId()).isEqualTo(id);
+        assertThat(close.session()).isSameAs(Session.NONE);
+      }
+    }
+    // [2, 5, 0, 0, 0, 9]: the whole of a registration
+    assertThat(KvCommandCodec.encode(new KvCommand.RegisterSession(9)))
+        .containsExactly(0x96, 2, 5, 0, 0, 0, 9);
+  }
+
+  @Test
+  void sessionCommandsCarryNoSessionAndExactlyTheirFields() {
+    assertRejected(pack(p -> header(p, 6, 2, 5)), "REGISTER_SESSION carries a session");
+    assertRejected(pack(p -> {
+      header(p, 7, 2, 6);
+      p.packLong(3);
+    }), "CLOSE_SESSION carries a session");
+    assertRejected(pack(p -> {
+      headerWithoutSession(p, 7, 5);
+      p.packLong(3);
+    }), "REGISTER_SESSION has 1 fields, expected 0");
+    assertRejected(pack(p -> headerWithoutSession(p, 6, 6)), "CLOSE_SESSION has 0 fields");
+    assertRejected(pack(p -> {
+      headerWithoutSession(p, 7, 6);
+      p.packString("3");
+    }), "malformed command");
+  }
+
+  @Test
+  void version1CommandsAreRefusedByName() {
+    assertRejected(pack(p -> {
+      p.packArrayHeader(9);
+      p.packInt(1);
+      p.packInt(1);
+      p.packString("client-1");
+      p.packLong(1);
+      p.packLong(0);
+      p.packLong(5);
+      bin(p, "k");
+      bin(p, "v");
+      p.packBoolean(false);
+    }), "command format version 1 (client-chosen session ids");
   }
 
   @Test
@@ -173,13 +225,25 @@ class KvCommandCodecTest {
     }
   }
 
-  /** [version, type, clientId, seq, ack, at] as the first six elements of an n-element command. */
+  /** [version, type, sessionId, seq, ack, at] as the first six elements of an n-element command. */
   private static void header(MessageBufferPacker p, int n, int version, int type) throws IOException {
     p.packArrayHeader(n);
     p.packInt(version);
     p.packInt(type);
-    p.packString("c");
+    p.packLong(3);
     p.packLong(1);
+    p.packLong(0);
+    p.packLong(5);
+  }
+
+  /** [2, type, 0, 0, 0, at] as the first six elements of an n-element command. */
+  private static void headerWithoutSession(MessageBufferPacker p, int n, int type)
+      throws IOException {
+    p.packArrayHeader(n);
+    p.packInt(2);
+    p.packInt(type);
+    p.packLong(0);
+    p.packLong(0);
     p.packLong(0);
     p.packLong(5);
   }
@@ -201,40 +265,40 @@ class KvCommandCodecTest {
     assertRejected(new byte[] {(byte) 0xc1}, "malformed command"); // never-used format byte
     assertRejected(pack(p -> p.packInt(3)), "malformed command"); // not an array
     assertRejected(pack(p -> {
-      header(p, 9, 2, 1);
+      header(p, 9, 3, 1);
       bin(p, "k");
       bin(p, "v");
       p.packBoolean(false);
-    }), "unknown command format version 2");
+    }), "unknown command format version 3");
     assertRejected(pack(p -> {
       p.packArrayHeader(3);
+      p.packInt(2);
       p.packInt(1);
-      p.packInt(1);
-      p.packString("c");
+      p.packLong(3);
     }), "too short");
-    assertRejected(pack(p -> header(p, 6, 1, 9)), "unknown command type 9");
-    assertRejected(pack(p -> header(p, 6, 1, 0)), "unknown command type 0");
+    assertRejected(pack(p -> header(p, 6, 2, 9)), "unknown command type 9");
+    assertRejected(pack(p -> header(p, 6, 2, 0)), "unknown command type 0");
     assertRejected(pack(p -> {
-      header(p, 10, 1, 1);
+      header(p, 10, 2, 1);
       bin(p, "k");
       bin(p, "v");
       p.packBoolean(false);
       p.packBoolean(false);
     }), "PUT has 4 fields");
     assertRejected(pack(p -> {
-      header(p, 9, 1, 1);
+      header(p, 9, 2, 1);
       p.packNil();
       bin(p, "v");
       p.packBoolean(false);
     }), "missing required bytes");
     assertRejected(pack(p -> {
-      header(p, 9, 1, 1);
+      header(p, 9, 2, 1);
       p.packInt(7); // an integer where a key belongs
       bin(p, "v");
       p.packBoolean(false);
     }), "malformed command");
     assertRejected(pack(p -> {
-      header(p, 9, 1, 1);
+      header(p, 9, 2, 1);
       bin(p, "k");
       bin(p, "v");
       p.packBoolean(false);
@@ -245,7 +309,7 @@ class KvCommandCodecTest {
   @Test
   void malformedCasIsRejected() {
     assertRejected(pack(p -> {
-      header(p, 12, 1, 3);
+      header(p, 12, 2, 3);
       bin(p, "k");
       p.packInt(KvCommand.ExpectKind.values().length); // no such expect kind
       p.packNil();
@@ -254,7 +318,7 @@ class KvCommandCodecTest {
       p.packBoolean(false);
     }), "unknown enum value 3");
     assertRejected(pack(p -> {
-      header(p, 12, 1, 3);
+      header(p, 12, 2, 3);
       bin(p, "k");
       p.packInt(-1);
       p.packNil();
@@ -269,7 +333,7 @@ class KvCommandCodecTest {
   @Test
   void malformedTxnIsRejected() {
     assertRejected(pack(p -> {
-      header(p, 9, 1, 4);
+      header(p, 9, 2, 4);
       p.packArrayHeader(1);
       p.packArrayHeader(4); // a compare has 5 elements
       bin(p, "k");
@@ -280,7 +344,7 @@ class KvCommandCodecTest {
       p.packArrayHeader(0);
     }), "malformed compare");
     assertRejected(pack(p -> {
-      header(p, 9, 1, 4);
+      header(p, 9, 2, 4);
       p.packArrayHeader(1);
       p.packArrayHeader(5);
       bin(p, "k");
@@ -292,7 +356,7 @@ class KvCommandCodecTest {
       p.packArrayHeader(0);
     }), "unknown enum value");
     assertRejected(pack(p -> {
-      header(p, 9, 1, 4);
+      header(p, 9, 2, 4);
       p.packArrayHeader(0);
       p.packArrayHeader(1);
       p.packArrayHeader(4);
@@ -303,7 +367,7 @@ class KvCommandCodecTest {
       p.packArrayHeader(0);
     }), "unknown enum value");
     assertRejected(pack(p -> {
-      header(p, 9, 1, 4);
+      header(p, 9, 2, 4);
       p.packArrayHeader(0);
       p.packArrayHeader(1);
       p.packArrayHeader(3); // an op has 4 elements
@@ -314,7 +378,7 @@ class KvCommandCodecTest {
     }), "malformed transaction op");
     // A compare count far beyond the bytes present: rejected without allocating for it.
     assertRejected(pack(p -> {
-      header(p, 9, 1, 4);
+      header(p, 9, 2, 4);
       p.packArrayHeader(Integer.MAX_VALUE);
     }), "impossible length");
   }
@@ -351,7 +415,7 @@ class KvCommandCodecTest {
   @Test
   void describesCommandsForLogInspection() {
     assertThat(KvCommandCodec.describe(new Put(SESSION, 1, b("user/1"), b("alice"), false)))
-        .isEqualTo("PUT key=user/1 value=alice (5 bytes) session=client-7#42");
+        .isEqualTo("PUT key=user/1 value=alice (5 bytes) session=7#42");
     assertThat(KvCommandCodec.describe(new Delete(Session.NONE, 1, b("dir/"), true, false)))
         .isEqualTo("DELETE prefix=dir/");
     assertThat(KvCommandCodec.describe(new CompareAndSwap(Session.NONE, 1, b("k"), Expect.version(3), null, false)))
@@ -360,6 +424,10 @@ class KvCommandCodecTest {
         .isEqualTo("CAS key=k expect absent then PUT value=v");
     assertThat(KvCommandCodec.describe(new Txn(Session.NONE, 1, List.of(), List.of(), List.of())))
         .isEqualTo("TXN compares=0 success=0 failure=0");
+    assertThat(KvCommandCodec.describe(new KvCommand.RegisterSession(1)))
+        .isEqualTo("OPEN SESSION (id = this entry's index)");
+    assertThat(KvCommandCodec.describe(new KvCommand.CloseSession(1, 57)))
+        .isEqualTo("CLOSE SESSION id=57");
   }
 
   @Test

@@ -22,7 +22,7 @@ class SnapshotDataTest {
 
   record Kv(byte[] key, byte[] value, long createIndex, long modIndex, long version) {}
 
-  record Sess(String clientId, long lastSequence, byte[] lastResult, long lastActiveMillis) {}
+  record Sess(long sessionId, long lastSequence, byte[] lastResult, long lastActiveMillis) {}
 
   /** Everything a reader reported, in order. */
   static final class Collected implements SnapshotDataReader.Visitor {
@@ -47,8 +47,8 @@ class SnapshotDataTest {
     }
 
     @Override
-    public void session(String clientId, long lastSequence, byte[] lastResult, long lastActiveMillis) {
-      sessions.add(new Sess(clientId, lastSequence, lastResult, lastActiveMillis));
+    public void session(long sessionId, long lastSequence, byte[] lastResult, long lastActiveMillis) {
+      sessions.add(new Sess(sessionId, lastSequence, lastResult, lastActiveMillis));
     }
   }
 
@@ -59,7 +59,7 @@ class SnapshotDataTest {
         w.key(kv.key(), kv.value(), kv.createIndex(), kv.modIndex(), kv.version());
       }
       for (Sess s : sessions) {
-        w.session(s.clientId(), s.lastSequence(), s.lastResult(), s.lastActiveMillis());
+        w.session(s.sessionId(), s.lastSequence(), s.lastResult(), s.lastActiveMillis());
       }
       w.finish();
     }
@@ -98,7 +98,7 @@ class SnapshotDataTest {
       for (int i = 0; i < sessions.size(); i++) {
         Sess got = c.sessions.get(i);
         Sess want = sessions.get(i);
-        if (!got.clientId().equals(want.clientId()) || !Arrays.equals(got.lastResult(), want.lastResult())
+        if (got.sessionId() != want.sessionId() || !Arrays.equals(got.lastResult(), want.lastResult())
             || got.lastSequence() != want.lastSequence() || got.lastActiveMillis() != want.lastActiveMillis()) {
           fail("session %d differs: read %s, wrote %s", i, got, want);
         }
@@ -139,9 +139,10 @@ class SnapshotDataTest {
         new Kv(all, all, 1, 2, 3),
         new Kv("ключ".getBytes(StandardCharsets.UTF_8), new byte[100_000], Long.MAX_VALUE, Long.MAX_VALUE, Long.MAX_VALUE));
     List<Sess> sessions = List.of(
-        new Sess("c", 0, new byte[0], 0),
-        new Sess("客户-\uD83D\uDE00", Long.MAX_VALUE, all, Long.MIN_VALUE),
-        new Sess("", -1, new byte[] {1}, -1));
+        new Sess(1, 0, new byte[0], 0),
+        new Sess(Long.MAX_VALUE, Long.MAX_VALUE, all, Long.MIN_VALUE),
+        new Sess(0, -1, new byte[] {1}, -1),
+        new Sess(Long.MIN_VALUE, 5, new byte[0], 5));
     assertRoundTrip(99, keys, sessions);
     assertRoundTrip(99, keys, List.of());
     assertRoundTrip(99, List.of(), sessions);
@@ -157,7 +158,7 @@ class SnapshotDataTest {
     }
     List<Sess> sessions = new ArrayList<>();
     for (int i = 0; i < 2_000; i++) {
-      sessions.add(new Sess(Fixtures.randomNonEmptyString(rnd, 20) + i, rnd.nextLong(), Fixtures.randomBlob(rnd, 40),
+      sessions.add(new Sess(rnd.nextLong(), rnd.nextLong(), Fixtures.randomBlob(rnd, 40),
           rnd.nextLong()));
     }
     assertRoundTrip(123_456, keys, sessions);
@@ -177,7 +178,7 @@ class SnapshotDataTest {
   @Test
   void everyTruncationIsRejected() throws Exception {
     byte[] valid = write(7, List.of(new Kv(new byte[] {1, 2}, new byte[] {3}, 1, 2, 3)),
-        List.of(new Sess("c", 4, new byte[] {5}, 6)));
+        List.of(new Sess(3, 4, new byte[] {5}, 6)));
     for (int n = 0; n < valid.length; n++) {
       byte[] bytes = Arrays.copyOf(valid, n);
       assertThatThrownBy(() -> read(bytes)).as("truncated to %d", n).isInstanceOf(FormatException.class);
@@ -205,7 +206,7 @@ class SnapshotDataTest {
         .hasMessageContaining("holds 1 keys and 0 sessions");
     out.reset();
     try (SnapshotDataWriter w = new SnapshotDataWriter(out, 1, 0, 0)) {
-      w.session("c", 1, new byte[0], 1);
+      w.session(2, 1, new byte[0], 1);
       w.finish();
     }
     assertThatThrownBy(() -> read(out.toByteArray())).isInstanceOf(FormatException.class)

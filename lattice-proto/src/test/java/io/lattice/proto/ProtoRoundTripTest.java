@@ -62,11 +62,25 @@ class ProtoRoundTripTest {
             .setKey(KEY)
             .setValue(ByteString.copyFrom(new byte[] {0, (byte) 0xff, 7}))
             .setPrevKv(true)
-            .setSession(ClientSession.newBuilder().setClientId("c-1").setSequence(42).setAcknowledged(41))
+            .setSession(ClientSession.newBuilder().setSessionId(7).setSequence(42).setAcknowledged(41))
             .build();
     PutRequest parsed = roundTrip(put);
     assertThat(parsed.getSession().getSequence()).isEqualTo(42);
     assertThat(parsed.getValue().byteAt(1)).isEqualTo((byte) 0xff);
+  }
+
+  @Test
+  void theRetiredClientIdFieldIsKeptAsAnUnknownField() throws Exception {
+    // what a client built against the old ClientSession (string client_id = 1) sends
+    byte[] old = com.google.protobuf.UnknownFieldSet.newBuilder()
+        .addField(1, com.google.protobuf.UnknownFieldSet.Field.newBuilder()
+            .addLengthDelimited(ByteString.copyFromUtf8("c-1")).build())
+        .addField(2, com.google.protobuf.UnknownFieldSet.Field.newBuilder().addVarint(1).build())
+        .build().toByteArray();
+    ClientSession parsed = ClientSession.parseFrom(old);
+    assertThat(parsed.getSessionId()).isZero();
+    assertThat(parsed.getSequence()).isEqualTo(1);
+    assertThat(parsed.getUnknownFields().hasField(1)).isTrue();
   }
 
   @Test
@@ -222,7 +236,8 @@ class ProtoRoundTripTest {
     ServiceDescriptor kv = KVGrpc.getServiceDescriptor();
     assertThat(kv.getName()).isEqualTo("lattice.v1.KV");
     assertThat(methodNames(kv))
-        .containsExactlyInAnyOrder("Put", "Get", "Delete", "Range", "CompareAndSwap", "Txn");
+        .containsExactlyInAnyOrder("Put", "Get", "Delete", "Range", "CompareAndSwap", "Txn",
+            "OpenSession", "CloseSession");
   }
 
   @Test

@@ -5,7 +5,9 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.lattice.cli.client.ClientException.Outcome;
 import io.lattice.proto.v1.ClientSession;
+import io.lattice.proto.v1.CloseSessionResponse;
 import io.lattice.proto.v1.ErrorInfo;
+import io.lattice.proto.v1.OpenSessionResponse;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiFunction;
@@ -15,20 +17,41 @@ import java.util.function.Function;
  * The retry policy of {@link LatticeClient}: runs one logical call, with all its retries, within
  * the timeout, deciding from each error's reason (errors.proto) whether the call had no effect
  * (retry, elsewhere if needed), may have been applied (retry only with the same session sequence
- * number), or failed for good.
+ * number), or failed for good. It also keeps the client's write session: opened by the first write
+ * that needs it, renewed when the cluster no longer knows it and no attempt of the write can have
+ * been applied, closed by {@link #closeSession}.
  */
 final class Calls {
   static final long FIRST_BACKOFF_MILLIS = 20;
   static final long MAX_BACKOFF_MILLIS = 250;
+  /**
+   * No attempt starts with less time left than this: it could only run into its deadline, often
+   * before the request is even sent, and a DEADLINE_EXCEEDED has to be taken as "may have been
+   * applied", which would turn a write that certainly had no effect into an indeterminate one.
+   */
+  static final long MIN_ATTEMPT_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
+
+  /** The session RPCs, made by {@link LatticeClient} with its stubs. */
+  interface SessionRpcs {
+    /** Opens a session; the response carries its id. */
+    OpenSessionResponse open(Attempt a);
+
+    /** Closes session {@code id}. */
+    CloseSessionResponse close(Attempt a, long id);
+  }
 
   private final Router router;
   private final Duration timeout;
   private final WriteSession session;
+  private final SessionRpcs sessionRpcs;
+  /** Held while a session is opened, so that concurrent first writes open one, not several. */
+  private final Object opening = new Object();
 
-  Calls(Router router, Duration timeout, WriteSession session) {
+  Calls(Router router, Duration timeout, WriteSession session, SessionRpcs sessionRpcs) {
     this.router = router;
     this.timeout = timeout;
     this.session = session;
+    this.sessionRpcs = sessionRpcs;
   }
 
   /** One try of a call: where it goes and how long it may take. */
@@ -41,18 +64,35 @@ final class Calls {
     /** A KV write with a session: a retry with the same sequence number is applied at most once. */
     WRITE,
     /** A change without a session (membership, leadership): retried only if it had no effect. */
-    CHANGE
+    CHANGE,
+    /**
+     * Opens a session: retried whatever happened, since a registration whose answer was lost only
+     * leaves an unused session behind (the cluster drops it when idle, or evicts it).
+     */
+    OPEN,
+    /** Closes a session: retried whatever happened, since closing twice changes nothing. */
+    CLOSE;
+
+    /** Whether an attempt of unknown outcome leaves the call's own outcome unknown. */
+    boolean outcomeMatters() {
+      return this == WRITE || this == CHANGE;
+    }
   }
 
   /**
    * Runs {@code rpc} until it succeeds, fails for good, or the deadline passes. For a write,
-   * {@code request} builds the request for a session; the same request (same sequence number) is
-   * resent on every retry.
+   * {@code request} builds the request for a session (opened first if need be, within the same
+   * deadline); the same request (same sequence number) is resent on every retry.
    */
   <Q, T> T call(String what, boolean toLeader, Kind kind,
       Function<ClientSession, Q> request, BiFunction<Attempt, Q, T> rpc) {
-    long deadline = deadline();
-    Q req = request == null ? null : request.apply(session.next());
+    return call(what, toLeader, kind, request, rpc, deadline());
+  }
+
+  private <Q, T> T call(String what, boolean toLeader, Kind kind,
+      Function<ClientSession, Q> request, BiFunction<Attempt, Q, T> rpc, long deadline) {
+    ClientSession current = kind == Kind.WRITE ? sessionFor(what, deadline) : null;
+    Q req = request == null ? null : request.apply(current);
     boolean maybeApplied = false;
     boolean renewed = false;
     String lastError = null;
@@ -61,7 +101,7 @@ final class Calls {
     String target = null;
     while (true) {
       long remaining = deadline - System.nanoTime();
-      if (remaining <= 0) {
+      if (remaining < MIN_ATTEMPT_NANOS) {
         throw timedOut(what, maybeApplied, lastError);
       }
       if (target == null) {
@@ -95,11 +135,14 @@ final class Calls {
             if (kind == Kind.READ) {
               throw new ClientException(Outcome.FAILED, lastError, e);
             }
-            maybeApplied = true;
-            if (kind == Kind.CHANGE || reason == ErrorInfo.Reason.INTERNAL) {
-              throw new ClientException(Outcome.INDETERMINATE, lastError, e);
+            if (kind.outcomeMatters()) {
+              maybeApplied = true;
+              if (kind == Kind.CHANGE || reason == ErrorInfo.Reason.INTERNAL) {
+                throw new ClientException(Outcome.INDETERMINATE, lastError, e);
+              }
             }
-            // resend with the same sequence number (applied at most once), to the leader if named
+            // resend (the same sequence number for a write: applied at most once), to the
+            // leader if named
             if (!err.leaderAddress().isEmpty()) {
               router.leaderAt(err.leaderAddress());
             }
@@ -107,25 +150,38 @@ final class Calls {
           case UNAVAILABLE, TRANSFER_IN_PROGRESS, MEMBERSHIP_CHANGE_IN_PROGRESS,
               SNAPSHOT_IN_PROGRESS, OVERLOADED, TIMEOUT -> target = address; // had no effect
           case SHUTTING_DOWN -> {
+            // A member answers SHUTTING_DOWN only for a request that never reached its log (one
+            // that did is answered INDETERMINATE): this attempt had no effect, though an earlier
+            // one still may have. Go to the leader it names, or the next endpoint, at once.
             router.forgetLeader(address);
             router.skip(address);
+            String leader = err.leaderAddress();
+            if (!leader.isEmpty() && !leader.equals(address)) {
+              router.leaderAt(leader);
+              target = leader;
+            }
+            if (++failedInARow % Math.max(2, router.endpoints().size()) != 0) {
+              continue; // back off only after a round of members
+            }
           }
           case SESSION_EXPIRED -> {
             if (kind != Kind.WRITE || maybeApplied || renewed) {
               throw new ClientException(maybeApplied ? Outcome.INDETERMINATE : Outcome.FAILED,
-                  lastError + (maybeApplied ? " (the write's outcome cannot be checked)" : ""),
-                  e);
+                  lastError + (maybeApplied ? " (an earlier attempt may have been applied; its "
+                      + "outcome can no longer be learned from the cluster)" : ""), e);
             }
-            // The session's first write never reached the log: no write of it was applied, so
-            // this one may start a new session.
+            // The cluster no longer knows the session (idle too long, or evicted), and no attempt
+            // of this write can have been applied: it may go again in a new session.
             renewed = true;
-            req = request.apply(session.renew());
+            session.forget(current.getSessionId());
+            current = sessionFor(what, deadline);
+            req = request.apply(current);
             target = address;
             continue;
           }
           case REASON_UNSPECIFIED -> {
             if (err.code() == Status.Code.UNAVAILABLE) {
-              if (kind != Kind.READ && !err.neverSent()) {
+              if (kind.outcomeMatters() && !err.neverSent()) {
                 // the connection broke after the request may have left
                 maybeApplied = true;
                 if (kind == Kind.CHANGE) {
@@ -139,7 +195,7 @@ final class Calls {
                 continue; // try the next endpoint at once; back off after a full round
               }
             } else if (err.code() == Status.Code.DEADLINE_EXCEEDED) {
-              maybeApplied |= kind != Kind.READ; // it was sent and never answered
+              maybeApplied |= kind.outcomeMatters(); // it was sent and never answered
               throw timedOut(what, maybeApplied, lastError);
             } else {
               throw new ClientException(maybeApplied ? Outcome.INDETERMINATE : Outcome.FAILED,
@@ -151,6 +207,38 @@ final class Calls {
         }
         backoff = sleep(backoff, deadline);
       }
+    }
+  }
+
+  /**
+   * The session for a new write of {@code what}: the open one, else one opened now (OpenSession,
+   * retried within {@code deadline}: a lost answer only leaves an unused session behind).
+   */
+  private ClientSession sessionFor(String what, long deadline) {
+    synchronized (opening) {
+      if (!session.isOpen()) {
+        OpenSessionResponse r = call(what + " (opening a session)", true, Kind.OPEN, null,
+            (a, ignored) -> sessionRpcs.open(a), deadline);
+        session.opened(r.getSessionId());
+      }
+      return session.next();
+    }
+  }
+
+  /**
+   * Closes the open session, if any, within {@code budget}: best effort (a failure is ignored; the
+   * cluster drops the session once it has been idle for the session TTL, or evicts it).
+   */
+  void closeSession(Duration budget) {
+    long id = session.id();
+    if (id == 0 || !session.forget(id)) {
+      return;
+    }
+    try {
+      call("close session", true, Kind.CLOSE, null, (a, ignored) -> sessionRpcs.close(a, id),
+          System.nanoTime() + budget.toNanos());
+    } catch (ClientException ignored) {
+      // best effort: the session expires on its own
     }
   }
 

@@ -5,6 +5,7 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.lattice.cli.client.ClientException.Outcome;
 import io.lattice.proto.v1.ClientSession;
+import io.lattice.proto.v1.CloseSessionRequest;
 import io.lattice.proto.v1.ClusterGrpc;
 import io.lattice.proto.v1.CompareAndSwapRequest;
 import io.lattice.proto.v1.CompareAndSwapResponse;
@@ -22,6 +23,7 @@ import io.lattice.proto.v1.MemberPromoteRequest;
 import io.lattice.proto.v1.MemberPromoteResponse;
 import io.lattice.proto.v1.MemberRemoveRequest;
 import io.lattice.proto.v1.MemberRemoveResponse;
+import io.lattice.proto.v1.OpenSessionRequest;
 import io.lattice.proto.v1.PutRequest;
 import io.lattice.proto.v1.PutResponse;
 import io.lattice.proto.v1.RangeRequest;
@@ -53,18 +55,29 @@ import java.util.function.Function;
  * had no effect (NOT_LEADER, no leader during an election, a transfer in progress, a refused
  * connection) are retried with a short back-off until then.
  *
- * <p><b>Exactly once.</b> Every KV write carries this client's session and a new sequence number;
- * a retry resends the same number, so a write that was applied before the retry is not applied
- * again (the node answers with the first result). When the outcome stays unknown at the deadline,
- * the call fails with {@link Outcome#INDETERMINATE}; when it certainly had no effect, with {@link
- * Outcome#UNAVAILABLE}. Membership changes and leadership transfers have no session: they are
- * retried only after errors that say they had no effect, and fail as INDETERMINATE at once when
- * their outcome is unknown.
+ * <p><b>Exactly once.</b> The first KV write opens a session (OpenSession: a committed
+ * registration whose log index is the session's id); every write carries it and a new sequence
+ * number, and a retry resends the same number, so a write that was applied before the retry is not
+ * applied again (the node answers with the first result). A client that only reads opens no
+ * session. OpenSession itself is retried whatever its outcome: a registration whose answer was lost
+ * leaves an unused session behind, which the cluster drops once it has been idle for the session
+ * TTL (or evicts sooner when its session table is full), and costs nothing else. When the cluster
+ * answers that it no longer knows the session (SESSION_EXPIRED), the write goes again in a new
+ * session only if none of its attempts can have been applied; otherwise it fails as {@link
+ * Outcome#INDETERMINATE}, never re-sent under another session. When the outcome stays unknown at
+ * the deadline, the call fails with {@link Outcome#INDETERMINATE}; when it certainly had no effect,
+ * with {@link Outcome#UNAVAILABLE}. {@link #close()} closes the session (best effort, within a
+ * short budget). Membership changes and leadership transfers have no session: they are retried
+ * only after errors that say they had no effect, and fail as INDETERMINATE at once when their
+ * outcome is unknown.
  *
  * <p>Thread-safe for concurrent calls, but sequence numbers are only safe for one write at a time
- * (a node opens a session only once sequence 1 is applied).
+ * (a session forgets every result but the highest unless told what was acknowledged).
  */
 public final class LatticeClient implements AutoCloseable {
+  /** The most {@link #close()} waits for the session to be closed. */
+  static final Duration CLOSE_SESSION_BUDGET = Duration.ofSeconds(1);
+
   private final Router router;
   private final Duration timeout;
   private final Calls calls;
@@ -73,7 +86,17 @@ public final class LatticeClient implements AutoCloseable {
   public LatticeClient(List<String> endpoints, Duration timeout) {
     this.router = new Router(endpoints);
     this.timeout = timeout;
-    this.calls = new Calls(router, timeout, new WriteSession());
+    this.calls = new Calls(router, timeout, new WriteSession(), new Calls.SessionRpcs() {
+      @Override
+      public io.lattice.proto.v1.OpenSessionResponse open(Calls.Attempt a) {
+        return kv(a).openSession(OpenSessionRequest.getDefaultInstance());
+      }
+
+      @Override
+      public io.lattice.proto.v1.CloseSessionResponse close(Calls.Attempt a, long id) {
+        return kv(a).closeSession(CloseSessionRequest.newBuilder().setSessionId(id).build());
+      }
+    });
   }
 
   public List<String> endpoints() {
@@ -272,9 +295,18 @@ public final class LatticeClient implements AutoCloseable {
     return null;
   }
 
+  /**
+   * Closes the write session, if one was opened (best effort, within {@link
+   * #CLOSE_SESSION_BUDGET} or the timeout if shorter), then every channel.
+   */
   @Override
   public void close() {
-    router.close();
+    try {
+      calls.closeSession(timeout.compareTo(CLOSE_SESSION_BUDGET) < 0 ? timeout
+          : CLOSE_SESSION_BUDGET);
+    } finally {
+      router.close();
+    }
   }
 
   // --------------------------------------------------------------------------------- plumbing

@@ -8,8 +8,9 @@ import java.util.List;
 
 /**
  * A {@link KvCommand} as a JSON object with every field, for scripts: {@code op} ({@code PUT},
- * {@code DELETE}, {@code CAS}, {@code TXN}), keys and values via {@link JsonBytes} ({@code key} or
- * {@code key_base64}, {@code value_size}), the session and the proposal time.
+ * {@code DELETE}, {@code CAS}, {@code TXN}, {@code OPEN_SESSION}, {@code CLOSE_SESSION}), keys and
+ * values via {@link JsonBytes} ({@code key} or {@code key_base64}, {@code value_size}), the session
+ * and the proposal time.
  */
 final class CommandJson {
   private CommandJson() {}
@@ -58,10 +59,15 @@ final class CommandJson {
       o.add("compares", compares);
       o.add("success", ops(txn.success()));
       o.add("failure", ops(txn.failure()));
+    } else if (c instanceof KvCommand.RegisterSession) {
+      o.addProperty("op", "OPEN_SESSION"); // its session id is the entry's index
+    } else if (c instanceof KvCommand.CloseSession close) {
+      o.addProperty("op", "CLOSE_SESSION");
+      o.addProperty("session_id", close.sessionId());
     }
     if (c.session().present()) {
       JsonObject s = new JsonObject();
-      s.addProperty("client_id", c.session().clientId());
+      s.addProperty("session_id", c.session().id());
       s.addProperty("sequence", c.session().sequence());
       s.addProperty("acknowledged", c.session().acknowledged());
       o.add("session", s);

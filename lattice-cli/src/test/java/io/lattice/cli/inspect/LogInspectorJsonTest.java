@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
+import io.lattice.format.KvCommand;
 import java.nio.file.Path;
 import java.util.Base64;
 import java.util.List;
@@ -35,7 +36,7 @@ class LogInspectorJsonTest {
     assertThat(summary.get("first_index").getAsLong()).isEqualTo(1);
     assertThat(summary.get("last_index").getAsLong()).isEqualTo(9);
     assertThat(summary.get("printed").getAsLong()).isEqualTo(9);
-    assertThat(summary.get("bytes").getAsLong()).isEqualTo(476);
+    assertThat(summary.get("bytes").getAsLong()).isEqualTo(468);
     assertThat(summary.getAsJsonArray("format_versions").get(0).getAsInt()).isEqualTo(1);
     assertThat(summary.getAsJsonArray("terms").toString()).isEqualTo("[{\"term\":1,\"first_index\":1},"
         + "{\"term\":2,\"first_index\":4},{\"term\":3,\"first_index\":7},{\"term\":4,\"first_index\":8}]");
@@ -66,7 +67,7 @@ class LogInspectorJsonTest {
     assertThat(cmd.get("key").getAsString()).isEqualTo("a");
     assertThat(cmd.get("value").getAsString()).isEqualTo("hello world!");
     assertThat(cmd.get("value_size").getAsInt()).isEqualTo(12);
-    assertThat(cmd.getAsJsonObject("session").get("client_id").getAsString()).isEqualTo("client-1");
+    assertThat(cmd.getAsJsonObject("session").get("session_id").getAsLong()).isEqualTo(2);
     assertThat(cmd.getAsJsonObject("session").get("sequence").getAsLong()).isEqualTo(1);
     assertThat(cmd.get("proposed_at").getAsString()).isEqualTo("2023-11-14T22:13:20Z");
 
@@ -92,6 +93,24 @@ class LogInspectorJsonTest {
     assertThat(txn.getAsJsonArray("success")).hasSize(2);
     assertThat(txn.getAsJsonArray("success").get(1).getAsJsonObject().get("op").getAsString())
         .isEqualTo("DELETE");
+  }
+
+  @Test
+  void sessionCommandsAreShownWithTheirIds() throws Exception {
+    Path dir = TestLogs.write(tmp.resolve("data"), List.of(
+        TestLogs.command(1, 1, new KvCommand.RegisterSession(TestLogs.PROPOSED_AT)),
+        TestLogs.command(1, 2, new KvCommand.CloseSession(TestLogs.PROPOSED_AT, 1))));
+
+    List<JsonObject> lines = parse(inspect(dir, TestLogs.json(false)));
+
+    JsonObject open = lines.get(0).getAsJsonObject("command");
+    assertThat(open.get("op").getAsString()).isEqualTo("OPEN_SESSION");
+    assertThat(open.has("session")).isFalse();
+    JsonObject close = lines.get(1).getAsJsonObject("command");
+    assertThat(close.get("op").getAsString()).isEqualTo("CLOSE_SESSION");
+    assertThat(close.get("session_id").getAsLong()).isEqualTo(1);
+    assertThat(inspect(dir).out()).contains("OPEN SESSION (id = this entry's index)",
+        "CLOSE SESSION id=1");
   }
 
   @Test

@@ -88,7 +88,7 @@ final class TestLogs {
         config(1, 1, new MemberRecord("n1", "127.0.0.1:7001", true, false),
             new MemberRecord("n2", "127.0.0.1:7002", false, true)),
         Entry.noop(1, 2),
-        command(1, 3, new KvCommand.Put(new Session("client-1", 1, 0), PROPOSED_AT, utf8("a"),
+        command(1, 3, new KvCommand.Put(new Session(2, 1, 0), PROPOSED_AT, utf8("a"),
             utf8("hello world!"), false)),
         command(2, 4, new KvCommand.Put(Session.NONE, PROPOSED_AT, ESCAPE_KEY,
             new byte[] {0, 1, 2}, false)),

@@ -1,10 +1,14 @@
-package io.lattice.node;
+package io.lattice.server;
 
 import io.grpc.BindableService;
 import io.grpc.ServerServiceDefinition;
 import io.lattice.api.ClusterService;
 import io.lattice.api.KvService;
 import io.lattice.api.MalformedRequests;
+import io.lattice.kv.KvStateMachine;
+import io.lattice.node.NodeConfig;
+import io.lattice.node.RaftNode;
+import io.lattice.node.RepairCommand;
 import io.lattice.transport.GrpcPeerTransport;
 import java.io.IOException;
 import java.io.Reader;
@@ -19,9 +23,9 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /**
  * The {@code lattice-node} command line. With options it runs a node (see {@link NodeServer});
@@ -136,7 +140,7 @@ public final class LatticeNodeCommand implements Callable<Integer> {
   }
 
   /** The client-facing services: the KV API and the Cluster admin API. */
-  static List<BindableService> clientServices(RaftNode node) {
+  static List<BindableService> clientServices(RaftNode<KvStateMachine> node) {
     ServerServiceDefinition kv =
         MalformedRequests.rejectAsInvalidArgument(new KvService(node).bindService());
     ServerServiceDefinition cluster =
@@ -160,7 +164,7 @@ public final class LatticeNodeCommand implements Callable<Integer> {
         config.listenAddress(), config.clusterId(),
         config.join() ? "joining" : config.initialCluster(), config.dataDir().toAbsolutePath(),
         resolvedMetrics == null ? "" : ", metrics on http://" + resolvedMetrics + "/metrics");
-    RaftNode node = server.node();
+    RaftNode<KvStateMachine> node = server.node();
     CompletableFuture.anyOf(node.fatalError(), node.terminated()).join();
     if (node.fatalError().isDone()) {
       Throwable t = node.fatalError().join();

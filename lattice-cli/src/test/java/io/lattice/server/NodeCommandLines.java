@@ -1,5 +1,6 @@
-package io.lattice.node;
+package io.lattice.server;
 
+import io.lattice.node.NodeConfig;
 import java.util.List;
 import picocli.CommandLine;
 

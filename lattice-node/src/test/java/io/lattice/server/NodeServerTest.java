@@ -1,4 +1,4 @@
-package io.lattice.node;
+package io.lattice.server;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -17,6 +17,9 @@ import io.lattice.format.KvCommand;
 import io.lattice.format.KvCommandCodec;
 import io.lattice.format.Session;
 import io.lattice.kv.KvEntry;
+import io.lattice.node.NodeConfig;
+import io.lattice.node.NodeStatus;
+import io.lattice.node.ReadConsistency;
 import io.lattice.raft.Role;
 import java.io.IOException;
 import java.net.ServerSocket;

@@ -1,4 +1,4 @@
-package io.lattice.transport;
+package io.lattice.node;
 
 import io.lattice.raft.Message;
 

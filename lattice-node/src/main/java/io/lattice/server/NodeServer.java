@@ -1,4 +1,4 @@
-package io.lattice.node;
+package io.lattice.server;
 
 import io.grpc.BindableService;
 import io.grpc.Server;
@@ -6,8 +6,12 @@ import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import io.lattice.kv.KvStateMachine;
 import io.lattice.metrics.MetricsServer;
 import io.lattice.metrics.PrometheusNodeMetrics;
+import io.lattice.node.NodeConfig;
+import io.lattice.node.NodeMetrics;
+import io.lattice.node.RaftNode;
 import io.lattice.raft.Member;
 import io.lattice.raft.Membership;
 import io.lattice.transport.GrpcPeerTransport;
@@ -40,14 +44,14 @@ public final class NodeServer implements AutoCloseable {
   /** How long {@link #close()} waits for in-flight calls before forcing the server down. */
   static final long SERVER_SHUTDOWN_MILLIS = 2_000;
 
-  private final RaftNode node;
+  private final RaftNode<KvStateMachine> node;
   private final GrpcPeerTransport transport;
   private final Server server;
   private final HealthStatusManager health;
   private final MetricsServer metricsServer;
   private final AtomicBoolean closed = new AtomicBoolean();
 
-  private NodeServer(RaftNode node, GrpcPeerTransport transport, Server server,
+  private NodeServer(RaftNode<KvStateMachine> node, GrpcPeerTransport transport, Server server,
       HealthStatusManager health, MetricsServer metricsServer) {
     this.node = node;
     this.transport = transport;
@@ -58,7 +62,7 @@ public final class NodeServer implements AutoCloseable {
 
   /** As {@link #start(NodeConfig, Function, GrpcPeerTransport.Options)} with default options. */
   public static NodeServer start(NodeConfig config,
-      Function<RaftNode, List<BindableService>> clientServices) throws IOException {
+      Function<RaftNode<KvStateMachine>, List<BindableService>> clientServices) throws IOException {
     return start(config, clientServices, GrpcPeerTransport.Options.defaults());
   }
 
@@ -70,7 +74,7 @@ public final class NodeServer implements AutoCloseable {
    *     bound (nothing is left running)
    */
   public static NodeServer start(NodeConfig config,
-      Function<RaftNode, List<BindableService>> clientServices,
+      Function<RaftNode<KvStateMachine>, List<BindableService>> clientServices,
       GrpcPeerTransport.Options options) throws IOException {
     return start(config, clientServices, options, null);
   }
@@ -80,16 +84,16 @@ public final class NodeServer implements AutoCloseable {
    * metrics over HTTP on {@code metricsAddress} ({@code host:port}; null: no metrics).
    */
   public static NodeServer start(NodeConfig config,
-      Function<RaftNode, List<BindableService>> clientServices,
+      Function<RaftNode<KvStateMachine>, List<BindableService>> clientServices,
       GrpcPeerTransport.Options options, String metricsAddress) throws IOException {
     Objects.requireNonNull(clientServices, "clientServices");
     InetSocketAddress listen = parseHostPort(config.listenAddress());
     InetSocketAddress metricsListen = metricsAddress == null ? null : parseHostPort(metricsAddress);
     PrometheusNodeMetrics metrics = metricsListen == null ? null : new PrometheusNodeMetrics();
-    AtomicReference<RaftNode> nodeRef = new AtomicReference<>();
+    AtomicReference<RaftNode<KvStateMachine>> nodeRef = new AtomicReference<>();
     AtomicReference<GrpcPeerTransport> transportRef = new AtomicReference<>();
     Function<String, String> addresses = peer -> addressOf(config, nodeRef.get(), peer);
-    RaftNode node = RaftNode.start(config, inbox -> {
+    RaftNode<KvStateMachine> node = RaftNode.start(config, new KvStateMachine(), inbox -> {
       GrpcPeerTransport t =
           new GrpcPeerTransport(config.clusterId(), config.id(), addresses, inbox, options);
       transportRef.set(t);
@@ -135,7 +139,7 @@ public final class NodeServer implements AutoCloseable {
   }
 
   /** The peer's address from the current membership, else from the initial cluster map. */
-  static String addressOf(NodeConfig config, RaftNode node, String peer) {
+  static String addressOf(NodeConfig config, RaftNode<KvStateMachine> node, String peer) {
     RaftNode.Header h = node == null ? null : node.header();
     if (h != null) {
       Membership m = h.membership();
@@ -179,7 +183,7 @@ public final class NodeServer implements AutoCloseable {
     return new InetSocketAddress(host, port);
   }
 
-  public RaftNode node() {
+  public RaftNode<KvStateMachine> node() {
     return node;
   }
 

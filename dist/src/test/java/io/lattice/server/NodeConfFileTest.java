@@ -1,7 +1,8 @@
-package io.lattice.node;
+package io.lattice.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.lattice.node.NodeConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,8 +14,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine;
 
 /**
  * The shipped {@code conf/lattice-node.conf} documents every option of {@code lattice-node}, its

@@ -1,0 +1,348 @@
+package io.lattice.node;
+
+import io.lattice.raft.EntryId;
+import io.lattice.raft.Member;
+import io.lattice.raft.Membership;
+import io.lattice.raft.MembershipChange;
+import io.lattice.raft.Raft;
+import io.lattice.raft.RaftException;
+import io.lattice.raft.RaftStatus;
+import io.lattice.raft.ReadMode;
+import io.lattice.raft.Role;
+import io.lattice.raft.SnapshotMeta;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What clients and operators can ask of a node: every method is thread-safe, queues a task for the
+ * loop and returns a future that the loop completes (on its thread: callers must not block in
+ * callbacks attached with {@code thenApply} and the like). A request the core refuses fails with a
+ * {@link NodeException} whose reason says it had no effect; a proposal the core appended ends as
+ * {@link PendingRequests} rules.
+ *
+ * @param <S> the state machine, which reads run against
+ */
+public abstract class NodeRequests<S extends StateMachine> {
+  private static final Logger log = LoggerFactory.getLogger(NodeRequests.class);
+
+  final NodeConfig config;
+  final S sm;
+  final PendingRequests pending = new PendingRequests();
+  final PendingRequests.Timeouts timeouts;
+  private final long requestTimeoutNanos;
+  private final long transferTimeoutNanos;
+  Raft raft;
+  private ReadyHandler handler;
+  /** Read ids never repeat for this node, even across restarts (they start at a random point). */
+  private long nextReadId;
+
+  NodeRequests(NodeConfig config, S stateMachine, long firstReadId) {
+    this.config = Objects.requireNonNull(config, "config");
+    this.sm = Objects.requireNonNull(stateMachine, "stateMachine");
+    this.nextReadId = firstReadId;
+    this.requestTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(config.requestTimeoutMillis());
+    this.transferTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(config.transferTimeoutMillis());
+    this.timeouts = new PendingRequests.Timeouts() {
+      @Override
+      public NodeException proposal(long index) {
+        return new NodeException(NodeException.Reason.INDETERMINATE, "no outcome for entry "
+            + index + " within " + config.requestTimeoutMillis() + " ms: it may or may not commit");
+      }
+
+      @Override
+      public NodeException read() {
+        return notLeader(NodeException.Reason.UNAVAILABLE,
+            "read not confirmed within " + config.requestTimeoutMillis() + " ms");
+      }
+
+      @Override
+      public NodeException transfer() {
+        return new NodeException(NodeException.Reason.TIMEOUT, "leadership transfer did not "
+            + "finish within " + config.transferTimeoutMillis() + " ms", raft.leaderId(),
+            leaderAddress(raft.leaderId()));
+      }
+    };
+  }
+
+  final void attach(Raft core, ReadyHandler readyHandler) {
+    this.raft = core;
+    this.handler = readyHandler;
+  }
+
+  /** Queues {@code task} for the loop (or aborts it when the loop stopped). */
+  abstract void enqueue(NodeLoop.Task task);
+
+  /** Brings the core's tick count up to the clock. */
+  abstract void catchUpTime();
+
+  /** The loop clock's reading, in nanoseconds. */
+  abstract long now();
+
+  abstract NodeStatus buildStatus();
+
+  /** Completes the snapshot requests the newest snapshot covers; begins one for the rest. */
+  abstract void serveSnapshotWaiters();
+
+  public String id() {
+    return config.id();
+  }
+
+  public NodeConfig config() {
+    return config;
+  }
+
+  // ====================================================================== client API
+
+  /**
+   * Proposes a state-machine command.
+   *
+   * @return completes with the state machine's result once the entry is applied here; fails with
+   *     NOT_LEADER, TRANSFER_IN_PROGRESS, INVALID_ARGUMENT (too large) or STOPPED when it had no
+   *     effect, and with INDETERMINATE when it was appended but its outcome is unknown
+   */
+  public CompletableFuture<byte[]> propose(byte[] command) {
+    Objects.requireNonNull(command, "command");
+    CompletableFuture<byte[]> f = new CompletableFuture<>();
+    if (command.length > config.maxRequestBytes()) {
+      f.completeExceptionally(new NodeException(NodeException.Reason.INVALID_ARGUMENT,
+          "request of " + command.length + " bytes exceeds the limit of "
+              + config.maxRequestBytes()));
+      return f;
+    }
+    submit(f, () -> {
+      EntryId id = raft.propose(command);
+      pending.proposed(id.index(), id.term(), now() + requestTimeoutNanos, f);
+    });
+    return f;
+  }
+
+  /** {@link #read(ReadConsistency, Function)} with the core's mode; null means STALE. */
+  public <T> CompletableFuture<T> read(ReadMode mode, Function<? super S, T> query) {
+    return read(ReadConsistency.of(mode), query);
+  }
+
+  /**
+   * Runs {@code query} against the state machine on the loop thread: at once for STALE; for
+   * LINEARIZABLE/LEASE once the core granted a read index and this node applied up to it. The query
+   * must be quick and must not keep references to mutable state past its return.
+   *
+   * @return the query's result; fails with UNAVAILABLE (not granted or timed out) or STOPPED
+   */
+  @SuppressWarnings("unchecked")
+  public <T> CompletableFuture<T> read(ReadConsistency consistency,
+      Function<? super S, T> query) {
+    Objects.requireNonNull(query, "query");
+    CompletableFuture<Object> f = new CompletableFuture<>();
+    ReadMode mode = consistency.toReadMode();
+    submit(f, () -> {
+      if (mode == null) {
+        try {
+          f.complete(query.apply(sm));
+        } catch (RuntimeException e) {
+          f.completeExceptionally(e);
+        }
+        return;
+      }
+      if (mode == ReadMode.LEASE) {
+        // A lease is only as good as the tick count it is judged by: bring time up to date first.
+        catchUpTime();
+      }
+      long id = nextReadId++;
+      pending.read(id, now() + requestTimeoutNanos, query, f);
+      raft.readIndex(id, mode);
+    });
+    return (CompletableFuture<T>) (CompletableFuture<?>) f;
+  }
+
+  // ====================================================================== admin API
+
+  /** This node's status (taken on the loop). */
+  public CompletableFuture<NodeStatus> status() {
+    CompletableFuture<NodeStatus> f = new CompletableFuture<>();
+    submit(f, () -> f.complete(buildStatus()));
+    return f;
+  }
+
+  /** The membership as this node knows it (the latest configuration in its log). */
+  public CompletableFuture<Membership> memberList() {
+    CompletableFuture<Membership> f = new CompletableFuture<>();
+    submit(f, () -> f.complete(raft.membership()));
+    return f;
+  }
+
+  /**
+   * Adds a server as a learner; unless {@code stayLearner}, the leader promotes it once caught up.
+   * Completes with the new membership when the change is applied on this (leader) node.
+   */
+  public CompletableFuture<Membership> addMember(String id, String address, boolean stayLearner) {
+    return changeMembership(new MembershipChange.AddLearner(id, address, !stayLearner));
+  }
+
+  /** Makes a learner a voter; completes when the change is applied. */
+  public CompletableFuture<Membership> promoteMember(String id) {
+    return changeMembership(new MembershipChange.Promote(id));
+  }
+
+  /**
+   * Removes a member; completes when the change is applied. A leader asked to remove itself hands
+   * leadership first to the most up-to-date voter it heard from recently (DESIGN §3) and then fails
+   * the request with NOT_LEADER naming the new leader, where the removal is to be retried: the
+   * removal is never proposed by a leader that is about to leave.
+   */
+  public CompletableFuture<Membership> removeMember(String id) {
+    CompletableFuture<byte[]> f = new CompletableFuture<>();
+    submit(f, () -> {
+      if (id.equals(config.id()) && raft.role() == Role.LEADER
+          && raft.membership().voters().size() > 1) {
+        String target = liveTransferTarget();
+        raft.transferLeadership(target);
+        log.info("{}: asked to remove itself: handing leadership to {} first (term {})",
+            config.id(), target, raft.term());
+        CompletableFuture<String> handedOff = new CompletableFuture<>();
+        pending.transfer(now() + transferTimeoutNanos, handedOff);
+        handedOff.whenComplete((leader, error) -> f.completeExceptionally(error != null ? error
+            : new NodeException(NodeException.Reason.NOT_LEADER, "handed leadership to " + leader
+                + " before removing " + id + ": the removal is to be made there", leader,
+                leaderAddress(leader))));
+        return;
+      }
+      proposeChange(new MembershipChange.Remove(id), f);
+    });
+    return f.thenApply(Membership::decode);
+  }
+
+  private CompletableFuture<Membership> changeMembership(MembershipChange change) {
+    CompletableFuture<byte[]> f = new CompletableFuture<>();
+    submit(f, () -> proposeChange(change, f));
+    return f.thenApply(Membership::decode);
+  }
+
+  private void proposeChange(MembershipChange change, CompletableFuture<byte[]> f) {
+    EntryId id = raft.proposeMembership(change);
+    log.info("{}: proposed membership change {} at {}", config.id(), change, id.index());
+    pending.proposed(id.index(), id.term(), now() + requestTimeoutNanos, f);
+  }
+
+  /**
+   * Hands leadership to {@code target}, or when null to the most up-to-date voter heard from within
+   * an election timeout. Completes with the new leader's id once this node sees another leader;
+   * fails with NOT_LEADER, INVALID_ARGUMENT (not a voter, or this node), UNAVAILABLE (no live voter
+   * to pick), TRANSFER_IN_PROGRESS, or TIMEOUT after the configured transfer timeout.
+   */
+  public CompletableFuture<String> transferLeadership(String target) {
+    CompletableFuture<String> f = new CompletableFuture<>();
+    submit(f, () -> {
+      String t = target != null ? target : liveTransferTarget();
+      raft.transferLeadership(t);
+      log.info("{}: transferring leadership to {} (term {})", config.id(), t, raft.term());
+      pending.transfer(now() + transferTimeoutNanos, f);
+    });
+    return f;
+  }
+
+  /**
+   * Takes a snapshot of everything applied so far (unless the newest snapshot already covers it)
+   * and completes with the newest snapshot once it is durable and the log is compacted.
+   */
+  public CompletableFuture<SnapshotMeta> snapshotNow() {
+    CompletableFuture<SnapshotMeta> f = new CompletableFuture<>();
+    submit(f, () -> {
+      pending.snapshot(handler.appliedIndex(), f);
+      serveSnapshotWaiters();
+    });
+    return f;
+  }
+
+  /** The state machine's hash and the index it reflects (compare replicas at equal indexes). */
+  public CompletableFuture<RaftNode.StateHashResult> hash() {
+    CompletableFuture<RaftNode.StateHashResult> f = new CompletableFuture<>();
+    submit(f, () -> f.complete(new RaftNode.StateHashResult(sm.hash(), handler.appliedIndex())));
+    return f;
+  }
+
+  // ====================================================================== plumbing
+
+  /**
+   * The voter (other than this leader) with the highest match index among those heard from within
+   * an election timeout; the core's own choice (null target) may pick a voter that is down.
+   */
+  private String liveTransferTarget() {
+    if (raft.role() != Role.LEADER) {
+      return null; // the core answers NOT_LEADER
+    }
+    String best = null;
+    long bestMatch = -1;
+    for (RaftStatus.PeerStatus p : raft.status().peers().values()) {
+      if (p.voter() && !p.id().equals(config.id())
+          && p.ticksSinceContact() < config.electionTicks() && p.matchIndex() > bestMatch) {
+        best = p.id();
+        bestMatch = p.matchIndex();
+      }
+    }
+    if (best == null) {
+      throw new NodeException(NodeException.Reason.UNAVAILABLE,
+          "no other voter was heard from recently: nobody to hand leadership to",
+          config.id(), leaderAddress(config.id()));
+    }
+    return best;
+  }
+
+  final String leaderAddress(String leaderId) {
+    if (leaderId == null) {
+      return null;
+    }
+    Member m = raft.membership().member(leaderId);
+    return m == null ? null : m.address();
+  }
+
+  final NodeException notLeader(NodeException.Reason reason, String message) {
+    String leader = raft.leaderId();
+    return new NodeException(reason, message, leader, leaderAddress(leader));
+  }
+
+  private NodeException translate(RaftException e) {
+    NodeException.Reason r = switch (e.reason()) {
+      case NOT_LEADER -> NodeException.Reason.NOT_LEADER;
+      case TRANSFER_IN_PROGRESS -> NodeException.Reason.TRANSFER_IN_PROGRESS;
+      case MEMBERSHIP_CHANGE_IN_PROGRESS -> NodeException.Reason.MEMBERSHIP_CHANGE_IN_PROGRESS;
+      default -> NodeException.Reason.INVALID_ARGUMENT;
+    };
+    String leader = e.leaderHint() != null ? e.leaderHint() : raft.leaderId();
+    return new NodeException(r, e.getMessage(), leader, leaderAddress(leader));
+  }
+
+  /**
+   * Queues a request: a refusal of the core (RaftException) or a NodeException thrown by the task
+   * fails {@code f} (it had no effect); anything else is fatal.
+   */
+  private void submit(CompletableFuture<?> f, Runnable body) {
+    enqueue(new NodeLoop.Task() {
+      @Override
+      public void run() {
+        if (f.isDone()) {
+          return;
+        }
+        try {
+          body.run();
+        } catch (RaftException e) {
+          f.completeExceptionally(translate(e));
+        } catch (NodeException e) {
+          f.completeExceptionally(e);
+        } catch (IllegalArgumentException e) {
+          // an argument the core or the membership codec refused (e.g. an over-long address)
+          f.completeExceptionally(new NodeException(NodeException.Reason.INVALID_ARGUMENT,
+              String.valueOf(e.getMessage())));
+        }
+      }
+
+      @Override
+      public void abort(NodeException e) {
+        f.completeExceptionally(e);
+      }
+    });
+  }
+}
