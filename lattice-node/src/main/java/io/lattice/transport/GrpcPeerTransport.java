@@ -2,10 +2,12 @@ package io.lattice.transport;
 
 import com.google.protobuf.UnsafeByteOperations;
 import io.grpc.BindableService;
+import io.grpc.ConnectivityState;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.netty.shaded.io.netty.channel.ChannelOption;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import io.grpc.stub.StreamObserver;
@@ -48,6 +50,18 @@ import org.slf4j.LoggerFactory;
  * stream reports the peer unreachable and is reopened after an exponential, capped, jittered
  * back-off, during which appends and heartbeats to that peer are dropped.
  *
+ * <p>Reconnecting is meant to be fast without hammering a dead peer: the back-off starts at
+ * {@code backoffMin} (50 ms) and is capped at {@code backoffMax} (250 ms), each wait drawn between
+ * half and all of the current step, so a dead peer gets a connection attempt every 125-250 ms.
+ * When a wait ends the stream is reopened right away (if the core still sends to that peer), and
+ * gRPC's own reconnect back-off on the channel, which grows to minutes and would otherwise fail the
+ * new stream at once, is reset first ({@link ManagedChannel#resetConnectBackoff}). gRPC also fails
+ * new calls at once until a new connection is ready, so the channel is watched meanwhile and the
+ * stream reopened the moment it is. The back-off ends early when the peer gets through to us (any
+ * message it sends is proof it is up again), and is forgotten once the peer answers on the stream.
+ * A connection attempt gives up after {@code connectTimeout}, so a peer behind a network that drops
+ * packets is retried at the same pace as one that refuses connections.
+ *
  * <p>Responses produced by this node's core travel back on the call their request came in on: see
  * {@link PeerServer}, which keeps the pending calls and the per-peer AppendEntries response
  * streams.
@@ -64,6 +78,7 @@ public final class GrpcPeerTransport implements Transport, AutoCloseable {
       Duration backoffMin,
       Duration backoffMax,
       Duration keepAliveTime,
+      Duration connectTimeout,
       int maxInboundMessageSize,
       long maxSnapshotSize) {
     public Options {
@@ -75,27 +90,36 @@ public final class GrpcPeerTransport implements Transport, AutoCloseable {
       Objects.requireNonNull(backoffMin);
       Objects.requireNonNull(backoffMax);
       Objects.requireNonNull(keepAliveTime);
+      Objects.requireNonNull(connectTimeout);
+      if (backoffMin.isNegative() || backoffMin.isZero() || backoffMax.compareTo(backoffMin) < 0) {
+        throw new IllegalArgumentException("back-off must be 0 < min <= max");
+      }
     }
 
     public static Options defaults() {
       return new Options(1024, Duration.ofSeconds(2), Duration.ofSeconds(30), 1 << 20,
-          Duration.ofMillis(50), Duration.ofSeconds(5), Duration.ofSeconds(30), 8 << 20,
-          Integer.MAX_VALUE - 16);
+          Duration.ofMillis(50), Duration.ofMillis(250), Duration.ofSeconds(30),
+          Duration.ofSeconds(1), 8 << 20, Integer.MAX_VALUE - 16);
     }
 
     public Options withQueueCapacity(int n) {
       return new Options(n, answerTimeout, snapshotAnswerTimeout, snapshotChunkSize, backoffMin,
-          backoffMax, keepAliveTime, maxInboundMessageSize, maxSnapshotSize);
+          backoffMax, keepAliveTime, connectTimeout, maxInboundMessageSize, maxSnapshotSize);
     }
 
     public Options withBackoff(Duration min, Duration max) {
       return new Options(queueCapacity, answerTimeout, snapshotAnswerTimeout, snapshotChunkSize,
-          min, max, keepAliveTime, maxInboundMessageSize, maxSnapshotSize);
+          min, max, keepAliveTime, connectTimeout, maxInboundMessageSize, maxSnapshotSize);
     }
 
     public Options withAnswerTimeout(Duration d) {
       return new Options(queueCapacity, d, snapshotAnswerTimeout, snapshotChunkSize, backoffMin,
-          backoffMax, keepAliveTime, maxInboundMessageSize, maxSnapshotSize);
+          backoffMax, keepAliveTime, connectTimeout, maxInboundMessageSize, maxSnapshotSize);
+    }
+
+    public Options withConnectTimeout(Duration d) {
+      return new Options(queueCapacity, answerTimeout, snapshotAnswerTimeout, snapshotChunkSize,
+          backoffMin, backoffMax, keepAliveTime, d, maxInboundMessageSize, maxSnapshotSize);
     }
   }
 
@@ -328,6 +352,7 @@ public final class GrpcPeerTransport implements Transport, AutoCloseable {
             }
           });
     } else if (m instanceof Message.AppendRequest || m instanceof Message.Heartbeat) {
+      peer.lastStreamSendNanos = System.nanoTime();
       if (System.nanoTime() < peer.retryAtNanos) {
         dropped.increment(); // backing off after a broken stream: Raft will resend
         return true;
@@ -402,6 +427,7 @@ public final class GrpcPeerTransport implements Transport, AutoCloseable {
       return;
     }
     peer.stream = null;
+    peer.backingOff = true;
     peer.failures = Math.min(peer.failures + 1, 30);
     long min = options.backoffMin().toNanos();
     long max = options.backoffMax().toNanos();
@@ -420,7 +446,86 @@ public final class GrpcPeerTransport implements Transport, AutoCloseable {
           s.getCode(), s.getDescription(), backoff / 1_000_000);
     }
     inbox.unreachable(peer.id);
-    schedule(() -> drain(peer), backoff);
+    int gen = peer.generation;
+    schedule(() -> retry(peer, gen), backoff);
+    watchChannel(peer);
+  }
+
+  /**
+   * While backing off, watches the peer's channel: gRPC keeps reporting the last failure (and fails
+   * new calls at once) until a new connection is ready, so the moment it is, the stream is reopened
+   * rather than at the next retry.
+   */
+  private void watchChannel(Peer peer) {
+    ManagedChannel c = peer.channel;
+    if (c == null || peer.watching) {
+      return;
+    }
+    ConnectivityState now = c.getState(false);
+    if (now == ConnectivityState.SHUTDOWN) {
+      return;
+    }
+    peer.watching = true;
+    c.notifyWhenStateChanged(now, () -> submit(() -> {
+      peer.watching = false;
+      if (closed.get() || c != peer.channel || !peer.backingOff || peer.stream != null) {
+        return;
+      }
+      if (c.getState(false) == ConnectivityState.READY) {
+        peer.retryAtNanos = System.nanoTime();
+        retry(peer, peer.generation);
+      } else {
+        watchChannel(peer);
+      }
+    }));
+  }
+
+  /** How long after the core last sent to a peer on the stream it is still reconnected eagerly. */
+  private long eagerNanos() {
+    return 4 * options.backoffMax().toNanos() + TimeUnit.SECONDS.toNanos(1);
+  }
+
+  /**
+   * The back-off after a broken stream ended (transport thread): reopens the stream now rather
+   * than at the next heartbeat, if the core still talks to the peer, then sends what is queued.
+   */
+  private void retry(Peer peer, int generation) {
+    if (closed.get() || generation != peer.generation) {
+      return; // closed, or a newer stream (or address) took over
+    }
+    if (peer.stream == null && System.nanoTime() - peer.lastStreamSendNanos < eagerNanos()
+        && System.nanoTime() >= peer.retryAtNanos) {
+      RaftGrpc.RaftStub stub = peer.stub();
+      if (stub != null) {
+        peer.appendStream(stub);
+      }
+    }
+    drain(peer);
+  }
+
+  /**
+   * A message from {@code peer} arrived: it is up and can reach us, so a back-off toward it is cut
+   * short. Cheap when not backing off (called for every inbound message).
+   */
+  void heardFrom(String peerId) {
+    Peer peer = peers.get(peerId);
+    if (peer == null || !peer.backingOff || !peer.resetScheduled.compareAndSet(false, true)) {
+      return;
+    }
+    if (!submit(() -> {
+      peer.resetScheduled.set(false);
+      if (!peer.backingOff || peer.stream != null) {
+        return;
+      }
+      peer.failures = 0;
+      peer.retryAtNanos = System.nanoTime();
+      if (log.isDebugEnabled()) {
+        log.debug("{} reached us: reconnecting to it now", peer.id);
+      }
+      retry(peer, peer.generation);
+    })) {
+      peer.resetScheduled.set(false);
+    }
   }
 
   // ---------------------------------------------------------------- snapshots (transport thread)
@@ -534,6 +639,13 @@ public final class GrpcPeerTransport implements Transport, AutoCloseable {
     /** Guarded by this. */
     boolean drainScheduled;
     final AtomicBoolean snapshotInFlight = new AtomicBoolean();
+    /** Since a stream broke and until the peer answers on a new one (read by heardFrom). */
+    volatile boolean backingOff;
+    /** A connectivity watcher is registered on the channel. */
+    boolean watching;
+    final AtomicBoolean resetScheduled = new AtomicBoolean();
+    /** When the core last gave us an append or heartbeat for this peer. */
+    volatile long lastStreamSendNanos = System.nanoTime() - TimeUnit.DAYS.toNanos(1);
     // Below: transport thread only.
     String address;
     ManagedChannel channel;
@@ -558,11 +670,14 @@ public final class GrpcPeerTransport implements Transport, AutoCloseable {
         closeChannel();
         address = a;
         channel = NettyChannelBuilder.forTarget(a).usePlaintext()
+            .withOption(ChannelOption.CONNECT_TIMEOUT_MILLIS,
+                (int) Math.min(Integer.MAX_VALUE, options.connectTimeout().toMillis()))
             .keepAliveTime(options.keepAliveTime().toSeconds(), TimeUnit.SECONDS)
             .keepAliveTimeout(10, TimeUnit.SECONDS)
             .maxInboundMessageSize(options.maxInboundMessageSize()).build();
         stub = RaftGrpc.newStub(channel);
         failures = 0;
+        backingOff = false;
         retryAtNanos = System.nanoTime();
       }
       return stub;
@@ -583,12 +698,17 @@ public final class GrpcPeerTransport implements Transport, AutoCloseable {
         oldChannel = channel;
         channel = null;
         address = null;
+        watching = false;
       }
     }
 
     ClientCallStreamObserver<AppendEntriesRequest> appendStream(RaftGrpc.RaftStub s) {
       if (stream != null) {
         return stream;
+      }
+      if (channel != null && channel.getState(false) == ConnectivityState.TRANSIENT_FAILURE) {
+        // our back-off has passed: do not also wait for gRPC's (1 s, growing to minutes)
+        channel.resetConnectBackoff();
       }
       final int gen = ++generation;
       stream = (ClientCallStreamObserver<AppendEntriesRequest>) s.appendEntries(
@@ -611,11 +731,14 @@ public final class GrpcPeerTransport implements Transport, AutoCloseable {
                   server.logOnce("malformed AppendEntries response from " + id + ": " + e);
                 }
               }
-              submit(() -> {
-                if (gen == generation) {
-                  failures = 0;
-                }
-              });
+              if (backingOff) {
+                submit(() -> {
+                  if (gen == generation) {
+                    failures = 0;
+                    backingOff = false;
+                  }
+                });
+              }
             }
 
             @Override

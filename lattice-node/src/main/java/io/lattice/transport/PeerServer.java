@@ -44,6 +44,9 @@ import org.slf4j.LoggerFactory;
  *   <li>AppendEntries: the response stream of the stream each peer opened to us (the newest one).
  * </ul>
  *
+ * <p>Every accepted message tells the transport that its sender is up ({@link
+ * GrpcPeerTransport#heardFrom}), which ends a reconnect back-off toward it.
+ *
  * <p>A pending call the core does not answer within the answer timeout is completed with a
  * response whose {@code from_id} is empty, meaning "no answer"; the requester ignores it.
  */
@@ -103,6 +106,7 @@ final class PeerServer extends RaftGrpc.RaftImplBase {
       obs.onError(e);
       return;
     }
+    t.heardFrom(req.getFromId());
     Pending<RequestVoteRequest, RequestVoteResponse> p = new Pending<>(req, obs,
         RequestVoteResponse.newBuilder().setClusterId(t.clusterId).setToId(req.getFromId())
             .build());
@@ -140,6 +144,7 @@ final class PeerServer extends RaftGrpc.RaftImplBase {
       obs.onError(e);
       return;
     }
+    t.heardFrom(req.getFromId());
     String key = req.getFromId() + '\0' + req.getRequestId();
     Pending<ReadIndexRequest, ReadIndexResponse> p = new Pending<>(req, obs,
         ReadIndexResponse.newBuilder().setClusterId(t.clusterId).setToId(req.getFromId())
@@ -166,6 +171,7 @@ final class PeerServer extends RaftGrpc.RaftImplBase {
       obs.onError(e);
       return;
     }
+    t.heardFrom(req.getFromId());
     t.inbox.deliver(PeerMessages.fromWire(req));
     // An acknowledgement of receipt; the transport does not know the core's term, so it echoes.
     obs.onNext(TimeoutNowResponse.newBuilder().setClusterId(t.clusterId).setFromId(t.selfId)
@@ -219,6 +225,7 @@ final class PeerServer extends RaftGrpc.RaftImplBase {
             old.complete(); // the peer reconnected: the old stream is of no further use
           }
         }
+        t.heardFrom(peer);
         t.inbox.deliver(m);
       }
 
@@ -319,6 +326,7 @@ final class PeerServer extends RaftGrpc.RaftImplBase {
           fail(e);
           return;
         }
+        t.heardFrom(c.getFromId());
         if (complete) {
           fail(PeerErrors.invalid(t.selfId, "snapshot chunk after the last one"));
           return;

@@ -270,7 +270,7 @@ class GrpcPeerTransportTest {
     // With a 1.5 MiB message limit a 5 MiB snapshot can only arrive in (1 MiB) chunks.
     GrpcPeerTransport.Options small = new GrpcPeerTransport.Options(64, Duration.ofMillis(500),
         Duration.ofSeconds(1), 1 << 20, Duration.ofMillis(10), Duration.ofMillis(200),
-        Duration.ofSeconds(30), 3 << 19, 64 << 20);
+        Duration.ofSeconds(30), Duration.ofSeconds(1), 3 << 19, 64 << 20);
     Node a = new Node("a", CLUSTER, 0, small);
     Node b = new Node("b", CLUSTER, 0, small);
     byte[] data = new byte[5 << 20];
@@ -380,6 +380,64 @@ class GrpcPeerTransportTest {
     assertThat(got).isInstanceOf(Message.Heartbeat.class);
     b.transport.send(new Message.HeartbeatResponse("b", "a", 1, ((Message.Heartbeat) got).readSeq()));
     assertThat(a.inbox.next(Message.HeartbeatResponse.class).from()).isEqualTo("b");
+  }
+
+  /**
+   * Sends a heartbeat to b every 50 ms (as a leader's core would) until b receives one; returns the
+   * milliseconds from {@code since} (a System.nanoTime()).
+   */
+  private static long heartbeatUntilReceived(Node a, Node b, long since) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    long seq = 1000;
+    while (System.nanoTime() < deadline) {
+      a.transport.send(new Message.Heartbeat("a", "b", 1, 0, ++seq));
+      Object got = b.inbox.events.poll(50, TimeUnit.MILLISECONDS);
+      if (got instanceof Message.Heartbeat) {
+        return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - since);
+      }
+    }
+    throw new AssertionError("b received no heartbeat from a within 20 s");
+  }
+
+  @Test
+  void aPeerBackAfterSecondsDownIsReachedWithinTheBackoffCap() throws Exception {
+    // production back-off (50 ms doubling to 500 ms); b is down long enough that gRPC's own
+    // reconnect back-off (1 s, x1.6 per failure) would already be at several seconds
+    Node a = new Node("a", CLUSTER, 0, GrpcPeerTransport.Options.defaults());
+    int port = freePort();
+    addresses.put("b", "127.0.0.1:" + port);
+    long downUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(6);
+    long seq = 0;
+    while (System.nanoTime() < downUntil) {
+      a.transport.send(new Message.Heartbeat("a", "b", 1, 0, ++seq));
+      Thread.sleep(50);
+    }
+    assertThat(a.inbox.next(RecordingInbox.Unreachable.class).peer()).isEqualTo("b");
+    Node b = new Node("b", CLUSTER, port, GrpcPeerTransport.Options.defaults());
+    long millis = heartbeatUntilReceived(a, b, System.nanoTime());
+    assertThat(millis).as("ms from b listening to b's first heartbeat").isLessThan(1500);
+  }
+
+  @Test
+  void aMessageFromAPeerCutsTheBackoffTowardItShort() throws Exception {
+    // a long back-off (1 s doubling to 20 s): without the reset a would wait seconds
+    GrpcPeerTransport.Options slow = OPTIONS.withBackoff(Duration.ofSeconds(1),
+        Duration.ofSeconds(20));
+    Node a = new Node("a", CLUSTER, 0, slow);
+    int port = freePort();
+    addresses.put("b", "127.0.0.1:" + port);
+    long downUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    long seq = 0;
+    while (System.nanoTime() < downUntil) {
+      a.transport.send(new Message.Heartbeat("a", "b", 1, 0, ++seq));
+      Thread.sleep(50);
+    }
+    Node b = new Node("b", CLUSTER, port, slow);
+    long since = System.nanoTime();
+    b.transport.send(new Message.VoteRequest("b", "a", 2, 0, 0, true, false)); // b is back
+    assertThat(a.inbox.next(Message.VoteRequest.class).from()).isEqualTo("b");
+    long millis = heartbeatUntilReceived(a, b, since);
+    assertThat(millis).as("ms from b's message to b's first heartbeat").isLessThan(1000);
   }
 
   @Test
