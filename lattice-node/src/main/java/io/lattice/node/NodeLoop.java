@@ -137,8 +137,9 @@ public final class NodeLoop<S extends StateMachine> extends NodeRequests<S> impl
     RestoredState restored =
         RaftRecovery.recover(storage, stateMachine, config.bootstrapMembership());
     Raft core = new Raft(raftConfig, restored, random);
-    log.info("{}: recovered: term {}, voted for {}, snapshot {}@{}, log [{}, {}], membership {}{}",
-        config.id(), restored.hardState().term(), restored.hardState().votedFor(),
+    log.info("{}: recovered from {}: term {}, voted for {}, snapshot {}@{}, log [{}, {}], "
+            + "membership {}{}",
+        config.id(), config.dataDir(), restored.hardState().term(), restored.hardState().votedFor(),
         restored.snapshot().index(), restored.snapshot().term(), storage.log().firstIndex(),
         storage.log().lastIndex(), core.membership(),
         restored.snapshot().index() == LogIndex.NONE && restored.entries().isEmpty()

@@ -83,7 +83,6 @@ public final class RaftNode<S extends StateMachine> implements AutoCloseable {
     try {
       NodeStorage storage = new NodeStorage(new TimedLogStore(logStore, metrics),
           new FileHardStateStore(config.dataDir(), io), new FileSnapshotStore(config.dataDir(), io));
-      log.info("{}: opening {}", config.id(), config.dataDir());
       this.loop = new NodeLoop<>(config, storage, stateMachine, transports, metrics,
           NodeClock.SYSTEM, new SplittableRandom(), snapshotWriter);
     } catch (IOException | RuntimeException e) {

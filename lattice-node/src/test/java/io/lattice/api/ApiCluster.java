@@ -41,7 +41,7 @@ final class ApiCluster implements AutoCloseable {
     }
     for (String id : ids) {
       NodeConfig config = NodeConfig.of(id, dir.resolve(id), addresses)
-          .withTiming(10, 10, 2, 2).withTimeouts(3_000, 2_000).withMaxRequestBytes(maxRequestBytes);
+          .withTiming(10, 30, 3, 2).withTimeouts(3_000, 2_000).withMaxRequestBytes(maxRequestBytes);
       RaftNode<KvStateMachine> node = RaftNode.start(config, new KvStateMachine(), inbox -> network.transportFor(id, inbox));
       nodes.put(id, node);
       String name = prefix + addresses.get(id);

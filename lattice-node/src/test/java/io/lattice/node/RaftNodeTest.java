@@ -56,7 +56,7 @@ class RaftNodeTest {
   // ---------------------------------------------------------------- cluster plumbing
 
   private NodeConfig tuned(NodeConfig c) {
-    return c.withTiming(10, 10, 2, 2).withTimeouts(3_000, 2_000);
+    return c.withTiming(10, 30, 3, 2).withTimeouts(3_000, 2_000);
   }
 
   private void startCluster(String... ids) throws Exception {
