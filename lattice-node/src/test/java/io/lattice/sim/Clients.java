@@ -313,7 +313,10 @@ final class Clients {
       if (!op.finished && !op.outstanding()) {
         String hint = e.leaderId();
         c.leaderGuess = hint != null && !hint.equals(a.node.id) ? hint : null;
-        op.nextAttemptAt = cluster.now() + 1 + random.nextInt(3);
+        // Straight to a named leader; without one, back off (there may be an election going on).
+        int failed = op.attempts.size();
+        op.nextAttemptAt = cluster.now() + (c.leaderGuess != null ? 1
+            : 1 + random.nextInt(Math.min(2 + failed, params.electionTicks)));
       }
       return;
     }

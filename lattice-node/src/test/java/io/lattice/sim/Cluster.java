@@ -1,5 +1,6 @@
 package io.lattice.sim;
 
+import io.lattice.kv.SessionLimits;
 import io.lattice.node.PeerInbox;
 import io.lattice.raft.Entry;
 import io.lattice.raft.EntryType;
@@ -102,10 +103,11 @@ final class Cluster implements NodeHooks {
     double rate = 1 + params.clockRateSpread * (2 * random.nextDouble() - 1);
     long offset = random.nextLong(1L << 50);
     SimClock clock = new SimClock(this::globalNanos, rate, offset, random.nextInt(20));
-    Duration ttl = Duration.ofMillis(params.sessionTtlMillis);
+    SessionLimits limits = SessionLimits.forTtl(Duration.ofMillis(params.sessionTtlMillis),
+        params.maxResultsPerSession).withMaxSessions(params.maxSessions);
     SimNode n = new SimNode(id, created, SimNode.nodeConfig(id, params, joining),
-        params.raftConfig(id), seed, this, safety, clock, ttl,
-        params.maxResultsPerSession, params.backgroundSnapshots ? params.snapshotWriteDelay : -1);
+        params.raftConfig(id), seed, this, safety, clock, limits,
+        params.backgroundSnapshots ? params.snapshotWriteDelay : -1);
     n.disk.log().observe((entries, prevTerm) -> safety.persisted(id, entries, prevTerm));
     n.disk.setLies(params.lyingDisks);
     nodes.put(id, n);

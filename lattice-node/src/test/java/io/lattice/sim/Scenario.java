@@ -136,6 +136,29 @@ enum Scenario {
       p.network = new NetworkFaults(0.03, 0.03, 1, 3, 0.02, 15);
     }
   },
+  /**
+   * Exactly-once sessions under pressure: a session table smaller than the clients (a
+   * registration evicts the least recently active session), a TTL of a few seconds of log time
+   * against partitions that hold writes up for longer, results windows of a few entries, clients
+   * closing sessions often, duplicate retries, and now and then a wall clock far ahead.
+   */
+  SESSIONS {
+    @Override
+    void configure(SimParams p, SplittableRandom r) {
+      p.maxSessions = 2 + r.nextInt(4);
+      p.sessionTtlMillis = (100 + r.nextInt(400)) * SimParams.TICK_MILLIS;
+      p.maxResultsPerSession = 1 + r.nextInt(4);
+      p.closeSessionRate = 0.1;
+      p.duplicateRetryRate = 0.5;
+      p.clientTimeout = 10 + r.nextInt(30);
+      p.partitionRate = 0.02;
+      p.partitionMaxTicks = 200;
+      p.crashRate = 0.005;
+      p.wallClockJumpRate = 0.002;
+      p.clients = 3 + r.nextInt(3);
+      p.opRate = 0.5;
+    }
+  },
   /** A little of everything. */
   MIXED {
     @Override

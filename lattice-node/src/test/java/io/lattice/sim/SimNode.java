@@ -2,6 +2,7 @@ package io.lattice.sim;
 
 import io.lattice.kv.KvEntry;
 import io.lattice.kv.KvStateMachine;
+import io.lattice.kv.SessionLimits;
 import io.lattice.node.NodeConfig;
 import io.lattice.node.NodeLoop;
 import io.lattice.node.NodeMetrics;
@@ -18,7 +19,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -60,8 +60,7 @@ final class SimNode {
   private final RaftConfig raftConfig;
   private final long runSeed;
   private final NodeHooks hooks;
-  private final Duration sessionTtl;
-  private final int maxResultsPerSession;
+  private final SessionLimits sessionLimits;
   /** Background snapshot writes are delayed by up to this many ticks; negative: synchronous. */
   private final int snapshotWriteDelay;
 
@@ -81,8 +80,9 @@ final class SimNode {
   /** Applied entries up to here were looked at by the simulation (in this life). */
   long scannedUpTo;
 
-  SimNode(String id, int number, NodeConfig config, RaftConfig raftConfig, long runSeed, NodeHooks hooks, SafetyChecker checker, SimClock clock, Duration sessionTtl,
-      int maxResultsPerSession, int snapshotWriteDelay) {
+  SimNode(String id, int number, NodeConfig config, RaftConfig raftConfig, long runSeed,
+      NodeHooks hooks, SafetyChecker checker, SimClock clock, SessionLimits sessionLimits,
+      int snapshotWriteDelay) {
     this.id = id;
     this.number = number;
     this.config = config;
@@ -90,8 +90,7 @@ final class SimNode {
     this.runSeed = runSeed;
     this.hooks = hooks;
     this.clock = clock;
-    this.sessionTtl = sessionTtl;
-    this.maxResultsPerSession = maxResultsPerSession;
+    this.sessionLimits = sessionLimits;
     this.snapshotWriteDelay = snapshotWriteDelay;
     this.jobRandom = new SplittableRandom(runSeed ^ (number * 7919L));
     this.disk = new SimDisk((meta, data) -> checker.snapshotSaved(id, meta, data));
@@ -183,7 +182,7 @@ final class SimNode {
     snapshotJobs.clear();
     stalledUntil = 0;
     lastStepTick = -1;
-    sm = new KvStateMachine(sessionTtl, maxResultsPerSession);
+    sm = new KvStateMachine(sessionLimits);
     SplittableRandom random =
         new SplittableRandom(runSeed * 0x9E3779B97F4A7C15L + number * 1000003L + incarnation);
     Executor background = snapshotWriteDelay < 0 ? null : this::scheduleSnapshotWrite;

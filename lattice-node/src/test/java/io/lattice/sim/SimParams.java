@@ -1,6 +1,6 @@
 package io.lattice.sim;
 
-import io.lattice.kv.KvStateMachine;
+import io.lattice.kv.SessionLimits;
 import io.lattice.raft.RaftConfig;
 
 /**
@@ -81,8 +81,9 @@ final class SimParams {
   double closeSessionRate = 0.03;
 
   // The state machine's sessions.
-  long sessionTtlMillis = KvStateMachine.DEFAULT_SESSION_TTL.toMillis();
-  int maxResultsPerSession = KvStateMachine.DEFAULT_MAX_RESULTS_PER_CLIENT;
+  long sessionTtlMillis = SessionLimits.DEFAULT_TTL.toMillis();
+  int maxResultsPerSession = SessionLimits.DEFAULT_MAX_RESULTS_PER_SESSION;
+  int maxSessions = SessionLimits.DEFAULT_MAX_SESSIONS;
 
   // Node.
   int electionTicks = 10;
@@ -129,6 +130,7 @@ final class SimParams {
         + " transfer=" + transferRate + " stall=" + stallRate + " wallJump=" + wallClockJumpRate
         + " clockSpread=" + clockRateSpread + " ops=" + opRate + " reads=" + readFraction
         + " snapshot=" + snapshotThreshold + "/" + trailingEntries
-        + (backgroundSnapshots ? " background" : "") + " election=" + electionTicks;
+        + (backgroundSnapshots ? " background" : "") + " election=" + electionTicks
+        + " sessions=" + maxSessions + "/" + sessionTtlMillis + "ms/" + maxResultsPerSession;
   }
 }
