@@ -1,10 +1,11 @@
 package io.lattice.api;
 
-import io.lattice.kv.KvStateMachine;
 import io.grpc.Context;
 import io.grpc.Deadline;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
+import io.lattice.errors.Reason;
+import io.lattice.kv.KvStateMachine;
 import io.lattice.node.NodeException;
 import io.lattice.node.NodeStatus;
 import io.lattice.node.RaftNode;
@@ -42,7 +43,7 @@ import java.util.function.Function;
 /**
  * The admin Cluster service (cluster.proto) on top of a {@link RaftNode}. Like {@link KvService} it
  * never blocks a gRPC thread: each call completes from its future's callback; failures go through
- * {@link ApiErrors} (membership refusals become INVALID_MEMBERSHIP_CHANGE, and unknown or duplicate
+ * {@link ApiErrors} (the node's reasons pass unchanged; unknown or duplicate
  * members are caught here first as NOT_FOUND / ALREADY_EXISTS / NOT_A_VOTER).
  */
 public final class ClusterService extends ClusterGrpc.ClusterImplBase {
@@ -60,7 +61,7 @@ public final class ClusterService extends ClusterGrpc.ClusterImplBase {
 
   @Override
   public void status(StatusRequest req, StreamObserver<StatusResponse> out) {
-    complete(node.status(), out, false, s -> {
+    complete(node.status(), out, s -> {
       StatusResponse.Builder b = StatusResponse.newBuilder()
           .setHeader(Responses.header(node, node.header(), s.appliedIndex()))
           .setMemberId(s.id())
@@ -101,7 +102,7 @@ public final class ClusterService extends ClusterGrpc.ClusterImplBase {
 
   @Override
   public void memberList(MemberListRequest req, StreamObserver<MemberListResponse> out) {
-    complete(node.memberList(), out, false, m -> {
+    complete(node.memberList(), out, m -> {
       RaftNode.Header h = node.header();
       return MemberListResponse.newBuilder().setHeader(Responses.header(node, h, 0))
           .addAllMembers(Responses.members(m, h.leaderId())).build();
@@ -120,17 +121,17 @@ public final class ClusterService extends ClusterGrpc.ClusterImplBase {
       }
       if (h.role() == Role.LEADER && h.membership() != null) {
         if (h.membership().contains(req.getId())) {
-          throw ApiErrors.error(ErrorInfo.Reason.ALREADY_EXISTS,
+          throw ApiErrors.error(Reason.ALREADY_EXISTS,
               "member '" + req.getId() + "' is already in the configuration", h);
         }
         for (Member m : h.membership().members().values()) {
           if (m.address().equals(req.getAddress())) {
-            throw ApiErrors.error(ErrorInfo.Reason.ALREADY_EXISTS, "address " + req.getAddress()
+            throw ApiErrors.error(Reason.ALREADY_EXISTS, "address " + req.getAddress()
                 + " is already used by member '" + m.id() + "'", h);
           }
         }
       }
-      complete(node.addMember(req.getId(), req.getAddress(), req.getStayLearner()), out, true,
+      complete(node.addMember(req.getId(), req.getAddress(), req.getStayLearner()), out,
           m -> {
             RaftNode.Header now = node.header();
             MemberAddResponse.Builder b = MemberAddResponse.newBuilder()
@@ -154,10 +155,10 @@ public final class ClusterService extends ClusterGrpc.ClusterImplBase {
       checkKnown(req.getId(), h);
       if (h.role() == Role.LEADER && h.membership() != null
           && h.membership().isVoter(req.getId())) {
-        throw ApiErrors.error(ErrorInfo.Reason.INVALID_MEMBERSHIP_CHANGE,
+        throw ApiErrors.error(Reason.INVALID_MEMBERSHIP_CHANGE,
             "member '" + req.getId() + "' is already a voter", h);
       }
-      complete(node.promoteMember(req.getId()), out, true, m -> {
+      complete(node.promoteMember(req.getId()), out, m -> {
         RaftNode.Header now = node.header();
         return MemberPromoteResponse.newBuilder().setHeader(Responses.header(node, now, 0))
             .addAllMembers(Responses.members(m, now.leaderId())).build();
@@ -172,7 +173,7 @@ public final class ClusterService extends ClusterGrpc.ClusterImplBase {
     try {
       RaftNode.Header h = node.header();
       checkKnown(req.getId(), h);
-      complete(node.removeMember(req.getId()), out, true, m -> {
+      complete(node.removeMember(req.getId()), out, m -> {
         RaftNode.Header now = node.header();
         return MemberRemoveResponse.newBuilder().setHeader(Responses.header(node, now, 0))
             .addAllMembers(Responses.members(m, now.leaderId())).build();
@@ -192,11 +193,11 @@ public final class ClusterService extends ClusterGrpc.ClusterImplBase {
         checkKnown(target, h);
         if (h.role() == Role.LEADER && h.membership() != null
             && h.membership().isLearner(target)) {
-          throw ApiErrors.error(ErrorInfo.Reason.NOT_A_VOTER,
+          throw ApiErrors.error(Reason.NOT_A_VOTER,
               "member '" + target + "' is a learner and cannot lead", h);
         }
       }
-      complete(node.transferLeadership(target), out, true, leader -> {
+      complete(node.transferLeadership(target), out, leader -> {
         RaftNode.Header now = node.header();
         return TransferLeaderResponse.newBuilder().setHeader(Responses.header(node, now, 0))
             .setNewLeaderId(Responses.nz(leader)).setTerm(now.term()).build();
@@ -208,7 +209,7 @@ public final class ClusterService extends ClusterGrpc.ClusterImplBase {
 
   @Override
   public void snapshot(SnapshotRequest req, StreamObserver<SnapshotResponse> out) {
-    complete(node.snapshotNow(), out, false, meta -> SnapshotResponse.newBuilder()
+    complete(node.snapshotNow(), out, meta -> SnapshotResponse.newBuilder()
         .setHeader(Responses.header(node, node.header(), meta.index()))
         .setSnapshotIndex(meta.index()).setSnapshotTerm(meta.term()).build());
   }
@@ -221,7 +222,7 @@ public final class ClusterService extends ClusterGrpc.ClusterImplBase {
     Deadline d = Context.current().getDeadline();
     long deadlineNanos = System.nanoTime() + (d != null ? d.timeRemaining(TimeUnit.NANOSECONDS)
         : TimeUnit.MILLISECONDS.toNanos(node.config().requestTimeoutMillis()));
-    complete(hashAt(req.getWaitForIndex(), deadlineNanos, HASH_ATTEMPTS), out, false,
+    complete(hashAt(req.getWaitForIndex(), deadlineNanos, HASH_ATTEMPTS), out,
         r -> HashResponse.newBuilder()
             .setHeader(Responses.header(node, node.header(), r.appliedIndex()))
             .setHash(r.hash()).setAppliedIndex(r.appliedIndex()).setKeyCount(r.keyCount())
@@ -242,7 +243,7 @@ public final class ClusterService extends ClusterGrpc.ClusterImplBase {
         return CompletableFuture.completedFuture(new HashAt(h.hash(), h.appliedIndex(), c[1]));
       }
       if (h.appliedIndex() < waitFor && System.nanoTime() - deadlineNanos > 0) {
-        return CompletableFuture.failedFuture(new NodeException(NodeException.Reason.TIMEOUT,
+        return CompletableFuture.failedFuture(new NodeException(Reason.TIMEOUT,
             "applied index " + h.appliedIndex() + " did not reach " + waitFor + " in time"));
       }
       Executor later = CompletableFuture.delayedExecutor(HASH_POLL_MILLIS, TimeUnit.MILLISECONDS);
@@ -254,23 +255,23 @@ public final class ClusterService extends ClusterGrpc.ClusterImplBase {
 
   // ---------------------------------------------------------------------------------- plumbing
 
-  private <R, T> void complete(CompletableFuture<R> f, StreamObserver<T> out, boolean membership,
+  private <R, T> void complete(CompletableFuture<R> f, StreamObserver<T> out,
       Function<R, T> build) {
-    f.whenComplete(callback(out, membership, build));
+    f.whenComplete(callback(out, build));
   }
 
-  private <R, T> BiConsumer<R, Throwable> callback(StreamObserver<T> out, boolean membership,
+  private <R, T> BiConsumer<R, Throwable> callback(StreamObserver<T> out,
       Function<R, T> build) {
     return (r, t) -> {
       if (t != null) {
-        Responses.fail(out, ApiErrors.toStatus(t, node.header(), membership));
+        Responses.fail(out, ApiErrors.toStatus(t, node.header()));
         return;
       }
       T response;
       try {
         response = build.apply(r);
       } catch (RuntimeException e) {
-        Responses.fail(out, ApiErrors.toStatus(e, node.header(), membership));
+        Responses.fail(out, ApiErrors.toStatus(e, node.header()));
         return;
       }
       Responses.send(out, response);
@@ -282,13 +283,13 @@ public final class ClusterService extends ClusterGrpc.ClusterImplBase {
       throw invalid("id must not be empty", h);
     }
     if (h.role() == Role.LEADER && h.membership() != null && !h.membership().contains(id)) {
-      throw ApiErrors.error(ErrorInfo.Reason.NOT_FOUND,
+      throw ApiErrors.error(Reason.NOT_FOUND,
           "no member '" + id + "' in the configuration", h);
     }
   }
 
   private static StatusRuntimeException invalid(String message, RaftNode.Header h) {
-    return ApiErrors.error(ErrorInfo.Reason.INVALID_ARGUMENT, message, h);
+    return ApiErrors.error(Reason.INVALID_ARGUMENT, message, h);
   }
 
   private static io.lattice.proto.v1.Role role(Role r, Membership m, String self) {

@@ -4,14 +4,15 @@ import com.google.protobuf.ByteString;
 import com.google.protobuf.MessageLite;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
+import io.lattice.errors.Reason;
 import io.lattice.format.KvCommand;
 import io.lattice.format.KvCommandCodec;
 import io.lattice.format.Session;
 import io.lattice.kv.KeyRange;
 import io.lattice.kv.KvEntry;
 import io.lattice.kv.KvResult;
-import io.lattice.kv.KvStateMachine;
 import io.lattice.kv.KvResultCodec;
+import io.lattice.kv.KvStateMachine;
 import io.lattice.kv.RangeResult;
 import io.lattice.node.RaftNode;
 import io.lattice.node.ReadConsistency;
@@ -311,7 +312,7 @@ public final class KvService extends KVGrpc.KVImplBase {
     byte[] encoded = KvCommandCodec.encode(cmd);
     int max = node.config().maxRequestBytes();
     if (encoded.length > max) {
-      throw ApiErrors.error(ErrorInfo.Reason.REQUEST_TOO_LARGE, "request of " + encoded.length
+      throw ApiErrors.error(Reason.REQUEST_TOO_LARGE, "request of " + encoded.length
           + " bytes exceeds the limit of " + max + " bytes", node.header());
     }
     CompletableFuture<byte[]> f;
@@ -334,7 +335,7 @@ public final class KvService extends KVGrpc.KVImplBase {
         }
         if (!kind.isInstance(r)) {
           // a duplicate (session, sequence) answers with the first result: another kind of write
-          Responses.fail(out, ApiErrors.error(ErrorInfo.Reason.INVALID_ARGUMENT,
+          Responses.fail(out, ApiErrors.error(Reason.INVALID_ARGUMENT,
               "the session's sequence number " + cmd.session().sequence()
                   + " was already used for a different kind of write", node.header()));
           return;
@@ -354,7 +355,7 @@ public final class KvService extends KVGrpc.KVImplBase {
       Function<Q, T> build) {
     RaftNode.Header h = node.header();
     if (consistency == ReadConsistency.LEASE && h.role() != Role.LEADER) {
-      throw ApiErrors.error(ErrorInfo.Reason.NOT_LEADER,
+      throw ApiErrors.error(Reason.NOT_LEADER,
           "LEASE reads are served by the leader only", h);
     }
     CompletableFuture<Q> f;
@@ -528,14 +529,14 @@ public final class KvService extends KVGrpc.KVImplBase {
     int size = req.getSerializedSize();
     int max = node.config().maxRequestBytes();
     if (size > max) {
-      throw ApiErrors.error(ErrorInfo.Reason.REQUEST_TOO_LARGE,
+      throw ApiErrors.error(Reason.REQUEST_TOO_LARGE,
           "request of " + size + " bytes exceeds the limit of " + max + " bytes", node.header());
     }
   }
 
   private void checkKey(ByteString key, String what) {
     if (key.isEmpty()) {
-      throw ApiErrors.error(ErrorInfo.Reason.EMPTY_KEY, what + " must not be empty",
+      throw ApiErrors.error(Reason.EMPTY_KEY, what + " must not be empty",
           node.header());
     }
     checkKeySize(key, what);
@@ -543,20 +544,20 @@ public final class KvService extends KVGrpc.KVImplBase {
 
   private void checkKeySize(ByteString key, String what) {
     if (key.size() > MAX_KEY_BYTES) {
-      throw ApiErrors.error(ErrorInfo.Reason.KEY_TOO_LARGE, what + " of " + key.size()
+      throw ApiErrors.error(Reason.KEY_TOO_LARGE, what + " of " + key.size()
           + " bytes exceeds the limit of " + MAX_KEY_BYTES + " bytes", node.header());
     }
   }
 
   private void checkValue(ByteString value, String what) {
     if (value.size() > MAX_VALUE_BYTES) {
-      throw ApiErrors.error(ErrorInfo.Reason.VALUE_TOO_LARGE, what + " of " + value.size()
+      throw ApiErrors.error(Reason.VALUE_TOO_LARGE, what + " of " + value.size()
           + " bytes exceeds the limit of " + MAX_VALUE_BYTES + " bytes", node.header());
     }
   }
 
   private StatusRuntimeException invalid(String message) {
-    return ApiErrors.error(ErrorInfo.Reason.INVALID_ARGUMENT, message, node.header());
+    return ApiErrors.error(Reason.INVALID_ARGUMENT, message, node.header());
   }
 
   private static byte[] bytes(ByteString b) {

@@ -9,6 +9,7 @@ import io.grpc.ServerMethodDefinition;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.ServiceDescriptor;
 import io.grpc.StatusRuntimeException;
+import io.lattice.errors.Reason;
 import io.lattice.proto.v1.ErrorInfo;
 import java.io.InputStream;
 import java.util.ArrayList;
@@ -118,7 +119,7 @@ public final class MalformedRequests {
       }
       if (message instanceof Malformed m) {
         rejected = true;
-        StatusRuntimeException e = ApiErrors.error(ErrorInfo.Reason.INVALID_ARGUMENT,
+        StatusRuntimeException e = ApiErrors.error(Reason.INVALID_ARGUMENT,
             "malformed " + method + " request: " + m.reason(), null);
         Metadata trailers = e.getTrailers() == null ? new Metadata() : e.getTrailers();
         call.close(e.getStatus(), trailers);

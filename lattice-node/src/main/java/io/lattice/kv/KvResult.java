@@ -1,5 +1,6 @@
 package io.lattice.kv;
 
+import io.lattice.errors.Reason;
 import java.util.List;
 import java.util.Objects;
 
@@ -97,19 +98,22 @@ public sealed interface KvResult permits KvResult.Put, KvResult.Delete, KvResult
     }
   }
 
-  /** Why a command was not applied. Encoded by ordinal: never reorder, only append. */
+  /**
+   * Why a command was not applied, as stored in session results and snapshots (by ordinal: never
+   * reorder, only append). Each kind stands for one {@link Reason}, which is what the client gets.
+   */
   enum ErrorKind {
     /**
      * The entry's bytes are not a valid command (a bug or version skew in the proposer). Maps to
      * INTERNAL: the API layer validates requests before proposing.
      */
-    MALFORMED_COMMAND,
+    MALFORMED_COMMAND(Reason.INTERNAL),
     /**
      * The command is well-formed but not acceptable (empty key, a value compare without a value, an
      * existence compare with LESS/GREATER, a non-positive sequence number). Maps to
      * INVALID_ARGUMENT; the API layer normally rejects these before proposing.
      */
-    INVALID_ARGUMENT,
+    INVALID_ARGUMENT(Reason.INVALID_ARGUMENT),
     /**
      * The command's client session is unknown (never registered, closed, dropped after its idle
      * TTL, or evicted from the bounded table), or its sequence number is at or below what the
@@ -117,7 +121,18 @@ public sealed interface KvResult permits KvResult.Put, KvResult.Delete, KvResult
      * was NOT applied now; whether an earlier attempt was applied cannot be told. The client must
      * register a new session. Maps to FAILED_PRECONDITION with a SESSION_EXPIRED reason.
      */
-    SESSION_EXPIRED
+    SESSION_EXPIRED(Reason.SESSION_EXPIRED);
+
+    private final Reason reason;
+
+    ErrorKind(Reason reason) {
+      this.reason = reason;
+    }
+
+    /** The reason the client receives for this kind. */
+    public Reason reason() {
+      return reason;
+    }
   }
 
   /** The result of one operation of a transaction, of the same kind as the operation. */

@@ -1,5 +1,6 @@
 package io.lattice.node;
 
+import io.lattice.errors.Reason;
 import io.lattice.raft.Entry;
 import io.lattice.raft.LogIndex;
 import io.lattice.raft.Membership;
@@ -248,7 +249,7 @@ public final class NodeLoop<S extends StateMachine> extends NodeRequests<S> impl
 
   /**
    * Stops the loop for good: appended proposals end INDETERMINATE, everything else pending or
-   * queued with STOPPED. Idempotent. The owner closes the stores afterwards.
+   * queued with SHUTTING_DOWN. Idempotent. The owner closes the stores afterwards.
    *
    * @param cause the fatal error, or null for a shutdown
    */
@@ -258,8 +259,8 @@ public final class NodeLoop<S extends StateMachine> extends NodeRequests<S> impl
     }
     stopped = true;
     String why = cause == null ? "the node is shutting down" : "the node stopped after a fatal error";
-    NodeException stoppedError = new NodeException(NodeException.Reason.STOPPED, why);
-    pending.stopped(notLeader(NodeException.Reason.INDETERMINATE, why
+    NodeException stoppedError = new NodeException(Reason.SHUTTING_DOWN, why);
+    pending.stopped(notLeader(Reason.INDETERMINATE, why
         + " after the entry was appended: it may or may not commit"), stoppedError);
     Task t;
     while ((t = inbox.poll()) != null) {
@@ -270,13 +271,13 @@ public final class NodeLoop<S extends StateMachine> extends NodeRequests<S> impl
   @Override
   void enqueue(Task task) {
     if (stopped) {
-      task.abort(new NodeException(NodeException.Reason.STOPPED, "the node is stopped"));
+      task.abort(new NodeException(Reason.SHUTTING_DOWN, "the node is stopped"));
       return;
     }
     inbox.add(task);
     if (stopped && inbox.remove(task)) {
       // Raced with stop after its final drain: nobody will run it.
-      task.abort(new NodeException(NodeException.Reason.STOPPED, "the node is stopped"));
+      task.abort(new NodeException(Reason.SHUTTING_DOWN, "the node is stopped"));
       return;
     }
     waker.run();
@@ -325,7 +326,7 @@ public final class NodeLoop<S extends StateMachine> extends NodeRequests<S> impl
         metrics.leaderChanged();
       }
       if (lastSoft.role() == Role.LEADER && s.role() != Role.LEADER) {
-        pending.leadershipLost(notLeader(NodeException.Reason.INDETERMINATE,
+        pending.leadershipLost(notLeader(Reason.INDETERMINATE,
             "leadership lost before the entry was applied: it may or may not commit"));
       }
       lastSoft = s;
@@ -349,7 +350,7 @@ public final class NodeLoop<S extends StateMachine> extends NodeRequests<S> impl
       pending.transfersDone(raft.leaderId());
     } else if (raft.role() == Role.LEADER && raft.status().transferTarget() == null) {
       // The core abandons a transfer after an election timeout without the target taking over.
-      pending.transfersFailed(new NodeException(NodeException.Reason.TIMEOUT,
+      pending.transfersFailed(new NodeException(Reason.TIMEOUT,
           "the leadership transfer was abandoned: the target did not take over within an "
               + "election timeout", config.id(), leaderAddress(config.id())));
     }
@@ -431,13 +432,13 @@ public final class NodeLoop<S extends StateMachine> extends NodeRequests<S> impl
     @Override
     public void applied(Entry entry, byte[] result) {
       pending.applied(entry, result,
-          message -> notLeader(NodeException.Reason.INDETERMINATE, message));
+          message -> notLeader(Reason.INDETERMINATE, message));
     }
 
     @Override
     public void snapshotRestored(SnapshotMeta meta) {
       metrics.snapshotInstalled();
-      pending.coveredBySnapshot(meta.index(), notLeader(NodeException.Reason.INDETERMINATE,
+      pending.coveredBySnapshot(meta.index(), notLeader(Reason.INDETERMINATE,
           "a snapshot from the leader covered the entry: it may or may not have committed"));
     }
 
@@ -448,7 +449,7 @@ public final class NodeLoop<S extends StateMachine> extends NodeRequests<S> impl
 
     @Override
     public void readFailed(long requestId) {
-      pending.readFailed(requestId, notLeader(NodeException.Reason.UNAVAILABLE,
+      pending.readFailed(requestId, notLeader(Reason.UNAVAILABLE,
           "leadership could not be confirmed for the read"));
     }
   }

@@ -1,5 +1,6 @@
 package io.lattice.node;
 
+import io.lattice.errors.Reason;
 import io.lattice.raft.EntryId;
 import io.lattice.raft.Member;
 import io.lattice.raft.Membership;
@@ -49,19 +50,19 @@ public abstract class NodeRequests<S extends StateMachine> {
     this.timeouts = new PendingRequests.Timeouts() {
       @Override
       public NodeException proposal(long index) {
-        return new NodeException(NodeException.Reason.INDETERMINATE, "no outcome for entry "
+        return new NodeException(Reason.INDETERMINATE, "no outcome for entry "
             + index + " within " + config.requestTimeoutMillis() + " ms: it may or may not commit");
       }
 
       @Override
       public NodeException read() {
-        return notLeader(NodeException.Reason.UNAVAILABLE,
+        return notLeader(Reason.UNAVAILABLE,
             "read not confirmed within " + config.requestTimeoutMillis() + " ms");
       }
 
       @Override
       public NodeException transfer() {
-        return new NodeException(NodeException.Reason.TIMEOUT, "leadership transfer did not "
+        return new NodeException(Reason.TIMEOUT, "leadership transfer did not "
             + "finish within " + config.transferTimeoutMillis() + " ms", raft.leaderId(),
             leaderAddress(raft.leaderId()));
       }
@@ -101,14 +102,14 @@ public abstract class NodeRequests<S extends StateMachine> {
    * Proposes a state-machine command.
    *
    * @return completes with the state machine's result once the entry is applied here; fails with
-   *     NOT_LEADER, TRANSFER_IN_PROGRESS, INVALID_ARGUMENT (too large) or STOPPED when it had no
+   *     NOT_LEADER, TRANSFER_IN_PROGRESS, REQUEST_TOO_LARGE or SHUTTING_DOWN when it had no
    *     effect, and with INDETERMINATE when it was appended but its outcome is unknown
    */
   public CompletableFuture<byte[]> propose(byte[] command) {
     Objects.requireNonNull(command, "command");
     CompletableFuture<byte[]> f = new CompletableFuture<>();
     if (command.length > config.maxRequestBytes()) {
-      f.completeExceptionally(new NodeException(NodeException.Reason.INVALID_ARGUMENT,
+      f.completeExceptionally(new NodeException(Reason.REQUEST_TOO_LARGE,
           "request of " + command.length + " bytes exceeds the limit of "
               + config.maxRequestBytes()));
       return f;
@@ -130,7 +131,7 @@ public abstract class NodeRequests<S extends StateMachine> {
    * LINEARIZABLE/LEASE once the core granted a read index and this node applied up to it. The query
    * must be quick and must not keep references to mutable state past its return.
    *
-   * @return the query's result; fails with UNAVAILABLE (not granted or timed out) or STOPPED
+   * @return the query's result; fails with UNAVAILABLE (not granted or timed out) or SHUTTING_DOWN
    */
   @SuppressWarnings("unchecked")
   public <T> CompletableFuture<T> read(ReadConsistency consistency,
@@ -205,7 +206,7 @@ public abstract class NodeRequests<S extends StateMachine> {
         CompletableFuture<String> handedOff = new CompletableFuture<>();
         pending.transfer(now() + transferTimeoutNanos, handedOff);
         handedOff.whenComplete((leader, error) -> f.completeExceptionally(error != null ? error
-            : new NodeException(NodeException.Reason.NOT_LEADER, "handed leadership to " + leader
+            : new NodeException(Reason.NOT_LEADER, "handed leadership to " + leader
                 + " before removing " + id + ": the removal is to be made there", leader,
                 leaderAddress(leader))));
         return;
@@ -230,7 +231,7 @@ public abstract class NodeRequests<S extends StateMachine> {
   /**
    * Hands leadership to {@code target}, or when null to the most up-to-date voter heard from within
    * an election timeout. Completes with the new leader's id once this node sees another leader;
-   * fails with NOT_LEADER, INVALID_ARGUMENT (not a voter, or this node), UNAVAILABLE (no live voter
+   * fails with NOT_LEADER, INVALID_TRANSFER_TARGET (not a voter, or this node, or no live voter
    * to pick), TRANSFER_IN_PROGRESS, or TIMEOUT after the configured transfer timeout.
    */
   public CompletableFuture<String> transferLeadership(String target) {
@@ -284,7 +285,7 @@ public abstract class NodeRequests<S extends StateMachine> {
       }
     }
     if (best == null) {
-      throw new NodeException(NodeException.Reason.UNAVAILABLE,
+      throw new NodeException(Reason.UNAVAILABLE,
           "no other voter was heard from recently: nobody to hand leadership to",
           config.id(), leaderAddress(config.id()));
     }
@@ -299,20 +300,15 @@ public abstract class NodeRequests<S extends StateMachine> {
     return m == null ? null : m.address();
   }
 
-  final NodeException notLeader(NodeException.Reason reason, String message) {
+  final NodeException notLeader(Reason reason, String message) {
     String leader = raft.leaderId();
     return new NodeException(reason, message, leader, leaderAddress(leader));
   }
 
+  /** The core's refusal as the client will see it: the same reason, with the leader named. */
   private NodeException translate(RaftException e) {
-    NodeException.Reason r = switch (e.reason()) {
-      case NOT_LEADER -> NodeException.Reason.NOT_LEADER;
-      case TRANSFER_IN_PROGRESS -> NodeException.Reason.TRANSFER_IN_PROGRESS;
-      case MEMBERSHIP_CHANGE_IN_PROGRESS -> NodeException.Reason.MEMBERSHIP_CHANGE_IN_PROGRESS;
-      default -> NodeException.Reason.INVALID_ARGUMENT;
-    };
     String leader = e.leaderHint() != null ? e.leaderHint() : raft.leaderId();
-    return new NodeException(r, e.getMessage(), leader, leaderAddress(leader));
+    return new NodeException(e.reason(), e.getMessage(), leader, leaderAddress(leader));
   }
 
   /**
@@ -334,7 +330,7 @@ public abstract class NodeRequests<S extends StateMachine> {
           f.completeExceptionally(e);
         } catch (IllegalArgumentException e) {
           // an argument the core or the membership codec refused (e.g. an over-long address)
-          f.completeExceptionally(new NodeException(NodeException.Reason.INVALID_ARGUMENT,
+          f.completeExceptionally(new NodeException(Reason.INVALID_ARGUMENT,
               String.valueOf(e.getMessage())));
         }
       }

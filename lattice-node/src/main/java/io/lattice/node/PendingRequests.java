@@ -1,5 +1,6 @@
 package io.lattice.node;
 
+import io.lattice.errors.Reason;
 import io.lattice.raft.Entry;
 import io.lattice.raft.EntryType;
 import io.lattice.raft.SnapshotMeta;
@@ -19,12 +20,12 @@ import java.util.function.Function;
  * the leader's log ({@link io.lattice.raft.Raft#propose} returned its index and term). From then on
  * it may commit, even under a later leader, even after this node stopped: so it ends either with the
  * state machine's result (the entry applied at its index has its term) or as {@link
- * NodeException.Reason#INDETERMINATE} — on leadership loss, on a snapshot that covers it, on
+ * Reason#INDETERMINATE} — on leadership loss, on a snapshot that covers it, on
  * timeout, on shutdown and on a fatal error alike. Nothing appended is ever reported as "not
  * applied". Only requests that never reached the core (refused by it, or still queued when the loop
  * stopped) may end with an error that says they had no effect; those never get here.
  *
- * <p>Reads change nothing, so every way a read can end without an answer is UNAVAILABLE (or STOPPED
+ * <p>Reads change nothing, so every way a read can end without an answer is UNAVAILABLE (or SHUTTING_DOWN
  * at shutdown): the client may simply try again.
  *
  * <p><b>Expiry.</b> Every request carries one deadline, in the loop clock's nanoseconds; {@link
@@ -52,7 +53,7 @@ final class PendingRequests {
     if (old != null) {
       // The same index proposed again in one life: only after a truncation, so the earlier entry
       // was overwritten and can never commit; still reported as unknown, the safe side.
-      old.future().completeExceptionally(new NodeException(NodeException.Reason.INDETERMINATE,
+      old.future().completeExceptionally(new NodeException(Reason.INDETERMINATE,
           "entry " + index + " was overwritten before it committed"));
     }
   }

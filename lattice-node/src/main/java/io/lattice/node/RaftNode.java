@@ -31,7 +31,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Failures.</b> A fatal error (a {@link StorageFailureException}, an {@link
  * InvariantViolation}, any exception out of a step) stops the loop; appended proposals end
- * INDETERMINATE, every other pending request STOPPED, and {@link #fatalError()} completes with the
+ * INDETERMINATE, every other pending request SHUTTING_DOWN, and {@link #fatalError()} completes with the
  * cause: the process must exit non-zero and recover from disk.
  *
  * @param <S> the state machine
@@ -271,7 +271,7 @@ public final class RaftNode<S extends StateMachine> implements AutoCloseable {
   /**
    * Graceful shutdown: a leader with other voters first hands leadership off (waiting at most the
    * transfer timeout), then the loop stops (appended proposals end INDETERMINATE, other requests
-   * STOPPED) and the stores are closed. Idempotent; returns once the loop has ended.
+   * SHUTTING_DOWN) and the stores are closed. Idempotent; returns once the loop has ended.
    */
   @Override
   public void close() {

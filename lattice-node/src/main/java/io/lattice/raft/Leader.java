@@ -1,5 +1,6 @@
 package io.lattice.raft;
 
+import io.lattice.errors.Reason;
 import io.lattice.raft.Message.AppendResponse;
 import io.lattice.raft.Message.HeartbeatResponse;
 import io.lattice.raft.Message.ReadIndexRequest;
@@ -132,11 +133,11 @@ final class Leader {
   EntryId proposeMembership(MembershipChange change) {
     checkNoTransfer();
     if (log.committed() < termStartIndex) {
-      throw new RaftException(RaftException.Reason.MEMBERSHIP_CHANGE_IN_PROGRESS,
+      throw new RaftException(Reason.MEMBERSHIP_CHANGE_IN_PROGRESS,
           "the leader has not committed the first entry of its term yet", id);
     }
     if (log.lastConfigIndex() > log.committed()) {
-      throw new RaftException(RaftException.Reason.MEMBERSHIP_CHANGE_IN_PROGRESS,
+      throw new RaftException(Reason.MEMBERSHIP_CHANGE_IN_PROGRESS,
           "membership change at index " + log.lastConfigIndex() + " has not committed yet", id);
     }
     Membership next = log.membership().apply(change);
@@ -152,7 +153,7 @@ final class Leader {
 
   private void checkNoTransfer() {
     if (transfer.target() != null) {
-      throw new RaftException(RaftException.Reason.TRANSFER_IN_PROGRESS,
+      throw new RaftException(Reason.TRANSFER_IN_PROGRESS,
           "leadership is being transferred to " + transfer.target(), id);
     }
   }

@@ -1,5 +1,7 @@
 package io.lattice.raft;
 
+import io.lattice.errors.Reason;
+
 /**
  * A leader's handing off of leadership to another voter (dissertation §3.10): while a transfer
  * runs the leader accepts no proposals, brings the target's log up to date and then sends it
@@ -27,15 +29,15 @@ final class LeaderTransfer {
    */
   static void checkTarget(String target, String self, Membership membership) {
     if (target == null) {
-      throw new RaftException(RaftException.Reason.INVALID_TRANSFER_TARGET,
+      throw new RaftException(Reason.INVALID_TRANSFER_TARGET,
           "there is no other voter to transfer leadership to", self);
     }
     if (target.equals(self)) {
-      throw new RaftException(RaftException.Reason.INVALID_TRANSFER_TARGET,
+      throw new RaftException(Reason.INVALID_TRANSFER_TARGET,
           self + " is already the leader", self);
     }
     if (!membership.isVoter(target)) {
-      throw new RaftException(RaftException.Reason.INVALID_TRANSFER_TARGET,
+      throw new RaftException(Reason.INVALID_TRANSFER_TARGET,
           target + " is not a voting member", self);
     }
   }

@@ -1,5 +1,6 @@
 package io.lattice.raft;
 
+import io.lattice.errors.Reason;
 import io.lattice.raft.Message.AppendRequest;
 import io.lattice.raft.Message.AppendResponse;
 import io.lattice.raft.Message.Heartbeat;
@@ -594,7 +595,7 @@ public final class Raft {
 
   private void checkLeader() {
     if (role != Role.LEADER) {
-      throw new RaftException(RaftException.Reason.NOT_LEADER, "not the leader", leaderId);
+      throw new RaftException(Reason.NOT_LEADER, "not the leader", leaderId);
     }
   }
 

@@ -1,24 +1,14 @@
 package io.lattice.raft;
 
+import io.lattice.errors.Reason;
+
 /**
  * Why the core refused an input. Thrown synchronously by {@link Raft#propose},
- * {@link Raft#proposeMembership} and {@link Raft#transferLeadership}; nothing was changed.
+ * {@link Raft#proposeMembership} and {@link Raft#transferLeadership}; nothing was changed. The
+ * {@link Reason} is the one the client receives (NOT_LEADER, TRANSFER_IN_PROGRESS,
+ * MEMBERSHIP_CHANGE_IN_PROGRESS, INVALID_MEMBERSHIP_CHANGE, INVALID_TRANSFER_TARGET).
  */
 public class RaftException extends RuntimeException {
-  /** Machine-readable reason, mapped once to client-facing errors at the API edge. */
-  public enum Reason {
-    /** This server is not the leader; {@link #leaderHint()} names the leader if known. */
-    NOT_LEADER,
-    /** A leadership transfer is in flight: proposals are refused until it ends. */
-    TRANSFER_IN_PROGRESS,
-    /** Another membership change has not committed yet, or this term's no-op has not. */
-    MEMBERSHIP_CHANGE_IN_PROGRESS,
-    /** The membership change does not apply to the current configuration. */
-    INVALID_MEMBERSHIP_CHANGE,
-    /** The transfer target is not a voter, or is this server. */
-    INVALID_TRANSFER_TARGET
-  }
-
   private final Reason reason;
   private final String leaderHint;
 

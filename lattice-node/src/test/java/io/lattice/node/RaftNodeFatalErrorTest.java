@@ -1,8 +1,9 @@
 package io.lattice.node;
 
-import io.lattice.kv.KvStateMachine;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.lattice.errors.Reason;
+import io.lattice.kv.KvStateMachine;
 import io.lattice.raft.Message;
 import io.lattice.storage.SnapshotStore;
 import java.nio.file.Path;
@@ -47,7 +48,7 @@ class RaftNodeFatalErrorTest {
       ExecutionException e = org.junit.jupiter.api.Assertions.assertThrows(
           ExecutionException.class, () -> late.get(10, TimeUnit.SECONDS));
       assertThat(e.getCause()).isInstanceOf(NodeException.class);
-      assertThat(((NodeException) e.getCause()).reason()).isEqualTo(NodeException.Reason.STOPPED);
+      assertThat(((NodeException) e.getCause()).reason()).isEqualTo(Reason.SHUTTING_DOWN);
     }
   }
 }

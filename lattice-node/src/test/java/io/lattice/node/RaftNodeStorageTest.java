@@ -1,14 +1,14 @@
 package io.lattice.node;
 
-import io.lattice.kv.KvStateMachine;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.lattice.raft.SnapshotMeta;
-import io.lattice.storage.FileSnapshotStore;
-
+import io.lattice.errors.Reason;
+import io.lattice.kv.KvStateMachine;
 import io.lattice.raft.Role;
+import io.lattice.raft.SnapshotMeta;
 import io.lattice.storage.FileIo;
+import io.lattice.storage.FileSnapshotStore;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
@@ -171,7 +171,7 @@ class RaftNodeStorageTest {
       // It was appended (its bytes may be on disk despite the failed fsync, and a restarted node
       // may commit it): "may have applied", never "had no effect".
       assertThat(((NodeException) e.getCause()).reason())
-          .isEqualTo(NodeException.Reason.INDETERMINATE);
+          .isEqualTo(Reason.INDETERMINATE);
     }
     node.terminated().get(10, TimeUnit.SECONDS);
   }

@@ -1,15 +1,16 @@
 package io.lattice.node;
 
-import io.lattice.kv.KvStateMachine;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.lattice.errors.Reason;
 import io.lattice.format.KvCommand;
 import io.lattice.format.KvCommandCodec;
 import io.lattice.format.Session;
 import io.lattice.kv.KvEntry;
 import io.lattice.kv.KvResult;
 import io.lattice.kv.KvResultCodec;
+import io.lattice.kv.KvStateMachine;
 import io.lattice.raft.Membership;
 import io.lattice.raft.Role;
 import io.lattice.raft.SnapshotMeta;
@@ -154,8 +155,8 @@ class RaftNodeTest {
       try {
         return get(call.get());
       } catch (NodeException e) {
-        boolean transientReason = e.reason() == NodeException.Reason.MEMBERSHIP_CHANGE_IN_PROGRESS
-            || e.reason() == NodeException.Reason.TRANSFER_IN_PROGRESS;
+        boolean transientReason = e.reason() == Reason.MEMBERSHIP_CHANGE_IN_PROGRESS
+            || e.reason() == Reason.TRANSFER_IN_PROGRESS;
         if (!transientReason || System.nanoTime() - deadline > 0) {
           throw e;
         }
@@ -230,7 +231,7 @@ class RaftNodeTest {
     RaftNode<KvStateMachine> follower = nodes.values().stream().filter(n -> n != leader).findFirst().orElseThrow();
 
     NodeException e = failure(follower.propose(put("k", "v")));
-    assertThat(e.reason()).isEqualTo(NodeException.Reason.NOT_LEADER);
+    assertThat(e.reason()).isEqualTo(Reason.NOT_LEADER);
     assertThat(e.leaderId()).isEqualTo(leader.id());
     assertThat(e.leaderAddress()).isEqualTo(cluster.get(leader.id()));
   }
@@ -262,11 +263,11 @@ class RaftNodeTest {
     }
     // the entry cannot commit: once check-quorum makes the leader step down, its outcome is unknown
     NodeException w = failure(leader.propose(put("lost", "maybe")));
-    assertThat(w.reason()).isEqualTo(NodeException.Reason.INDETERMINATE);
+    assertThat(w.reason()).isEqualTo(Reason.INDETERMINATE);
     NodeException e = failure(leader.read(ReadConsistency.LINEARIZABLE, sm -> sm.keyCount()));
-    assertThat(e.reason()).isEqualTo(NodeException.Reason.UNAVAILABLE);
+    assertThat(e.reason()).isEqualTo(Reason.UNAVAILABLE);
     NodeException p = failure(leader.propose(put("after", "stepdown")));
-    assertThat(p.reason()).isEqualTo(NodeException.Reason.NOT_LEADER);
+    assertThat(p.reason()).isEqualTo(Reason.NOT_LEADER);
     // stale reads still work
     Integer keys = get(leader.read(ReadConsistency.STALE, sm -> sm.keyCount()));
     assertThat(keys).isEqualTo(0);
@@ -333,7 +334,7 @@ class RaftNodeTest {
     String old = leader.id();
     get(leader.propose(put("before", "remove")));
     NodeException handedOff = failure(leader.removeMember(old));
-    assertThat(handedOff.reason()).isEqualTo(NodeException.Reason.NOT_LEADER);
+    assertThat(handedOff.reason()).isEqualTo(Reason.NOT_LEADER);
     assertThat(handedOff.leaderId()).isNotNull().isNotEqualTo(old);
     assertThat(get(leader.memberList()).contains(old)).isTrue();
 
@@ -362,7 +363,7 @@ class RaftNodeTest {
     assertThat(value(nodes.get(target), "t", ReadConsistency.LINEARIZABLE)).isEqualTo("2");
 
     NodeException e = failure(leader.transferLeadership(null));
-    assertThat(e.reason()).isEqualTo(NodeException.Reason.NOT_LEADER);
+    assertThat(e.reason()).isEqualTo(Reason.NOT_LEADER);
     assertThat(e.leaderId()).isEqualTo(target);
   }
 
@@ -446,8 +447,8 @@ class RaftNodeTest {
     get(solo.propose(put("k", "v")));
     stop("a");
     assertThat(failure(solo.propose(put("k", "w"))).reason())
-        .isEqualTo(NodeException.Reason.STOPPED);
-    assertThat(failure(solo.status()).reason()).isEqualTo(NodeException.Reason.STOPPED);
+        .isEqualTo(Reason.SHUTTING_DOWN);
+    assertThat(failure(solo.status()).reason()).isEqualTo(Reason.SHUTTING_DOWN);
     assertThat(solo.fatalError()).isNotDone();
     assertThat(solo.terminated()).isDone();
   }
@@ -457,6 +458,6 @@ class RaftNodeTest {
     startCluster("a");
     RaftNode<KvStateMachine> solo = awaitLeader();
     NodeException e = failure(solo.propose(new byte[NodeConfig.DEFAULT_MAX_REQUEST_BYTES + 1]));
-    assertThat(e.reason()).isEqualTo(NodeException.Reason.INVALID_ARGUMENT);
+    assertThat(e.reason()).isEqualTo(Reason.REQUEST_TOO_LARGE);
   }
 }

@@ -11,6 +11,7 @@ import static io.lattice.raft.Network.plain;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.lattice.errors.Reason;
 import io.lattice.raft.Message.AppendRequest;
 import io.lattice.raft.Message.Heartbeat;
 import io.lattice.raft.Message.InstallSnapshot;
@@ -240,12 +241,12 @@ class CoreMiscTest {
     assertThatThrownBy(() -> new RestoredState(HardState.INITIAL, null, List.of()))
         .isInstanceOf(NullPointerException.class);
     assertThatThrownBy(() -> new SnapshotMeta(1, 1, null)).isInstanceOf(NullPointerException.class);
-    RaftException e = new RaftException(RaftException.Reason.NOT_LEADER, "m", "b");
-    assertThat(e.reason()).isEqualTo(RaftException.Reason.NOT_LEADER);
+    RaftException e = new RaftException(Reason.NOT_LEADER, "m", "b");
+    assertThat(e.reason()).isEqualTo(Reason.NOT_LEADER);
     assertThat(e.leaderHint()).isEqualTo("b");
     assertThat(e.getMessage()).isEqualTo("m");
     assertThat(new MembershipException("x").reason())
-        .isEqualTo(RaftException.Reason.INVALID_MEMBERSHIP_CHANGE);
+        .isEqualTo(Reason.INVALID_MEMBERSHIP_CHANGE);
     assertThat(new InvariantViolation("boom")).isInstanceOf(IllegalStateException.class)
         .hasMessage("boom");
     assertThat(new AppendRequest("a", "b", 1, 0, 0, new java.util.ArrayList<>(entries(1)), 0)

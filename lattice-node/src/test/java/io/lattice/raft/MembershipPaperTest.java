@@ -11,14 +11,15 @@ import static io.lattice.raft.Network.win;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.lattice.errors.Reason;
+import io.lattice.raft.MembershipChange.AddLearner;
+import io.lattice.raft.MembershipChange.Promote;
+import io.lattice.raft.MembershipChange.Remove;
 import io.lattice.raft.Message.AppendRequest;
 import io.lattice.raft.Message.Heartbeat;
 import io.lattice.raft.Message.TimeoutNow;
 import io.lattice.raft.Message.VoteRequest;
 import io.lattice.raft.Message.VoteResponse;
-import io.lattice.raft.MembershipChange.AddLearner;
-import io.lattice.raft.MembershipChange.Promote;
-import io.lattice.raft.MembershipChange.Remove;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.DisplayName;
@@ -29,7 +30,7 @@ class MembershipPaperTest {
   private static final String[] ABC = {"a", "b", "c"};
   private static final Membership M_ABC = Membership.ofVoterIds(ABC);
 
-  private static RaftException.Reason reasonOf(Runnable r) {
+  private static Reason reasonOf(Runnable r) {
     try {
       r.run();
     } catch (RaftException e) {
@@ -44,7 +45,7 @@ class MembershipPaperTest {
     Raft r = core(plain("a"), ABC);
     win(r);
     assertThat(reasonOf(() -> r.proposeMembership(new AddLearner("d", "", false))))
-        .isEqualTo(RaftException.Reason.MEMBERSHIP_CHANGE_IN_PROGRESS);
+        .isEqualTo(Reason.MEMBERSHIP_CHANGE_IN_PROGRESS);
     assertThat(r.lastIndex()).isEqualTo(1);
     assertThat(r.membership()).isEqualTo(M_ABC);
     cycle(r);
@@ -61,7 +62,7 @@ class MembershipPaperTest {
     Raft r = ReplicationPaperTest.stableLeader(plain("a"), ABC);
     r.proposeMembership(new AddLearner("d", "", false));
     assertThat(reasonOf(() -> r.proposeMembership(new AddLearner("e", "", false))))
-        .isEqualTo(RaftException.Reason.MEMBERSHIP_CHANGE_IN_PROGRESS);
+        .isEqualTo(Reason.MEMBERSHIP_CHANGE_IN_PROGRESS);
     assertThat(r.lastIndex()).isEqualTo(2);
     r.propose(new byte[] {1}); // ordinary proposals are still fine
     cycle(r);
@@ -76,13 +77,13 @@ class MembershipPaperTest {
   void s4_1_invalidChangeRefused() {
     Raft r = ReplicationPaperTest.stableLeader(plain("a"), ABC);
     assertThat(reasonOf(() -> r.proposeMembership(new AddLearner("b", "", false))))
-        .isEqualTo(RaftException.Reason.INVALID_MEMBERSHIP_CHANGE);
+        .isEqualTo(Reason.INVALID_MEMBERSHIP_CHANGE);
     assertThat(reasonOf(() -> r.proposeMembership(new Promote("a"))))
-        .isEqualTo(RaftException.Reason.INVALID_MEMBERSHIP_CHANGE);
+        .isEqualTo(Reason.INVALID_MEMBERSHIP_CHANGE);
     assertThat(reasonOf(() -> r.proposeMembership(new Remove("zz"))))
-        .isEqualTo(RaftException.Reason.INVALID_MEMBERSHIP_CHANGE);
+        .isEqualTo(Reason.INVALID_MEMBERSHIP_CHANGE);
     assertThat(reasonOf(() -> r.proposeMembership(new AddLearner("", "", false))))
-        .isEqualTo(RaftException.Reason.INVALID_MEMBERSHIP_CHANGE);
+        .isEqualTo(Reason.INVALID_MEMBERSHIP_CHANGE);
     assertThat(r.lastIndex()).isEqualTo(1);
     assertThat(r.hasReady()).isFalse();
   }
@@ -99,7 +100,7 @@ class MembershipPaperTest {
       e = x;
     }
     assertThat(e).isNotNull();
-    assertThat(e.reason()).isEqualTo(RaftException.Reason.NOT_LEADER);
+    assertThat(e.reason()).isEqualTo(Reason.NOT_LEADER);
     assertThat(e.leaderHint()).isEqualTo("b");
     assertThatThrownBy(() -> r.propose(new byte[0])).isInstanceOf(RaftException.class);
   }
@@ -400,7 +401,7 @@ class MembershipPaperTest {
     cycle(r);
     r.transferLeadership("b");
     assertThat(reasonOf(() -> r.proposeMembership(new Remove("b"))))
-        .isEqualTo(RaftException.Reason.TRANSFER_IN_PROGRESS);
+        .isEqualTo(Reason.TRANSFER_IN_PROGRESS);
   }
 
   @Test

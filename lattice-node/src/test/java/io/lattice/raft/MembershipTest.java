@@ -3,6 +3,7 @@ package io.lattice.raft;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.lattice.errors.Reason;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.List;
@@ -88,7 +89,7 @@ class MembershipTest {
     assertThatThrownBy(() -> abc().apply(new MembershipChange.AddLearner("a", "", false)))
         .isInstanceOf(MembershipException.class)
         .satisfies(e -> assertThat(((RaftException) e).reason())
-            .isEqualTo(RaftException.Reason.INVALID_MEMBERSHIP_CHANGE));
+            .isEqualTo(Reason.INVALID_MEMBERSHIP_CHANGE));
     Membership withLearner = abc().apply(new MembershipChange.AddLearner("d", "", false));
     assertThatThrownBy(() -> withLearner.apply(new MembershipChange.AddLearner("d", "", true)))
         .isInstanceOf(MembershipException.class);

@@ -8,6 +8,7 @@ import static io.lattice.raft.Network.only;
 import static io.lattice.raft.Network.plain;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.lattice.errors.Reason;
 import io.lattice.raft.Message.AppendRequest;
 import io.lattice.raft.Message.TimeoutNow;
 import io.lattice.raft.Message.VoteRequest;
@@ -84,7 +85,7 @@ class TransferPaperTest {
     Raft r = ReplicationPaperTest.stableLeader(plain("a"), ABC);
     r.transferLeadership("b");
     RaftException e = refusal(() -> r.propose(new byte[] {1}));
-    assertThat(e.reason()).isEqualTo(RaftException.Reason.TRANSFER_IN_PROGRESS);
+    assertThat(e.reason()).isEqualTo(Reason.TRANSFER_IN_PROGRESS);
     assertThat(e.leaderHint()).isEqualTo("a");
     assertThat(r.lastIndex()).isEqualTo(1);
   }
@@ -257,21 +258,21 @@ class TransferPaperTest {
     Network.win(r);
     cycle(r);
     assertThat(refusal(() -> r.transferLeadership("a")).reason())
-        .isEqualTo(RaftException.Reason.INVALID_TRANSFER_TARGET);
+        .isEqualTo(Reason.INVALID_TRANSFER_TARGET);
     assertThat(refusal(() -> r.transferLeadership("d")).reason())
-        .isEqualTo(RaftException.Reason.INVALID_TRANSFER_TARGET);
+        .isEqualTo(Reason.INVALID_TRANSFER_TARGET);
     assertThat(refusal(() -> r.transferLeadership("zz")).reason())
-        .isEqualTo(RaftException.Reason.INVALID_TRANSFER_TARGET);
+        .isEqualTo(Reason.INVALID_TRANSFER_TARGET);
     assertThat(r.status().transferTarget()).isNull();
     Raft f = core(plain("b"), ABC);
     f.step(new Message.Heartbeat("a", "b", 1, 0, 0));
     RaftException e = refusal(() -> f.transferLeadership("c"));
-    assertThat(e.reason()).isEqualTo(RaftException.Reason.NOT_LEADER);
+    assertThat(e.reason()).isEqualTo(Reason.NOT_LEADER);
     assertThat(e.leaderHint()).isEqualTo("a");
     Raft single = core(plain("a"), "a");
     single.campaign();
     assertThat(refusal(() -> single.transferLeadership(null)).reason())
-        .isEqualTo(RaftException.Reason.INVALID_TRANSFER_TARGET);
+        .isEqualTo(Reason.INVALID_TRANSFER_TARGET);
   }
 
   @Test

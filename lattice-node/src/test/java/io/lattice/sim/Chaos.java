@@ -1,5 +1,6 @@
 package io.lattice.sim;
 
+import io.lattice.errors.Reason;
 import io.lattice.node.NodeException;
 import io.lattice.node.ReadConsistency;
 import io.lattice.raft.Membership;
@@ -378,7 +379,7 @@ final class Chaos {
       joining.start();
       boolean stayLearner = random.nextInt(10) >= 8;
       operator("add " + id, leader.loop().addMember(id, "sim://" + id, stayLearner), e -> {
-        if (e != null && e.reason() != NodeException.Reason.INDETERMINATE) {
+        if (e != null && e.reason() != Reason.INDETERMINATE) {
           cluster.forgetNode(joining); // refused: it will never be a member
         }
       });
@@ -401,7 +402,7 @@ final class Chaos {
 
   private void remove(SimNode at, String id, boolean retryAtNewLeader) {
     operator("remove " + id, at.loop().removeMember(id), e -> {
-      if (retryAtNewLeader && e != null && e.reason() == NodeException.Reason.NOT_LEADER
+      if (retryAtNewLeader && e != null && e.reason() == Reason.NOT_LEADER
           && e.leaderId() != null && !e.leaderId().equals(at.id)) {
         SimNode next = cluster.node(e.leaderId());
         if (next != null && next.alive()) {

@@ -3,6 +3,7 @@ package io.lattice.sim;
 import io.lattice.check.Call;
 import io.lattice.check.History;
 import io.lattice.check.Result;
+import io.lattice.errors.Reason;
 import io.lattice.format.KvCommand;
 import io.lattice.format.KvCommandCodec;
 import io.lattice.format.Session;
@@ -184,7 +185,7 @@ final class Clients {
             if (r == null) {
               Throwable t = err.getCause() != null ? err.getCause() : err;
               if (t instanceof NodeException e
-                  && e.reason() == NodeException.Reason.INDETERMINATE) {
+                  && e.reason() == Reason.INDETERMINATE) {
                 record.unknown();
               } else {
                 record.failed();
@@ -307,7 +308,7 @@ final class Clients {
       }
       switch (e.reason()) {
         case INDETERMINATE -> stat(Stats.Kind.WRITE_INDETERMINATE);
-        case NOT_LEADER, TRANSFER_IN_PROGRESS, MEMBERSHIP_CHANGE_IN_PROGRESS, STOPPED -> { }
+        case NOT_LEADER, TRANSFER_IN_PROGRESS, MEMBERSHIP_CHANGE_IN_PROGRESS, SHUTTING_DOWN -> { }
         default -> throw new SimulationFailure("write " + op + " failed with " + e);
       }
       if (!op.finished && !op.outstanding()) {
@@ -460,8 +461,8 @@ final class Clients {
       return; // abandoned already
     }
     if (a.error != null) {
-      if (!(a.error instanceof NodeException e) || (e.reason() != NodeException.Reason.UNAVAILABLE
-          && e.reason() != NodeException.Reason.STOPPED)) {
+      if (!(a.error instanceof NodeException e) || (e.reason() != Reason.UNAVAILABLE
+          && e.reason() != Reason.SHUTTING_DOWN)) {
         throw new SimulationFailure("read " + op + " failed with " + a.error);
       }
       cluster.trace.add("read-failed", a.node.id, op.client.number, 0);

@@ -1,5 +1,6 @@
 package io.lattice.sim;
 
+import io.lattice.errors.Reason;
 import io.lattice.format.KvCommand;
 import io.lattice.format.KvCommandCodec;
 import io.lattice.format.Session;
@@ -148,7 +149,7 @@ final class Harness {
         return true;
       } catch (CompletionException e) {
         if (e.getCause() instanceof NodeException ne
-            && ne.reason() == NodeException.Reason.INDETERMINATE) {
+            && ne.reason() == Reason.INDETERMINATE) {
           return true;
         }
         return false; // retry on the next tick

@@ -2,6 +2,7 @@ package io.lattice.sim;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.lattice.errors.Reason;
 import io.lattice.kv.KvStateMachine;
 import io.lattice.node.NodeConfig;
 import io.lattice.node.NodeException;
@@ -105,10 +106,10 @@ class NodeLoopOutcomeTest {
 
     leader.stop(null);
 
-    assertThat(failure(appended).reason()).isEqualTo(NodeException.Reason.INDETERMINATE);
-    assertThat(failure(queued).reason()).isEqualTo(NodeException.Reason.STOPPED);
+    assertThat(failure(appended).reason()).isEqualTo(Reason.INDETERMINATE);
+    assertThat(failure(queued).reason()).isEqualTo(Reason.SHUTTING_DOWN);
     assertThat(failure(leader.propose(new byte[] {3})).reason())
-        .isEqualTo(NodeException.Reason.STOPPED);
+        .isEqualTo(Reason.SHUTTING_DOWN);
   }
 
   @Test
@@ -120,7 +121,7 @@ class NodeLoopOutcomeTest {
     for (int i = 0; i < 100 && !appended.isDone(); i++) {
       round(); // check-quorum steps the isolated leader down
     }
-    assertThat(failure(appended).reason()).isEqualTo(NodeException.Reason.INDETERMINATE);
+    assertThat(failure(appended).reason()).isEqualTo(Reason.INDETERMINATE);
   }
 
   private final class WireTransport implements Transport {

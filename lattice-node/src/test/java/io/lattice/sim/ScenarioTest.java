@@ -2,6 +2,7 @@ package io.lattice.sim;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.lattice.errors.Reason;
 import io.lattice.format.KvCommand;
 import io.lattice.format.KvCommandCodec;
 import io.lattice.format.Session;
@@ -180,7 +181,7 @@ class ScenarioTest {
     assertThat(leader.alive()).as("died inside the step").isFalse();
     assertThat(f).isCompletedExceptionally();
     assertThat(f.handle((v, e) -> ((NodeException) e).reason()).join())
-        .as("appended, so its outcome is unknown").isEqualTo(NodeException.Reason.INDETERMINATE);
+        .as("appended, so its outcome is unknown").isEqualTo(Reason.INDETERMINATE);
     assertThat(leader.disk.log().lastIndex()).isLessThan(lost.index());
     SimNode next = h.awaitLeader();
     assertThat(next).isNotSameAs(leader);

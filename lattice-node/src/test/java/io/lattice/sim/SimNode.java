@@ -196,7 +196,7 @@ final class SimNode {
   }
 
   /**
-   * The process dies: its loop stops (pending requests end INDETERMINATE or STOPPED, as a broken
+   * The process dies: its loop stops (pending requests end INDETERMINATE or SHUTTING_DOWN, as a broken
    * connection would tell the clients); the disk keeps what was synced plus the first {@code
    * keepUnsynced} writes.
    */

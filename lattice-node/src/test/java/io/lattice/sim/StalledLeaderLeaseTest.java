@@ -2,6 +2,7 @@ package io.lattice.sim;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.lattice.errors.Reason;
 import io.lattice.format.KvCommand;
 import io.lattice.format.KvCommandCodec;
 import io.lattice.format.Session;
@@ -114,7 +115,7 @@ class StalledLeaderLeaseTest {
     // Still cut off, the old leader can confirm nothing: the read fails, it never returns v1.
     runUntil("the read ends", 100, read::isDone);
     assertThat(read).isCompletedExceptionally();
-    assertThat(reason(read)).isEqualTo(NodeException.Reason.UNAVAILABLE);
+    assertThat(reason(read)).isEqualTo(Reason.UNAVAILABLE);
 
     // Reconnected, it learns of the new leader, and a LEASE read there sees v2.
     cutOff.clear();
@@ -185,7 +186,7 @@ class StalledLeaderLeaseTest {
     return sm.get(bytes(key)).map(e -> new String(e.value(), StandardCharsets.UTF_8)).orElse(null);
   }
 
-  private static NodeException.Reason reason(CompletableFuture<?> f) {
+  private static Reason reason(CompletableFuture<?> f) {
     try {
       f.join();
       return null;
