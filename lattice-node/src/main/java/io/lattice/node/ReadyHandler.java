@@ -26,8 +26,8 @@ import java.util.function.Consumer;
  * <p>Each Ready is handled strictly in the order of the {@link Ready} contract:
  *
  * <ol>
- *   <li><b>persist</b>: save the snapshot received from the leader (if any) and reset the log after
- *       it; save the hard state (if changed); append the entries; then one {@link
+ *   <li><b>persist</b>: save the hard state (if changed); save the snapshot received from the
+ *       leader (if any) and reset the log after it; append the entries; then one {@link
  *       io.lattice.storage.LogStore#sync()} for the whole batch;
  *   <li><b>send</b> the messages (an InstallSnapshot gets the snapshot's bytes attached; one that
  *       names a snapshot a newer one has replaced is not sent, and reported to the core as a failed
@@ -294,6 +294,15 @@ public final class ReadyHandler {
   private byte[] persist(Ready rd) {
     byte[] snapshotData = null;
     try {
+      // The hard state first: a term and vote are only a promise not to vote again in an older
+      // term, true whatever follows. After it, a crash leaves at worst a newer term over an older
+      // log. Written after a snapshot, a crash in between would leave a member that joined through
+      // its first InstallSnapshot with a snapshot but no hard state, which must refuse to start.
+      // (The repair mark in it never drops in a Ready that also brings what it waits for: the
+      // core clears it in advance, once those entries are durable.)
+      if (rd.hardState() != null) {
+        storage.hardState().save(rd.hardState());
+      }
       if (rd.snapshot() != null) {
         SnapshotMeta meta = rd.snapshot();
         snapshotData = staging.take(meta);
@@ -301,9 +310,6 @@ public final class ReadyHandler {
         // snapshot newer than the log, which recovery resolves in favour of the snapshot.
         storage.snapshots().save(meta, snapshotData);
         storage.log().reset(meta.index());
-      }
-      if (rd.hardState() != null) {
-        storage.hardState().save(rd.hardState());
       }
       if (!rd.entries().isEmpty()) {
         storage.log().append(rd.entries());

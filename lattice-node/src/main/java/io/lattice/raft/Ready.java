@@ -7,8 +7,8 @@ import java.util.List;
  * it strictly in this order, then calls {@link Raft#advance(Ready)} with the same object:
  *
  * <ol>
- *   <li><b>persist</b>: install {@code snapshot} (if any) in the snapshot store and reset the log
- *       after it; write {@code hardState} (if any); append {@code entries} (the first of which may
+ *   <li><b>persist</b>: write {@code hardState} (if any) first; install {@code snapshot} (if any) in
+ *       the snapshot store and reset the log after it; append {@code entries} (the first of which may
  *       overwrite an existing suffix of the log from its index on); then make all of it durable with
  *       one sync. Nothing below may happen before this is durable.
  *   <li><b>send</b> {@code messages}, in any order (the network may reorder them anyway).

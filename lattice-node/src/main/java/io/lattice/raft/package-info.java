@@ -19,7 +19,7 @@
  * this order, then calls {@link io.lattice.raft.Raft#advance}:
  *
  * <ol>
- *   <li><b>persist</b> the snapshot to install, the hard state and the entries, with one sync for
+ *   <li><b>persist</b> the hard state, the snapshot to install and the entries, with one sync for
  *       the whole batch (group commit). A vote is therefore durable before it is sent, and an entry
  *       before it is acknowledged (Raft Figure 2, "respond to RPCs only after updating stable
  *       storage"). A failed sync stops the server.
