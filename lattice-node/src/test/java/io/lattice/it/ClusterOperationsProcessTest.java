@@ -214,14 +214,14 @@ class ClusterOperationsProcessTest extends ProcessClusterTest {
   void oversizedAndMalformedRequestsGetInvalidArgumentAndTheNodeKeepsServing() throws Exception {
     start(1, List.of());
     NodeProcess n = cluster.awaitLeader(ELECTION_BOUND);
-    KVGrpc.KVBlockingStub kv = n.kv();
+    // a fresh stub per call: a stub's deadline runs from when it was made
     Map<String, Runnable> bad = Map.of(
-        "empty key", () -> kv.put(PutRequest.newBuilder().setValue(bs("v")).build()),
-        "key over 4 KiB", () -> kv.put(PutRequest.newBuilder().setKey(bs("k".repeat(4097)))
+        "empty key", () -> n.kv().put(PutRequest.newBuilder().setValue(bs("v")).build()),
+        "key over 4 KiB", () -> n.kv().put(PutRequest.newBuilder().setKey(bs("k".repeat(4097)))
             .setValue(bs("v")).build()),
-        "value over 1 MiB", () -> kv.put(PutRequest.newBuilder().setKey(bs("k"))
+        "value over 1 MiB", () -> n.kv().put(PutRequest.newBuilder().setKey(bs("k"))
             .setValue(ByteString.copyFrom(new byte[1024 * 1024 + 1])).build()),
-        "request over 1.5 MiB", () -> kv.txn(TxnRequest.newBuilder()
+        "request over 1.5 MiB", () -> n.kv().txn(TxnRequest.newBuilder()
             .addSuccess(TxnOp.newBuilder().setPut(TxnPut.newBuilder().setKey(bs("a"))
                 .setValue(ByteString.copyFrom(new byte[1024 * 1024]))))
             .addSuccess(TxnOp.newBuilder().setPut(TxnPut.newBuilder().setKey(bs("b"))
@@ -237,7 +237,7 @@ class ClusterOperationsProcessTest extends ProcessClusterTest {
               .isEqualTo(Status.Code.INVALID_ARGUMENT));
     }
     // still serving
-    kv.put(PutRequest.newBuilder().setKey(bs("ok")).setValue(bs("fine")).build());
+    n.kv().put(PutRequest.newBuilder().setKey(bs("ok")).setValue(bs("fine")).build());
     assertThat(n.kv().get(GetRequest.newBuilder().setKey(bs("ok")).build()).getKv().getValue()
         .toStringUtf8()).isEqualTo("fine");
     assertThat(n.isAlive()).isTrue();
