@@ -213,9 +213,9 @@ class ClientRetryTest {
     for (int i = 0; i < 1000; i++) {
       kv.script.add(Step.OVERLOADED);
     }
-    Cli.Result r = Cli.run("--endpoints", serve(kv), "--timeout", "500ms", "put", "k", "v");
+    Cli.Result r = Cli.run("--endpoints", serve(kv), "--timeout", "2s", "put", "k", "v");
     assertThat(r.code()).as(r.toString()).isEqualTo(ExitCodes.UNAVAILABLE);
-    assertThat(r.err()).startsWith("lattice: put: the cluster was still overloaded after 500ms "
+    assertThat(r.err()).startsWith("lattice: put: the cluster was still overloaded after 2s "
         + "of retries; it was not applied");
     assertThat(kv.puts.size()).as("backed off, not hammered").isLessThan(20);
 
@@ -226,6 +226,15 @@ class ClientRetryTest {
     }
     Cli.Result r2 = Cli.run("--endpoints", serve(earlier), "--timeout", "300ms", "put", "k", "v");
     assertThat(r2.code()).as(r2.toString()).isEqualTo(ExitCodes.INDETERMINATE);
+
+    ScriptedKv reads = new ScriptedKv();
+    for (int i = 0; i < 1000; i++) {
+      reads.script.add(Step.OVERLOADED);
+    }
+    Cli.Result r3 = Cli.run("--endpoints", serve(reads), "--timeout", "2s", "get", "k");
+    assertThat(r3.code()).as(r3.toString()).isEqualTo(ExitCodes.UNAVAILABLE);
+    assertThat(r3.err()).startsWith("lattice: get: the cluster was still overloaded after 2s "
+        + "of retries (last error: ");
   }
 
   @Test

@@ -44,8 +44,8 @@ public record RaftConfig(
 
   /**
    * 64 MiB: a few seconds of writes at the rate one leader sustains, far above what a healthy
-   * cluster has uncommitted (a few fsync batches), and small against the heap a node runs with (a
-   * quarter of it with the 256 MiB test heap, 1/16 of the 1 GiB the service file sets).
+   * cluster has uncommitted (a few fsync batches), and small against the heap a node runs with
+   * (1/16 of the 1 GiB the service file sets).
    */
   public static final long DEFAULT_MAX_UNCOMMITTED_BYTES = 64L << 20;
 

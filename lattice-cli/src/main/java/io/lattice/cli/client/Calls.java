@@ -31,6 +31,13 @@ final class Calls {
    */
   static final long MAX_OVERLOAD_BACKOFF_MILLIS = 1000;
   /**
+   * After an overload refusal the next attempt gets at least this much time: the pause is cut
+   * short for it, and when not even this is left the call ends at once as still overloaded. A
+   * sliver of an attempt would only run into its deadline, turning a write that certainly had no
+   * effect into one whose outcome is unknown.
+   */
+  static final long MIN_OVERLOADED_ATTEMPT_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+  /**
    * No attempt starts with less time left than this: it could only run into its deadline, often
    * before the request is even sent, and a DEADLINE_EXCEEDED has to be taken as "may have been
    * applied", which would turn a write that certainly had no effect into an indeterminate one.
@@ -109,7 +116,7 @@ final class Calls {
     while (true) {
       long remaining = deadline - System.nanoTime();
       if (remaining < MIN_ATTEMPT_NANOS) {
-        throw timedOut(what, maybeApplied, overloaded, lastError);
+        throw timedOut(what, kind, maybeApplied, overloaded, lastError);
       }
       if (target == null) {
         target = router.target(toLeader);
@@ -122,6 +129,7 @@ final class Calls {
         checkCancelled(err, e);
         lastError = err.describe(address);
         ErrorInfo.Reason reason = err.reason();
+        boolean wasOverloaded = overloaded;
         overloaded = reason == ErrorInfo.Reason.OVERLOADED;
         target = null;
         switch (reason) {
@@ -204,7 +212,7 @@ final class Calls {
               }
             } else if (err.code() == Status.Code.DEADLINE_EXCEEDED) {
               maybeApplied |= kind.outcomeMatters(); // it was sent and never answered
-              throw timedOut(what, maybeApplied, false, lastError);
+              throw timedOut(what, kind, maybeApplied, wasOverloaded, lastError);
             } else {
               throw new ClientException(maybeApplied ? Outcome.INDETERMINATE : Outcome.FAILED,
                   lastError, e);
@@ -215,8 +223,15 @@ final class Calls {
         }
         // OVERLOADED: the member refused at once, so the attempt had no effect; it is asked again,
         // after a growing, jittered pause so that a crowd of clients does not come back at once.
-        backoff = sleep(backoff, deadline, overloaded ? MAX_OVERLOAD_BACKOFF_MILLIS
-            : MAX_BACKOFF_MILLIS);
+        if (overloaded) {
+          if (deadline - System.nanoTime() < 2 * MIN_OVERLOADED_ATTEMPT_NANOS) {
+            throw timedOut(what, kind, maybeApplied, true, lastError);
+          }
+          backoff = sleep(backoff, deadline - MIN_OVERLOADED_ATTEMPT_NANOS,
+              MAX_OVERLOAD_BACKOFF_MILLIS);
+        } else {
+          backoff = sleep(backoff, deadline, MAX_BACKOFF_MILLIS);
+        }
       }
     }
   }
@@ -272,8 +287,8 @@ final class Calls {
     }
   }
 
-  private ClientException timedOut(String what, boolean maybeApplied, boolean overloaded,
-      String lastError) {
+  private ClientException timedOut(String what, Kind kind, boolean maybeApplied,
+      boolean overloaded, String lastError) {
     String last = lastError == null ? "" : " (last error: " + lastError + ")";
     if (maybeApplied) {
       return new ClientException(Outcome.INDETERMINATE, what + " did not complete within "
@@ -281,7 +296,8 @@ final class Calls {
     }
     if (overloaded) {
       return new ClientException(Outcome.UNAVAILABLE, what + ": the cluster was still "
-          + "overloaded after " + human(timeout) + " of retries; it was not applied" + last, null);
+          + "overloaded after " + human(timeout) + " of retries"
+          + (kind.outcomeMatters() ? "; it was not applied" : "") + last, null);
     }
     return new ClientException(Outcome.UNAVAILABLE, what + ": no leader reachable within "
         + human(timeout) + last, null);
