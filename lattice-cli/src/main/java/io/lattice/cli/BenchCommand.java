@@ -132,7 +132,7 @@ final class BenchCommand extends BaseCommand {
       }
       if (result.ops() == 0) {
         throw CliException.failure("no operation succeeded (" + result.errorCount()
-            + " errors: " + result.errors() + ")");
+            + " errors: " + result.errors() + "; " + result.overloaded() + " overloaded)");
       }
       return ExitCodes.OK;
     }

@@ -186,6 +186,58 @@ class ClientRetryTest {
   }
 
   @Test
+  void anOverloadedWriteBacksOffAndIsRetriedWithTheSameSequenceNumber() throws IOException {
+    ScriptedKv kv = new ScriptedKv();
+    for (int i = 0; i < 4; i++) {
+      kv.script.add(Step.OVERLOADED);
+    }
+    Cli.Result r = Cli.run("--endpoints", serve(kv), "--timeout", "5s", "put", "k", "v");
+    assertThat(r.code()).as(r.toString()).isZero();
+    assertThat(kv.puts).hasSize(5).allSatisfy(p -> assertThat(p.getSession())
+        .isEqualTo(kv.puts.get(0).getSession()));
+    // Growing pauses, each at least half of the back-off (20, 40, 80, 160 ms): 10, 20, 40, 80 ms.
+    for (int i = 1; i < 5; i++) {
+      long gapMillis = (kv.putTimes.get(i) - kv.putTimes.get(i - 1)) / 1_000_000;
+      assertThat(gapMillis).as("pause before attempt " + (i + 1))
+          .isGreaterThanOrEqualTo((FIRST_BACKOFF_MILLIS << (i - 1)) / 2);
+    }
+  }
+
+  /** The client's first back-off (Calls.FIRST_BACKOFF_MILLIS). */
+  private static final long FIRST_BACKOFF_MILLIS = 20;
+
+  @Test
+  void aWriteStillOverloadedAtTheDeadlineHadNoEffectUnlessAnEarlierTryMayHave()
+      throws IOException {
+    ScriptedKv kv = new ScriptedKv();
+    for (int i = 0; i < 1000; i++) {
+      kv.script.add(Step.OVERLOADED);
+    }
+    Cli.Result r = Cli.run("--endpoints", serve(kv), "--timeout", "2s", "put", "k", "v");
+    assertThat(r.code()).as(r.toString()).isEqualTo(ExitCodes.UNAVAILABLE);
+    assertThat(r.err()).startsWith("lattice: put: the cluster was still overloaded after 2s "
+        + "of retries; it was not applied");
+    assertThat(kv.puts.size()).as("backed off, not hammered").isLessThan(20);
+
+    ScriptedKv earlier = new ScriptedKv();
+    earlier.script.add(Step.INDETERMINATE);
+    for (int i = 0; i < 1000; i++) {
+      earlier.script.add(Step.OVERLOADED);
+    }
+    Cli.Result r2 = Cli.run("--endpoints", serve(earlier), "--timeout", "300ms", "put", "k", "v");
+    assertThat(r2.code()).as(r2.toString()).isEqualTo(ExitCodes.INDETERMINATE);
+
+    ScriptedKv reads = new ScriptedKv();
+    for (int i = 0; i < 1000; i++) {
+      reads.script.add(Step.OVERLOADED);
+    }
+    Cli.Result r3 = Cli.run("--endpoints", serve(reads), "--timeout", "2s", "get", "k");
+    assertThat(r3.code()).as(r3.toString()).isEqualTo(ExitCodes.UNAVAILABLE);
+    assertThat(r3.err()).startsWith("lattice: get: the cluster was still overloaded after 2s "
+        + "of retries (last error: ");
+  }
+
+  @Test
   void eachNewWriteOfAClientTakesTheNextSequenceNumber() throws IOException {
     ScriptedKv kv = new ScriptedKv();
     try (LatticeClient c = new LatticeClient(List.of(serve(kv)), Duration.ofSeconds(2))) {

@@ -32,13 +32,17 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class ScriptedKv extends KVGrpc.KVImplBase {
   /** What the server does with one request. */
-  enum Step { OK, INDETERMINATE, NOT_LEADER, SESSION_EXPIRED, UNAVAILABLE, SHUTTING_DOWN, HANG }
+  enum Step {
+    OK, INDETERMINATE, NOT_LEADER, SESSION_EXPIRED, UNAVAILABLE, SHUTTING_DOWN, OVERLOADED, HANG
+  }
 
   /** Steps for Put and Get. */
   final Deque<Step> script = new ArrayDeque<>();
   /** Steps for OpenSession. */
   final Deque<Step> openScript = new ArrayDeque<>();
   final List<PutRequest> puts = Collections.synchronizedList(new ArrayList<>());
+  /** When each Put arrived (System.nanoTime()), in order. */
+  final List<Long> putTimes = Collections.synchronizedList(new ArrayList<>());
   final List<GetRequest> gets = Collections.synchronizedList(new ArrayList<>());
   /** Every OpenSession received; the ids handed out are 100, 101, ... */
   final List<OpenSessionRequest> opens = Collections.synchronizedList(new ArrayList<>());
@@ -56,6 +60,7 @@ final class ScriptedKv extends KVGrpc.KVImplBase {
   @Override
   public void put(PutRequest req, StreamObserver<PutResponse> out) {
     puts.add(req);
+    putTimes.add(System.nanoTime());
     if (answer(script, out)) {
       out.onNext(PutResponse.newBuilder().setHeader(header()).setVersion(1).setModIndex(7)
           .build());
@@ -112,6 +117,9 @@ final class ScriptedKv extends KVGrpc.KVImplBase {
         return false;
       case SHUTTING_DOWN:
         out.onError(error(io.grpc.Status.Code.UNAVAILABLE, ErrorInfo.Reason.SHUTTING_DOWN));
+        return false;
+      case OVERLOADED:
+        out.onError(error(io.grpc.Status.Code.RESOURCE_EXHAUSTED, ErrorInfo.Reason.OVERLOADED));
         return false;
       default:
         out.onError(error(io.grpc.Status.Code.UNAVAILABLE, ErrorInfo.Reason.UNAVAILABLE));

@@ -55,6 +55,24 @@ public final class PrometheusNodeMetrics implements NodeMetrics {
   private final Counter snapshotsInstalled = Counter.builder().name("lattice_snapshots_installed")
       .help("Snapshots received from the leader and installed.").register(registry);
 
+  private final Gauge pendingRequests = gauge("lattice_pending_requests",
+      "Client requests queued or waiting for their outcome (bounded by --max-pending-requests).");
+  private final Gauge pendingBytes = Gauge.builder().name("lattice_pending_request")
+      .unit(Unit.BYTES).help("Bytes of the commands of pending client requests "
+          + "(bounded by --max-pending-bytes).").register(registry);
+  private final Gauge inboxBytes = Gauge.builder().name("lattice_inbox").unit(Unit.BYTES)
+      .help("Bytes of peer messages queued for the loop (bounded by --max-inbox-bytes).")
+      .register(registry);
+  private final Gauge uncommittedBytes = Gauge.builder().name("lattice_uncommitted")
+      .unit(Unit.BYTES).help("Bytes of commands this leader appended and has not committed "
+          + "(bounded by --max-uncommitted-bytes; 0 unless leader).").register(registry);
+  private final Counter refused = Counter.builder().name("lattice_requests_overloaded")
+      .help("Client requests refused with OVERLOADED (RESOURCE_EXHAUSTED) by a node bound.")
+      .register(registry);
+  private final Counter dropped = Counter.builder().name("lattice_peer_messages_dropped")
+      .help("Peer messages dropped because the inbox was full (the sender retries).")
+      .register(registry);
+
   private volatile Role lastRole;
 
   public PrometheusNodeMetrics() {
@@ -101,6 +119,25 @@ public final class PrometheusNodeMetrics implements NodeMetrics {
     this.lastLogIndex.set(lastLogIndex);
     this.logBytes.set(logBytes);
     this.snapshotIndex.set(snapshotIndex);
+  }
+
+  @Override
+  public void load(int pendingRequests, long pendingBytes, long inboxBytes,
+      long uncommittedBytes) {
+    this.pendingRequests.set(pendingRequests);
+    this.pendingBytes.set(pendingBytes);
+    this.inboxBytes.set(inboxBytes);
+    this.uncommittedBytes.set(uncommittedBytes);
+  }
+
+  @Override
+  public void requestRefused() {
+    refused.inc();
+  }
+
+  @Override
+  public void peerMessageDropped() {
+    dropped.inc();
   }
 
   @Override

@@ -51,6 +51,8 @@ import java.util.TreeMap;
  * @param requestTimeoutMillis a proposal or read not answered within this time fails (a proposal as
  *     INDETERMINATE, a read as UNAVAILABLE)
  * @param transferTimeoutMillis how long a leadership transfer (also the one on close) may take
+ * @param limits the back-pressure bounds on pending requests, queued peer messages and the
+ *     leader's uncommitted commands
  */
 public record NodeConfig(
     String id,
@@ -67,7 +69,8 @@ public record NodeConfig(
     int leaseDriftTicks,
     int maxRequestBytes,
     long requestTimeoutMillis,
-    long transferTimeoutMillis) {
+    long transferTimeoutMillis,
+    LoadLimits limits) {
 
   public static final long DEFAULT_TICK_MILLIS = 50;
   public static final int DEFAULT_ELECTION_TICKS = 10;
@@ -81,8 +84,19 @@ public record NodeConfig(
   public static final long DEFAULT_TRANSFER_TIMEOUT_MILLIS = 3_000;
   public static final String DEFAULT_CLUSTER_ID = "lattice";
 
+  /** A configuration with the default back-pressure limits. */
+  public NodeConfig(String id, Path dataDir, String listenAddress, String clusterId,
+      Map<String, String> initialCluster, boolean join, long tickMillis, int electionTicks,
+      int heartbeatTicks, long snapshotThreshold, long trailingEntries, int leaseDriftTicks,
+      int maxRequestBytes, long requestTimeoutMillis, long transferTimeoutMillis) {
+    this(id, dataDir, listenAddress, clusterId, initialCluster, join, tickMillis, electionTicks,
+        heartbeatTicks, snapshotThreshold, trailingEntries, leaseDriftTicks, maxRequestBytes,
+        requestTimeoutMillis, transferTimeoutMillis, LoadLimits.DEFAULTS);
+  }
+
   public NodeConfig {
     Objects.requireNonNull(id, "id");
+    Objects.requireNonNull(limits, "limits");
     Objects.requireNonNull(dataDir, "dataDir");
     listenAddress = listenAddress == null ? "" : listenAddress;
     clusterId = clusterId == null ? DEFAULT_CLUSTER_ID : clusterId;
@@ -125,30 +139,37 @@ public record NodeConfig(
       int leaseDriftTicks) {
     return new NodeConfig(id, dataDir, listenAddress, clusterId, initialCluster, join, tickMillis,
         electionTicks, heartbeatTicks, snapshotThreshold, trailingEntries, leaseDriftTicks,
-        maxRequestBytes, requestTimeoutMillis, transferTimeoutMillis);
+        maxRequestBytes, requestTimeoutMillis, transferTimeoutMillis, limits);
   }
 
   public NodeConfig withSnapshots(long snapshotThreshold, long trailingEntries) {
     return new NodeConfig(id, dataDir, listenAddress, clusterId, initialCluster, join, tickMillis,
         electionTicks, heartbeatTicks, snapshotThreshold, trailingEntries, leaseDriftTicks,
-        maxRequestBytes, requestTimeoutMillis, transferTimeoutMillis);
+        maxRequestBytes, requestTimeoutMillis, transferTimeoutMillis, limits);
   }
 
   public NodeConfig withTimeouts(long requestTimeoutMillis, long transferTimeoutMillis) {
     return new NodeConfig(id, dataDir, listenAddress, clusterId, initialCluster, join, tickMillis,
         electionTicks, heartbeatTicks, snapshotThreshold, trailingEntries, leaseDriftTicks,
-        maxRequestBytes, requestTimeoutMillis, transferTimeoutMillis);
+        maxRequestBytes, requestTimeoutMillis, transferTimeoutMillis, limits);
   }
 
   public NodeConfig withMaxRequestBytes(int maxRequestBytes) {
     return new NodeConfig(id, dataDir, listenAddress, clusterId, initialCluster, join, tickMillis,
         electionTicks, heartbeatTicks, snapshotThreshold, trailingEntries, leaseDriftTicks,
-        maxRequestBytes, requestTimeoutMillis, transferTimeoutMillis);
+        maxRequestBytes, requestTimeoutMillis, transferTimeoutMillis, limits);
+  }
+
+  public NodeConfig withLimits(LoadLimits limits) {
+    return new NodeConfig(id, dataDir, listenAddress, clusterId, initialCluster, join, tickMillis,
+        electionTicks, heartbeatTicks, snapshotThreshold, trailingEntries, leaseDriftTicks,
+        maxRequestBytes, requestTimeoutMillis, transferTimeoutMillis, limits);
   }
 
   /** The core's tuning derived from this configuration. */
   public RaftConfig raftConfig() {
-    return raftConfigOf(id, electionTicks, heartbeatTicks, leaseDriftTicks, trailingEntries);
+    return raftConfigOf(id, electionTicks, heartbeatTicks, leaseDriftTicks, trailingEntries)
+        .withMaxUncommittedBytes(limits.maxUncommittedBytes());
   }
 
   private static RaftConfig raftConfigOf(String id, int electionTicks, int heartbeatTicks,

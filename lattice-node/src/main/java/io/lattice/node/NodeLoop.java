@@ -47,6 +47,13 @@ import org.slf4j.LoggerFactory;
  *       published.
  * </ol>
  *
+ * <p><b>Bounded queues.</b> Client and admin requests are admitted by {@link NodeRequests} before
+ * they are queued. Peer messages are admitted here against {@link LoadLimits#maxInboxBytes()}:
+ * past it a message is dropped at once and counted ({@link NodeMetrics#peerMessageDropped}), never
+ * blocking the transport's thread; Raft tolerates the loss, as the sender retries (a heartbeat
+ * or append goes again, a vote request at the next election). Snapshot deliveries and the
+ * transport's reports on snapshots it sent are not dropped: there is one per transfer.
+ *
  * <p><b>Threads.</b> The request methods ({@link NodeRequests}) and the {@link PeerInbox} methods
  * may be called from any thread: they queue a task and call the waker. {@link #step()} and {@link
  * #stop} must be called by one thread at a time (the loop's owner); futures complete on it.
@@ -61,6 +68,8 @@ public final class NodeLoop<S extends StateMachine> extends NodeRequests<S> impl
   private static final Logger log = LoggerFactory.getLogger(NodeLoop.class);
   /** Most inbox tasks run in one step before the Ready is handled (one append, one fsync). */
   static final int MAX_TASKS_PER_STEP = 4096;
+  /** What a queued peer message costs beyond its entries' bytes (object headers, the task). */
+  static final long MESSAGE_OVERHEAD_BYTES = 128;
 
   private final NodeMetrics metrics;
   private final NodeClock clock;
@@ -69,6 +78,8 @@ public final class NodeLoop<S extends StateMachine> extends NodeRequests<S> impl
   private final ReadyHandler handler;
   private final Executor snapshotExecutor;
   private final ConcurrentLinkedQueue<Task> inbox = new ConcurrentLinkedQueue<>();
+  /** Peer messages queued in {@link #inbox} (by bytes only: there is no bound on their number). */
+  private final Admission peerMessages;
   private volatile Runnable waker = () -> {};
   private volatile boolean stopped;
   private volatile RaftNode.Header header;
@@ -135,6 +146,7 @@ public final class NodeLoop<S extends StateMachine> extends NodeRequests<S> impl
     this.storage = Objects.requireNonNull(storage, "storage");
     this.snapshotExecutor = snapshotExecutor;
     this.tickNanos = TimeUnit.MILLISECONDS.toNanos(config.tickMillis());
+    this.peerMessages = new Admission(Integer.MAX_VALUE, config.limits().maxInboxBytes());
     RestoredState restored =
         RaftRecovery.recover(storage, stateMachine, config.bootstrapMembership());
     Raft core = new Raft(raftConfig, restored, random);
@@ -247,6 +259,11 @@ public final class NodeLoop<S extends StateMachine> extends NodeRequests<S> impl
     return clock.nanoTime();
   }
 
+  @Override
+  void refusedForLoad() {
+    metrics.requestRefused();
+  }
+
   /**
    * Stops the loop for good: appended proposals end INDETERMINATE, everything else pending or
    * queued with SHUTTING_DOWN. Idempotent. The owner closes the stores afterwards.
@@ -287,7 +304,44 @@ public final class NodeLoop<S extends StateMachine> extends NodeRequests<S> impl
 
   @Override
   public void deliver(Message message) {
-    enqueue(() -> raft.step(message));
+    enqueuePeer(message, () -> raft.step(message));
+  }
+
+  /** Queues a peer task costing about {@code message}'s bytes, or drops it past the inbox bound. */
+  private void enqueuePeer(Message message, Runnable body) {
+    long cost = queuedCost(message);
+    if (peerMessages.tryAdmit(cost) != Admission.Refusal.NONE) {
+      metrics.peerMessageDropped();
+      return;
+    }
+    enqueue(new Task() {
+      @Override
+      public void run() {
+        peerMessages.release(cost);
+        body.run();
+      }
+
+      @Override
+      public void abort(NodeException e) {
+        peerMessages.release(cost);
+      }
+    });
+  }
+
+  /** The bytes a queued message holds: its entries' and a fixed overhead. */
+  static long queuedCost(Message message) {
+    long cost = MESSAGE_OVERHEAD_BYTES;
+    if (message instanceof Message.AppendRequest a) {
+      for (Entry e : a.entries()) {
+        cost += e.size();
+      }
+    }
+    return cost;
+  }
+
+  /** Bytes of peer messages queued now (for metrics and tests; any thread). */
+  long queuedPeerBytes() {
+    return peerMessages.bytes();
   }
 
   @Override
@@ -297,7 +351,8 @@ public final class NodeLoop<S extends StateMachine> extends NodeRequests<S> impl
 
   @Override
   public void unreachable(String peer) {
-    enqueue(() -> raft.reportUnreachable(peer));
+    // A hint that only pauses pipelining: dropping it under load is harmless.
+    enqueuePeer(null, () -> raft.reportUnreachable(peer));
   }
 
   @Override
@@ -425,6 +480,8 @@ public final class NodeLoop<S extends StateMachine> extends NodeRequests<S> impl
     metrics.state(raft.role(), raft.term(), raft.commitIndex(), raft.appliedIndex(),
         storage.log().firstIndex(), storage.log().lastIndex(), storage.log().sizeBytes(),
         raft.snapshot().index());
+    metrics.load(pendingClientRequests(), pendingClientBytes(), queuedPeerBytes(),
+        raft.uncommittedBytes());
   }
 
   /** Matches applied entries and granted reads to the requests waiting for them (loop thread). */

@@ -36,6 +36,19 @@ public interface NodeMetrics {
   /** This node installed a snapshot received from the leader. */
   void snapshotInstalled();
 
+  /**
+   * The back-pressure state after a round of the loop (loop thread): client requests pending and
+   * their bytes, bytes of peer messages queued, the leader's uncommitted bytes (0 if not leader).
+   */
+  default void load(int pendingRequests, long pendingBytes, long inboxBytes,
+      long uncommittedBytes) {}
+
+  /** A client request was refused with OVERLOADED by a back-pressure bound (any thread). */
+  default void requestRefused() {}
+
+  /** A peer message was dropped because the inbox was full (a transport thread). */
+  default void peerMessageDropped() {}
+
   /** Reports nothing. */
   NodeMetrics NONE = new NodeMetrics() {
     @Override

@@ -25,6 +25,13 @@ import org.slf4j.LoggerFactory;
  * {@link NodeException} whose reason says it had no effect; a proposal the core appended ends as
  * {@link PendingRequests} rules.
  *
+ * <p><b>Back-pressure.</b> Every request is admitted before it is queued, against the node's
+ * {@link LoadLimits}: client writes and reads share one bound on their number and on their
+ * commands' bytes, from the moment they are queued until they are answered; admin requests have a
+ * small bound of their own ({@link LoadLimits#MAX_ADMIN_REQUESTS}), so that {@code status} works
+ * under a flood. Past a bound the request fails at once, on the caller's thread, with OVERLOADED
+ * and a message naming the limit: it never reached the loop, so it had no effect.
+ *
  * @param <S> the state machine, which reads run against
  */
 public abstract class NodeRequests<S extends StateMachine> {
@@ -36,6 +43,9 @@ public abstract class NodeRequests<S extends StateMachine> {
   final PendingRequests.Timeouts timeouts;
   private final long requestTimeoutNanos;
   private final long transferTimeoutNanos;
+  /** Client writes and reads admitted and not yet answered (see the class comment). */
+  private final Admission clientRequests;
+  private final Admission adminRequests;
   Raft raft;
   private ReadyHandler handler;
   /** Read ids never repeat for this node, even across restarts (they start at a random point). */
@@ -47,6 +57,9 @@ public abstract class NodeRequests<S extends StateMachine> {
     this.nextReadId = firstReadId;
     this.requestTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(config.requestTimeoutMillis());
     this.transferTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(config.transferTimeoutMillis());
+    LoadLimits limits = config.limits();
+    this.clientRequests = new Admission(limits.maxPendingRequests(), limits.maxPendingBytes());
+    this.adminRequests = new Admission(LoadLimits.MAX_ADMIN_REQUESTS, Long.MAX_VALUE);
     this.timeouts = new PendingRequests.Timeouts() {
       @Override
       public NodeException proposal(long index) {
@@ -77,6 +90,9 @@ public abstract class NodeRequests<S extends StateMachine> {
   /** Queues {@code task} for the loop (or aborts it when the loop stopped). */
   abstract void enqueue(NodeLoop.Task task);
 
+  /** A client request was refused by a back-pressure bound (for metrics). */
+  abstract void refusedForLoad();
+
   /** Brings the core's tick count up to the clock. */
   abstract void catchUpTime();
 
@@ -102,8 +118,8 @@ public abstract class NodeRequests<S extends StateMachine> {
    * Proposes a state-machine command.
    *
    * @return completes with the state machine's result once the entry is applied here; fails with
-   *     NOT_LEADER, TRANSFER_IN_PROGRESS, REQUEST_TOO_LARGE or SHUTTING_DOWN when it had no
-   *     effect, and with INDETERMINATE when it was appended but its outcome is unknown
+   *     NOT_LEADER, TRANSFER_IN_PROGRESS, REQUEST_TOO_LARGE, OVERLOADED or SHUTTING_DOWN when it
+   *     had no effect, and with INDETERMINATE when it was appended but its outcome is unknown
    */
   public CompletableFuture<byte[]> propose(byte[] command) {
     Objects.requireNonNull(command, "command");
@@ -114,7 +130,7 @@ public abstract class NodeRequests<S extends StateMachine> {
               + config.maxRequestBytes()));
       return f;
     }
-    submit(f, () -> {
+    submitClient(f, command.length, () -> {
       EntryId id = raft.propose(command);
       pending.proposed(id.index(), id.term(), now() + requestTimeoutNanos, f);
     });
@@ -131,7 +147,8 @@ public abstract class NodeRequests<S extends StateMachine> {
    * LINEARIZABLE/LEASE once the core granted a read index and this node applied up to it. The query
    * must be quick and must not keep references to mutable state past its return.
    *
-   * @return the query's result; fails with UNAVAILABLE (not granted or timed out) or SHUTTING_DOWN
+   * @return the query's result; fails with UNAVAILABLE (not granted or timed out), OVERLOADED or
+   *     SHUTTING_DOWN
    */
   @SuppressWarnings("unchecked")
   public <T> CompletableFuture<T> read(ReadConsistency consistency,
@@ -139,7 +156,7 @@ public abstract class NodeRequests<S extends StateMachine> {
     Objects.requireNonNull(query, "query");
     CompletableFuture<Object> f = new CompletableFuture<>();
     ReadMode mode = consistency.toReadMode();
-    submit(f, () -> {
+    submitClient(f, 0, () -> {
       if (mode == null) {
         try {
           f.complete(query.apply(sm));
@@ -311,11 +328,52 @@ public abstract class NodeRequests<S extends StateMachine> {
     return new NodeException(e.reason(), e.getMessage(), leader, leaderAddress(leader));
   }
 
+  /** Bytes admitted and pending now: the client requests' (for metrics; any thread). */
+  final long pendingClientBytes() {
+    return clientRequests.bytes();
+  }
+
+  /** Client requests admitted and not yet answered (for metrics; any thread). */
+  final int pendingClientRequests() {
+    return clientRequests.count();
+  }
+
+  /** {@link #queue} for a client request carrying {@code bytes} of command, if admitted. */
+  private void submitClient(CompletableFuture<?> f, long bytes, Runnable body) {
+    if (admit(clientRequests, f, bytes, "pending requests")) {
+      queue(f, body);
+    }
+  }
+
+  /**
+   * Reserves room for {@code f} in {@code bound} until it completes; if there is none, fails it
+   * with OVERLOADED (it had no effect) and returns false.
+   */
+  private boolean admit(Admission bound, CompletableFuture<?> f, long bytes, String what) {
+    Admission.Refusal refusal = bound.tryAdmit(bytes);
+    if (refusal == Admission.Refusal.NONE) {
+      f.whenComplete((result, error) -> bound.release(bytes));
+      return true;
+    }
+    refusedForLoad();
+    f.completeExceptionally(new NodeException(Reason.OVERLOADED, refusal == Admission.Refusal.COUNT
+        ? "too many " + what + " (limit " + bound.maxCount() + "); back off and retry"
+        : "too many bytes in " + what + " (limit " + bound.maxBytes() + "); back off and retry"));
+    return false;
+  }
+
+  /** Queues an admin request, if the admin bound admits it (see the class comment). */
+  private void submit(CompletableFuture<?> f, Runnable body) {
+    if (admit(adminRequests, f, 0, "pending admin requests")) {
+      queue(f, body);
+    }
+  }
+
   /**
    * Queues a request: a refusal of the core (RaftException) or a NodeException thrown by the task
    * fails {@code f} (it had no effect); anything else is fatal.
    */
-  private void submit(CompletableFuture<?> f, Runnable body) {
+  private void queue(CompletableFuture<?> f, Runnable body) {
     enqueue(new NodeLoop.Task() {
       @Override
       public void run() {
@@ -325,6 +383,9 @@ public abstract class NodeRequests<S extends StateMachine> {
         try {
           body.run();
         } catch (RaftException e) {
+          if (e.reason() == Reason.OVERLOADED) {
+            refusedForLoad(); // the leader's bound on uncommitted bytes
+          }
           f.completeExceptionally(translate(e));
         } catch (NodeException e) {
           f.completeExceptionally(e);

@@ -8,7 +8,10 @@ import io.lattice.raft.Message;
  * called from any transport thread, must return quickly and must not block.
  */
 public interface PeerInbox {
-  /** A message from a peer, already checked to belong to this cluster and to be for this node. */
+  /**
+   * A message from a peer, already checked to belong to this cluster and to be for this node. The
+   * node may drop it when its inbox is full (Raft tolerates lost messages: the sender retries).
+   */
   void deliver(Message message);
 
   /** A complete snapshot transfer: the InstallSnapshot message and the snapshot's bytes. */

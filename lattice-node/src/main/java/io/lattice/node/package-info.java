@@ -18,6 +18,10 @@
  * the loop on one thread with the system clock; the deterministic simulator in the tests steps the
  * same loop itself, with a virtual clock, in-memory storage and a simulated network.
  *
+ * <p>Every queue is bounded ({@link io.lattice.node.LoadLimits}): a request past a bound is refused
+ * at once with OVERLOADED before it is queued (so it had no effect), a peer message past the inbox
+ * bound is dropped; the core bounds the leader's uncommitted commands itself.
+ *
  * <p>Imports point down: this package uses only the core ({@code io.lattice.raft}) and storage.
  * The state machine ({@link io.lattice.node.StateMachine}), the transport ({@link
  * io.lattice.node.Transport}, delivering into a {@link io.lattice.node.PeerInbox}) and the metrics

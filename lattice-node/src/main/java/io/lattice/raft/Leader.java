@@ -40,6 +40,14 @@ final class Leader {
   private long termStartIndex;
   /** Appends (including empty ones spreading the commit index) to flush at the next Ready. */
   private boolean broadcastPending;
+  /**
+   * Bytes ({@link Entry#size()}) of the commands this leader appended in its term that have not
+   * committed yet: what {@link RaftConfig#maxUncommittedBytes()} bounds. Exact, not an estimate:
+   * every command appended after {@link #termStartIndex} is this leader's own and is counted once
+   * when proposed and taken off once when it commits; the uncommitted tail it inherited from
+   * earlier terms, the no-op and membership entries are never counted. Zero outside a term.
+   */
+  private long uncommittedBytes;
 
   Leader(String id, RaftConfig cfg, RaftLog log, List<Message> outbox, List<ReadState> readStates) {
     this.id = id;
@@ -57,6 +65,7 @@ final class Leader {
     transfer.newTerm();
     readOnly.becomeLeader();
     repl.becomeLeader(term, now);
+    uncommittedBytes = 0;
     // Dissertation §6.4 / §4.1: a no-op commits this term's first entry, which lets the leader
     // learn the commit index and makes membership changes safe.
     Entry noop = Entry.noop(term, LogIndex.next(log.lastIndex()));
@@ -69,6 +78,7 @@ final class Leader {
     repl.stepDown();
     transfer.abort();
     broadcastPending = false;
+    uncommittedBytes = 0;
     for (ReadOnly.Read r : readOnly.stepDown()) {
       if (r.origin().equals(id)) {
         readStates.add(new ReadState(r.requestId(), LogIndex.NONE, false));
@@ -91,6 +101,11 @@ final class Leader {
         && transfer.leaseSafe()
         && committedInCurrentTerm()
         && readOnly.leaseHeld(now, cfg.electionTicks() - cfg.leaseDriftTicks());
+  }
+
+  /** Bytes of this leader's commands not committed yet (see {@link #uncommittedBytes}). */
+  long uncommittedBytes() {
+    return uncommittedBytes;
   }
 
   /** Appends or a heartbeat round wait for the next Ready. */
@@ -126,7 +141,15 @@ final class Leader {
   EntryId propose(byte[] command) {
     checkNoTransfer();
     Entry e = Entry.command(term, LogIndex.next(log.lastIndex()), command);
+    long size = e.size();
+    // Always accept when nothing is uncommitted, so that one command larger than the bound can go.
+    if (uncommittedBytes > 0 && size > cfg.maxUncommittedBytes() - uncommittedBytes) {
+      throw new RaftException(Reason.OVERLOADED, "too many uncommitted bytes at the leader: "
+          + uncommittedBytes + " bytes wait for a majority and this command of " + size
+          + " would pass the limit of " + cfg.maxUncommittedBytes() + "; retry later", id);
+    }
     append(e);
+    uncommittedBytes += size;
     return e.id();
   }
 
@@ -297,12 +320,23 @@ final class Leader {
     if (candidate <= log.committed() || log.term(candidate) != term) {
       return false;
     }
+    releaseUncommitted(log.committed(), candidate);
     log.commitTo(candidate);
     broadcastPending = true; // spread the new commit index
     if (committedInCurrentTerm()) {
       readOnly.takeAwaitingTermStart().forEach(r -> read(r, ReadMode.LINEARIZABLE));
     }
     return removalCommitted() && handOffAfterRemoval();
+  }
+
+  /** Takes the commands in ({@code from}, {@code to}] that {@link #propose} counted off the bound. */
+  private void releaseUncommitted(long from, long to) {
+    for (long i = Math.max(from, termStartIndex) + 1; i <= to; i++) {
+      Entry e = log.entry(i);
+      if (e.type() == EntryType.COMMAND) {
+        uncommittedBytes -= e.size();
+      }
+    }
   }
 
   /** Sends the heartbeat round and appends that wait for this Ready. */

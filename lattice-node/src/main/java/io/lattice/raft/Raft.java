@@ -145,6 +145,14 @@ public final class Raft {
     return new SoftState(role, term, leaderId);
   }
 
+  /**
+   * Bytes of commands this leader appended and has not committed yet (0 unless leader): the
+   * quantity {@link RaftConfig#maxUncommittedBytes()} bounds.
+   */
+  public long uncommittedBytes() {
+    return role == Role.LEADER ? leader.uncommittedBytes() : 0;
+  }
+
   /** Whether a read served now by lease would be safe (for tests and status). */
   public boolean leaseValid() {
     return role == Role.LEADER && leader.leaseValid();
@@ -209,7 +217,8 @@ public final class Raft {
    * Appends a command to the log.
    *
    * @return where the entry landed: it committed iff the entry applied at that index has that term
-   * @throws RaftException NOT_LEADER or TRANSFER_IN_PROGRESS; nothing changed
+   * @throws RaftException NOT_LEADER, TRANSFER_IN_PROGRESS, or OVERLOADED when the leader's
+   *     uncommitted commands would pass {@link RaftConfig#maxUncommittedBytes()}; nothing changed
    */
   public EntryId propose(byte[] command) {
     checkLeader();

@@ -21,6 +21,11 @@ import java.util.Objects;
  * @param leaseDriftTicks clock-drift margin subtracted from the leader lease
  * @param trailingEntries entries kept in the log behind a snapshot for slow followers
  * @param snapshotTimeoutTicks a follower waiting this long for a snapshot to land goes back to probing
+ * @param maxUncommittedBytes back-pressure at the leader: a proposal is refused with OVERLOADED when
+ *     the commands this leader appended and has not yet committed would exceed this many bytes
+ *     (counted as {@link Entry#size()}); one is always accepted when nothing is uncommitted, so a
+ *     single command larger than the bound still goes through. Like etcd-io/raft's
+ *     MaxUncommittedEntriesSize: it bounds the memory a leader without a working majority holds.
  */
 public record RaftConfig(
     String id,
@@ -34,7 +39,24 @@ public record RaftConfig(
     long promoteGap,
     int leaseDriftTicks,
     long trailingEntries,
-    int snapshotTimeoutTicks) {
+    int snapshotTimeoutTicks,
+    long maxUncommittedBytes) {
+
+  /**
+   * 64 MiB: a few seconds of writes at the rate one leader sustains, far above what a healthy
+   * cluster has uncommitted (a few fsync batches), and small against the heap a node runs with
+   * (1/16 of the 1 GiB the service file sets).
+   */
+  public static final long DEFAULT_MAX_UNCOMMITTED_BYTES = 64L << 20;
+
+  /** A configuration with the default bound on uncommitted bytes. */
+  public RaftConfig(String id, int electionTicks, int heartbeatTicks, int maxInflight,
+      int maxEntriesPerAppend, long maxBytesPerAppend, boolean preVote, boolean checkQuorum,
+      long promoteGap, int leaseDriftTicks, long trailingEntries, int snapshotTimeoutTicks) {
+    this(id, electionTicks, heartbeatTicks, maxInflight, maxEntriesPerAppend, maxBytesPerAppend,
+        preVote, checkQuorum, promoteGap, leaseDriftTicks, trailingEntries, snapshotTimeoutTicks,
+        DEFAULT_MAX_UNCOMMITTED_BYTES);
+  }
 
   public RaftConfig {
     Objects.requireNonNull(id, "id");
@@ -51,46 +73,56 @@ public record RaftConfig(
     if (promoteGap < 0 || trailingEntries < 0 || snapshotTimeoutTicks < 1) {
       throw new IllegalArgumentException("promoteGap, trailingEntries must be >= 0");
     }
+    if (maxUncommittedBytes < 1) {
+      throw new IllegalArgumentException("maxUncommittedBytes must be positive");
+    }
   }
 
   /** Defaults: 10-tick election timeout, heartbeat every tick, pre-vote and check-quorum on. */
   public static RaftConfig defaults(String id) {
-    return new RaftConfig(id, 10, 1, 256, 256, 1 << 20, true, true, 64, 2, 1000, 300);
+    return new RaftConfig(id, 10, 1, 256, 256, 1 << 20, true, true, 64, 2, 1000, 300,
+        DEFAULT_MAX_UNCOMMITTED_BYTES);
   }
 
   public RaftConfig withElection(int electionTicks, int heartbeatTicks) {
     return new RaftConfig(id, electionTicks, heartbeatTicks, maxInflight, maxEntriesPerAppend,
         maxBytesPerAppend, preVote, checkQuorum, promoteGap, leaseDriftTicks, trailingEntries,
-        snapshotTimeoutTicks);
+        snapshotTimeoutTicks, maxUncommittedBytes);
   }
 
   public RaftConfig withAppendLimits(int maxInflight, int maxEntriesPerAppend, long maxBytes) {
     return new RaftConfig(id, electionTicks, heartbeatTicks, maxInflight, maxEntriesPerAppend,
         maxBytes, preVote, checkQuorum, promoteGap, leaseDriftTicks, trailingEntries,
-        snapshotTimeoutTicks);
+        snapshotTimeoutTicks, maxUncommittedBytes);
   }
 
   public RaftConfig withPreVote(boolean preVote, boolean checkQuorum) {
     return new RaftConfig(id, electionTicks, heartbeatTicks, maxInflight, maxEntriesPerAppend,
         maxBytesPerAppend, preVote, checkQuorum, promoteGap, leaseDriftTicks, trailingEntries,
-        snapshotTimeoutTicks);
+        snapshotTimeoutTicks, maxUncommittedBytes);
   }
 
   public RaftConfig withPromoteGap(long promoteGap) {
     return new RaftConfig(id, electionTicks, heartbeatTicks, maxInflight, maxEntriesPerAppend,
         maxBytesPerAppend, preVote, checkQuorum, promoteGap, leaseDriftTicks, trailingEntries,
-        snapshotTimeoutTicks);
+        snapshotTimeoutTicks, maxUncommittedBytes);
   }
 
   public RaftConfig withLeaseDrift(int leaseDriftTicks) {
     return new RaftConfig(id, electionTicks, heartbeatTicks, maxInflight, maxEntriesPerAppend,
         maxBytesPerAppend, preVote, checkQuorum, promoteGap, leaseDriftTicks, trailingEntries,
-        snapshotTimeoutTicks);
+        snapshotTimeoutTicks, maxUncommittedBytes);
   }
 
   public RaftConfig withSnapshots(long trailingEntries, int snapshotTimeoutTicks) {
     return new RaftConfig(id, electionTicks, heartbeatTicks, maxInflight, maxEntriesPerAppend,
         maxBytesPerAppend, preVote, checkQuorum, promoteGap, leaseDriftTicks, trailingEntries,
-        snapshotTimeoutTicks);
+        snapshotTimeoutTicks, maxUncommittedBytes);
+  }
+
+  public RaftConfig withMaxUncommittedBytes(long maxUncommittedBytes) {
+    return new RaftConfig(id, electionTicks, heartbeatTicks, maxInflight, maxEntriesPerAppend,
+        maxBytesPerAppend, preVote, checkQuorum, promoteGap, leaseDriftTicks, trailingEntries,
+        snapshotTimeoutTicks, maxUncommittedBytes);
   }
 }

@@ -6,7 +6,7 @@ import io.lattice.errors.Reason;
  * Why the core refused an input. Thrown synchronously by {@link Raft#propose},
  * {@link Raft#proposeMembership} and {@link Raft#transferLeadership}; nothing was changed. The
  * {@link Reason} is the one the client receives (NOT_LEADER, TRANSFER_IN_PROGRESS,
- * MEMBERSHIP_CHANGE_IN_PROGRESS, INVALID_MEMBERSHIP_CHANGE, INVALID_TRANSFER_TARGET).
+ * MEMBERSHIP_CHANGE_IN_PROGRESS, INVALID_MEMBERSHIP_CHANGE, INVALID_TRANSFER_TARGET, OVERLOADED).
  */
 public class RaftException extends RuntimeException {
   private final Reason reason;

@@ -39,7 +39,9 @@
  * majority of the current term only (§5.4.2, Figure 8) with a no-op at the start of each term;
  * single-server membership changes with learners and automatic promotion (dissertation §4);
  * snapshots and log compaction with a trailing window (§7); ReadIndex and lease reads (§6.4);
- * leadership transfer (§3.10).
+ * leadership transfer (§3.10); back-pressure at the leader, which refuses proposals with
+ * OVERLOADED while the commands it has not yet committed would pass {@link
+ * io.lattice.raft.RaftConfig#maxUncommittedBytes()} (etcd-io/raft's MaxUncommittedEntriesSize).
  *
  * <h2>Safety checks</h2>
  *

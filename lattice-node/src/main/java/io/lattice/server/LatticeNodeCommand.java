@@ -6,6 +6,7 @@ import io.lattice.api.ClusterService;
 import io.lattice.api.KvService;
 import io.lattice.api.MalformedRequests;
 import io.lattice.kv.KvStateMachine;
+import io.lattice.node.LoadLimits;
 import io.lattice.node.NodeConfig;
 import io.lattice.node.RaftNode;
 import io.lattice.node.RepairCommand;
@@ -56,7 +57,8 @@ public final class LatticeNodeCommand implements Callable<Integer> {
   /** Keys accepted in a --config file (the long option names without dashes). */
   static final Set<String> CONFIG_KEYS = Set.of("id", "data-dir", "listen", "initial-cluster",
       "join", "cluster-id", "tick-ms", "election-ticks", "heartbeat-ticks", "snapshot-threshold",
-      "snapshot-trailing", "lease-drift-ticks", "max-request-bytes", "metrics");
+      "snapshot-trailing", "lease-drift-ticks", "max-request-bytes", "metrics",
+      "max-pending-requests", "max-pending-bytes", "max-inbox-bytes", "max-uncommitted-bytes");
 
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
@@ -117,6 +119,26 @@ public final class LatticeNodeCommand implements Callable<Integer> {
       description = "Largest accepted command (default: " + NodeConfig.DEFAULT_MAX_REQUEST_BYTES
           + ").")
   Integer maxRequestBytes;
+
+  @Option(names = "--max-pending-requests", paramLabel = "N",
+      description = "Client requests held at once (queued or waiting); past it RESOURCE_EXHAUSTED "
+          + "(default: " + LoadLimits.DEFAULT_MAX_PENDING_REQUESTS + ").")
+  Integer maxPendingRequests;
+
+  @Option(names = "--max-pending-bytes", paramLabel = "BYTES",
+      description = "Bytes of the commands of pending client requests; past it "
+          + "RESOURCE_EXHAUSTED (default: " + LoadLimits.DEFAULT_MAX_PENDING_BYTES + ").")
+  Long maxPendingBytes;
+
+  @Option(names = "--max-inbox-bytes", paramLabel = "BYTES",
+      description = "Bytes of peer messages queued; past it they are dropped (default: "
+          + LoadLimits.DEFAULT_MAX_INBOX_BYTES + ").")
+  Long maxInboxBytes;
+
+  @Option(names = "--max-uncommitted-bytes", paramLabel = "BYTES",
+      description = "Bytes of commands a leader holds uncommitted; past it RESOURCE_EXHAUSTED "
+          + "(default: " + LoadLimits.DEFAULT_MAX_UNCOMMITTED_BYTES + ").")
+  Long maxUncommittedBytes;
 
   @Option(names = "--metrics", paramLabel = "HOST:PORT",
       description = "Serve Prometheus metrics over HTTP at http://HOST:PORT/metrics (default: off).")
@@ -259,10 +281,25 @@ public final class LatticeNodeCommand implements Callable<Integer> {
               NodeConfig.DEFAULT_LEASE_DRIFT_TICKS),
           (int) num(maxRequestBytes, file, "max-request-bytes",
               NodeConfig.DEFAULT_MAX_REQUEST_BYTES),
-          NodeConfig.DEFAULT_REQUEST_TIMEOUT_MILLIS, NodeConfig.DEFAULT_TRANSFER_TIMEOUT_MILLIS);
+          NodeConfig.DEFAULT_REQUEST_TIMEOUT_MILLIS, NodeConfig.DEFAULT_TRANSFER_TIMEOUT_MILLIS,
+          loadLimits(file));
     } catch (IllegalArgumentException e) {
       throw usage("invalid configuration: " + e.getMessage());
     }
+  }
+
+  /** The back-pressure flags over the --config file's keys over the defaults. */
+  private LoadLimits loadLimits(Properties file) {
+    long requests = num(maxPendingRequests, file, "max-pending-requests",
+        LoadLimits.DEFAULT_MAX_PENDING_REQUESTS);
+    if (requests > Integer.MAX_VALUE) {
+      throw usage("--max-pending-requests: " + requests + " is too large");
+    }
+    return new LoadLimits((int) requests,
+        num(maxPendingBytes, file, "max-pending-bytes", LoadLimits.DEFAULT_MAX_PENDING_BYTES),
+        num(maxInboxBytes, file, "max-inbox-bytes", LoadLimits.DEFAULT_MAX_INBOX_BYTES),
+        num(maxUncommittedBytes, file, "max-uncommitted-bytes",
+            LoadLimits.DEFAULT_MAX_UNCOMMITTED_BYTES));
   }
 
   /** Parses {@code id=host:port,id=host:port}; IllegalArgumentException says what is wrong. */

@@ -56,6 +56,28 @@ class NodeServerCommandTest {
   }
 
   @Test
+  void backPressureLimitsComeFromFlagsOrTheConfigFileOrDefaults() throws Exception {
+    NodeConfig d = resolve("--id", "n1", "--data-dir", tmp.toString(), "--listen",
+        "127.0.0.1:7001", "--initial-cluster", CLUSTER);
+    assertThat(d.limits()).isEqualTo(io.lattice.node.LoadLimits.DEFAULTS);
+    assertThat(d.raftConfig().maxUncommittedBytes()).isEqualTo(64L << 20);
+
+    java.nio.file.Path conf = tmp.resolve("limits.conf");
+    java.nio.file.Files.writeString(conf, "max-pending-requests=7\nmax-inbox-bytes=5000\n");
+    NodeConfig c = resolve("--id", "n1", "--data-dir", tmp.toString(), "--listen",
+        "127.0.0.1:7001", "--initial-cluster", CLUSTER, "--config", conf.toString(),
+        "--max-pending-requests", "9", "--max-pending-bytes", "4000",
+        "--max-uncommitted-bytes", "3000");
+    assertThat(c.limits()).isEqualTo(new io.lattice.node.LoadLimits(9, 4000, 5000, 3000));
+    assertThat(c.raftConfig().maxUncommittedBytes()).isEqualTo(3000);
+
+    StringWriter err = new StringWriter();
+    assertThat(execute(err, "--id", "n1", "--data-dir", tmp.toString(), "--listen",
+        "127.0.0.1:7001", "--initial-cluster", CLUSTER, "--max-inbox-bytes", "0")).isEqualTo(2);
+    assertThat(err.toString()).contains("limits must be positive");
+  }
+
+  @Test
   void metricsAddressComesFromTheFlagOrTheConfigFileAndIsChecked() throws Exception {
     CommandLine cl = LatticeNodeCommand.commandLine();
     cl.parseArgs("--id", "n1", "--data-dir", tmp.toString(), "--listen", "127.0.0.1:7001",

@@ -12,7 +12,10 @@ public final class BenchReport {
 
   private BenchReport() {}
 
-  /** Three lines: ops and throughput, errors, latency percentiles in milliseconds. */
+  /**
+   * Three lines: ops and throughput, errors, latency percentiles in milliseconds; a fourth after
+   * the errors when some requests were refused as overloaded.
+   */
   public static void text(BenchSpec spec, String target, BenchResult r, PrintWriter out) {
     out.printf(Locale.ROOT, "bench %s: %.1f s, %d in flight over %d connection%s to %s; %d keys "
             + "of %d B, values of %d B%n", spec.workload().label(), r.seconds(), spec.inflight(),
@@ -22,6 +25,10 @@ public final class BenchReport {
         r.throughput(), r.reads(), r.writes());
     out.printf(Locale.ROOT, "errors   %,d%s%n", r.errorCount(),
         r.errors().isEmpty() ? "" : " " + r.errors());
+    if (r.overloaded() > 0) {
+      out.printf(Locale.ROOT, "overloaded %,d (RESOURCE_EXHAUSTED: refused with no effect; the "
+          + "requests backed off and went on)%n", r.overloaded());
+    }
     Histogram h = r.latencyMicros();
     StringBuilder b = new StringBuilder("latency ");
     for (int i = 0; i < PERCENTILES.length; i++) {
@@ -53,6 +60,7 @@ public final class BenchReport {
     JsonObject byCode = new JsonObject();
     r.errors().forEach(byCode::addProperty);
     o.add("errors_by_code", byCode);
+    o.addProperty("overloaded", r.overloaded());
     JsonObject lat = new JsonObject();
     Histogram h = r.latencyMicros();
     for (int i = 0; i < PERCENTILES.length; i++) {

@@ -28,15 +28,26 @@ import org.HdrHistogram.Recorder;
  * recorded in microseconds in an HdrHistogram {@link Recorder}; only operations that complete
  * during the measured phase count. Requests are sent without client sessions: each is an
  * independent write, as a plain gRPC client would send it.
+ *
+ * <p>A request refused with RESOURCE_EXHAUSTED (the cluster's back-pressure) is counted apart from
+ * the errors, and its slot backs off before the next: a jittered pause that doubles with each
+ * refusal in a row, from {@value #FIRST_OVERLOAD_PAUSE_MILLIS} ms to {@value
+ * #MAX_OVERLOAD_PAUSE_MILLIS} ms, so the bench measures what the cluster sustains rather than
+ * how fast it refuses.
  */
 public final class BenchRunner {
   private static final long TICK_MILLIS = 1000;
   private static final long ERROR_PAUSE_MILLIS = 10;
+  static final long FIRST_OVERLOAD_PAUSE_MILLIS = 10;
+  static final long MAX_OVERLOAD_PAUSE_MILLIS = 500;
 
   private final BenchSpec spec;
   private final List<ManagedChannel> channels;
   private final Recorder recorder = new Recorder(3);
   private final Map<String, LongAdder> errors = new ConcurrentHashMap<>();
+  private final LongAdder overloaded = new LongAdder();
+  /** Per slot: the pause after its next overloaded refusal (only the slot's own chain touches it). */
+  private final long[] overloadPause;
   private final LongAdder reads = new LongAdder();
   private final LongAdder writes = new LongAdder();
   private final AtomicBoolean stopping = new AtomicBoolean();
@@ -47,6 +58,8 @@ public final class BenchRunner {
   public BenchRunner(BenchSpec spec, List<ManagedChannel> channels) {
     this.spec = spec;
     this.channels = List.copyOf(channels);
+    this.overloadPause = new long[spec.inflight()];
+    java.util.Arrays.fill(overloadPause, FIRST_OVERLOAD_PAUSE_MILLIS);
     byte[] v = new byte[spec.valueSize()];
     ThreadLocalRandom r = ThreadLocalRandom.current();
     for (int i = 0; i < v.length; i++) {
@@ -91,6 +104,7 @@ public final class BenchRunner {
       recorder.reset();
       reads.reset();
       writes.reset();
+      overloaded.reset();
       measuring = true;
       long measureStart = System.nanoTime();
       long measureEnd = measureStart + spec.duration().toNanos();
@@ -101,7 +115,7 @@ public final class BenchRunner {
       double seconds = (System.nanoTime() - measureStart) / 1e9;
       Map<String, Long> errs = new TreeMap<>();
       errors.forEach((k, v) -> errs.put(k, v.sum()));
-      return new BenchResult(seconds, total, reads.sum(), writes.sum(), errs);
+      return new BenchResult(seconds, total, reads.sum(), writes.sum(), errs, overloaded.sum());
     } finally {
       if (progress != null) {
         progress.print("\r\033[K"); // clear the progress line, also when interrupted
@@ -170,9 +184,9 @@ public final class BenchRunner {
     Runnable next = () -> issue(slot, drained);
     if (read) {
       stub.get(GetRequest.newBuilder().setKey(ByteString.copyFrom(spec.key(key)))
-          .setConsistency(spec.consistency()).build(), new Timed<>(start, true, next));
+          .setConsistency(spec.consistency()).build(), new Timed<>(slot, start, true, next));
     } else {
-      stub.put(put(key), new Timed<>(start, false, next));
+      stub.put(put(key), new Timed<>(slot, start, false, next));
     }
   }
 
@@ -183,11 +197,13 @@ public final class BenchRunner {
 
   /** Records one request's outcome, then sends the slot's next request. */
   private final class Timed<T> implements StreamObserver<T> {
+    private final int slot;
     private final long start;
     private final boolean read;
     private final Runnable next;
 
-    Timed(long start, boolean read, Runnable next) {
+    Timed(int slot, long start, boolean read, Runnable next) {
+      this.slot = slot;
       this.start = start;
       this.read = read;
       this.next = next;
@@ -198,17 +214,26 @@ public final class BenchRunner {
 
     @Override
     public void onError(Throwable t) {
-      if (measuring) {
-        errors.computeIfAbsent(Status.fromThrowable(t).getCode().name(), k -> new LongAdder())
-            .increment();
+      Status.Code code = Status.fromThrowable(t).getCode();
+      long pause = ERROR_PAUSE_MILLIS;
+      if (code == Status.Code.RESOURCE_EXHAUSTED) {
+        if (measuring) {
+          overloaded.increment();
+        }
+        long backoff = overloadPause[slot];
+        overloadPause[slot] = Math.min(MAX_OVERLOAD_PAUSE_MILLIS, backoff * 2);
+        pause = backoff / 2 + ThreadLocalRandom.current().nextLong(backoff / 2 + 1);
+      } else if (measuring) {
+        errors.computeIfAbsent(code.name(), k -> new LongAdder()).increment();
       }
-      // do not spin on a failing cluster: pause the slot briefly
-      java.util.concurrent.CompletableFuture.delayedExecutor(ERROR_PAUSE_MILLIS,
-          TimeUnit.MILLISECONDS).execute(next);
+      // do not spin on a failing or overloaded cluster: pause the slot
+      java.util.concurrent.CompletableFuture.delayedExecutor(pause, TimeUnit.MILLISECONDS)
+          .execute(next);
     }
 
     @Override
     public void onCompleted() {
+      overloadPause[slot] = FIRST_OVERLOAD_PAUSE_MILLIS;
       if (measuring) {
         recorder.recordValue(Math.max(1, (System.nanoTime() - start) / 1000));
         (read ? reads : writes).increment();

@@ -9,6 +9,7 @@ import io.lattice.proto.v1.CloseSessionResponse;
 import io.lattice.proto.v1.ErrorInfo;
 import io.lattice.proto.v1.OpenSessionResponse;
 import java.time.Duration;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiFunction;
 import java.util.function.Function;
@@ -24,6 +25,18 @@ import java.util.function.Function;
 final class Calls {
   static final long FIRST_BACKOFF_MILLIS = 20;
   static final long MAX_BACKOFF_MILLIS = 250;
+  /**
+   * An overloaded member (OVERLOADED: RESOURCE_EXHAUSTED) needs its clients to ease off more than
+   * a leader election needs them to wait: the back-off keeps growing to this cap.
+   */
+  static final long MAX_OVERLOAD_BACKOFF_MILLIS = 1000;
+  /**
+   * After an overload refusal the next attempt gets at least this much time: the pause is cut
+   * short for it, and when not even this is left the call ends at once as still overloaded. A
+   * sliver of an attempt would only run into its deadline, turning a write that certainly had no
+   * effect into one whose outcome is unknown.
+   */
+  static final long MIN_OVERLOADED_ATTEMPT_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
   /**
    * No attempt starts with less time left than this: it could only run into its deadline, often
    * before the request is even sent, and a DEADLINE_EXCEEDED has to be taken as "may have been
@@ -95,6 +108,7 @@ final class Calls {
     Q req = request == null ? null : request.apply(current);
     boolean maybeApplied = false;
     boolean renewed = false;
+    boolean overloaded = false;
     String lastError = null;
     long backoff = FIRST_BACKOFF_MILLIS;
     int failedInARow = 0;
@@ -102,7 +116,7 @@ final class Calls {
     while (true) {
       long remaining = deadline - System.nanoTime();
       if (remaining < MIN_ATTEMPT_NANOS) {
-        throw timedOut(what, maybeApplied, lastError);
+        throw timedOut(what, kind, maybeApplied, overloaded, lastError);
       }
       if (target == null) {
         target = router.target(toLeader);
@@ -115,6 +129,8 @@ final class Calls {
         checkCancelled(err, e);
         lastError = err.describe(address);
         ErrorInfo.Reason reason = err.reason();
+        boolean wasOverloaded = overloaded;
+        overloaded = reason == ErrorInfo.Reason.OVERLOADED;
         target = null;
         switch (reason) {
           case NOT_LEADER -> {
@@ -196,7 +212,7 @@ final class Calls {
               }
             } else if (err.code() == Status.Code.DEADLINE_EXCEEDED) {
               maybeApplied |= kind.outcomeMatters(); // it was sent and never answered
-              throw timedOut(what, maybeApplied, lastError);
+              throw timedOut(what, kind, maybeApplied, wasOverloaded, lastError);
             } else {
               throw new ClientException(maybeApplied ? Outcome.INDETERMINATE : Outcome.FAILED,
                   lastError, e);
@@ -205,7 +221,17 @@ final class Calls {
           default -> throw new ClientException(
               maybeApplied ? Outcome.INDETERMINATE : outcomeOfFinal(err), lastError, e);
         }
-        backoff = sleep(backoff, deadline);
+        // OVERLOADED: the member refused at once, so the attempt had no effect; it is asked again,
+        // after a growing, jittered pause so that a crowd of clients does not come back at once.
+        if (overloaded) {
+          if (deadline - System.nanoTime() < 2 * MIN_OVERLOADED_ATTEMPT_NANOS) {
+            throw timedOut(what, kind, maybeApplied, true, lastError);
+          }
+          backoff = sleep(backoff, deadline - MIN_OVERLOADED_ATTEMPT_NANOS,
+              MAX_OVERLOAD_BACKOFF_MILLIS);
+        } else {
+          backoff = sleep(backoff, deadline, MAX_BACKOFF_MILLIS);
+        }
       }
     }
   }
@@ -261,11 +287,17 @@ final class Calls {
     }
   }
 
-  private ClientException timedOut(String what, boolean maybeApplied, String lastError) {
+  private ClientException timedOut(String what, Kind kind, boolean maybeApplied,
+      boolean overloaded, String lastError) {
     String last = lastError == null ? "" : " (last error: " + lastError + ")";
     if (maybeApplied) {
       return new ClientException(Outcome.INDETERMINATE, what + " did not complete within "
           + human(timeout) + "; it may or may not have been applied" + last, null);
+    }
+    if (overloaded) {
+      return new ClientException(Outcome.UNAVAILABLE, what + ": the cluster was still "
+          + "overloaded after " + human(timeout) + " of retries"
+          + (kind.outcomeMatters() ? "; it was not applied" : "") + last, null);
     }
     return new ClientException(Outcome.UNAVAILABLE, what + ": no leader reachable within "
         + human(timeout) + last, null);
@@ -279,16 +311,32 @@ final class Calls {
     return Math.max(1, deadline - System.nanoTime());
   }
 
-  /** Sleeps for {@code backoff} (capped by the deadline) and returns the next back-off. */
+  /** {@link #sleep(long, long, long)} with the usual cap. */
   static long sleep(long backoff, long deadline) {
+    return sleep(backoff, deadline, MAX_BACKOFF_MILLIS);
+  }
+
+  /**
+   * Sleeps for a random time in [{@code backoff}/2, {@code backoff}] (capped by the deadline) and
+   * returns the next back-off: twice as long, at most {@code max}. The jitter spreads the retries
+   * of clients that were refused together.
+   */
+  static long sleep(long backoff, long deadline, long max) {
     long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+    long pause = jittered(backoff, ThreadLocalRandom.current().nextDouble());
     try {
-      Thread.sleep(Math.max(0, Math.min(backoff, left)));
+      Thread.sleep(Math.max(0, Math.min(pause, left)));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new ClientException(Outcome.CANCELLED, "cancelled", e);
     }
-    return Math.min(MAX_BACKOFF_MILLIS, backoff * 2);
+    return Math.min(max, backoff * 2);
+  }
+
+  /** The pause for {@code backoff} and a uniform {@code u} in [0, 1): in [backoff/2, backoff]. */
+  static long jittered(long backoff, double u) {
+    long half = backoff / 2;
+    return half + (long) (u * (backoff - half + 1));
   }
 
   /** A duration as people write it: 5s, 250ms, 1.5s. */
