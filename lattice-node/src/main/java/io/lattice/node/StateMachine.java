@@ -51,6 +51,17 @@ public interface StateMachine {
   void restore(byte[] snapshot);
 
   /**
+   * As {@link #restore(byte[])}, reading the snapshot from {@code data} (which the caller closes):
+   * used for snapshots received from the leader, which arrive in a file. The default reads the
+   * whole snapshot into memory first; a state machine that can decode from a stream should
+   * override this, so that installing a snapshot does not need its size in heap on top of the
+   * state it builds.
+   */
+  default void restore(java.io.InputStream data) throws java.io.IOException {
+    restore(data.readAllBytes());
+  }
+
+  /**
    * A deterministic hash of the whole state, equal on replicas that applied the same entries
    * (directly or through a snapshot), to compare replicas. The default hashes {@link #snapshot()}.
    */

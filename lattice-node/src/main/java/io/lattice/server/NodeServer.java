@@ -14,6 +14,8 @@ import io.lattice.node.NodeMetrics;
 import io.lattice.node.RaftNode;
 import io.lattice.raft.Member;
 import io.lattice.raft.Membership;
+import io.lattice.storage.FileIo;
+import io.lattice.storage.FileSnapshotStore;
 import io.lattice.transport.GrpcPeerTransport;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -94,8 +96,8 @@ public final class NodeServer implements AutoCloseable {
     AtomicReference<GrpcPeerTransport> transportRef = new AtomicReference<>();
     Function<String, String> addresses = peer -> addressOf(config, nodeRef.get(), peer);
     RaftNode<KvStateMachine> node = RaftNode.start(config, new KvStateMachine(), inbox -> {
-      GrpcPeerTransport t =
-          new GrpcPeerTransport(config.clusterId(), config.id(), addresses, inbox, options);
+      GrpcPeerTransport t = new GrpcPeerTransport(config.clusterId(), config.id(), addresses,
+          inbox, options, FileSnapshotStore.receiver(config.dataDir(), FileIo.SYSTEM));
       transportRef.set(t);
       return t;
     }, metrics == null ? NodeMetrics.NONE : metrics);
