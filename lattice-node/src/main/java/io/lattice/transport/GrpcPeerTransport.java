@@ -314,6 +314,14 @@ public final class GrpcPeerTransport implements Transport, AutoCloseable {
     warnings.warn(message);
   }
 
+  /**
+   * Reports a peer request that did not parse (the listener answers it INVALID_ARGUMENT): logged
+   * as one rate-limited line, so a flood of them cannot flood the log.
+   */
+  public void malformedMessage(String why) {
+    warn(why);
+  }
+
   /** Routes a response of the local core to the call it answers; false if there is none. */
   boolean respond(Message m) {
     return server.respond(m);
