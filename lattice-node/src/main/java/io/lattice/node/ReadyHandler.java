@@ -435,7 +435,7 @@ public final class ReadyHandler {
       }
       java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
       try (java.io.InputStream in = new java.util.zip.CheckedInputStream(src.openData(), crc)) {
-        stateMachine.restore(in);
+        stateMachine.restore(in, src.dataLength());
       }
       if ((int) crc.getValue() != src.dataCrc()) {
         throw new IOException("snapshot " + meta.index() + " changed on disk after it was received"

@@ -241,8 +241,12 @@ public final class GrpcPeerTransport implements Transport, AutoCloseable {
       }
       return;
     }
-    log.info("sending snapshot {}@{} ({} bytes) to {}", m.snapshot().index(),
-        m.snapshot().term(), source.dataLength(), peer.id);
+    if (peer.firstStartOf(m.snapshot().index())) {
+      log.info("sending snapshot {}@{} ({} bytes) to {}", m.snapshot().index(),
+          m.snapshot().term(), source.dataLength(), peer.id);
+    } else if (log.isDebugEnabled()) {
+      log.debug("sending snapshot {} to {} again", m.snapshot().index(), peer.id);
+    }
     sender.start(stub);
   }
 

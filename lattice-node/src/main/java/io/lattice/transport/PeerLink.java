@@ -52,6 +52,9 @@ final class PeerLink {
   /** The snapshot being sent to this peer, or null (any thread). */
   final AtomicReference<SnapshotSender> snapshot = new AtomicReference<>();
   private final AtomicBoolean resetScheduled = new AtomicBoolean();
+  /** The snapshot index last announced / last failed in the log (any thread; log dedup only). */
+  private volatile long snapshotStartLogged = -1;
+  private volatile long snapshotFailureLogged = -1;
   /** When the core last gave us an append or heartbeat for this peer (any thread). */
   private volatile long lastStreamSendNanos = System.nanoTime() - TimeUnit.DAYS.toNanos(1);
   /** A connectivity watcher is registered on the channel. */
@@ -64,6 +67,24 @@ final class PeerLink {
     this.t = transport;
     this.channel = new PeerChannel(transport.options);
     this.backoff = new Backoff(transport.options.backoffMin(), transport.options.backoffMax());
+  }
+
+  /** Whether a transfer of snapshot {@code index} is the first one to log that it starts. */
+  boolean firstStartOf(long index) {
+    if (snapshotStartLogged == index) {
+      return false;
+    }
+    snapshotStartLogged = index;
+    return true;
+  }
+
+  /** Whether a failure of snapshot {@code index} is the first one to log. */
+  boolean firstFailureOf(long index) {
+    if (snapshotFailureLogged == index) {
+      return false;
+    }
+    snapshotFailureLogged = index;
+    return true;
   }
 
   /** Queues {@code m} and schedules a drain (any thread). */

@@ -29,7 +29,10 @@ import org.slf4j.LoggerFactory;
  * on disk is never installed anywhere (the receiver checks the checksum too).
  *
  * <p>The transfer ends exactly once ({@link #finish}): it frees the peer's snapshot slot and
- * reports the outcome to the core ({@code snapshotSent}).
+ * reports the outcome to the core ({@code snapshotSent}). A failure is reported only after the
+ * options' maximum back-off (the slot stays taken meanwhile): the core answers a failure by
+ * sending the snapshot again at once, which toward a peer that is down would otherwise be a
+ * connection attempt (and two log lines) per heartbeat or faster.
  */
 final class SnapshotSender
     implements ClientResponseObserver<InstallSnapshotRequest, InstallSnapshotResponse> {
@@ -152,8 +155,13 @@ final class SnapshotSender
   public void onError(Throwable e) {
     Status s = Status.fromThrowable(e);
     if (!finished.get()) {
-      log.info("snapshot {} to {} failed: {} {}", meta().index(), peer.id, s.getCode(),
-          s.getDescription());
+      if (peer.firstFailureOf(meta().index())) {
+        log.info("snapshot {} to {} failed: {} {}", meta().index(), peer.id, s.getCode(),
+            s.getDescription());
+      } else if (log.isDebugEnabled()) {
+        log.debug("snapshot {} to {} failed again: {} {}", meta().index(), peer.id, s.getCode(),
+            s.getDescription());
+      }
     }
     if (s.getCode() == Status.Code.UNAVAILABLE && !t.isClosed()) {
       t.inbox.unreachable(peer.id);
@@ -177,10 +185,18 @@ final class SnapshotSender
   private void finish(boolean ok) {
     if (finished.compareAndSet(false, true)) {
       execute(this::closeInputLocked);
-      peer.snapshot.compareAndSet(this, null);
-      if (!t.isClosed()) {
-        t.inbox.snapshotSent(peer.id, ok);
+      if (ok) {
+        release(true);
+      } else {
+        t.schedule(() -> release(false), t.options.backoffMax().toNanos());
       }
+    }
+  }
+
+  private void release(boolean ok) {
+    peer.snapshot.compareAndSet(this, null);
+    if (!t.isClosed()) {
+      t.inbox.snapshotSent(peer.id, ok);
     }
   }
 
