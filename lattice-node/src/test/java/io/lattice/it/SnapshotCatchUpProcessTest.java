@@ -50,7 +50,10 @@ class SnapshotCatchUpProcessTest extends ProcessClusterTest {
   void aFollowerFarBehindCatchesUpThroughASnapshotStreamedToDisk() throws Exception {
     int values = (int) Math.max(8, BYTES / VALUE);
     long state = (long) values * VALUE;
-    cluster = new ProcessCluster(3, tmp, List.of("--snapshot-threshold", "8",
+    // A few snapshots over the run (each one writes the whole state), the last one compacting the
+    // log far past the follower.
+    String threshold = Integer.toString(Math.max(8, values / 4));
+    cluster = new ProcessCluster(3, tmp, List.of("--snapshot-threshold", threshold,
         "--snapshot-trailing", "4"));
     for (NodeProcess n : cluster.nodes) {
       // The members that keep running hold the state and write snapshots of it.
@@ -123,7 +126,7 @@ class SnapshotCatchUpProcessTest extends ProcessClusterTest {
 
   private static StatusResponse awaitStatus(NodeProcess n,
       java.util.function.Predicate<StatusResponse> done) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(Math.max(120, BYTES >> 23));
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(Math.max(120, BYTES >> 21));
     StatusResponse last = null;
     while (System.nanoTime() < deadline) {
       try {
