@@ -34,7 +34,7 @@ import org.slf4j.LoggerFactory;
  * half and all of the current step, so a dead peer gets a connection attempt every 125-250 ms.
  * When a wait ends the stream is reopened right away (if the core still sends to that peer), and
  * gRPC's own reconnect back-off on the channel, which grows to minutes and would otherwise fail the
- * new stream at once, is reset first ({@link ManagedChannel#resetConnectBackoff}). gRPC also fails
+ * new stream at once, is reset first ({@code ManagedChannel.resetConnectBackoff}). gRPC also fails
  * new calls at once until a new connection is ready, so the channel is watched meanwhile and the
  * stream reopened the moment it is. The back-off ends early when the peer gets through to us (any
  * message it sends is proof it is up again), and is forgotten once the peer answers on the stream.
