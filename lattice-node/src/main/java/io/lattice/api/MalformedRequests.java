@@ -32,12 +32,21 @@ public final class MalformedRequests {
 
   /** {@code service} with malformed requests answered as INVALID_ARGUMENT. */
   public static ServerServiceDefinition rejectAsInvalidArgument(ServerServiceDefinition service) {
+    return rejectAsInvalidArgument(service, why -> {});
+  }
+
+  /**
+   * As {@link #rejectAsInvalidArgument(ServerServiceDefinition)}, also telling {@code onMalformed}
+   * (which must be cheap and must not throw) what was wrong with each rejected request.
+   */
+  public static ServerServiceDefinition rejectAsInvalidArgument(ServerServiceDefinition service,
+      java.util.function.Consumer<String> onMalformed) {
     ServiceDescriptor sd = service.getServiceDescriptor();
     ServiceDescriptor.Builder descriptor = ServiceDescriptor.newBuilder(sd.getName())
         .setSchemaDescriptor(sd.getSchemaDescriptor()); // keeps server reflection working
     List<ServerMethodDefinition<?, ?>> methods = new ArrayList<>();
     for (ServerMethodDefinition<?, ?> m : service.getMethods()) {
-      ServerMethodDefinition<?, ?> wrapped = wrap(m);
+      ServerMethodDefinition<?, ?> wrapped = wrap(m, onMalformed);
       methods.add(wrapped);
       descriptor.addMethod(wrapped.getMethodDescriptor());
     }
@@ -49,7 +58,8 @@ public final class MalformedRequests {
   }
 
   private static <ReqT, RespT> ServerMethodDefinition<Object, RespT> wrap(
-      ServerMethodDefinition<ReqT, RespT> definition) {
+      ServerMethodDefinition<ReqT, RespT> definition,
+      java.util.function.Consumer<String> onMalformed) {
     MethodDescriptor<ReqT, RespT> typed = definition.getMethodDescriptor();
     MethodDescriptor.Marshaller<ReqT> parser = typed.getRequestMarshaller();
     MethodDescriptor<Object, RespT> lenient = typed.toBuilder(
@@ -75,7 +85,7 @@ public final class MalformedRequests {
     ServerCallHandler<Object, RespT> checking = (call, headers) -> {
       ServerCall<ReqT, RespT> asTyped = new TypedCall<>(call, typed);
       ServerCall.Listener<ReqT> delegate = handler.startCall(asTyped, headers);
-      return new CheckingListener<>(call, delegate, typed.getFullMethodName());
+      return new CheckingListener<>(call, delegate, typed.getFullMethodName(), onMalformed);
     };
     return ServerMethodDefinition.create(lenient, checking);
   }
@@ -102,10 +112,12 @@ public final class MalformedRequests {
     private final ServerCall<Object, RespT> call;
     private final ServerCall.Listener<ReqT> delegate;
     private final String method;
+    private final java.util.function.Consumer<String> onMalformed;
     private boolean rejected;
 
     CheckingListener(ServerCall<Object, RespT> call, ServerCall.Listener<ReqT> delegate,
-        String method) {
+        String method, java.util.function.Consumer<String> onMalformed) {
+      this.onMalformed = onMalformed;
       this.call = call;
       this.delegate = delegate;
       this.method = method;
@@ -119,8 +131,9 @@ public final class MalformedRequests {
       }
       if (message instanceof Malformed m) {
         rejected = true;
-        StatusRuntimeException e = ApiErrors.error(Reason.INVALID_ARGUMENT,
-            "malformed " + method + " request: " + m.reason(), null);
+        String why = "malformed " + method + " request: " + m.reason();
+        onMalformed.accept(why);
+        StatusRuntimeException e = ApiErrors.error(Reason.INVALID_ARGUMENT, why, null);
         Metadata trailers = e.getTrailers() == null ? new Metadata() : e.getTrailers();
         call.close(e.getStatus(), trailers);
         return;

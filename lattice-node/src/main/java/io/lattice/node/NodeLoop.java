@@ -13,6 +13,7 @@ import io.lattice.raft.RestoredState;
 import io.lattice.raft.Role;
 import io.lattice.raft.SnapshotMeta;
 import io.lattice.raft.SoftState;
+import io.lattice.storage.SnapshotStore;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -347,6 +348,12 @@ public final class NodeLoop<S extends StateMachine> extends NodeRequests<S> impl
   @Override
   public void deliverSnapshot(Message.InstallSnapshot message, byte[] data) {
     enqueue(() -> handler.deliverSnapshot(message, data));
+  }
+
+  @Override
+  public void deliverSnapshot(Message.InstallSnapshot message, SnapshotStore.Staged staged) {
+    // If the loop stopped the staged file stays behind as a temp file, deleted at the next start.
+    enqueue(() -> handler.deliverSnapshot(message, staged));
   }
 
   @Override

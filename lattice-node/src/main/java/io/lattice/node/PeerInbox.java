@@ -1,6 +1,7 @@
 package io.lattice.node;
 
 import io.lattice.raft.Message;
+import io.lattice.storage.SnapshotStore;
 
 /**
  * Where the peer transport hands what arrives from the network, and what it learns about peers.
@@ -16,6 +17,18 @@ public interface PeerInbox {
 
   /** A complete snapshot transfer: the InstallSnapshot message and the snapshot's bytes. */
   void deliverSnapshot(Message.InstallSnapshot message, byte[] data);
+
+  /**
+   * A complete, verified snapshot transfer written to storage: the InstallSnapshot message and the
+   * staged snapshot, which the node publishes if it installs it and discards otherwise. The default
+   * handles only {@link SnapshotStore.Buffered} (in memory) by passing its bytes on.
+   */
+  default void deliverSnapshot(Message.InstallSnapshot message, SnapshotStore.Staged staged) {
+    if (!(staged instanceof SnapshotStore.Buffered b)) {
+      throw new UnsupportedOperationException("this inbox takes snapshots in memory only");
+    }
+    deliverSnapshot(message, b.data());
+  }
 
   /** Sending to {@code peer} failed: the core stops pipelining to it (reportUnreachable). */
   void unreachable(String peer);

@@ -58,7 +58,7 @@ public final class ReadyHandler {
   private final ApplyListener listener;
   private final long snapshotThreshold;
   private final Consumer<SnapshotJob> background;
-  private final SnapshotStaging staging = new SnapshotStaging();
+  private final SnapshotStaging staging;
   private final PendingReads pendingReads = new PendingReads();
   /** Peers whose InstallSnapshot of this Ready named a snapshot already replaced (not sent). */
   private final List<String> supersededSnapshots = new ArrayList<>();
@@ -100,6 +100,7 @@ public final class ReadyHandler {
     }
     this.snapshotThreshold = snapshotThreshold;
     this.applied = raft.appliedIndex();
+    this.staging = new SnapshotStaging(storage.snapshots());
   }
 
   /** The index of the last entry applied to the state machine. */
@@ -123,8 +124,27 @@ public final class ReadyHandler {
    * this instead of {@link Raft#step} for InstallSnapshot messages.
    */
   public void deliverSnapshot(InstallSnapshot message, byte[] data) {
+    deliverSnapshot(message,
+        new SnapshotStore.Buffered(message.snapshot(), Objects.requireNonNull(data, "data")));
+  }
+
+  /**
+   * As {@link #deliverSnapshot(InstallSnapshot, byte[])}, for a snapshot the transport already
+   * wrote to storage and verified ({@code staged.meta()} equals {@code message.snapshot()}): it is
+   * published if the core installs it, and discarded otherwise.
+   */
+  public void deliverSnapshot(InstallSnapshot message, SnapshotStore.Staged staged) {
+    if (stoppedBy != null) {
+      storage.snapshots().discard(staged);
+    }
     checkRunning();
-    staging.put(message.snapshot(), Objects.requireNonNull(data, "data"));
+    if (staged.meta().index() != message.snapshot().index()
+        || staged.meta().term() != message.snapshot().term()) {
+      storage.snapshots().discard(staged);
+      throw new IllegalArgumentException("staged snapshot " + staged.meta().index()
+          + " does not match the message's " + message.snapshot().index());
+    }
+    staging.put(staged);
     raft.step(message);
   }
 
@@ -290,7 +310,10 @@ public final class ReadyHandler {
 
   // ---------------------------------------------------------------- the four steps
 
-  /** Step 1. Returns the bytes of the installed snapshot (for step 3), or null. */
+  /**
+   * Step 1. Returns the bytes of the installed snapshot when they were received in memory, an
+   * empty array when it was received into a file (step 3 reads it back), or null without one.
+   */
   private byte[] persist(Ready rd) {
     byte[] snapshotData = null;
     try {
@@ -305,10 +328,16 @@ public final class ReadyHandler {
       }
       if (rd.snapshot() != null) {
         SnapshotMeta meta = rd.snapshot();
-        snapshotData = staging.take(meta);
+        SnapshotStore.Staged staged = staging.take(meta);
         // The snapshot is durable on its own before the log is reset: a crash in between leaves a
         // snapshot newer than the log, which recovery resolves in favour of the snapshot.
-        storage.snapshots().save(meta, snapshotData);
+        if (staged instanceof SnapshotStore.Buffered b) {
+          snapshotData = b.data();
+          storage.snapshots().save(meta, snapshotData);
+        } else {
+          storage.snapshots().publish(staged);
+          snapshotData = FROM_STORE;
+        }
         storage.log().reset(meta.index());
       }
       if (!rd.entries().isEmpty()) {
@@ -331,7 +360,7 @@ public final class ReadyHandler {
    * transfer failed, and sends the newest.
    */
   private void send(Ready rd) {
-    SnapshotStore.Snapshot latest = null;
+    SnapshotStore.Source latest = null;
     for (Message m : rd.messages()) {
       if (m instanceof InstallSnapshot is) {
         if (latest == null || latest.meta().index() != is.snapshot().index()) {
@@ -346,16 +375,17 @@ public final class ReadyHandler {
           throw new IllegalStateException("core sends snapshot " + is.snapshot().index()
               + " but the snapshot store holds " + latest.meta().index());
         }
-        transport.sendSnapshot(is, latest);
+        transport.streamSnapshot(is, latest);
       } else {
         transport.send(m);
       }
     }
   }
 
-  private SnapshotStore.Snapshot latestSnapshot() {
+  /** The newest snapshot by identity: cheap, reads no data (the transport streams it). */
+  private SnapshotStore.Source latestSnapshot() {
     try {
-      Optional<SnapshotStore.Snapshot> s = storage.snapshots().latest();
+      Optional<SnapshotStore.Source> s = storage.snapshots().latestSource();
       return s.orElseThrow(() -> new IllegalStateException("core sends a snapshot, store has none"));
     } catch (IOException e) {
       throw fatal("reading the latest snapshot", e);
@@ -365,7 +395,11 @@ public final class ReadyHandler {
   /** Step 3: snapshot, then entries in order, then reads whose index is now applied. */
   private void apply(Ready rd, byte[] snapshotData) {
     if (rd.snapshot() != null) {
-      stateMachine.restore(snapshotData);
+      if (snapshotData == FROM_STORE) {
+        restoreFromStore(rd.snapshot());
+      } else {
+        stateMachine.restore(snapshotData);
+      }
       applied = rd.snapshot().index();
       listener.snapshotRestored(rd.snapshot());
     }
@@ -386,6 +420,35 @@ public final class ReadyHandler {
     }
     for (long[] r : pendingReads.takeReady(applied)) {
       listener.readReady(r[0], r[1]);
+    }
+  }
+
+  /** Marks, in step 1's result, a snapshot received into a file: step 3 reads it from the store. */
+  private static final byte[] FROM_STORE = new byte[0];
+
+  /**
+   * Restores the state machine from the just-published snapshot {@code meta}, streaming its data
+   * from the file and checking its CRC-32C on the way (it was checked on receipt; this catches the
+   * disk damaging it since). A mismatch is a storage failure: the state may be half-restored.
+   */
+  private void restoreFromStore(SnapshotMeta meta) {
+    try {
+      SnapshotStore.Source src = storage.snapshots().latestSource()
+          .orElseThrow(() -> new IOException("the installed snapshot is not in the store"));
+      if (src.meta().index() != meta.index() || src.meta().term() != meta.term()) {
+        throw new IOException("the store's newest snapshot is " + src.meta().index() + "@"
+            + src.meta().term() + ", not the installed " + meta.index() + "@" + meta.term());
+      }
+      java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+      try (java.io.InputStream in = new java.util.zip.CheckedInputStream(src.openData(), crc)) {
+        stateMachine.restore(in, src.dataLength());
+      }
+      if ((int) crc.getValue() != src.dataCrc()) {
+        throw new IOException("snapshot " + meta.index() + " changed on disk after it was received"
+            + " (CRC-32C mismatch)");
+      }
+    } catch (IOException e) {
+      throw fatal("restoring from snapshot " + meta.index(), e);
     }
   }
 

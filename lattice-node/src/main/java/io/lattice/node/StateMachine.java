@@ -51,6 +51,24 @@ public interface StateMachine {
   void restore(byte[] snapshot);
 
   /**
+   * As {@link #restore(byte[])}, reading the {@code length} bytes of the snapshot from {@code
+   * data} (which the caller closes): used for snapshots received from the leader, which arrive in
+   * a file. The default reads the whole snapshot into one array first; a state machine that can
+   * decode from a stream should override this, so that installing a snapshot does not need its
+   * size in heap on top of the state it builds.
+   */
+  default void restore(java.io.InputStream data, long length) throws java.io.IOException {
+    if (length > Integer.MAX_VALUE - 16) {
+      throw new java.io.IOException("snapshot of " + length + " bytes is too large to restore");
+    }
+    byte[] bytes = new byte[(int) length];
+    if (data.readNBytes(bytes, 0, bytes.length) != bytes.length) {
+      throw new java.io.EOFException("snapshot shorter than its " + length + " bytes");
+    }
+    restore(bytes);
+  }
+
+  /**
    * A deterministic hash of the whole state, equal on replicas that applied the same entries
    * (directly or through a snapshot), to compare replicas. The default hashes {@link #snapshot()}.
    */

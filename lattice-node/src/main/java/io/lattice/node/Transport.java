@@ -25,4 +25,23 @@ public interface Transport {
    * reported keeps the follower waiting until the core's snapshot timeout.
    */
   void sendSnapshot(InstallSnapshot message, SnapshotStore.Snapshot snapshot);
+
+  /**
+   * Sends a snapshot to a follower by identity: {@code source} names the stored snapshot ({@code
+   * source.meta()} equals {@code message.snapshot()}) without its data, which the transport reads
+   * and streams on its own threads. Must return at once: nothing here may read the data on the
+   * caller's (the loop's) thread. Reporting as for {@link #sendSnapshot}.
+   *
+   * <p>The default, for transports that carry whole snapshots in memory (tests, the simulator),
+   * loads the data and calls {@link #sendSnapshot}.
+   */
+  default void streamSnapshot(InstallSnapshot message, SnapshotStore.Source source) {
+    SnapshotStore.Snapshot s;
+    try {
+      s = source.load();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("reading snapshot " + source.meta().index(), e);
+    }
+    sendSnapshot(message, s);
+  }
 }

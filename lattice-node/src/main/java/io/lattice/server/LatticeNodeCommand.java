@@ -58,7 +58,9 @@ public final class LatticeNodeCommand implements Callable<Integer> {
   static final Set<String> CONFIG_KEYS = Set.of("id", "data-dir", "listen", "initial-cluster",
       "join", "cluster-id", "tick-ms", "election-ticks", "heartbeat-ticks", "snapshot-threshold",
       "snapshot-trailing", "lease-drift-ticks", "max-request-bytes", "metrics",
-      "max-pending-requests", "max-pending-bytes", "max-inbox-bytes", "max-uncommitted-bytes");
+      "max-pending-requests", "max-pending-bytes", "max-inbox-bytes", "max-uncommitted-bytes",
+      "max-connections", "max-streams-per-connection", "max-connection-idle-ms",
+      "keepalive-min-time-ms", "keepalive-without-calls");
 
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
@@ -144,6 +146,34 @@ public final class LatticeNodeCommand implements Callable<Integer> {
       description = "Serve Prometheus metrics over HTTP at http://HOST:PORT/metrics (default: off).")
   String metrics;
 
+  @Option(names = "--max-connections", paramLabel = "N",
+      description = "Connections open at a time on the listener; more are closed at accept "
+          + "(default: " + ListenerLimits.DEFAULT_MAX_CONNECTIONS + ").")
+  Integer maxConnections;
+
+  @Option(names = "--max-streams-per-connection", paramLabel = "N",
+      description = "Concurrent calls per connection (default: "
+          + ListenerLimits.DEFAULT_MAX_STREAMS_PER_CONNECTION + ").")
+  Integer maxStreamsPerConnection;
+
+  @Option(names = "--max-connection-idle-ms", paramLabel = "MS",
+      description = "Close a connection without calls (or without a finished handshake) after "
+          + "this long (default: 300000, 5 minutes).")
+  Long maxConnectionIdleMs;
+
+  @Option(names = "--keepalive-min-time-ms", paramLabel = "MS",
+      description = "Least time between a client's keep-alive pings; faster pingers are "
+          + "disconnected (default: 5000).")
+  Long keepaliveMinTimeMs;
+
+  @Option(names = "--keepalive-without-calls", arity = "0..1", fallbackValue = "true",
+      paramLabel = "BOOL",
+      description = "Allow keep-alive pings on connections without calls (default: false).")
+  Boolean keepaliveWithoutCalls;
+
+  /** The listener limits after merging the --config file (set by resolveConfig). */
+  ListenerLimits resolvedLimits = ListenerLimits.defaults();
+
   /** The metrics address after merging the --config file (set by resolveConfig; null: off). */
   String resolvedMetrics;
 
@@ -172,7 +202,7 @@ public final class LatticeNodeCommand implements Callable<Integer> {
 
   private int run(NodeConfig config) throws IOException {
     NodeServer server = NodeServer.start(config, LatticeNodeCommand::clientServices,
-        GrpcPeerTransport.Options.defaults(), resolvedMetrics);
+        GrpcPeerTransport.Options.defaults(), resolvedMetrics, resolvedLimits);
     Thread hook = new Thread(() -> {
       server.close();
       if (!server.node().fatalError().isDone()) {
@@ -266,6 +296,21 @@ public final class LatticeNodeCommand implements Callable<Integer> {
       } catch (IllegalArgumentException e) {
         throw usage("--metrics: " + e.getMessage());
       }
+    }
+    try {
+      ListenerLimits d = ListenerLimits.defaults();
+      resolvedLimits = new ListenerLimits(
+          (int) num(maxConnections, file, "max-connections", d.maxConnections()),
+          (int) num(maxStreamsPerConnection, file, "max-streams-per-connection",
+              d.maxStreamsPerConnection()),
+          java.time.Duration.ofMillis(num(maxConnectionIdleMs, file, "max-connection-idle-ms",
+              d.maxConnectionIdle().toMillis())),
+          java.time.Duration.ofMillis(num(keepaliveMinTimeMs, file, "keepalive-min-time-ms",
+              d.permitKeepAliveTime().toMillis())),
+          keepaliveWithoutCalls != null ? keepaliveWithoutCalls
+              : parseBool(file, "keepalive-without-calls"));
+    } catch (IllegalArgumentException e) {
+      throw usage(e.getMessage());
     }
     String theCluster = pick(clusterId, file, "cluster-id");
     try {

@@ -4,6 +4,8 @@ import io.grpc.BindableService;
 import io.grpc.Server;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.netty.shaded.io.netty.channel.nio.NioEventLoopGroup;
+import io.lattice.api.MalformedRequests;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.lattice.kv.KvStateMachine;
@@ -14,12 +16,16 @@ import io.lattice.node.NodeMetrics;
 import io.lattice.node.RaftNode;
 import io.lattice.raft.Member;
 import io.lattice.raft.Membership;
+import io.lattice.storage.FileIo;
+import io.lattice.storage.FileSnapshotStore;
 import io.lattice.transport.GrpcPeerTransport;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
@@ -50,9 +56,16 @@ public final class NodeServer implements AutoCloseable {
   private final HealthStatusManager health;
   private final MetricsServer metricsServer;
   private final AtomicBoolean closed = new AtomicBoolean();
+  private final ConnectionLimiter limiter;
+  private final NioEventLoopGroup boss;
+  private final NioEventLoopGroup workers;
 
   private NodeServer(RaftNode<KvStateMachine> node, GrpcPeerTransport transport, Server server,
-      HealthStatusManager health, MetricsServer metricsServer) {
+      HealthStatusManager health, MetricsServer metricsServer, ConnectionLimiter limiter,
+      NioEventLoopGroup boss, NioEventLoopGroup workers) {
+    this.limiter = limiter;
+    this.boss = boss;
+    this.workers = workers;
     this.node = node;
     this.transport = transport;
     this.server = server;
@@ -86,7 +99,19 @@ public final class NodeServer implements AutoCloseable {
   public static NodeServer start(NodeConfig config,
       Function<RaftNode<KvStateMachine>, List<BindableService>> clientServices,
       GrpcPeerTransport.Options options, String metricsAddress) throws IOException {
+    return start(config, clientServices, options, metricsAddress, ListenerLimits.defaults());
+  }
+
+  /**
+   * As {@link #start(NodeConfig, Function, GrpcPeerTransport.Options, String)}, with the listener
+   * held to {@code limits} (connections, streams per connection, idle time, keep-alive policy).
+   */
+  public static NodeServer start(NodeConfig config,
+      Function<RaftNode<KvStateMachine>, List<BindableService>> clientServices,
+      GrpcPeerTransport.Options options, String metricsAddress, ListenerLimits limits)
+      throws IOException {
     Objects.requireNonNull(clientServices, "clientServices");
+    Objects.requireNonNull(limits, "limits");
     InetSocketAddress listen = parseHostPort(config.listenAddress());
     InetSocketAddress metricsListen = metricsAddress == null ? null : parseHostPort(metricsAddress);
     PrometheusNodeMetrics metrics = metricsListen == null ? null : new PrometheusNodeMetrics();
@@ -94,8 +119,8 @@ public final class NodeServer implements AutoCloseable {
     AtomicReference<GrpcPeerTransport> transportRef = new AtomicReference<>();
     Function<String, String> addresses = peer -> addressOf(config, nodeRef.get(), peer);
     RaftNode<KvStateMachine> node = RaftNode.start(config, new KvStateMachine(), inbox -> {
-      GrpcPeerTransport t =
-          new GrpcPeerTransport(config.clusterId(), config.id(), addresses, inbox, options);
+      GrpcPeerTransport t = new GrpcPeerTransport(config.clusterId(), config.id(), addresses,
+          inbox, options, FileSnapshotStore.receiver(config.dataDir(), FileIo.SYSTEM));
       transportRef.set(t);
       return t;
     }, metrics == null ? NodeMetrics.NONE : metrics);
@@ -105,10 +130,19 @@ public final class NodeServer implements AutoCloseable {
     Server server = null;
     MetricsServer metricsServer = null;
     String binding = config.listenAddress();
+    ConnectionLimiter limiter = new ConnectionLimiter(limits.maxConnections());
+    NioEventLoopGroup boss = new NioEventLoopGroup(1, daemonThreads("lattice-accept-" + config.id()));
+    NioEventLoopGroup workers = new NioEventLoopGroup(0, daemonThreads("lattice-io-" + config.id()));
     try {
       NettyServerBuilder b = GrpcPeerTransport.configureServer(
           NettyServerBuilder.forAddress(listen), options);
-      b.addService(transport.service());
+      applyLimits(b, limits);
+      b.channelFactory(limiter.channelFactory()).bossEventLoopGroup(boss)
+          .workerEventLoopGroup(workers);
+      // A malformed peer message is INVALID_ARGUMENT plus a rate-limited one-line warning, not an
+      // UNKNOWN error with a stack trace logged per message.
+      b.addService(MalformedRequests.rejectAsInvalidArgument(transport.service().bindService(),
+          transport::malformedMessage));
       for (BindableService s : clientServices.apply(node)) {
         b.addService(s);
       }
@@ -123,6 +157,8 @@ public final class NodeServer implements AutoCloseable {
       if (server != null) {
         server.shutdownNow();
       }
+      boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+      workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
       node.close();
       if (transport != null) {
         transport.close();
@@ -135,7 +171,28 @@ public final class NodeServer implements AutoCloseable {
     health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.SERVING);
     node.fatalError().thenAccept(t -> health.setStatus(
         HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.NOT_SERVING));
-    return new NodeServer(node, transport, server, health, metricsServer);
+    return new NodeServer(node, transport, server, health, metricsServer, limiter, boss,
+        workers);
+  }
+
+  /** Applies the per-connection limits and the keep-alive policy to the listener. */
+  static NettyServerBuilder applyLimits(NettyServerBuilder b, ListenerLimits limits) {
+    long idleMillis = limits.maxConnectionIdle().toMillis();
+    return b.maxConcurrentCallsPerConnection(limits.maxStreamsPerConnection())
+        .maxConnectionIdle(idleMillis, TimeUnit.MILLISECONDS)
+        // a connection that never completes the HTTP/2 handshake is idle too
+        .handshakeTimeout(idleMillis, TimeUnit.MILLISECONDS)
+        .permitKeepAliveTime(limits.permitKeepAliveTime().toMillis(), TimeUnit.MILLISECONDS)
+        .permitKeepAliveWithoutCalls(limits.permitKeepAliveWithoutCalls());
+  }
+
+  private static ThreadFactory daemonThreads(String prefix) {
+    AtomicInteger n = new AtomicInteger();
+    return r -> {
+      Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
   }
 
   /** The peer's address from the current membership, else from the initial cluster map. */
@@ -191,12 +248,12 @@ public final class NodeServer implements AutoCloseable {
     return transport;
   }
 
-  /** The port the server is bound to. */
   /** The port metrics are served on, or -1 without {@code --metrics}. */
   public int metricsPort() {
     return metricsServer == null ? -1 : metricsServer.port();
   }
 
+  /** The port the server is bound to. */
   public int port() {
     return server.getPort();
   }
@@ -229,5 +286,17 @@ public final class NodeServer implements AutoCloseable {
     if (metricsServer != null) {
       metricsServer.close();
     }
+    boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+    workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+  }
+
+  /** Connections open on the listener now. */
+  public int openConnections() {
+    return limiter.open();
+  }
+
+  /** Connections closed at accept because the connection limit was reached. */
+  public long rejectedConnections() {
+    return limiter.rejected();
   }
 }

@@ -43,6 +43,8 @@ public final class FileSnapshotStore implements SnapshotStore {
   private final Path dir;
   private final FileIo io;
   private final AtomicLong stagings = new AtomicLong();
+  /** The newest snapshot's {@link Source}, read from its header once; null: to be looked up. */
+  private volatile FileSource newest;
 
   public FileSnapshotStore(Path dataDir, FileIo io) throws IOException {
     this.dir = dataDir.resolve(DIR_NAME);
@@ -70,8 +72,21 @@ public final class FileSnapshotStore implements SnapshotStore {
     publish(stage(meta, out -> out.write(data)));
   }
 
-  /** A snapshot written and fsynced to its temp file, to be renamed into place by publish. */
-  private record FileStaged(SnapshotMeta meta, Path temp, Path target) implements Staged {}
+  /**
+   * A snapshot written and fsynced to its temp file, to be renamed into place by publish; made by
+   * {@link #stage} or by a {@link #receiver} transfer.
+   */
+  record FileStaged(SnapshotMeta meta, Path temp, Path target) implements Staged {}
+
+  /**
+   * Where snapshots arriving from the leader are written, chunk by chunk, for this store (or any
+   * other store on {@code dataDir}) to {@link #publish}. Needs no store instance, so the transport
+   * can be given one while the node is being built. The snapshot directory is created by the
+   * store when it opens; until then a transfer fails (and the leader retries).
+   */
+  public static SnapshotReceiver receiver(Path dataDir, FileIo io) {
+    return IncomingSnapshotFile.in(dataDir, io);
+  }
 
   /**
    * {@inheritDoc} Streams the data into {@code <name>.tmp} behind a header whose length and
@@ -112,9 +127,14 @@ public final class FileSnapshotStore implements SnapshotStore {
 
   @Override
   public void publish(Staged staged) throws IOException {
+    if (staged instanceof Buffered b) {
+      save(b.meta(), b.data());
+      return;
+    }
     if (!(staged instanceof FileStaged f)) {
       throw new IllegalArgumentException("not staged by this store: " + staged);
     }
+    newest = null;
     io.rename(f.temp(), f.target());
     io.fsyncDirectory(dir);
     prune();
@@ -223,6 +243,29 @@ public final class FileSnapshotStore implements SnapshotStore {
     for (Path p : listNewestFirst()) {
       try {
         return Optional.of(read(p));
+      } catch (CorruptStorageException e) {
+        LOG.warn("Skipping damaged snapshot: {}", e.getMessage());
+      }
+    }
+    return Optional.empty();
+  }
+
+  /**
+   * {@inheritDoc} Reads only the newest file's header (once: it is remembered until the next
+   * publish), skipping files whose header is damaged. Whether the data is intact is checked by
+   * whoever streams it.
+   */
+  @Override
+  public Optional<Source> latestSource() throws IOException {
+    FileSource cached = newest;
+    if (cached != null && Files.exists(cached.file())) {
+      return Optional.of(cached);
+    }
+    for (Path p : listNewestFirst()) {
+      try {
+        FileSource s = FileSource.open(p);
+        newest = s;
+        return Optional.of(s);
       } catch (CorruptStorageException e) {
         LOG.warn("Skipping damaged snapshot: {}", e.getMessage());
       }

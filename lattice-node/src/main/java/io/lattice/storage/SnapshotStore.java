@@ -1,8 +1,10 @@
 package io.lattice.storage;
 
 import io.lattice.raft.SnapshotMeta;
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -28,6 +30,71 @@ public interface SnapshotStore {
 
   /** The newest durable snapshot (by index), or empty when none was ever saved. */
   Optional<Snapshot> latest() throws IOException;
+
+  /**
+   * A stored snapshot by identity: enough to stream its data to a follower without loading it.
+   * Obtaining one is cheap (no data is read); the data is read, on whatever thread streams it, from
+   * {@link #openData()}. The data may be damaged on disk: whoever streams it checks it against
+   * {@link #dataCrc()} as it goes (the receiver does too).
+   */
+  interface Source {
+    SnapshotMeta meta();
+
+    /** Length of the data in bytes. */
+    long dataLength();
+
+    /** CRC-32C of the data, as recorded when the snapshot was written. */
+    int dataCrc();
+
+    /** A fresh stream over the data, from its first byte; the caller closes it. */
+    InputStream openData() throws IOException;
+
+    /** The whole snapshot in memory (for callers that need the bytes; O(data)). */
+    default Snapshot load() throws IOException {
+      try (InputStream in = openData()) {
+        return new Snapshot(meta(), in.readAllBytes());
+      }
+    }
+  }
+
+  /** A {@link Source} over a snapshot already in memory. */
+  record BytesSource(Snapshot snapshot) implements Source {
+    @Override
+    public SnapshotMeta meta() {
+      return snapshot.meta();
+    }
+
+    @Override
+    public long dataLength() {
+      return snapshot.data().length;
+    }
+
+    @Override
+    public int dataCrc() {
+      java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+      crc.update(snapshot.data());
+      return (int) crc.getValue();
+    }
+
+    @Override
+    public InputStream openData() {
+      return new ByteArrayInputStream(snapshot.data());
+    }
+
+    @Override
+    public Snapshot load() {
+      return snapshot;
+    }
+  }
+
+  /**
+   * The newest durable snapshot as a {@link Source}, or empty when there is none. Unlike {@link
+   * #latest()} it reads no data, so it may be called on the node's loop thread. The default wraps
+   * {@link #latest()} (for stores that hold snapshots in memory).
+   */
+  default Optional<Source> latestSource() throws IOException {
+    return latest().map(BytesSource::new);
+  }
 
   /** A snapshot written by {@link #stage} and not yet {@link #publish published}. */
   interface Staged {

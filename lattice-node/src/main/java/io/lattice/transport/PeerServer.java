@@ -13,7 +13,6 @@ import io.lattice.proto.v1.ReadIndexRequest;
 import io.lattice.proto.v1.ReadIndexResponse;
 import io.lattice.proto.v1.RequestVoteRequest;
 import io.lattice.proto.v1.RequestVoteResponse;
-import io.lattice.proto.v1.SnapshotMetadata;
 import io.lattice.proto.v1.TimeoutNowRequest;
 import io.lattice.proto.v1.TimeoutNowResponse;
 import io.lattice.raft.Message;
@@ -23,11 +22,7 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.zip.CRC32C;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The server side of {@code lattice.v1.Raft}. Checks every inbound message (cluster id, recipient,
@@ -38,7 +33,8 @@ import org.slf4j.LoggerFactory;
  *   <li>RequestVote: pending calls per peer; a VoteResponse to that peer completes the oldest one
  *       with the same pre-vote flag (preferring one whose term equals the response's term).
  *   <li>ReadIndex: pending calls keyed by (peer, request id).
- *   <li>InstallSnapshot: at most one pending call per peer, completed by the first successful
+ *   <li>InstallSnapshot: received by a {@link SnapshotIntake}; once verified, at most one pending
+ *       call per peer, completed by the first successful
  *       AppendResponse to that peer whose match index covers the snapshot, or by any response of a
  *       higher term (then with success=false).
  *   <li>AppendEntries: the response stream of the stream each peer opened to us (the newest one).
@@ -51,35 +47,26 @@ import org.slf4j.LoggerFactory;
  * response whose {@code from_id} is empty, meaning "no answer"; the requester ignores it.
  */
 final class PeerServer extends RaftGrpc.RaftImplBase {
-  private static final Logger log = LoggerFactory.getLogger(PeerServer.class);
   private static final int MAX_PENDING_PER_PEER = 256;
 
   private final GrpcPeerTransport t;
   private final Object lock = new Object();
   /** Guarded by lock. */
-  private final Map<String, ArrayDeque<Pending<RequestVoteRequest, RequestVoteResponse>>> votes =
+  private final Map<String, ArrayDeque<PendingCall<RequestVoteRequest, RequestVoteResponse>>> votes =
       new HashMap<>();
   /** Guarded by lock; key peer + '\0' + request id. */
-  private final Map<String, Pending<ReadIndexRequest, ReadIndexResponse>> reads = new HashMap<>();
+  private final Map<String, PendingCall<ReadIndexRequest, ReadIndexResponse>> reads = new HashMap<>();
   /** Guarded by lock. */
-  private final Map<String, Pending<InstallSnapshotRequest, InstallSnapshotResponse>> snapshots =
+  private final Map<String, PendingCall<InstallSnapshotRequest, InstallSnapshotResponse>> snapshots =
       new HashMap<>();
   private final ConcurrentHashMap<String, AppendResponder> appendResponders =
       new ConcurrentHashMap<>();
-  private final Set<String> logged = ConcurrentHashMap.newKeySet();
 
   PeerServer(GrpcPeerTransport transport) {
     this.t = transport;
   }
 
-  /** Logs a message once per distinct text (bounded), so a misconfigured peer cannot flood logs. */
-  void logOnce(String message) {
-    if (logged.size() < 1000 && logged.add(message)) {
-      log.warn(message);
-    }
-  }
-
-  /** Null if the envelope is acceptable, else the error to answer with (logged once). */
+  /** Null if the envelope is acceptable, else the error to answer with (logged, rate-limited). */
   private StatusRuntimeException check(String cluster, String from, String to) {
     StatusRuntimeException e = null;
     if (!t.clusterId.equals(cluster)) {
@@ -92,7 +79,7 @@ final class PeerServer extends RaftGrpc.RaftImplBase {
       return PeerErrors.shuttingDown(t.selfId);
     }
     if (e != null) {
-      logOnce("rejected peer message: " + e.getStatus().getDescription());
+      t.warn("rejected peer message: " + e.getStatus().getDescription());
     }
     return e;
   }
@@ -107,12 +94,12 @@ final class PeerServer extends RaftGrpc.RaftImplBase {
       return;
     }
     t.heardFrom(req.getFromId());
-    Pending<RequestVoteRequest, RequestVoteResponse> p = new Pending<>(req, obs,
+    PendingCall<RequestVoteRequest, RequestVoteResponse> p = new PendingCall<>(req, obs,
         RequestVoteResponse.newBuilder().setClusterId(t.clusterId).setToId(req.getFromId())
             .build());
-    Pending<RequestVoteRequest, RequestVoteResponse> evicted = null;
+    PendingCall<RequestVoteRequest, RequestVoteResponse> evicted = null;
     synchronized (lock) {
-      ArrayDeque<Pending<RequestVoteRequest, RequestVoteResponse>> q =
+      ArrayDeque<PendingCall<RequestVoteRequest, RequestVoteResponse>> q =
           votes.computeIfAbsent(req.getFromId(), k -> new ArrayDeque<>());
       if (q.size() >= MAX_PENDING_PER_PEER) {
         evicted = q.pollFirst();
@@ -124,7 +111,7 @@ final class PeerServer extends RaftGrpc.RaftImplBase {
     }
     expireLater(p, t.options.answerTimeout().toNanos(), () -> {
       synchronized (lock) {
-        ArrayDeque<Pending<RequestVoteRequest, RequestVoteResponse>> q =
+        ArrayDeque<PendingCall<RequestVoteRequest, RequestVoteResponse>> q =
             votes.get(req.getFromId());
         if (q != null) {
           q.remove(p);
@@ -146,10 +133,10 @@ final class PeerServer extends RaftGrpc.RaftImplBase {
     }
     t.heardFrom(req.getFromId());
     String key = req.getFromId() + '\0' + req.getRequestId();
-    Pending<ReadIndexRequest, ReadIndexResponse> p = new Pending<>(req, obs,
+    PendingCall<ReadIndexRequest, ReadIndexResponse> p = new PendingCall<>(req, obs,
         ReadIndexResponse.newBuilder().setClusterId(t.clusterId).setToId(req.getFromId())
             .setRequestId(req.getRequestId()).build());
-    Pending<ReadIndexRequest, ReadIndexResponse> replaced;
+    PendingCall<ReadIndexRequest, ReadIndexResponse> replaced;
     synchronized (lock) {
       replaced = reads.put(key, p);
     }
@@ -208,7 +195,7 @@ final class PeerServer extends RaftGrpc.RaftImplBase {
           } catch (RuntimeException ex) {
             e = PeerErrors.invalid(t.selfId, "malformed AppendEntries from " + req.getFromId()
                 + ": " + ex.getMessage());
-            logOnce(e.getStatus().getDescription());
+            t.warn(e.getStatus().getDescription());
           }
         }
         if (e != null) {
@@ -247,171 +234,39 @@ final class PeerServer extends RaftGrpc.RaftImplBase {
     };
   }
 
-  /** The response side of one inbound AppendEntries stream; calls on it are serialised. */
-  private static final class AppendResponder {
-    private final ServerCallStreamObserver<AppendEntriesResponse> out;
-    volatile boolean closed;
-
-    AppendResponder(ServerCallStreamObserver<AppendEntriesResponse> out) {
-      this.out = out;
-    }
-
-    synchronized boolean send(AppendEntriesResponse r) {
-      if (closed || !out.isReady()) {
-        return false; // flow control: drop rather than buffer without bound
-      }
-      try {
-        out.onNext(r);
-        return true;
-      } catch (RuntimeException e) {
-        closed = true;
-        return false;
-      }
-    }
-
-    synchronized void fail(StatusRuntimeException e) {
-      if (!closed) {
-        closed = true;
-        try {
-          out.onError(e);
-        } catch (RuntimeException ignored) {
-          // already cancelled
-        }
-      }
-    }
-
-    synchronized void complete() {
-      if (!closed) {
-        closed = true;
-        try {
-          out.onCompleted();
-        } catch (RuntimeException ignored) {
-          // already cancelled
-        }
-      }
-    }
-
-    void cancelled() {
-      closed = true;
-    }
-  }
-
   // ---------------------------------------------------------------- InstallSnapshot
 
   @Override
   public StreamObserver<InstallSnapshotRequest> installSnapshot(
       StreamObserver<InstallSnapshotResponse> obs) {
-    return new StreamObserver<>() {
-      private InstallSnapshotRequest first;
-      private Message.InstallSnapshot message;
-      private byte[] data;
-      private long received;
-      private final CRC32C crc = new CRC32C();
-      private boolean failed;
-      private boolean complete;
+    return new SnapshotIntake(t, obs, this);
+  }
 
-      private void fail(StatusRuntimeException e) {
-        failed = true;
-        data = null;
-        obs.onError(e);
-      }
+  /** Null if the envelope of a snapshot chunk is acceptable, else the error to answer with. */
+  StatusRuntimeException checkSnapshotChunk(InstallSnapshotRequest c) {
+    return check(c.getClusterId(), c.getFromId(), c.getToId());
+  }
 
-      @Override
-      public void onNext(InstallSnapshotRequest c) {
-        if (failed) {
-          return;
-        }
-        StatusRuntimeException e = check(c.getClusterId(), c.getFromId(), c.getToId());
-        if (e != null) {
-          fail(e);
-          return;
-        }
-        t.heardFrom(c.getFromId());
-        if (complete) {
-          fail(PeerErrors.invalid(t.selfId, "snapshot chunk after the last one"));
-          return;
-        }
-        if (first == null) {
-          if (!c.hasMetadata()) {
-            fail(PeerErrors.invalid(t.selfId, "first snapshot chunk lacks metadata"));
-            return;
-          }
-          SnapshotMetadata md = c.getMetadata();
-          if (md.getTotalSize() > t.options.maxSnapshotSize()) {
-            fail(PeerErrors.invalid(t.selfId, "snapshot of " + md.getTotalSize()
-                + " bytes exceeds the limit of " + t.options.maxSnapshotSize()));
-            return;
-          }
-          try {
-            message = PeerMessages.fromWire(c);
-          } catch (RuntimeException ex) {
-            fail(PeerErrors.invalid(t.selfId, "malformed snapshot metadata: " + ex.getMessage()));
-            return;
-          }
-          first = c;
-          data = new byte[(int) md.getTotalSize()];
-        } else if (!c.getFromId().equals(first.getFromId()) || c.getTerm() != first.getTerm()) {
-          fail(PeerErrors.invalid(t.selfId, "snapshot chunks of different senders or terms"));
-          return;
-        }
-        int n = c.getData().size();
-        if (c.getOffset() != received || received + n > data.length) {
-          fail(PeerErrors.invalid(t.selfId, "snapshot chunk at offset " + c.getOffset() + " of "
-              + n + " bytes does not follow " + received + " of " + data.length));
-          return;
-        }
-        c.getData().copyTo(data, (int) received);
-        crc.update(data, (int) received, n);
-        received += n;
-        if (c.getDone()) {
-          if (received != data.length) {
-            fail(PeerErrors.invalid(t.selfId, "snapshot ended at " + received + " of "
-                + data.length + " bytes"));
-            return;
-          }
-          int want = first.getMetadata().getCrc32C();
-          if (want != 0 && want != (int) crc.getValue()) {
-            fail(PeerErrors.invalid(t.selfId, "snapshot CRC-32C mismatch"));
-            return;
-          }
-          complete = true;
-          register(obs);
-          t.inbox.deliverSnapshot(message, data);
-          data = null;
-        }
+  /**
+   * Keeps the call of a received, verified snapshot until the core answers it (an AppendResponse
+   * that covers it) or the snapshot answer timeout passes.
+   */
+  void awaitSnapshotAnswer(InstallSnapshotRequest first, StreamObserver<InstallSnapshotResponse> o) {
+    String peer = first.getFromId();
+    PendingCall<InstallSnapshotRequest, InstallSnapshotResponse> p = new PendingCall<>(first, o,
+        InstallSnapshotResponse.newBuilder().setClusterId(t.clusterId).setToId(peer).build());
+    PendingCall<InstallSnapshotRequest, InstallSnapshotResponse> replaced;
+    synchronized (lock) {
+      replaced = snapshots.put(peer, p);
+    }
+    if (replaced != null) {
+      replaced.noAnswer();
+    }
+    expireLater(p, t.options.snapshotAnswerTimeout().toNanos(), () -> {
+      synchronized (lock) {
+        snapshots.remove(peer, p);
       }
-
-      private void register(StreamObserver<InstallSnapshotResponse> o) {
-        String peer = first.getFromId();
-        Pending<InstallSnapshotRequest, InstallSnapshotResponse> p = new Pending<>(first, o,
-            InstallSnapshotResponse.newBuilder().setClusterId(t.clusterId).setToId(peer).build());
-        Pending<InstallSnapshotRequest, InstallSnapshotResponse> replaced;
-        synchronized (lock) {
-          replaced = snapshots.put(peer, p);
-        }
-        if (replaced != null) {
-          replaced.noAnswer();
-        }
-        expireLater(p, t.options.snapshotAnswerTimeout().toNanos(), () -> {
-          synchronized (lock) {
-            snapshots.remove(peer, p);
-          }
-        });
-      }
-
-      @Override
-      public void onError(Throwable err) {
-        data = null;
-        failed = true;
-      }
-
-      @Override
-      public void onCompleted() {
-        if (!failed && !complete) {
-          fail(PeerErrors.invalid(t.selfId, "snapshot stream ended before the last chunk"));
-        }
-      }
-    };
+    });
   }
 
   // ---------------------------------------------------------------- answers from the core
@@ -421,11 +276,11 @@ final class PeerServer extends RaftGrpc.RaftImplBase {
     String peer = m.to();
     if (m instanceof Message.VoteResponse) {
       Message.VoteResponse v = (Message.VoteResponse) m;
-      Pending<RequestVoteRequest, RequestVoteResponse> p = null;
+      PendingCall<RequestVoteRequest, RequestVoteResponse> p = null;
       synchronized (lock) {
-        ArrayDeque<Pending<RequestVoteRequest, RequestVoteResponse>> q = votes.get(peer);
+        ArrayDeque<PendingCall<RequestVoteRequest, RequestVoteResponse>> q = votes.get(peer);
         if (q != null) {
-          for (Pending<RequestVoteRequest, RequestVoteResponse> c : q) {
+          for (PendingCall<RequestVoteRequest, RequestVoteResponse> c : q) {
             if (c.request.getPreVote() == v.preVote()
                 && (p == null || (p.request.getTerm() != v.term() && c.request.getTerm() == v.term()))) {
               p = c;
@@ -443,7 +298,7 @@ final class PeerServer extends RaftGrpc.RaftImplBase {
     }
     if (m instanceof Message.ReadIndexResponse) {
       Message.ReadIndexResponse r = (Message.ReadIndexResponse) m;
-      Pending<ReadIndexRequest, ReadIndexResponse> p;
+      PendingCall<ReadIndexRequest, ReadIndexResponse> p;
       synchronized (lock) {
         p = reads.remove(peer + '\0' + r.requestId());
       }
@@ -451,9 +306,9 @@ final class PeerServer extends RaftGrpc.RaftImplBase {
     }
     if (m instanceof Message.AppendResponse) {
       Message.AppendResponse a = (Message.AppendResponse) m;
-      Pending<InstallSnapshotRequest, InstallSnapshotResponse> p = null;
+      PendingCall<InstallSnapshotRequest, InstallSnapshotResponse> p = null;
       synchronized (lock) {
-        Pending<InstallSnapshotRequest, InstallSnapshotResponse> c = snapshots.get(peer);
+        PendingCall<InstallSnapshotRequest, InstallSnapshotResponse> c = snapshots.get(peer);
         if (c != null && ((a.success() && a.rejectedIndex() == 0
             && a.matchIndex() >= c.request.getMetadata().getLastIncludedIndex())
             || a.term() > c.request.getTerm())) {
@@ -480,7 +335,7 @@ final class PeerServer extends RaftGrpc.RaftImplBase {
     return a != null && a.send(r);
   }
 
-  private void expireLater(Pending<?, ?> p, long nanos, Runnable unregister) {
+  private void expireLater(PendingCall<?, ?> p, long nanos, Runnable unregister) {
     t.schedule(() -> {
       unregister.run();
       p.noAnswer();
@@ -489,9 +344,9 @@ final class PeerServer extends RaftGrpc.RaftImplBase {
 
   /** Completes every call still open (on close). */
   void shutdown() {
-    List<Pending<?, ?>> all = new ArrayList<>();
+    List<PendingCall<?, ?>> all = new ArrayList<>();
     synchronized (lock) {
-      for (ArrayDeque<Pending<RequestVoteRequest, RequestVoteResponse>> q : votes.values()) {
+      for (ArrayDeque<PendingCall<RequestVoteRequest, RequestVoteResponse>> q : votes.values()) {
         all.addAll(q);
       }
       all.addAll(reads.values());
@@ -500,44 +355,12 @@ final class PeerServer extends RaftGrpc.RaftImplBase {
       reads.clear();
       snapshots.clear();
     }
-    for (Pending<?, ?> p : all) {
+    for (PendingCall<?, ?> p : all) {
       p.noAnswer();
     }
     for (Iterator<AppendResponder> it = appendResponders.values().iterator(); it.hasNext(); ) {
       it.next().fail(PeerErrors.shuttingDown(t.selfId));
       it.remove();
-    }
-  }
-
-  /** A call waiting for the core's answer; completed exactly once. */
-  private static final class Pending<Q, R> {
-    final Q request;
-    private final StreamObserver<R> observer;
-    private final R noAnswer;
-    private boolean done;
-
-    Pending(Q request, StreamObserver<R> observer, R noAnswer) {
-      this.request = request;
-      this.observer = observer;
-      this.noAnswer = noAnswer;
-    }
-
-    synchronized boolean complete(R response) {
-      if (done) {
-        return false;
-      }
-      done = true;
-      try {
-        observer.onNext(response);
-        observer.onCompleted();
-        return true;
-      } catch (RuntimeException e) {
-        return false; // the caller gave up (deadline, cancel)
-      }
-    }
-
-    void noAnswer() {
-      complete(noAnswer);
     }
   }
 }

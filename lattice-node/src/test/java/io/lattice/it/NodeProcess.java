@@ -40,6 +40,8 @@ final class NodeProcess {
   final Path output;
   private final List<String> nodeArgs;
   private final List<String> jvmArgs;
+  /** JVM options added by a test, after the fixed ones (a later -Xmx wins), for the next start. */
+  private final List<String> extraJvmArgs = new ArrayList<>();
   private volatile Process process;
   /** Started with --join and not yet seen following a leader (see ProcessCluster#awaitLeader). */
   volatile boolean joining;
@@ -59,6 +61,11 @@ final class NodeProcess {
     this.jvmArgs = List.copyOf(jvmArgs);
   }
 
+  /** Adds JVM options for the next {@link #start} (and later ones): e.g. a different -Xmx. */
+  synchronized void addJvmArgs(String... args) {
+    extraJvmArgs.addAll(List.of(args));
+  }
+
   String address() {
     return "127.0.0.1:" + port;
   }
@@ -75,6 +82,7 @@ final class NodeProcess {
     cmd.add("-XX:TieredStopAtLevel=1");
     cmd.add("-XX:+UseSerialGC");
     cmd.addAll(jvmArgs);
+    cmd.addAll(extraJvmArgs);
     cmd.add("-cp");
     cmd.add(classPath());
     cmd.add("io.lattice.server.LatticeNodeCommand");

@@ -78,6 +78,34 @@ class NodeServerCommandTest {
   }
 
   @Test
+  void listenerLimitsComeFromFlagsOrTheConfigFileWithDefaultsAndAreChecked() throws Exception {
+    CommandLine cl = LatticeNodeCommand.commandLine();
+    cl.parseArgs("--id", "n1", "--data-dir", tmp.toString(), "--listen", "127.0.0.1:7001",
+        "--initial-cluster", CLUSTER);
+    LatticeNodeCommand cmd = cl.getCommand();
+    cmd.resolveConfig();
+    assertThat(cmd.resolvedLimits).isEqualTo(ListenerLimits.defaults());
+
+    java.nio.file.Path conf = tmp.resolve("limits.conf");
+    java.nio.file.Files.writeString(conf, "max-connections=100\nmax-connection-idle-ms=60000\n"
+        + "keepalive-without-calls=true\n");
+    cl = LatticeNodeCommand.commandLine();
+    cl.parseArgs("--id", "n1", "--data-dir", tmp.toString(), "--listen", "127.0.0.1:7001",
+        "--initial-cluster", CLUSTER, "--config", conf.toString(),
+        "--max-streams-per-connection", "50", "--keepalive-min-time-ms", "10000",
+        "--max-connections", "200");
+    cmd = cl.getCommand();
+    cmd.resolveConfig();
+    assertThat(cmd.resolvedLimits).isEqualTo(new ListenerLimits(200, 50,
+        java.time.Duration.ofMinutes(1), java.time.Duration.ofSeconds(10), true));
+
+    StringWriter err = new StringWriter();
+    assertThat(execute(err, "--id", "n1", "--data-dir", tmp.toString(), "--listen",
+        "127.0.0.1:7001", "--initial-cluster", CLUSTER, "--max-connections", "0")).isEqualTo(2);
+    assertThat(err.toString()).contains("must be positive");
+  }
+
+  @Test
   void metricsAddressComesFromTheFlagOrTheConfigFileAndIsChecked() throws Exception {
     CommandLine cl = LatticeNodeCommand.commandLine();
     cl.parseArgs("--id", "n1", "--data-dir", tmp.toString(), "--listen", "127.0.0.1:7001",

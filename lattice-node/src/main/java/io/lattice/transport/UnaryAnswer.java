@@ -1,0 +1,40 @@
+package io.lattice.transport;
+
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+
+/**
+ * The observer of one unary peer call: hands the answer on, and reports the peer unreachable when
+ * the call fails for want of a connection or an answer in time.
+ */
+abstract class UnaryAnswer<T> implements StreamObserver<T> {
+  private final GrpcPeerTransport t;
+  private final String peer;
+
+  UnaryAnswer(GrpcPeerTransport t, String peer) {
+    this.t = t;
+    this.peer = peer;
+  }
+
+  abstract void answer(T response);
+
+  @Override
+  public void onNext(T value) {
+    answer(value);
+  }
+
+  @Override
+  public void onError(Throwable e) {
+    Status s = Status.fromThrowable(e);
+    if (s.getCode() == Status.Code.UNAVAILABLE || s.getCode() == Status.Code.DEADLINE_EXCEEDED) {
+      if (!t.isClosed()) {
+        t.inbox.unreachable(peer);
+      }
+    } else if (s.getCode() != Status.Code.CANCELLED) {
+      t.warn("call to " + peer + " failed: " + s);
+    }
+  }
+
+  @Override
+  public void onCompleted() {}
+}
