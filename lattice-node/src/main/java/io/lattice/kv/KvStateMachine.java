@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.function.LongSupplier;
 
 /**
  * The replicated key-value state machine: a sorted key space with etcd-style metadata, commands
@@ -31,8 +32,12 @@ import java.util.Optional;
  *       nothing), and record the result in its session.
  * </ol>
  *
- * <p>Reads ({@link #get}, {@link #range}, {@link #hash}, ...) are for the API layer, on the node's
- * loop thread like {@link #apply}. Not thread-safe.
+ * <p>Reads go through {@link #view()}: an immutable state at the last applied index, taken in O(1)
+ * on the node's loop thread and queried on another. {@link #get}, {@link #range} and {@link #hash}
+ * read the live state, on the loop thread like {@link #apply}. Not thread-safe (views are).
+ *
+ * <p>Limits: {@link KvLimits} (constants, the same on every replica whatever each is configured
+ * with) bound the operations of a transaction and the size of every result.
  *
  * <p>Deterministic: nothing here reads a clock, draws a random number or iterates a hash-ordered
  * collection. The session limits ({@link SessionLimits}) must be configured identically on every
@@ -47,8 +52,8 @@ public final class KvStateMachine implements StateMachine {
 
   private final SessionLimits limits;
 
-  private KvStore store = new KvStore();
-  private CommandExecutor executor = new CommandExecutor(store);
+  private final KvStore store = new KvStore();
+  private final CommandExecutor executor = new CommandExecutor(store);
   private ClientSessions sessions;
   private long appliedIndex;
 
@@ -76,7 +81,13 @@ public final class KvStateMachine implements StateMachine {
    * {@inheritDoc}
    *
    * <p>Never throws for any {@code command} bytes: what cannot be applied is answered with a {@link
-   * KvResult.Error}. Returns {@link KvResultCodec} bytes.
+   * KvResult.Error}, the same on every replica. A command that fails half-way (its result would pass
+   * {@link KvLimits#MAX_RESULT_BYTES}, or an unexpected RuntimeException, that is a bug) is undone
+   * completely, keys and sessions, in O(1) (both are persistent structures), and answered
+   * RESULT_TOO_LARGE or APPLY_FAILED: a committed command never stops or wedges the node, and a
+   * replay after a restart answers it the same way. (An {@link Error} such as OutOfMemoryError is
+   * not caught: it is not deterministic, so no answer could be the same everywhere; the limits are
+   * what keep it from happening.) Returns {@link KvResultCodec} bytes.
    *
    * @throws IllegalArgumentException if {@code index} is not above the last applied index (a bug in
    *     the caller, which must stop the node)
@@ -86,7 +97,18 @@ public final class KvStateMachine implements StateMachine {
     if (index <= appliedIndex) {
       throw new IllegalArgumentException("apply of index " + index + " after " + appliedIndex);
     }
-    byte[] result = applyCommand(index, command);
+    KeySpace keysBefore = store.keys();
+    ClientSessions.State sessionsBefore = sessions.state();
+    byte[] result;
+    try {
+      result = applyCommand(index, command);
+    } catch (RuntimeException e) {
+      store.reset(keysBefore);
+      sessions.reset(sessionsBefore);
+      result = KvResultCodec.encode(new KvResult.Error(index, KvResult.ErrorKind.APPLY_FAILED,
+          "the state machine failed to apply the command (nothing was changed): "
+              + e.getClass().getName() + ": " + e.getMessage()));
+    }
     appliedIndex = index;
     return result;
   }
@@ -109,7 +131,7 @@ public final class KvStateMachine implements StateMachine {
     }
     Session session = command.session();
     if (!session.present()) {
-      return KvResultCodec.encode(executor.execute(index, command));
+      return execute(index, command);
     }
     ClientSessions.Check check = sessions.check(session, index);
     if (check instanceof ClientSessions.Duplicate dup) {
@@ -118,9 +140,30 @@ public final class KvStateMachine implements StateMachine {
     if (check instanceof ClientSessions.Refused refused) {
       return KvResultCodec.encode(new KvResult.Error(index, refused.kind(), refused.message()));
     }
-    byte[] result = KvResultCodec.encode(executor.execute(index, command));
+    byte[] result = execute(index, command);
     sessions.record(session, index, result);
     return result;
+  }
+
+  /** Executes a key-space command; one whose result would be too large is undone and refused. */
+  private byte[] execute(long index, KvCommand command) {
+    KeySpace before = store.keys();
+    try {
+      return KvResultCodec.encode(
+          executor.execute(index, command, new ResultBudget(KvLimits.MAX_RESULT_BYTES)));
+    } catch (ResultBudget.Exceeded e) {
+      store.reset(before);
+      return KvResultCodec.encode(
+          new KvResult.Error(index, KvResult.ErrorKind.RESULT_TOO_LARGE, e.getMessage()));
+    }
+  }
+
+  /**
+   * The state after the last applied entry, immutable and in O(1): reads, ranges, hashes and
+   * snapshots run against it on any thread while this state machine applies later entries.
+   */
+  public KvView view() {
+    return new KvView(appliedIndex, store.keys(), sessions.state(), limits);
   }
 
   // ------------------------------------------------------------------------------------- reads
@@ -130,14 +173,7 @@ public final class KvStateMachine implements StateMachine {
     return Optional.ofNullable(store.get(key));
   }
 
-  /**
-   * Reads the keys in {@code range} in ascending order.
-   *
-   * @param limit most key-values returned; 0 (or a negative value, that is an unsigned limit of at
-   *     least 2^63) means no limit
-   * @param keysOnly return keys and metadata with empty values
-   * @param countOnly return only the count (and {@code more = false})
-   */
+  /** {@link KvView#range(KeyRange, long, boolean, boolean)} of the current state. */
   public RangeResult range(KeyRange range, long limit, boolean keysOnly, boolean countOnly) {
     return store.range(range, limit, keysOnly, countOnly);
   }
@@ -165,13 +201,26 @@ public final class KvStateMachine implements StateMachine {
     return sessions.clockMillis();
   }
 
+  /** Bytes of results the client sessions keep for retries (bounded by {@link KvLimits}). */
+  public long sessionRetainedBytes() {
+    return sessions.retainedBytes();
+  }
+
   /**
    * A deterministic 64-bit hash of the whole state, equal on replicas that applied the same entries
    * (whether directly or through a snapshot): see {@link StateHash} for exactly what is hashed.
-   * Costs one pass over the state.
+   * Costs one pass over the state, on the caller's thread: the node computes it off the loop with
+   * {@link #hasher()}.
    */
+  @Override
   public long hash() {
-    return StateHash.of(out -> KvSnapshotCodec.write(out, appliedIndex, store, sessions, limits));
+    return view().hash();
+  }
+
+  /** {@inheritDoc} Takes a {@link #view()} (O(1)); the pass over the state runs later. */
+  @Override
+  public LongSupplier hasher() {
+    return view()::hash;
   }
 
   // --------------------------------------------------------------------------------- snapshots
@@ -181,7 +230,7 @@ public final class KvStateMachine implements StateMachine {
   public byte[] snapshot() {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     try {
-      KvSnapshotCodec.write(out, appliedIndex, store, sessions, limits);
+      view().writeTo(out);
     } catch (IOException e) {
       throw new UncheckedIOException("writing a snapshot into memory failed", e);
     }
@@ -189,12 +238,12 @@ public final class KvStateMachine implements StateMachine {
   }
 
   /**
-   * {@inheritDoc} Copies references to the entries (keys and values are immutable once stored) and
-   * encodes the sessions; the keys and values are encoded only when the writer runs.
+   * {@inheritDoc} Takes a {@link #view()}, O(1): nothing is copied or encoded on the calling
+   * thread; the writer encodes the immutable view when it runs.
    */
   @Override
   public SnapshotWriter capture() {
-    return KvSnapshotCodec.capture(appliedIndex, store, sessions, limits)::writeTo;
+    return view()::writeTo;
   }
 
   /**
@@ -206,8 +255,7 @@ public final class KvStateMachine implements StateMachine {
   @Override
   public void restore(byte[] snapshot) {
     KvSnapshotCodec.Restored r = KvSnapshotCodec.read(snapshot, limits);
-    store = r.store();
-    executor = new CommandExecutor(store);
+    store.reset(r.keys());
     sessions = r.sessions();
     appliedIndex = r.appliedIndex();
   }

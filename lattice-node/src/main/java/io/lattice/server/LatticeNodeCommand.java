@@ -5,6 +5,7 @@ import io.grpc.ServerServiceDefinition;
 import io.lattice.api.ClusterService;
 import io.lattice.api.KvService;
 import io.lattice.api.MalformedRequests;
+import io.lattice.kv.KvLimits;
 import io.lattice.kv.KvStateMachine;
 import io.lattice.node.NodeConfig;
 import io.lattice.node.RaftNode;
@@ -56,7 +57,7 @@ public final class LatticeNodeCommand implements Callable<Integer> {
   /** Keys accepted in a --config file (the long option names without dashes). */
   static final Set<String> CONFIG_KEYS = Set.of("id", "data-dir", "listen", "initial-cluster",
       "join", "cluster-id", "tick-ms", "election-ticks", "heartbeat-ticks", "snapshot-threshold",
-      "snapshot-trailing", "lease-drift-ticks", "max-request-bytes", "metrics");
+      "snapshot-trailing", "lease-drift-ticks", "max-request-bytes", "max-txn-ops", "metrics");
 
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
@@ -118,6 +119,14 @@ public final class LatticeNodeCommand implements Callable<Integer> {
           + ").")
   Integer maxRequestBytes;
 
+  @Option(names = "--max-txn-ops", paramLabel = "N",
+      description = "Most compares, and operations per branch, of a transaction (default: "
+          + KvLimits.DEFAULT_MAX_TXN_OPS + ", at most " + KvLimits.HARD_MAX_TXN_OPS + ").")
+  Integer maxTxnOps;
+
+  /** The transaction operation limit after merging the --config file (set by resolveConfig). */
+  int resolvedMaxTxnOps = KvLimits.DEFAULT_MAX_TXN_OPS;
+
   @Option(names = "--metrics", paramLabel = "HOST:PORT",
       description = "Serve Prometheus metrics over HTTP at http://HOST:PORT/metrics (default: off).")
   String metrics;
@@ -139,17 +148,23 @@ public final class LatticeNodeCommand implements Callable<Integer> {
     return run(resolveConfig());
   }
 
-  /** The client-facing services: the KV API and the Cluster admin API. */
+  /** The client-facing services with the default limits. */
   static List<BindableService> clientServices(RaftNode<KvStateMachine> node) {
+    return clientServices(node, KvLimits.DEFAULT_MAX_TXN_OPS);
+  }
+
+  /** The client-facing services: the KV API and the Cluster admin API. */
+  static List<BindableService> clientServices(RaftNode<KvStateMachine> node, int maxTxnOps) {
     ServerServiceDefinition kv =
-        MalformedRequests.rejectAsInvalidArgument(new KvService(node).bindService());
+        MalformedRequests.rejectAsInvalidArgument(new KvService(node, maxTxnOps).bindService());
     ServerServiceDefinition cluster =
         MalformedRequests.rejectAsInvalidArgument(new ClusterService(node).bindService());
     return List.of(() -> kv, () -> cluster);
   }
 
   private int run(NodeConfig config) throws IOException {
-    NodeServer server = NodeServer.start(config, LatticeNodeCommand::clientServices,
+    int txnOps = resolvedMaxTxnOps;
+    NodeServer server = NodeServer.start(config, node -> clientServices(node, txnOps),
         GrpcPeerTransport.Options.defaults(), resolvedMetrics);
     Thread hook = new Thread(() -> {
       server.close();
@@ -237,6 +252,12 @@ public final class LatticeNodeCommand implements Callable<Integer> {
             + " but --listen is " + theListen);
       }
     }
+    long txnOps = num(maxTxnOps, file, "max-txn-ops", KvLimits.DEFAULT_MAX_TXN_OPS);
+    if (txnOps < 1 || txnOps > KvLimits.HARD_MAX_TXN_OPS) {
+      throw usage("--max-txn-ops must be from 1 to " + KvLimits.HARD_MAX_TXN_OPS + " (got "
+          + txnOps + ")");
+    }
+    resolvedMaxTxnOps = (int) txnOps;
     resolvedMetrics = pick(metrics, file, "metrics");
     if (resolvedMetrics != null) {
       try {
