@@ -50,6 +50,9 @@ public final class KvStateMachine implements StateMachine {
   public static final int DEFAULT_MAX_RESULTS_PER_CLIENT =
       SessionLimits.DEFAULT_MAX_RESULTS_PER_SESSION;
 
+  /** The result of a command nobody waits for (see {@link #apply(long, byte[], boolean)}). */
+  private static final byte[] NOT_WANTED = new byte[0];
+
   private final SessionLimits limits;
 
   private final KvStore store = new KvStore();
@@ -94,6 +97,18 @@ public final class KvStateMachine implements StateMachine {
    */
   @Override
   public byte[] apply(long index, byte[] command) {
+    return apply(index, command, true);
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>When not {@code awaited}, a command without a session is executed exactly as otherwise
+   * (limits and all, so the state is the same) but its result is not encoded: an empty array is
+   * returned. A session's result is always built, since the session keeps it for retries.
+   */
+  @Override
+  public byte[] apply(long index, byte[] command, boolean awaited) {
     if (index <= appliedIndex) {
       throw new IllegalArgumentException("apply of index " + index + " after " + appliedIndex);
     }
@@ -101,7 +116,7 @@ public final class KvStateMachine implements StateMachine {
     ClientSessions.State sessionsBefore = sessions.state();
     byte[] result;
     try {
-      result = applyCommand(index, command);
+      result = applyCommand(index, command, awaited);
     } catch (RuntimeException e) {
       store.reset(keysBefore);
       sessions.reset(sessionsBefore);
@@ -113,7 +128,7 @@ public final class KvStateMachine implements StateMachine {
     return result;
   }
 
-  private byte[] applyCommand(long index, byte[] bytes) {
+  private byte[] applyCommand(long index, byte[] bytes, boolean awaited) {
     KvCommand command;
     try {
       command = KvCommandCodec.decode(bytes == null ? new byte[0] : bytes);
@@ -131,7 +146,7 @@ public final class KvStateMachine implements StateMachine {
     }
     Session session = command.session();
     if (!session.present()) {
-      return execute(index, command);
+      return execute(index, command, awaited);
     }
     ClientSessions.Check check = sessions.check(session, index);
     if (check instanceof ClientSessions.Duplicate dup) {
@@ -140,17 +155,20 @@ public final class KvStateMachine implements StateMachine {
     if (check instanceof ClientSessions.Refused refused) {
       return KvResultCodec.encode(new KvResult.Error(index, refused.kind(), refused.message()));
     }
-    byte[] result = execute(index, command);
+    byte[] result = execute(index, command, true);
     sessions.record(session, index, result);
     return result;
   }
 
-  /** Executes a key-space command; one whose result would be too large is undone and refused. */
-  private byte[] execute(long index, KvCommand command) {
+  /**
+   * Executes a key-space command; one whose result would be too large is undone and refused. The
+   * result is encoded only if {@code wanted} (else an empty array is returned).
+   */
+  private byte[] execute(long index, KvCommand command, boolean wanted) {
     KeySpace before = store.keys();
     try {
-      return KvResultCodec.encode(
-          executor.execute(index, command, new ResultBudget(KvLimits.MAX_RESULT_BYTES)));
+      KvResult r = executor.execute(index, command, new ResultBudget(KvLimits.MAX_RESULT_BYTES));
+      return wanted ? KvResultCodec.encode(r) : NOT_WANTED;
     } catch (ResultBudget.Exceeded e) {
       store.reset(before);
       return KvResultCodec.encode(

@@ -35,6 +35,17 @@ public interface StateMachine {
   byte[] apply(long index, byte[] command);
 
   /**
+   * {@link #apply(long, byte[])}, told whether a client on this node waits for the result: when
+   * {@code awaited} is false (a follower, or a leader whose proposer has gone), the state machine
+   * may return an empty result instead of building one nobody reads, but must change its state
+   * exactly as {@link #apply(long, byte[])} would (including what it keeps to answer retries). The
+   * default ignores the hint.
+   */
+  default byte[] apply(long index, byte[] command, boolean awaited) {
+    return apply(index, command);
+  }
+
+  /**
    * The complete state after the last applied entry, in a form {@link #restore} accepts. It must
    * include everything {@link #apply} depends on (for example client sessions used to drop
    * duplicate commands), so that a restored replica answers exactly like one that applied the log.
