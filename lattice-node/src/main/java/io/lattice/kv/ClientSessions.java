@@ -1,7 +1,9 @@
 package io.lattice.kv;
 
 import io.lattice.format.Session;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.List;
 import java.util.Map;
 import org.pcollections.TreePMap;
 
@@ -71,7 +73,7 @@ import org.pcollections.TreePMap;
  * write was applied at its index and that its result is lost, so that a retry is still never
  * applied twice and never told "not applied". All sessions together keep at most {@link
  * KvLimits#MAX_RETAINED_BYTES} of results: a result that takes the total past it drops the least
- * recently active other sessions, in activity order, until it fits (their clients get
+ * recently active other sessions that hold results, in activity order, until it fits (their clients get
  * SESSION_EXPIRED and open new sessions). Both are constants, so every replica drops the same.
  *
  * <p><b>Versions.</b> The table is made of persistent maps and immutable {@link SessionState}s:
@@ -255,9 +257,30 @@ final class ClientSessions {
                 + "read the keys to see the state"));
     replace(state, state.recorded(s.sequence(), kept, s.acknowledged(), maxResultsPerSession)
         .touched(index, clockMillis));
-    while (retainedBytes > KvLimits.MAX_RETAINED_BYTES && byId.size() > 1) {
-      dropLeastRecentlyActive(); // never s: it is the most recently active
+    if (retainedBytes > KvLimits.MAX_RETAINED_BYTES) {
+      dropToFitRetained(s.id());
     }
+  }
+
+  /**
+   * Drops, in activity order, sessions that hold results (other than {@code keep}, the most
+   * recently active) until all results kept fit in {@link KvLimits#MAX_RETAINED_BYTES}. Sessions
+   * holding none are passed over: dropping them would free nothing.
+   */
+  private void dropToFitRetained(long keep) {
+    List<SessionState> drop = new ArrayList<>();
+    long left = retainedBytes;
+    for (Long id : byActivity.values()) {
+      if (left <= KvLimits.MAX_RETAINED_BYTES) {
+        break;
+      }
+      SessionState state = byId.get(id);
+      if (id != keep && state.retainedBytes() > 0) {
+        drop.add(state);
+        left -= state.retainedBytes();
+      }
+    }
+    drop.forEach(this::remove);
   }
 
   /** Sets the clock, as read from a snapshot. */

@@ -13,8 +13,8 @@ import java.util.List;
  * ResultBudget.Exceeded} stops execution half-way, and the caller undoes the command with {@link
  * KvStore#reset} (the store's versions make that O(1)).
  */
-final class CommandExecutor {
-  private final KvStore store;
+class CommandExecutor {
+  final KvStore store;
 
   CommandExecutor(KvStore store) {
     this.store = store;
@@ -26,7 +26,7 @@ final class CommandExecutor {
    * @throws ResultBudget.Exceeded if the result would pass {@code budget}; the store is then
    *     half-changed and must be reset by the caller
    */
-  KvResult execute(long index, KvCommand c, ResultBudget budget) {
+  KvResult execute(long index, KvCommand c, ResultBudget budget) { // not final: tests inject faults
     String tooMany = CommandValidator.tooManyOps(c);
     if (tooMany != null) {
       return new KvResult.Error(index, KvResult.ErrorKind.TOO_MANY_OPS, tooMany);

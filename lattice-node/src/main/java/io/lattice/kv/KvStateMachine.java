@@ -56,7 +56,7 @@ public final class KvStateMachine implements StateMachine {
   private final SessionLimits limits;
 
   private final KvStore store = new KvStore();
-  private final CommandExecutor executor = new CommandExecutor(store);
+  private final CommandExecutor executor;
   private ClientSessions sessions;
   private long appliedIndex;
 
@@ -76,8 +76,15 @@ public final class KvStateMachine implements StateMachine {
 
   /** A state machine whose sessions are bounded by {@code limits} (the same on every replica). */
   public KvStateMachine(SessionLimits limits) {
+    this(limits, CommandExecutor::new);
+  }
+
+  /** With the executor {@code executors} builds for the store (tests inject faults). */
+  KvStateMachine(SessionLimits limits,
+      java.util.function.Function<KvStore, CommandExecutor> executors) {
     this.limits = java.util.Objects.requireNonNull(limits, "limits");
     this.sessions = new ClientSessions(limits);
+    this.executor = executors.apply(store);
   }
 
   /**
@@ -171,8 +178,9 @@ public final class KvStateMachine implements StateMachine {
       return wanted ? KvResultCodec.encode(r) : NOT_WANTED;
     } catch (ResultBudget.Exceeded e) {
       store.reset(before);
-      return KvResultCodec.encode(
-          new KvResult.Error(index, KvResult.ErrorKind.RESULT_TOO_LARGE, e.getMessage()));
+      return wanted ? KvResultCodec.encode(
+          new KvResult.Error(index, KvResult.ErrorKind.RESULT_TOO_LARGE, e.getMessage()))
+          : NOT_WANTED;
     }
   }
 
