@@ -87,6 +87,17 @@ public final class KvStateMeasurement {
     System.out.printf("TreeMap nodes alone (before): %,d MiB, %d B/key (the persistent map's "
         + "nodes replace these)%n", treeNodes >> 20, treeNodes / n);
 
+    long beforePersistent = usedHeap();
+    org.pcollections.TreePMap<byte[], KvEntry> again = org.pcollections.TreePMap.empty(Bytes::compare);
+    for (KvEntry e : old.values()) {
+      again = again.plus(e.key(), e);
+    }
+    long persistentNodes = usedHeap() - beforePersistent;
+    System.out.printf("persistent map nodes alone (now): %,d MiB, %d B/key; so the whole key space "
+        + "took about %d B/key before and %d B/key now (%d keys)%n", persistentNodes >> 20,
+        persistentNodes / n, (persistent - persistentNodes + treeNodes) / n, persistent / n,
+        again.size());
+
     // loop-thread cost: capture and view, now
     int reps = 100_000;
     long t0 = System.nanoTime();
