@@ -198,7 +198,6 @@ public abstract class NodeRequests<S extends StateMachine> {
    * @return the query's result (completed on the query executor's thread); fails with UNAVAILABLE
    *     (not granted or timed out), OVERLOADED (too many queries queued) or SHUTTING_DOWN
    */
-  @SuppressWarnings("unchecked")
   public <V, T> CompletableFuture<T> readView(ReadConsistency consistency,
       Function<? super S, ? extends V> viewOf, ViewQuery<? super V, ? extends T> query) {
     Objects.requireNonNull(viewOf, "viewOf");
@@ -227,6 +226,9 @@ public abstract class NodeRequests<S extends StateMachine> {
           f.complete(work.get());
         } catch (RuntimeException e) {
           f.completeExceptionally(e);
+        } catch (Error e) {
+          f.completeExceptionally(e); // the client gets an answer; the thread still dies of it
+          throw e;
         }
       });
     } catch (RejectedExecutionException e) {
