@@ -51,7 +51,6 @@ public final class ClusterService extends ClusterGrpc.ClusterImplBase {
   public static final String VERSION = "0.1.0";
 
   private static final long HASH_POLL_MILLIS = 10;
-  private static final int HASH_ATTEMPTS = 8;
 
   private final RaftNode<KvStateMachine> node;
 
@@ -222,34 +221,29 @@ public final class ClusterService extends ClusterGrpc.ClusterImplBase {
     Deadline d = Context.current().getDeadline();
     long deadlineNanos = System.nanoTime() + (d != null ? d.timeRemaining(TimeUnit.NANOSECONDS)
         : TimeUnit.MILLISECONDS.toNanos(node.config().requestTimeoutMillis()));
-    complete(hashAt(req.getWaitForIndex(), deadlineNanos, HASH_ATTEMPTS), out,
+    complete(hashAt(req.getWaitForIndex(), deadlineNanos), out,
         r -> HashResponse.newBuilder()
             .setHeader(Responses.header(node, node.header(), r.appliedIndex()))
             .setHash(r.hash()).setAppliedIndex(r.appliedIndex()).setKeyCount(r.keyCount())
             .build());
   }
 
-  private CompletableFuture<HashAt> hashAt(long waitFor, long deadlineNanos, int attempts) {
-    // Both tasks run on the node's loop in order; an entry applied between them shows as a
-    // different hash, and the pair is taken again.
-    CompletableFuture<long[]> counted =
-        node.read(ReadConsistency.STALE, sm -> new long[] {sm.hash(), sm.keyCount()});
-    CompletableFuture<RaftNode.StateHashResult> hashed = node.hash();
-    return counted.thenCombine(hashed, (c, h) -> new Object[] {c, h}).thenCompose(pair -> {
-      long[] c = (long[]) pair[0];
-      RaftNode.StateHashResult h = (RaftNode.StateHashResult) pair[1];
-      boolean consistent = c[0] == h.hash() || attempts <= 1;
-      if (h.appliedIndex() >= waitFor && consistent) {
-        return CompletableFuture.completedFuture(new HashAt(h.hash(), h.appliedIndex(), c[1]));
+  private CompletableFuture<HashAt> hashAt(long waitFor, long deadlineNanos) {
+    // The loop only takes an immutable view (O(1)) with the applied index it reflects; hash and
+    // key count are computed from that one view on the node's query executor.
+    CompletableFuture<HashAt> taken = node.readView(ReadConsistency.STALE, KvStateMachine::view,
+        (view, applied) -> new HashAt(view.hash(), applied, view.keyCount()));
+    return taken.thenCompose(h -> {
+      if (h.appliedIndex() >= waitFor) {
+        return CompletableFuture.completedFuture(h);
       }
-      if (h.appliedIndex() < waitFor && System.nanoTime() - deadlineNanos > 0) {
+      if (System.nanoTime() - deadlineNanos > 0) {
         return CompletableFuture.failedFuture(new NodeException(Reason.TIMEOUT,
             "applied index " + h.appliedIndex() + " did not reach " + waitFor + " in time"));
       }
       Executor later = CompletableFuture.delayedExecutor(HASH_POLL_MILLIS, TimeUnit.MILLISECONDS);
-      int left = h.appliedIndex() >= waitFor ? attempts - 1 : attempts;
       return CompletableFuture.supplyAsync(() -> null, later)
-          .thenCompose(x -> hashAt(waitFor, deadlineNanos, left));
+          .thenCompose(x -> hashAt(waitFor, deadlineNanos));
     });
   }
 

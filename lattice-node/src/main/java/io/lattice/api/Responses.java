@@ -1,6 +1,7 @@
 package io.lattice.api;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import io.lattice.kv.KvEntry;
@@ -33,10 +34,14 @@ final class Responses {
     return header(node, node.header(), 0);
   }
 
+  /**
+   * The key-value as sent. The key and value bytes are wrapped, not copied: a {@link KvEntry}'s
+   * arrays never change once stored.
+   */
   static KeyValue kv(KvEntry e) {
     return KeyValue.newBuilder()
-        .setKey(ByteString.copyFrom(e.key()))
-        .setValue(e.value() == null ? ByteString.EMPTY : ByteString.copyFrom(e.value()))
+        .setKey(UnsafeByteOperations.unsafeWrap(e.key()))
+        .setValue(e.value() == null ? ByteString.EMPTY : UnsafeByteOperations.unsafeWrap(e.value()))
         .setCreateIndex(e.createIndex())
         .setModIndex(e.modIndex())
         .setVersion(e.version())

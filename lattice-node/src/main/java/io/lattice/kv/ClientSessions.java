@@ -1,11 +1,11 @@
 package io.lattice.kv;
 
 import io.lattice.format.Session;
+import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Collections;
-import java.util.Comparator;
-import java.util.TreeMap;
-import java.util.TreeSet;
+import java.util.List;
+import java.util.Map;
+import org.pcollections.TreePMap;
 
 /**
  * The client sessions of exactly-once writes (Raft dissertation §6.3), with a deterministic clock.
@@ -65,7 +65,22 @@ import java.util.TreeSet;
  *       active just before it, however far ahead the proposer's clock is.
  * </ol>
  *
- * <p>Not thread-safe.
+ * <h2>Bounded memory</h2>
+ *
+ * <p>A session keeps for retries only results of at most {@link
+ * KvLimits#MAX_RETAINED_RESULT_BYTES}; a larger result (a transaction that read much, a delete
+ * returning many previous key-values) is kept as a short RESULT_NOT_RETAINED answer that says the
+ * write was applied at its index and that its result is lost, so that a retry is still never
+ * applied twice and never told "not applied". All sessions together keep at most {@link
+ * KvLimits#MAX_RETAINED_BYTES} of results: a result that takes the total past it drops the least
+ * recently active other sessions that hold results, in activity order, until it fits (their clients get
+ * SESSION_EXPIRED and open new sessions). Both are constants, so every replica drops the same.
+ *
+ * <p><b>Versions.</b> The table is made of persistent maps and immutable {@link SessionState}s:
+ * {@link #state()} is an O(1), immutable copy of the whole table, which a snapshot written on
+ * another thread reads, and which {@link #reset} restores to undo a command that failed.
+ *
+ * <p>Not thread-safe (the {@link State}s it hands out are).
  */
 final class ClientSessions {
   /** The outcome of looking up a command's session before applying it. */
@@ -80,25 +95,55 @@ final class ClientSessions {
   /** Do not apply; answer with an error. */
   record Refused(KvResult.ErrorKind kind, String message) implements Check {}
 
+  /**
+   * The whole table at one moment, immutable.
+   *
+   * @param byId the sessions by id
+   * @param byActivity session ids by the index of their last activity (a total order: no two
+   *     sessions are last active at the same index, see above)
+   * @param clockMillis the log time
+   * @param retainedBytes the sum of {@link SessionState#retainedBytes()} over the sessions
+   */
+  record State(TreePMap<Long, SessionState> byId, TreePMap<Long, Long> byActivity,
+      long clockMillis, long retainedBytes) {
+    static final State EMPTY = new State(TreePMap.empty(), TreePMap.empty(), 0, 0);
+
+    /** Sessions in id order. */
+    Collection<SessionState> sessions() {
+      return byId.values();
+    }
+  }
+
   private static final New NEW = new New();
-  /** A total order: no two sessions are last active at the same index (see above). */
-  private static final Comparator<SessionState> BY_ACTIVITY =
-      Comparator.comparingLong(SessionState::lastActiveIndex);
 
   private final long ttlMillis;
   private final long maxClockStepMillis;
   private final int maxSessions;
   private final int maxResultsPerSession;
-  private final TreeMap<Long, SessionState> byId = new TreeMap<>();
-  /** The same sessions, least recently active first, for expiry. */
-  private final TreeSet<SessionState> byActivity = new TreeSet<>(BY_ACTIVITY);
+  private TreePMap<Long, SessionState> byId = TreePMap.empty();
+  /** The same sessions' ids, least recently active first, for expiry and eviction. */
+  private TreePMap<Long, Long> byActivity = TreePMap.empty();
   private long clockMillis;
+  private long retainedBytes;
 
   ClientSessions(SessionLimits limits) {
     this.ttlMillis = limits.ttl().toMillis();
     this.maxClockStepMillis = limits.maxClockStep().toMillis();
     this.maxSessions = limits.maxSessions();
     this.maxResultsPerSession = limits.maxResultsPerSession();
+  }
+
+  /** The whole table now, in O(1). */
+  State state() {
+    return new State(byId, byActivity, clockMillis, retainedBytes);
+  }
+
+  /** Makes {@code s} (taken by {@link #state()}) the table again. */
+  void reset(State s) {
+    byId = s.byId();
+    byActivity = s.byActivity();
+    clockMillis = s.clockMillis();
+    retainedBytes = s.retainedBytes();
   }
 
   /** The log time (0 before any command). */
@@ -110,9 +155,14 @@ final class ClientSessions {
     return byId.size();
   }
 
+  /** Bytes of results all sessions keep. */
+  long retainedBytes() {
+    return retainedBytes;
+  }
+
   /** Sessions in id order (read-only). */
   Collection<SessionState> sessions() {
-    return Collections.unmodifiableCollection(byId.values());
+    return byId.values();
   }
 
   /**
@@ -128,8 +178,9 @@ final class ClientSessions {
       clockMillis = Math.max(clockMillis, Math.min(proposedAtMillis, limit));
     }
     long cutoff = clockMillis - ttlMillis; // clockMillis >= 0 and ttl > 0: no overflow
-    while (!byActivity.isEmpty() && byActivity.first().lastActiveMillis() < cutoff) {
-      byId.remove(byActivity.pollFirst().id());
+    while (!byActivity.isEmpty()
+        && byId.get(byActivity.firstEntry().getValue()).lastActiveMillis() < cutoff) {
+      dropLeastRecentlyActive();
     }
   }
 
@@ -140,25 +191,24 @@ final class ClientSessions {
   int register(long index) {
     int evicted = 0;
     while (byId.size() >= maxSessions) {
-      byId.remove(byActivity.pollFirst().id());
+      dropLeastRecentlyActive();
       evicted++;
     }
-    SessionState state = new SessionState(index, index, clockMillis);
     // an index is applied once, and a session's id is the index that registered it
-    if (byId.putIfAbsent(index, state) != null) {
+    if (byId.containsKey(index)) {
       throw new IllegalStateException("session " + index + " registered twice");
     }
-    add(state);
+    put(new SessionState(index, index, clockMillis));
     return evicted;
   }
 
   /** Forgets session {@code id}; returns whether it existed. */
   boolean close(long id) {
-    SessionState state = byId.remove(id);
+    SessionState state = byId.get(id);
     if (state == null) {
       return false;
     }
-    byActivity.remove(state);
+    remove(state);
     return true;
   }
 
@@ -180,7 +230,7 @@ final class ClientSessions {
     }
     byte[] first = state.result(s.sequence());
     if (first != null) {
-      touch(state, index);
+      replace(state, state.touched(index, clockMillis));
       return new Duplicate(first);
     }
     if (s.sequence() <= state.floor()) {
@@ -193,14 +243,44 @@ final class ClientSessions {
 
   /**
    * Records the encoded result of the new command with session {@code s}, applied at {@code
-   * index}, which {@link #check} let through.
+   * index}, which {@link #check} let through: the result itself if it is at most {@link
+   * KvLimits#MAX_RETAINED_RESULT_BYTES}, else a RESULT_NOT_RETAINED answer. Then drops the least
+   * recently active other sessions while all results kept pass {@link KvLimits#MAX_RETAINED_BYTES}.
    */
   void record(Session s, long index, byte[] result) {
     SessionState state = byId.get(s.id());
-    byActivity.remove(state);
-    state.record(s.sequence(), result, s.acknowledged(), maxResultsPerSession);
-    state.touch(index, clockMillis);
-    add(state);
+    byte[] kept = result.length <= KvLimits.MAX_RETAINED_RESULT_BYTES ? result
+        : KvResultCodec.encode(new KvResult.Error(index, KvResult.ErrorKind.RESULT_NOT_RETAINED,
+            "sequence " + s.sequence() + " of session " + s.id() + " WAS applied, at index "
+                + index + ", but its result of " + result.length + " bytes was larger than the "
+                + KvLimits.MAX_RETAINED_RESULT_BYTES + " bytes a session keeps for retries: "
+                + "read the keys to see the state"));
+    replace(state, state.recorded(s.sequence(), kept, s.acknowledged(), maxResultsPerSession)
+        .touched(index, clockMillis));
+    if (retainedBytes > KvLimits.MAX_RETAINED_BYTES) {
+      dropToFitRetained(s.id());
+    }
+  }
+
+  /**
+   * Drops, in activity order, sessions that hold results (other than {@code keep}, the most
+   * recently active) until all results kept fit in {@link KvLimits#MAX_RETAINED_BYTES}. Sessions
+   * holding none are passed over: dropping them would free nothing.
+   */
+  private void dropToFitRetained(long keep) {
+    List<SessionState> drop = new ArrayList<>();
+    long left = retainedBytes;
+    for (Long id : byActivity.values()) {
+      if (left <= KvLimits.MAX_RETAINED_BYTES) {
+        break;
+      }
+      SessionState state = byId.get(id);
+      if (id != keep && state.retainedBytes() > 0) {
+        drop.add(state);
+        left -= state.retainedBytes();
+      }
+    }
+    drop.forEach(this::remove);
   }
 
   /** Sets the clock, as read from a snapshot. */
@@ -213,10 +293,10 @@ final class ClientSessions {
    * activity, is already taken (no two sessions can have been active at the same entry).
    */
   boolean load(SessionState state) {
-    if (byId.containsKey(state.id()) || !byActivity.add(state)) {
+    if (byId.containsKey(state.id()) || byActivity.containsKey(state.lastActiveIndex())) {
       return false;
     }
-    byId.put(state.id(), state);
+    put(state);
     return true;
   }
 
@@ -226,7 +306,8 @@ final class ClientSessions {
    */
   boolean activityFollowsLogTime() {
     long previous = 0;
-    for (SessionState s : byActivity) {
+    for (Long id : byActivity.values()) {
+      SessionState s = byId.get(id);
       if (s.lastActiveMillis() < previous) {
         return false;
       }
@@ -235,15 +316,28 @@ final class ClientSessions {
     return true;
   }
 
-  private void touch(SessionState state, long index) {
-    byActivity.remove(state);
-    state.touch(index, clockMillis);
-    add(state);
+  private void dropLeastRecentlyActive() {
+    Map.Entry<Long, Long> first = byActivity.firstEntry();
+    remove(byId.get(first.getValue()));
   }
 
-  private void add(SessionState state) {
-    if (!byActivity.add(state)) {
+  private void replace(SessionState old, SessionState now) {
+    remove(old);
+    put(now);
+  }
+
+  private void put(SessionState state) {
+    if (byActivity.containsKey(state.lastActiveIndex())) {
       throw new IllegalStateException("two sessions last active at index " + state.lastActiveIndex());
     }
+    byId = byId.plus(state.id(), state);
+    byActivity = byActivity.plus(state.lastActiveIndex(), state.id());
+    retainedBytes += state.retainedBytes();
+  }
+
+  private void remove(SessionState state) {
+    byId = byId.minus(state.id());
+    byActivity = byActivity.minus(state.lastActiveIndex());
+    retainedBytes -= state.retainedBytes();
   }
 }

@@ -7,48 +7,70 @@ import java.util.List;
 /**
  * Executes validated commands against a {@link KvStore} at a log index and describes what happened
  * as a {@link KvResult}. Knows nothing of sessions or encodings.
+ *
+ * <p>Every key-value a result carries is counted against a {@link ResultBudget} before it is added,
+ * so a result larger than {@link KvLimits#MAX_RESULT_BYTES} is never built: {@link
+ * ResultBudget.Exceeded} stops execution half-way, and the caller undoes the command with {@link
+ * KvStore#reset} (the store's versions make that O(1)).
  */
-final class CommandExecutor {
-  private final KvStore store;
+class CommandExecutor {
+  final KvStore store;
 
   CommandExecutor(KvStore store) {
     this.store = store;
   }
 
-  /** Validates and executes {@code c} at {@code index}; an invalid command changes nothing. */
-  KvResult execute(long index, KvCommand c) {
+  /**
+   * Validates and executes {@code c} at {@code index}; an invalid command changes nothing.
+   *
+   * @throws ResultBudget.Exceeded if the result would pass {@code budget}; the store is then
+   *     half-changed and must be reset by the caller
+   */
+  KvResult execute(long index, KvCommand c, ResultBudget budget) { // not final: tests inject faults
+    String tooMany = CommandValidator.tooManyOps(c);
+    if (tooMany != null) {
+      return new KvResult.Error(index, KvResult.ErrorKind.TOO_MANY_OPS, tooMany);
+    }
     String problem = CommandValidator.problem(c);
     if (problem != null) {
       return new KvResult.Error(index, KvResult.ErrorKind.INVALID_ARGUMENT, problem);
     }
     if (c instanceof KvCommand.Put put) {
-      return put(index, put);
+      return put(index, put, budget);
     } else if (c instanceof KvCommand.Delete del) {
-      return delete(index, del);
+      return delete(index, del, budget);
     } else if (c instanceof KvCommand.CompareAndSwap cas) {
-      return compareAndSwap(index, cas);
+      return compareAndSwap(index, cas, budget);
     } else {
-      return txn(index, (KvCommand.Txn) c);
+      return txn(index, (KvCommand.Txn) c, budget);
     }
   }
 
-  private KvResult put(long index, KvCommand.Put put) {
+  private KvResult put(long index, KvCommand.Put put, ResultBudget budget) {
     KvEntry prev = store.get(put.key());
+    if (put.prevKv()) {
+      budget.entry(prev, "the previous value");
+    }
     KvEntry next = store.put(put.key(), put.value(), index);
     return new KvResult.Put(index, next.version(), put.prevKv() ? prev : null);
   }
 
-  private KvResult delete(long index, KvCommand.Delete del) {
+  private KvResult delete(long index, KvCommand.Delete del, ResultBudget budget) {
     if (del.prefix()) {
-      List<KvEntry> removed = store.removeRange(KeyRange.prefix(del.key()));
-      return new KvResult.Delete(index, removed.size(), del.prevKv() ? removed : List.of());
+      long[] count = new long[1];
+      List<KvEntry> removed =
+          store.removeRange(KeyRange.prefix(del.key()), del.prevKv(), budget, count);
+      return new KvResult.Delete(index, count[0], removed);
     }
     KvEntry removed = store.remove(del.key());
+    if (del.prevKv()) {
+      budget.entry(removed, "the previous value");
+    }
     return new KvResult.Delete(index, removed == null ? 0 : 1,
         del.prevKv() && removed != null ? List.of(removed) : List.of());
   }
 
-  private KvResult compareAndSwap(long index, KvCommand.CompareAndSwap cas) {
+  private KvResult compareAndSwap(long index, KvCommand.CompareAndSwap cas, ResultBudget budget) {
     KvEntry current = store.get(cas.key());
     boolean holds;
     switch (cas.expect().kind()) {
@@ -64,6 +86,9 @@ final class CommandExecutor {
       default:
         throw new IllegalArgumentException("unknown expectation " + cas.expect().kind());
     }
+    if (!holds || cas.prevKv()) {
+      budget.entry(current, "the previous value");
+    }
     if (holds) {
       if (cas.newValue() != null) {
         store.put(cas.key(), cas.newValue(), index);
@@ -74,7 +99,7 @@ final class CommandExecutor {
     return new KvResult.CompareAndSwap(index, holds, !holds || cas.prevKv() ? current : null);
   }
 
-  private KvResult txn(long index, KvCommand.Txn txn) {
+  private KvResult txn(long index, KvCommand.Txn txn, ResultBudget budget) {
     boolean succeeded = true;
     for (KvCommand.Compare c : txn.compares()) {
       if (!Compares.holds(c, store.get(c.key()))) {
@@ -82,27 +107,38 @@ final class CommandExecutor {
         break;
       }
     }
+    String branch = succeeded ? "success" : "failure";
     List<KvCommand.Op> ops = succeeded ? txn.success() : txn.failure();
     List<KvResult.OpResult> results = new ArrayList<>(ops.size());
-    for (KvCommand.Op op : ops) {
-      results.add(op(index, op));
+    for (int i = 0; i < ops.size(); i++) {
+      budget.charge(KvLimits.OP_OVERHEAD_BYTES, branch + " operation " + i);
+      results.add(op(index, ops.get(i), budget, branch + " operation " + i));
     }
     return new KvResult.Txn(index, succeeded, results);
   }
 
-  private KvResult.OpResult op(long index, KvCommand.Op op) {
+  private KvResult.OpResult op(long index, KvCommand.Op op, ResultBudget budget, String where) {
     switch (op.kind()) {
       case PUT: {
         KvEntry prev = store.get(op.key());
+        if (op.prevKv()) {
+          budget.entry(prev, where);
+        }
         KvEntry next = store.put(op.key(), op.value(), index);
         return new KvResult.PutOp(next.version(), op.prevKv() ? prev : null);
       }
       case DELETE: {
         KvEntry removed = store.remove(op.key());
+        if (op.prevKv()) {
+          budget.entry(removed, where);
+        }
         return new KvResult.DeleteOp(removed != null, op.prevKv() ? removed : null);
       }
-      case GET:
-        return new KvResult.GetOp(store.get(op.key()));
+      case GET: {
+        KvEntry e = store.get(op.key());
+        budget.entry(e, where);
+        return new KvResult.GetOp(e);
+      }
       default:
         throw new IllegalArgumentException("unknown op " + op.kind());
     }

@@ -11,6 +11,28 @@ import io.lattice.format.KvCommand;
 final class CommandValidator {
   private CommandValidator() {}
 
+  /**
+   * Returns why transaction {@code c} has too many operations for the state machine ({@link
+   * KvLimits#HARD_MAX_TXN_OPS} compares, or operations in one branch), or null if it has not or is
+   * not a transaction. Checked before anything else of the command is looked at.
+   */
+  static String tooManyOps(KvCommand c) {
+    if (!(c instanceof KvCommand.Txn txn)) {
+      return null;
+    }
+    int max = KvLimits.HARD_MAX_TXN_OPS;
+    if (size(txn.compares()) > max || size(txn.success()) > max || size(txn.failure()) > max) {
+      return "transaction with " + size(txn.compares()) + " compares, " + size(txn.success())
+          + " success and " + size(txn.failure()) + " failure operations: at most " + max
+          + " of each are applied";
+    }
+    return null;
+  }
+
+  private static int size(java.util.List<?> l) {
+    return l == null ? 0 : l.size();
+  }
+
   /** Returns why {@code c} is not acceptable, or null if it is. */
   static String problem(KvCommand c) {
     if (c instanceof KvCommand.Put put) {

@@ -121,7 +121,29 @@ public sealed interface KvResult permits KvResult.Put, KvResult.Delete, KvResult
      * was NOT applied now; whether an earlier attempt was applied cannot be told. The client must
      * register a new session. Maps to FAILED_PRECONDITION with a SESSION_EXPIRED reason.
      */
-    SESSION_EXPIRED(Reason.SESSION_EXPIRED);
+    SESSION_EXPIRED(Reason.SESSION_EXPIRED),
+    /**
+     * A transaction has more compares, or more operations in a branch, than {@link
+     * KvLimits#HARD_MAX_TXN_OPS} (the API layer refuses more than its configured maximum before
+     * proposing). Nothing changed.
+     */
+    TOO_MANY_OPS(Reason.TOO_MANY_TXN_OPS),
+    /**
+     * The result would have been larger than {@link KvLimits#MAX_RESULT_BYTES}: the command was
+     * undone (nothing changed) and the oversized result never built.
+     */
+    RESULT_TOO_LARGE(Reason.RESULT_TOO_LARGE),
+    /**
+     * Kept in a session instead of a result too large to keep: the write WAS applied at the
+     * index of this error, a retry only gets this answer (see {@link ClientSessions}).
+     */
+    RESULT_NOT_RETAINED(Reason.RESULT_NOT_RETAINED),
+    /**
+     * Applying the command failed inside the state machine (a bug: an exception where none was
+     * expected). The command was undone, so nothing changed, and every replica answers alike; the
+     * node keeps serving. Maps to INTERNAL.
+     */
+    APPLY_FAILED(Reason.INTERNAL);
 
     private final Reason reason;
 

@@ -6,10 +6,7 @@ import io.lattice.format.SnapshotDataWriter;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
-import java.util.ArrayList;
 import java.util.Iterator;
-import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.msgpack.core.MessageBufferPacker;
@@ -54,63 +51,27 @@ final class KvSnapshotCodec {
   private static final int SESSION_WINDOW_VERSION = 2;
 
   /** A state read from a snapshot. */
-  record Restored(long appliedIndex, KvStore store, ClientSessions sessions) {}
+  record Restored(long appliedIndex, KeySpace keys, ClientSessions sessions) {}
 
   private KvSnapshotCodec() {}
 
-  static void write(OutputStream out, long appliedIndex, KvStore store, ClientSessions sessions,
-      SessionLimits limits) throws IOException {
-    capture(appliedIndex, store, sessions, limits).writeTo(out);
-  }
-
   /**
-   * A point-in-time copy of the whole state that can be written later, on any thread, while the
-   * state machine moves on. Keys and values are shared, not copied: a {@link KvEntry} and its
-   * arrays never change once stored (a put stores a new entry). Sessions do change in place, so
-   * they are encoded now; there are few of them next to the keys.
+   * Writes the state as snapshot data ({@link SnapshotDataWriter}'s stream) to {@code out}. Reads
+   * only immutable structures, so it may run on any thread while the state machine goes on.
    */
-  record Capture(long appliedIndex, List<KvEntry> entries, long clockMillis, byte[] limits,
-      List<SessionRecord> sessions) {
-    /** Writes the snapshot data ({@link SnapshotDataWriter}'s stream) to {@code out}. */
-    void writeTo(OutputStream out) throws IOException {
-      SnapshotDataWriter w =
-          new SnapshotDataWriter(out, appliedIndex, entries.size(), sessions.size() + 1L);
-      for (KvEntry e : entries) {
-        w.key(e.key(), e.value(), e.createIndex(), e.modIndex(), e.version());
-      }
-      w.session(META_ID, MAPPING_VERSION, limits, clockMillis);
-      for (SessionRecord r : sessions) {
-        w.session(r.id(), r.lastSequence(), r.blob(), r.lastActiveMillis());
-      }
-      w.finish();
+  static void write(OutputStream out, long appliedIndex, KeySpace keys,
+      ClientSessions.State sessions, SessionLimits limits) throws IOException {
+    SnapshotDataWriter w =
+        new SnapshotDataWriter(out, appliedIndex, keys.size(), sessions.byId().size() + 1L);
+    for (Iterator<KvEntry> it = keys.iterator(); it.hasNext(); ) {
+      KvEntry e = it.next();
+      w.key(e.key(), e.value(), e.createIndex(), e.modIndex(), e.version());
     }
-  }
-
-  /** One client session as stored in a snapshot. */
-  record SessionRecord(long id, long lastSequence, byte[] blob, long lastActiveMillis) {}
-
-  /**
-   * Captures the state on the state machine's thread. Costs one pass copying references over the
-   * keys (no key or value bytes are copied) plus encoding the sessions.
-   */
-  static Capture capture(long appliedIndex, KvStore store, ClientSessions sessions,
-      SessionLimits limits) {
-    List<KvEntry> entries = new ArrayList<>(store.size());
-    for (Iterator<KvEntry> it = store.iterator(); it.hasNext(); ) {
-      entries.add(it.next());
+    w.session(META_ID, MAPPING_VERSION, limitsBlob(limits), sessions.clockMillis());
+    for (SessionState s : sessions.sessions()) {
+      w.session(s.id(), s.lastSequence(), sessionBlob(s), s.lastActiveMillis());
     }
-    List<SessionRecord> records = new ArrayList<>(sessions.size());
-    byte[] limitsBlob;
-    try {
-      for (SessionState s : sessions.sessions()) {
-        records.add(new SessionRecord(s.id(), s.lastSequence(), sessionBlob(s),
-            s.lastActiveMillis()));
-      }
-      limitsBlob = limitsBlob(limits);
-    } catch (IOException e) {
-      throw new UncheckedIOException("encoding a session into memory failed", e);
-    }
-    return new Capture(appliedIndex, entries, sessions.clockMillis(), limitsBlob, records);
+    w.finish();
   }
 
   /**
@@ -135,7 +96,7 @@ final class KvSnapshotCodec {
       throw new IllegalArgumentException("malformed snapshot: sessions last active later in the "
           + "log at an earlier log time");
     }
-    return new Restored(b.appliedIndex, b.store, b.sessions);
+    return new Restored(b.appliedIndex, KeySpace.of(b.keys), b.sessions);
   }
 
   private static byte[] limitsBlob(SessionLimits limits) throws IOException {
@@ -168,7 +129,7 @@ final class KvSnapshotCodec {
 
   /** Builds the fresh state while the reader walks the stream, checking it as it goes. */
   private static final class Builder implements SnapshotDataReader.Visitor {
-    final KvStore store = new KvStore();
+    final TreeMap<byte[], KvEntry> keys = new TreeMap<>(KeySpace.ORDER);
     final ClientSessions sessions;
     long appliedIndex;
     boolean metaSeen;
@@ -188,7 +149,7 @@ final class KvSnapshotCodec {
       if (key.length == 0) {
         throw bad("empty key");
       }
-      byte[] last = store.lastKey();
+      byte[] last = keys.isEmpty() ? null : keys.lastKey();
       if (last != null && Bytes.compare(last, key) >= 0) {
         throw bad("keys out of order at " + Bytes.show(key));
       }
@@ -196,7 +157,7 @@ final class KvSnapshotCodec {
         throw bad("impossible metadata for key " + Bytes.show(key) + ": create " + createIndex
             + ", mod " + modIndex + ", version " + version + ", applied " + appliedIndex);
       }
-      store.load(new KvEntry(key, value, createIndex, modIndex, version));
+      keys.put(key, new KvEntry(key, value, createIndex, modIndex, version));
     }
 
     @Override
@@ -274,9 +235,7 @@ final class KvSnapshotCodec {
         if (u.hasNext()) {
           throw bad("session " + id + " has trailing bytes");
         }
-        SessionState state = new SessionState(id, lastActiveIndex, lastActive);
-        state.load(floor, retained);
-        return state;
+        return SessionState.loaded(id, lastActiveIndex, lastActive, floor, retained);
       } catch (MessagePackException | IOException e) {
         throw bad("session " + id + " is malformed: " + e.getMessage());
       }

@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.function.LongSupplier;
 
 /**
  * The replicated key-value state machine: a sorted key space with etcd-style metadata, commands
@@ -31,8 +32,12 @@ import java.util.Optional;
  *       nothing), and record the result in its session.
  * </ol>
  *
- * <p>Reads ({@link #get}, {@link #range}, {@link #hash}, ...) are for the API layer, on the node's
- * loop thread like {@link #apply}. Not thread-safe.
+ * <p>Reads go through {@link #view()}: an immutable state at the last applied index, taken in O(1)
+ * on the node's loop thread and queried on another. {@link #get}, {@link #range} and {@link #hash}
+ * read the live state, on the loop thread like {@link #apply}. Not thread-safe (views are).
+ *
+ * <p>Limits: {@link KvLimits} (constants, the same on every replica whatever each is configured
+ * with) bound the operations of a transaction and the size of every result.
  *
  * <p>Deterministic: nothing here reads a clock, draws a random number or iterates a hash-ordered
  * collection. The session limits ({@link SessionLimits}) must be configured identically on every
@@ -45,10 +50,13 @@ public final class KvStateMachine implements StateMachine {
   public static final int DEFAULT_MAX_RESULTS_PER_CLIENT =
       SessionLimits.DEFAULT_MAX_RESULTS_PER_SESSION;
 
+  /** The result of a command nobody waits for (see {@link #apply(long, byte[], boolean)}). */
+  private static final byte[] NOT_WANTED = new byte[0];
+
   private final SessionLimits limits;
 
-  private KvStore store = new KvStore();
-  private CommandExecutor executor = new CommandExecutor(store);
+  private final KvStore store = new KvStore();
+  private final CommandExecutor executor;
   private ClientSessions sessions;
   private long appliedIndex;
 
@@ -68,30 +76,66 @@ public final class KvStateMachine implements StateMachine {
 
   /** A state machine whose sessions are bounded by {@code limits} (the same on every replica). */
   public KvStateMachine(SessionLimits limits) {
+    this(limits, CommandExecutor::new);
+  }
+
+  /** With the executor {@code executors} builds for the store (tests inject faults). */
+  KvStateMachine(SessionLimits limits,
+      java.util.function.Function<KvStore, CommandExecutor> executors) {
     this.limits = java.util.Objects.requireNonNull(limits, "limits");
     this.sessions = new ClientSessions(limits);
+    this.executor = executors.apply(store);
   }
 
   /**
    * {@inheritDoc}
    *
    * <p>Never throws for any {@code command} bytes: what cannot be applied is answered with a {@link
-   * KvResult.Error}. Returns {@link KvResultCodec} bytes.
+   * KvResult.Error}, the same on every replica. A command that fails half-way (its result would pass
+   * {@link KvLimits#MAX_RESULT_BYTES}, or an unexpected RuntimeException, that is a bug) is undone
+   * completely, keys and sessions, in O(1) (both are persistent structures), and answered
+   * RESULT_TOO_LARGE or APPLY_FAILED: a committed command never stops or wedges the node, and a
+   * replay after a restart answers it the same way. (An {@link Error} such as OutOfMemoryError is
+   * not caught: it is not deterministic, so no answer could be the same everywhere; the limits are
+   * what keep it from happening.) Returns {@link KvResultCodec} bytes.
    *
    * @throws IllegalArgumentException if {@code index} is not above the last applied index (a bug in
    *     the caller, which must stop the node)
    */
   @Override
   public byte[] apply(long index, byte[] command) {
+    return apply(index, command, true);
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>When not {@code awaited}, a command without a session is executed exactly as otherwise
+   * (limits and all, so the state is the same) but its result is not encoded: an empty array is
+   * returned. A session's result is always built, since the session keeps it for retries.
+   */
+  @Override
+  public byte[] apply(long index, byte[] command, boolean awaited) {
     if (index <= appliedIndex) {
       throw new IllegalArgumentException("apply of index " + index + " after " + appliedIndex);
     }
-    byte[] result = applyCommand(index, command);
+    KeySpace keysBefore = store.keys();
+    ClientSessions.State sessionsBefore = sessions.state();
+    byte[] result;
+    try {
+      result = applyCommand(index, command, awaited);
+    } catch (RuntimeException e) {
+      store.reset(keysBefore);
+      sessions.reset(sessionsBefore);
+      result = KvResultCodec.encode(new KvResult.Error(index, KvResult.ErrorKind.APPLY_FAILED,
+          "the state machine failed to apply the command (nothing was changed): "
+              + e.getClass().getName() + ": " + e.getMessage()));
+    }
     appliedIndex = index;
     return result;
   }
 
-  private byte[] applyCommand(long index, byte[] bytes) {
+  private byte[] applyCommand(long index, byte[] bytes, boolean awaited) {
     KvCommand command;
     try {
       command = KvCommandCodec.decode(bytes == null ? new byte[0] : bytes);
@@ -109,7 +153,7 @@ public final class KvStateMachine implements StateMachine {
     }
     Session session = command.session();
     if (!session.present()) {
-      return KvResultCodec.encode(executor.execute(index, command));
+      return execute(index, command, awaited);
     }
     ClientSessions.Check check = sessions.check(session, index);
     if (check instanceof ClientSessions.Duplicate dup) {
@@ -118,9 +162,34 @@ public final class KvStateMachine implements StateMachine {
     if (check instanceof ClientSessions.Refused refused) {
       return KvResultCodec.encode(new KvResult.Error(index, refused.kind(), refused.message()));
     }
-    byte[] result = KvResultCodec.encode(executor.execute(index, command));
+    byte[] result = execute(index, command, true);
     sessions.record(session, index, result);
     return result;
+  }
+
+  /**
+   * Executes a key-space command; one whose result would be too large is undone and refused. The
+   * result is encoded only if {@code wanted} (else an empty array is returned).
+   */
+  private byte[] execute(long index, KvCommand command, boolean wanted) {
+    KeySpace before = store.keys();
+    try {
+      KvResult r = executor.execute(index, command, new ResultBudget(KvLimits.MAX_RESULT_BYTES));
+      return wanted ? KvResultCodec.encode(r) : NOT_WANTED;
+    } catch (ResultBudget.Exceeded e) {
+      store.reset(before);
+      return wanted ? KvResultCodec.encode(
+          new KvResult.Error(index, KvResult.ErrorKind.RESULT_TOO_LARGE, e.getMessage()))
+          : NOT_WANTED;
+    }
+  }
+
+  /**
+   * The state after the last applied entry, immutable and in O(1): reads, ranges, hashes and
+   * snapshots run against it on any thread while this state machine applies later entries.
+   */
+  public KvView view() {
+    return new KvView(appliedIndex, store.keys(), sessions.state(), limits);
   }
 
   // ------------------------------------------------------------------------------------- reads
@@ -130,14 +199,7 @@ public final class KvStateMachine implements StateMachine {
     return Optional.ofNullable(store.get(key));
   }
 
-  /**
-   * Reads the keys in {@code range} in ascending order.
-   *
-   * @param limit most key-values returned; 0 (or a negative value, that is an unsigned limit of at
-   *     least 2^63) means no limit
-   * @param keysOnly return keys and metadata with empty values
-   * @param countOnly return only the count (and {@code more = false})
-   */
+  /** {@link KvView#range(KeyRange, long, boolean, boolean)} of the current state. */
   public RangeResult range(KeyRange range, long limit, boolean keysOnly, boolean countOnly) {
     return store.range(range, limit, keysOnly, countOnly);
   }
@@ -165,13 +227,26 @@ public final class KvStateMachine implements StateMachine {
     return sessions.clockMillis();
   }
 
+  /** Bytes of results the client sessions keep for retries (bounded by {@link KvLimits}). */
+  public long sessionRetainedBytes() {
+    return sessions.retainedBytes();
+  }
+
   /**
    * A deterministic 64-bit hash of the whole state, equal on replicas that applied the same entries
    * (whether directly or through a snapshot): see {@link StateHash} for exactly what is hashed.
-   * Costs one pass over the state.
+   * Costs one pass over the state, on the caller's thread: the node computes it off the loop with
+   * {@link #hasher()}.
    */
+  @Override
   public long hash() {
-    return StateHash.of(out -> KvSnapshotCodec.write(out, appliedIndex, store, sessions, limits));
+    return view().hash();
+  }
+
+  /** {@inheritDoc} Takes a {@link #view()} (O(1)); the pass over the state runs later. */
+  @Override
+  public LongSupplier hasher() {
+    return view()::hash;
   }
 
   // --------------------------------------------------------------------------------- snapshots
@@ -181,7 +256,7 @@ public final class KvStateMachine implements StateMachine {
   public byte[] snapshot() {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     try {
-      KvSnapshotCodec.write(out, appliedIndex, store, sessions, limits);
+      view().writeTo(out);
     } catch (IOException e) {
       throw new UncheckedIOException("writing a snapshot into memory failed", e);
     }
@@ -189,12 +264,12 @@ public final class KvStateMachine implements StateMachine {
   }
 
   /**
-   * {@inheritDoc} Copies references to the entries (keys and values are immutable once stored) and
-   * encodes the sessions; the keys and values are encoded only when the writer runs.
+   * {@inheritDoc} Takes a {@link #view()}, O(1): nothing is copied or encoded on the calling
+   * thread; the writer encodes the immutable view when it runs.
    */
   @Override
   public SnapshotWriter capture() {
-    return KvSnapshotCodec.capture(appliedIndex, store, sessions, limits)::writeTo;
+    return view()::writeTo;
   }
 
   /**
@@ -206,8 +281,7 @@ public final class KvStateMachine implements StateMachine {
   @Override
   public void restore(byte[] snapshot) {
     KvSnapshotCodec.Restored r = KvSnapshotCodec.read(snapshot, limits);
-    store = r.store();
-    executor = new CommandExecutor(store);
+    store.reset(r.keys());
     sessions = r.sessions();
     appliedIndex = r.appliedIndex();
   }

@@ -1,26 +1,37 @@
 package io.lattice.kv;
 
 import java.util.ArrayList;
-import java.util.Collection;
-import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
-import java.util.NavigableMap;
-import java.util.TreeMap;
 
 /**
- * The sorted key space: keys in unsigned lexicographic order, each with its value, create index,
- * mod index and version (etcd semantics: a put creates the key at version 1 or increments its
- * version; a delete forgets the key and all its metadata).
+ * The sorted key space as the state machine changes it: keys in unsigned lexicographic order, each
+ * with its value, create index, mod index and version (etcd semantics: a put creates the key at
+ * version 1 or increments its version; a delete forgets the key and all its metadata).
  *
- * <p>Knows nothing of commands, sessions or results; not thread-safe.
+ * <p>Holds the current {@link KeySpace}, an immutable version: every change replaces it with a new
+ * version in O(log n), so {@link #keys()} hands out a consistent view in O(1) and {@link #reset}
+ * undoes a command that failed half-way in O(1).
+ *
+ * <p>Knows nothing of commands, sessions or results; not thread-safe (the versions it hands out
+ * are).
  */
 final class KvStore {
-  private final TreeMap<byte[], KvEntry> map = new TreeMap<>(Bytes::compare);
+  private KeySpace keys = KeySpace.EMPTY;
+
+  /** The current version: immutable, safe to read on any thread while this store goes on. */
+  KeySpace keys() {
+    return keys;
+  }
+
+  /** Makes {@code version} current again (undoing everything since it was taken). */
+  void reset(KeySpace version) {
+    keys = version;
+  }
 
   /** The entry of {@code key}, or null if the key does not exist. */
   KvEntry get(byte[] key) {
-    return map.get(key);
+    return keys.get(key);
   }
 
   /**
@@ -28,74 +39,69 @@ final class KvStore {
    * index = {@code index}) or bumps its version. Returns the new entry.
    */
   KvEntry put(byte[] key, byte[] value, long index) {
-    KvEntry prev = map.get(key);
+    KvEntry prev = keys.get(key);
     KvEntry next = prev == null
         ? new KvEntry(key, value, index, index, 1)
         : new KvEntry(prev.key(), value, prev.createIndex(), index, prev.version() + 1);
-    map.put(next.key(), next);
+    keys = keys.plus(next);
     return next;
   }
 
   /** Removes {@code key}; returns the removed entry, or null if it did not exist. */
   KvEntry remove(byte[] key) {
-    return map.remove(key);
+    KvEntry prev = keys.get(key);
+    if (prev != null) {
+      keys = keys.minus(key);
+    }
+    return prev;
   }
 
   /** Removes every key in {@code range}; returns the removed entries in key order. */
   List<KvEntry> removeRange(KeyRange range) {
-    NavigableMap<byte[], KvEntry> view = view(range);
-    List<KvEntry> removed = new ArrayList<>(view.values());
-    view.clear();
+    List<KvEntry> removed = new ArrayList<>(keys.select(range).values());
+    for (KvEntry e : removed) {
+      keys = keys.minus(e.key());
+    }
     return removed;
   }
 
   /**
-   * Reads {@code range}: at most {@code limit} entries ({@code limit <= 0}: no limit; a negative
-   * limit is an unsigned 64-bit limit beyond any real count), with empty values if {@code keysOnly},
-   * none at all if {@code countOnly}.
+   * Removes every key in {@code range}, counting each removed entry against {@code budget} when
+   * {@code keep} (the caller then gets them back); returns how many were removed and, if {@code
+   * keep}, the removed entries in key order. Stops with {@link ResultBudget.Exceeded} before the
+   * kept entries pass the budget (the caller {@link #reset}s the store).
    */
-  RangeResult range(KeyRange range, long limit, boolean keysOnly, boolean countOnly) {
-    Collection<KvEntry> selected = view(range).values();
-    if (countOnly) {
-      return new RangeResult(List.of(), false, selected.size());
-    }
-    List<KvEntry> out = new ArrayList<>();
-    long count = 0;
-    for (KvEntry e : selected) {
-      if (limit <= 0 || count < limit) {
-        out.add(keysOnly ? e.withoutValue() : e);
+  List<KvEntry> removeRange(KeyRange range, boolean keep, ResultBudget budget, long[] count) {
+    List<KvEntry> removed = new ArrayList<>();
+    long n = 0;
+    for (KvEntry e : keys.select(range).values()) {
+      if (keep) {
+        budget.entry(e, "the deletion of " + Bytes.show(e.key()));
+        removed.add(e);
       }
-      count++;
+      keys = keys.minus(e.key());
+      n++;
     }
-    return new RangeResult(out, count > out.size(), count);
+    count[0] = n;
+    return removed;
   }
 
-  /** Adds an entry as read from a snapshot; the caller guarantees ascending, distinct keys. */
-  void load(KvEntry entry) {
-    map.put(entry.key(), entry);
+  /** {@link KeySpace#range} of the current version, with the answer limit. */
+  RangeResult range(KeyRange range, long limit, boolean keysOnly, boolean countOnly) {
+    return keys.range(range, limit, keysOnly, countOnly, KvLimits.MAX_RESULT_BYTES);
   }
 
-  /** Last key in order, or null when empty (restore checks that keys arrive in order). */
+  /** Last key in order, or null when empty. */
   byte[] lastKey() {
-    return map.isEmpty() ? null : map.lastKey();
+    return keys.lastKey();
   }
 
   int size() {
-    return map.size();
+    return keys.size();
   }
 
-  /** Every entry in key order (read-only). */
+  /** Every entry of the current version in key order. */
   Iterator<KvEntry> iterator() {
-    return Collections.unmodifiableCollection(map.values()).iterator();
-  }
-
-  private NavigableMap<byte[], KvEntry> view(KeyRange range) {
-    if (range.isEmpty()) {
-      return new TreeMap<>(Bytes::compare);
-    }
-    if (range.end().length == 0) {
-      return map.tailMap(range.start(), true);
-    }
-    return map.subMap(range.start(), true, range.end(), false);
+    return keys.iterator();
   }
 }

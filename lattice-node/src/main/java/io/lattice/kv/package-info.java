@@ -2,7 +2,10 @@
  * The key-value state machine (DESIGN §2, §3, §5): what every replica applies from the Raft log.
  *
  * <p>{@link io.lattice.kv.KvStateMachine} implements {@link io.lattice.node.StateMachine} from small
- * parts, each with one job: {@code KvStore} (the sorted key space), {@code CommandValidator} and
+ * parts, each with one job: {@code KeySpace} (one immutable version of the sorted key space, a
+ * persistent tree), {@code KvStore} (the current version, changed by commands), {@link
+ * io.lattice.kv.KvView} (the whole state at one applied index, immutable, taken in O(1)), {@link
+ * io.lattice.kv.KvLimits} and {@code ResultBudget} (what a command may do), {@code CommandValidator} and
  * {@code CommandExecutor} (commands to {@link io.lattice.kv.KvResult}s), {@code Compares} (transaction
  * compares), {@code ClientSessions} and {@code SessionState} (exactly-once sessions and log time),
  * {@code KvSnapshotCodec} (snapshot data), {@code StateHash} (replica comparison). The API layer uses
@@ -21,8 +24,17 @@
  *       carrying the index of the entry that produced them. A command that cannot be applied is
  *       answered with {@link io.lattice.kv.KvResult.Error} instead of an exception (an exception
  *       would stop the node): MALFORMED_COMMAND (undecodable bytes), INVALID_ARGUMENT (e.g. an empty
- *       key, or an existence compare with LESS/GREATER), SESSION_EXPIRED. Validation is complete
- *       before execution, so a transaction is never half applied. Size limits are the API layer's.
+ *       key, or an existence compare with LESS/GREATER), SESSION_EXPIRED, TOO_MANY_OPS,
+ *       RESULT_TOO_LARGE, APPLY_FAILED. Validation is complete before execution, and a command
+ *       that fails while executing (its result would pass {@link io.lattice.kv.KvLimits#MAX_RESULT_BYTES},
+ *       or an unexpected exception) is undone in O(1) by going back to the key space and session
+ *       table versions from before it, so a command is never half applied and never stops the
+ *       node. Limits that decide a command's outcome are the constants of {@link
+ *       io.lattice.kv.KvLimits}, never configuration; key, value and request sizes are checked by
+ *       the API layer before proposing.
+ *   <li><b>Views</b>: the key space and the session table are persistent (structurally shared)
+ *       maps, so {@link io.lattice.kv.KvStateMachine#view()} is O(1) and never sees later
+ *       applies: reads, ranges, the state hash and snapshot writing run on a view, off the loop.
  *   <li><b>Compares</b>: numbers compare as unsigned 64-bit; a missing key fails every value compare
  *       and has version/mod index/create index 0; an existence compare's operand is its {@code
  *       number} (nonzero = exists). A CAS expecting version 0 expects the key to be absent.
@@ -32,6 +44,9 @@
  *       the first result, byte for byte, and changes nothing. After each new write the session
  *       forgets results up to {@code acknowledged} (or, when acknowledged is 0, all but the
  *       highest), and keeps at most 256; a forgotten sequence is refused with SESSION_EXPIRED too.
+ *       Results over 16 KiB are kept as a RESULT_NOT_RETAINED answer (the write was applied, its
+ *       result is lost), and all sessions keep at most 64 MiB of results (see {@code
+ *       ClientSessions}).
  *       A CloseSession entry forgets a session. The table holds at most 10,000 sessions (by
  *       default): a registration that finds it full evicts the least recently active session, by
  *       log index. Sessions idle for more than the TTL (default 1 hour) of <i>log time</i> are

@@ -22,6 +22,15 @@ public interface ApplyListener {
    */
   void applied(Entry entry, byte[] result);
 
+  /**
+   * Whether a request on this node waits for the result of the entry at {@code index} (asked just
+   * before it is applied, so that a state machine builds no result nobody reads). The default says
+   * yes.
+   */
+  default boolean awaits(long index) {
+    return true;
+  }
+
   /** The state machine was replaced by a snapshot from the leader, up to {@code meta.index()}. */
   void snapshotRestored(SnapshotMeta meta);
 

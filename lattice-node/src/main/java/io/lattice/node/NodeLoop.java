@@ -500,6 +500,11 @@ public final class NodeLoop<S extends StateMachine> extends NodeRequests<S> impl
     }
 
     @Override
+    public boolean awaits(long index) {
+      return pending.awaits(index);
+    }
+
+    @Override
     public void snapshotRestored(SnapshotMeta meta) {
       metrics.snapshotInstalled();
       pending.coveredBySnapshot(meta.index(), notLeader(Reason.INDETERMINATE,

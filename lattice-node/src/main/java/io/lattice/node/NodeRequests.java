@@ -13,6 +13,8 @@ import io.lattice.raft.Role;
 import io.lattice.raft.SnapshotMeta;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -50,6 +52,8 @@ public abstract class NodeRequests<S extends StateMachine> {
   private ReadyHandler handler;
   /** Read ids never repeat for this node, even across restarts (they start at a random point). */
   private long nextReadId;
+  /** Where view queries and hashes run; by default on the loop, inline (the simulator's choice). */
+  private volatile Executor queryExecutor = Runnable::run;
 
   NodeRequests(NodeConfig config, S stateMachine, long firstReadId) {
     this.config = Objects.requireNonNull(config, "config");
@@ -108,6 +112,15 @@ public abstract class NodeRequests<S extends StateMachine> {
     return config.id();
   }
 
+  /**
+   * Sets where {@link #readView} queries and {@link #hash()} computations run. It should be
+   * bounded (threads and queue): a task it rejects fails its request with OVERLOADED. By default
+   * they run inline on the loop thread, which only a deterministic test should want.
+   */
+  public void setQueryExecutor(Executor executor) {
+    this.queryExecutor = Objects.requireNonNull(executor, "executor");
+  }
+
   public NodeConfig config() {
     return config;
   }
@@ -145,7 +158,8 @@ public abstract class NodeRequests<S extends StateMachine> {
   /**
    * Runs {@code query} against the state machine on the loop thread: at once for STALE; for
    * LINEARIZABLE/LEASE once the core granted a read index and this node applied up to it. The query
-   * must be quick and must not keep references to mutable state past its return.
+   * must be O(1) (or at least not grow with the data: use {@link #readView} for anything else) and
+   * must not keep references to mutable state past its return.
    *
    * @return the query's result; fails with UNAVAILABLE (not granted or timed out), OVERLOADED or
    *     SHUTTING_DOWN
@@ -174,6 +188,71 @@ public abstract class NodeRequests<S extends StateMachine> {
       raft.readIndex(id, mode);
     });
     return (CompletableFuture<T>) (CompletableFuture<?>) f;
+  }
+
+  /** A query against an immutable view of the state machine, run off the loop. */
+  @FunctionalInterface
+  public interface ViewQuery<V, T> {
+    /**
+     * @param view what the view function took from the state machine
+     * @param appliedIndex the node's applied index when the view was taken (at least the read
+     *     index for LINEARIZABLE and LEASE reads)
+     */
+    T run(V view, long appliedIndex);
+  }
+
+  /**
+   * A read whose cost may grow with the data: on the loop thread, {@code viewOf} takes an immutable
+   * view of the state machine at the right applied index (at once for STALE; for
+   * LINEARIZABLE/LEASE once the core granted a read index and this node applied up to it), and
+   * {@code query} then runs against that view on the query executor ({@link #setQueryExecutor}),
+   * so that a long range or scan never delays the loop, nor writes.
+   *
+   * <p>Contract: {@code viewOf} is O(1) and returns something immutable (or at least never changed
+   * by later applies) and safe to read from another thread; {@code query} may take as long as it
+   * needs, on a thread of its own, and must not touch the live state machine.
+   *
+   * @return the query's result (completed on the query executor's thread); fails with UNAVAILABLE
+   *     (not granted or timed out), OVERLOADED (too many queries queued) or SHUTTING_DOWN
+   */
+  public <V, T> CompletableFuture<T> readView(ReadConsistency consistency,
+      Function<? super S, ? extends V> viewOf, ViewQuery<? super V, ? extends T> query) {
+    Objects.requireNonNull(viewOf, "viewOf");
+    Objects.requireNonNull(query, "query");
+    CompletableFuture<T> f = new CompletableFuture<>();
+    // runs on the loop when the read is served: O(1), then hands over to the query executor
+    Function<S, Object> take = sm -> {
+      V view = viewOf.apply(sm);
+      long applied = handler.appliedIndex();
+      offLoop(f, () -> query.run(view, applied));
+      return null;
+    };
+    read(consistency, take).whenComplete((x, t) -> {
+      if (t != null) {
+        f.completeExceptionally(t);
+      }
+    });
+    return f;
+  }
+
+  /** Runs {@code work} on the query executor and completes {@code f} with its outcome. */
+  private <T> void offLoop(CompletableFuture<T> f, java.util.function.Supplier<? extends T> work) {
+    try {
+      queryExecutor.execute(() -> {
+        try {
+          f.complete(work.get());
+        } catch (RuntimeException e) {
+          f.completeExceptionally(e);
+        } catch (Error e) {
+          f.completeExceptionally(e); // the client gets an answer; the thread still dies of it
+          throw e;
+        }
+      });
+    } catch (RejectedExecutionException e) {
+      f.completeExceptionally(new NodeException(Reason.OVERLOADED,
+          "too many reads and hashes are running or queued on " + config.id()
+              + ": back off and retry"));
+    }
   }
 
   // ====================================================================== admin API
@@ -275,10 +354,18 @@ public abstract class NodeRequests<S extends StateMachine> {
     return f;
   }
 
-  /** The state machine's hash and the index it reflects (compare replicas at equal indexes). */
+  /**
+   * The state machine's hash and the index it reflects (compare replicas at equal indexes). The
+   * loop only takes {@link StateMachine#hasher()} (O(1)); the hash is computed on the query
+   * executor.
+   */
   public CompletableFuture<RaftNode.StateHashResult> hash() {
     CompletableFuture<RaftNode.StateHashResult> f = new CompletableFuture<>();
-    submit(f, () -> f.complete(new RaftNode.StateHashResult(sm.hash(), handler.appliedIndex())));
+    submit(f, () -> {
+      java.util.function.LongSupplier hasher = sm.hasher();
+      long applied = handler.appliedIndex();
+      offLoop(f, () -> new RaftNode.StateHashResult(hasher.getAsLong(), applied));
+    });
     return f;
   }
 

@@ -72,6 +72,11 @@ final class PendingRequests {
     snapshots.add(new Waiter<>(Long.MAX_VALUE, index, future));
   }
 
+  /** Whether a proposal waits for the entry at {@code index}. */
+  boolean awaits(long index) {
+    return proposals.containsKey(index);
+  }
+
   int proposalCount() {
     return proposals.size();
   }

@@ -56,6 +56,8 @@ public final class RaftNode<S extends StateMachine> implements AutoCloseable {
   private final DataDirLock dataDirLock;
   private final SegmentedLogStore logStore;
   private final ExecutorService snapshotWriter;
+  /** Reads, ranges and hashes off the loop (bounded); see {@link QueryExecutor}. */
+  private final ExecutorService queries;
   private final NodeLoop<S> loop;
   private final Thread thread;
   private final CompletableFuture<Throwable> fatal = new CompletableFuture<>();
@@ -90,6 +92,8 @@ public final class RaftNode<S extends StateMachine> implements AutoCloseable {
       closeStores();
       throw e;
     }
+    this.queries = QueryExecutor.create(config.id());
+    loop.setQueryExecutor(queries);
     this.thread = new Thread(this::run, "lattice-loop-" + config.id());
     loop.setWaker(() -> LockSupport.unpark(thread));
   }
@@ -164,6 +168,12 @@ public final class RaftNode<S extends StateMachine> implements AutoCloseable {
     return loop.read(consistency, query);
   }
 
+  /** {@link NodeRequests#readView}: the view is taken on the loop, the query runs off it. */
+  public <V, T> CompletableFuture<T> readView(ReadConsistency consistency,
+      Function<? super S, ? extends V> viewOf, NodeRequests.ViewQuery<? super V, ? extends T> query) {
+    return loop.readView(consistency, viewOf, query);
+  }
+
   /** {@link NodeRequests#read(io.lattice.raft.ReadMode, Function)}. */
   public <T> CompletableFuture<T> read(io.lattice.raft.ReadMode mode,
       Function<? super S, T> query) {
@@ -235,6 +245,7 @@ public final class RaftNode<S extends StateMachine> implements AutoCloseable {
     }
     stopping = true;
     loop.stop(null);
+    queries.shutdown(); // queued queries read immutable views: they still answer, nobody waits
     stopSnapshotWriter();
     closeStores();
     log.info("{}: stopped", config.id());

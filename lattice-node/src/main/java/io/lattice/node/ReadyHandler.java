@@ -407,7 +407,8 @@ public final class ReadyHandler {
       if (e.index() != LogIndex.next(applied)) {
         throw new IllegalStateException("apply of " + e.index() + " after " + applied);
       }
-      byte[] result = e.type() == EntryType.COMMAND ? stateMachine.apply(e.index(), e.data()) : null;
+      byte[] result = e.type() == EntryType.COMMAND
+          ? stateMachine.apply(e.index(), e.data(), listener.awaits(e.index())) : null;
       applied = e.index();
       listener.applied(e, result);
     }

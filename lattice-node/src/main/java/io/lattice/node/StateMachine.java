@@ -4,7 +4,9 @@ import io.lattice.storage.SnapshotWriter;
 
 /**
  * The replicated state machine driven by the Raft log (hashicorp/raft's FSM). The {@link
- * ReadyHandler} is its only caller, on the node's single loop thread.
+ * ReadyHandler} is its only caller, on the node's single loop thread, except for reads: a read
+ * takes on the loop what {@link NodeRequests#readView} is given to take (an immutable view of the
+ * state, in O(1)) and queries it on another thread.
  *
  * <p>Contract:
  *
@@ -13,6 +15,9 @@ import io.lattice.storage.SnapshotWriter;
  *       and results on every server. It must not throw for a well-formed command: a command the state
  *       machine rejects is answered with a result that says so (an exception stops the node, since
  *       an entry cannot be skipped on one server only).
+ *   <li>A committed command must never stop or wedge it: anything but a bug in the caller is a
+ *       deterministic result (limits on what a command may do are constants, not node-local
+ *       configuration, so every replica answers alike on every replay).
  *   <li>It is called once for every committed COMMAND entry, in strictly increasing index order,
  *       starting right after the snapshot it was last restored from (or from index 1). NOOP and
  *       CONFIG entries are not passed in; they do not change the state.
@@ -30,6 +35,17 @@ public interface StateMachine {
   byte[] apply(long index, byte[] command);
 
   /**
+   * {@link #apply(long, byte[])}, told whether a client on this node waits for the result: when
+   * {@code awaited} is false (a follower, or a leader whose proposer has gone), the state machine
+   * may return an empty result instead of building one nobody reads, but must change its state
+   * exactly as {@link #apply(long, byte[])} would (including what it keeps to answer retries). The
+   * default ignores the hint.
+   */
+  default byte[] apply(long index, byte[] command, boolean awaited) {
+    return apply(index, command);
+  }
+
+  /**
    * The complete state after the last applied entry, in a form {@link #restore} accepts. It must
    * include everything {@link #apply} depends on (for example client sessions used to drop
    * duplicate commands), so that a restored replica answers exactly like one that applied the log.
@@ -39,8 +55,10 @@ public interface StateMachine {
   /**
    * Captures the state after the last applied entry for writing later, on another thread, while
    * {@link #apply} goes on: the returned writer produces exactly what {@link #snapshot()} returns
-   * now, and must not read state that later applies change. Called on the loop thread, so it should
-   * cost far less than writing the snapshot out. The default copies {@link #snapshot()}.
+   * now, and must not read state that later applies change. Called on the loop thread, so it must
+   * not cost what writing the snapshot costs: a state machine with much state keeps it in
+   * persistent (structurally shared) structures and captures an immutable view in O(1). The
+   * default copies {@link #snapshot()}.
    */
   default SnapshotWriter capture() {
     byte[] data = snapshot();
@@ -74,5 +92,17 @@ public interface StateMachine {
    */
   default long hash() {
     return java.util.Arrays.hashCode(snapshot());
+  }
+
+  /**
+   * Captures the state after the last applied entry and returns the computation of {@link
+   * #hash()} over it, to be run later on another thread while {@link #apply} goes on (the node's
+   * Hash request runs it off the loop). Called on the loop thread: like {@link #capture()}, it
+   * must cost far less than hashing (O(1) for a state machine with an immutable view). The default
+   * hashes now and returns the value.
+   */
+  default java.util.function.LongSupplier hasher() {
+    long h = hash();
+    return () -> h;
   }
 }

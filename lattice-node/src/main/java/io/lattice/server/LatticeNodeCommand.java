@@ -5,6 +5,7 @@ import io.grpc.ServerServiceDefinition;
 import io.lattice.api.ClusterService;
 import io.lattice.api.KvService;
 import io.lattice.api.MalformedRequests;
+import io.lattice.kv.KvLimits;
 import io.lattice.kv.KvStateMachine;
 import io.lattice.node.LoadLimits;
 import io.lattice.node.NodeConfig;
@@ -60,7 +61,7 @@ public final class LatticeNodeCommand implements Callable<Integer> {
       "snapshot-trailing", "lease-drift-ticks", "max-request-bytes", "metrics",
       "max-pending-requests", "max-pending-bytes", "max-inbox-bytes", "max-uncommitted-bytes",
       "max-connections", "max-streams-per-connection", "max-connection-idle-ms",
-      "keepalive-min-time-ms", "keepalive-without-calls");
+      "keepalive-min-time-ms", "keepalive-without-calls", "max-txn-ops");
 
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
@@ -142,6 +143,14 @@ public final class LatticeNodeCommand implements Callable<Integer> {
           + "(default: " + LoadLimits.DEFAULT_MAX_UNCOMMITTED_BYTES + ").")
   Long maxUncommittedBytes;
 
+  @Option(names = "--max-txn-ops", paramLabel = "N",
+      description = "Most compares, and operations per branch, of a transaction (default: "
+          + KvLimits.DEFAULT_MAX_TXN_OPS + ", at most " + KvLimits.HARD_MAX_TXN_OPS + ").")
+  Integer maxTxnOps;
+
+  /** The transaction operation limit after merging the --config file (set by resolveConfig). */
+  int resolvedMaxTxnOps = KvLimits.DEFAULT_MAX_TXN_OPS;
+
   @Option(names = "--metrics", paramLabel = "HOST:PORT",
       description = "Serve Prometheus metrics over HTTP at http://HOST:PORT/metrics (default: off).")
   String metrics;
@@ -191,17 +200,23 @@ public final class LatticeNodeCommand implements Callable<Integer> {
     return run(resolveConfig());
   }
 
-  /** The client-facing services: the KV API and the Cluster admin API. */
+  /** The client-facing services with the default limits. */
   static List<BindableService> clientServices(RaftNode<KvStateMachine> node) {
+    return clientServices(node, KvLimits.DEFAULT_MAX_TXN_OPS);
+  }
+
+  /** The client-facing services: the KV API and the Cluster admin API. */
+  static List<BindableService> clientServices(RaftNode<KvStateMachine> node, int maxTxnOps) {
     ServerServiceDefinition kv =
-        MalformedRequests.rejectAsInvalidArgument(new KvService(node).bindService());
+        MalformedRequests.rejectAsInvalidArgument(new KvService(node, maxTxnOps).bindService());
     ServerServiceDefinition cluster =
         MalformedRequests.rejectAsInvalidArgument(new ClusterService(node).bindService());
     return List.of(() -> kv, () -> cluster);
   }
 
   private int run(NodeConfig config) throws IOException {
-    NodeServer server = NodeServer.start(config, LatticeNodeCommand::clientServices,
+    int txnOps = resolvedMaxTxnOps;
+    NodeServer server = NodeServer.start(config, node -> clientServices(node, txnOps),
         GrpcPeerTransport.Options.defaults(), resolvedMetrics, resolvedLimits);
     Thread hook = new Thread(() -> {
       server.close();
@@ -289,6 +304,12 @@ public final class LatticeNodeCommand implements Callable<Integer> {
             + " but --listen is " + theListen);
       }
     }
+    long txnOps = num(maxTxnOps, file, "max-txn-ops", KvLimits.DEFAULT_MAX_TXN_OPS);
+    if (txnOps < 1 || txnOps > KvLimits.HARD_MAX_TXN_OPS) {
+      throw usage("--max-txn-ops must be from 1 to " + KvLimits.HARD_MAX_TXN_OPS + " (got "
+          + txnOps + ")");
+    }
+    resolvedMaxTxnOps = (int) txnOps;
     resolvedMetrics = pick(metrics, file, "metrics");
     if (resolvedMetrics != null) {
       try {

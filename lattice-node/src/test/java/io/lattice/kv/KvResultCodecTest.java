@@ -70,7 +70,9 @@ class KvResultCodecTest {
   void errorKindOrdinalsAreStable() {
     // Stored by ordinal in replicated results: reordering would change the meaning of old bytes.
     assertThat(KvResult.ErrorKind.values()).containsExactly(KvResult.ErrorKind.MALFORMED_COMMAND,
-        KvResult.ErrorKind.INVALID_ARGUMENT, KvResult.ErrorKind.SESSION_EXPIRED);
+        KvResult.ErrorKind.INVALID_ARGUMENT, KvResult.ErrorKind.SESSION_EXPIRED,
+        KvResult.ErrorKind.TOO_MANY_OPS, KvResult.ErrorKind.RESULT_TOO_LARGE,
+        KvResult.ErrorKind.RESULT_NOT_RETAINED, KvResult.ErrorKind.APPLY_FAILED);
   }
 
   @Test

@@ -130,6 +130,33 @@ class NodeServerCommandTest {
   }
 
   @Test
+  void maxTxnOpsComesFromTheFlagOrTheConfigFileAndIsBoundedByTheHardLimit() throws Exception {
+    CommandLine cl = LatticeNodeCommand.commandLine();
+    cl.parseArgs("--id", "n1", "--data-dir", tmp.toString(), "--listen", "127.0.0.1:7001",
+        "--initial-cluster", CLUSTER);
+    LatticeNodeCommand cmd = cl.getCommand();
+    cmd.resolveConfig();
+    assertThat(cmd.resolvedMaxTxnOps).isEqualTo(io.lattice.kv.KvLimits.DEFAULT_MAX_TXN_OPS);
+
+    java.nio.file.Path conf = tmp.resolve("txn.conf");
+    java.nio.file.Files.writeString(conf, "max-txn-ops=500\n");
+    cl = LatticeNodeCommand.commandLine();
+    cl.parseArgs("--id", "n1", "--data-dir", tmp.toString(), "--listen", "127.0.0.1:7001",
+        "--initial-cluster", CLUSTER, "--config", conf.toString());
+    cmd = cl.getCommand();
+    cmd.resolveConfig();
+    assertThat(cmd.resolvedMaxTxnOps).isEqualTo(500);
+
+    for (String bad : new String[] {"0", String.valueOf(io.lattice.kv.KvLimits.HARD_MAX_TXN_OPS + 1)}) {
+      StringWriter err = new StringWriter();
+      assertThat(execute(err, "--id", "n1", "--data-dir", tmp.toString(), "--listen",
+          "127.0.0.1:7001", "--initial-cluster", CLUSTER, "--max-txn-ops", bad)).isEqualTo(2);
+      assertThat(err.toString()).contains("--max-txn-ops must be from 1 to "
+          + io.lattice.kv.KvLimits.HARD_MAX_TXN_OPS);
+    }
+  }
+
+  @Test
   void defaultsAndJoin() {
     NodeConfig c = resolve("--id", "n4", "--data-dir", tmp.toString(), "--listen",
         "127.0.0.1:7004", "--join");

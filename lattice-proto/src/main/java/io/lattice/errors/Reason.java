@@ -78,7 +78,23 @@ public enum Reason {
    */
   INTERNAL(Effect.MAYBE),
   /** The leadership transfer target is not a voter of the configuration, or is the leader. */
-  INVALID_TRANSFER_TARGET(Effect.NONE);
+  INVALID_TRANSFER_TARGET(Effect.NONE),
+  /**
+   * A transaction has more compares, or more operations in one branch, than allowed (the member's
+   * configured maximum when proposed; a fixed hard maximum when applied).
+   */
+  TOO_MANY_TXN_OPS(Effect.NONE),
+  /**
+   * The command's result (the previous key-values or the values read) would be larger than one
+   * answer may be; nothing was changed. The same on every member: retrying unchanged fails again.
+   */
+  RESULT_TOO_LARGE(Effect.NONE),
+  /**
+   * A retry of a session write that WAS applied (by an earlier attempt), but whose result was too
+   * large for the session to keep for retries: the write took effect, only its answer is lost.
+   * Marked {@link Effect#MAYBE} so that no client ever takes it for "not applied".
+   */
+  RESULT_NOT_RETAINED(Effect.MAYBE);
 
   /** What a request that failed with a reason did. */
   public enum Effect {

@@ -47,12 +47,16 @@ class GrpcReasonsTest {
     }
   }
 
-  /** Only INDETERMINATE and INTERNAL leave open that the request was applied. */
+  /**
+   * Only INDETERMINATE, INTERNAL and RESULT_NOT_RETAINED (a retry of a write that was applied,
+   * whose result is lost) leave open that the request was applied.
+   */
   @Test
   void onlyIndeterminateAndInternalMayHaveApplied() {
     List<Reason> maybe = Arrays.stream(Reason.values())
         .filter(r -> r.effect() == Reason.Effect.MAYBE).toList();
-    assertThat(maybe).containsExactlyInAnyOrder(Reason.INDETERMINATE, Reason.INTERNAL);
+    assertThat(maybe).containsExactlyInAnyOrder(Reason.INDETERMINATE, Reason.INTERNAL,
+        Reason.RESULT_NOT_RETAINED);
     assertThat(GrpcReasons.codeOf(Reason.SHUTTING_DOWN)).isEqualTo(Status.Code.UNAVAILABLE);
   }
 
