@@ -32,7 +32,8 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class ScriptedKv extends KVGrpc.KVImplBase {
   /** What the server does with one request. */
-  enum Step { OK, INDETERMINATE, NOT_LEADER, SESSION_EXPIRED, UNAVAILABLE, SHUTTING_DOWN, HANG }
+  enum Step { OK, INDETERMINATE, NOT_LEADER, SESSION_EXPIRED, UNAVAILABLE, SHUTTING_DOWN, NO_SPACE,
+    HANG }
 
   /** Steps for Put and Get. */
   final Deque<Step> script = new ArrayDeque<>();
@@ -112,6 +113,9 @@ final class ScriptedKv extends KVGrpc.KVImplBase {
         return false;
       case SHUTTING_DOWN:
         out.onError(error(io.grpc.Status.Code.UNAVAILABLE, ErrorInfo.Reason.SHUTTING_DOWN));
+        return false;
+      case NO_SPACE:
+        out.onError(error(io.grpc.Status.Code.RESOURCE_EXHAUSTED, ErrorInfo.Reason.NO_SPACE));
         return false;
       default:
         out.onError(error(io.grpc.Status.Code.UNAVAILABLE, ErrorInfo.Reason.UNAVAILABLE));

@@ -68,6 +68,7 @@ public final class NodeLoop<S extends StateMachine> extends NodeRequests<S> impl
   private final NodeStorage storage;
   private final ReadyHandler handler;
   private final Executor snapshotExecutor;
+  private final DiskSpaceMonitor space;
   private final ConcurrentLinkedQueue<Task> inbox = new ConcurrentLinkedQueue<>();
   private volatile Runnable waker = () -> {};
   private volatile boolean stopped;
@@ -146,10 +147,14 @@ public final class NodeLoop<S extends StateMachine> extends NodeRequests<S> impl
         restored.snapshot().index() == LogIndex.NONE && restored.entries().isEmpty()
             ? (config.join() ? " (fresh, joining a running cluster)" : " (fresh, bootstrap)")
             : "");
+    this.space = new DiskSpaceMonitor(config.id(), storage.freeSpace(), config.diskReserveBytes(),
+        clock::nanoTime, metrics);
+    space.checkAtStart(config.dataDir());
     Transport transport = Objects.requireNonNull(transports.apply(this), "transport");
     this.handler = new ReadyHandler(core, storage, applyVia, transport, new Listener(),
-        config.snapshotThreshold(), snapshotExecutor == null ? null : this::writeInBackground);
-    attach(core, handler);
+        config.snapshotThreshold(), snapshotExecutor == null ? null : this::writeInBackground,
+        space);
+    attach(core, handler, space);
     this.nextTick = clock.nanoTime() + tickNanos;
     this.lastSoft = core.softState();
     this.lastSnapshotIndex = core.snapshot().index();
@@ -287,12 +292,20 @@ public final class NodeLoop<S extends StateMachine> extends NodeRequests<S> impl
 
   @Override
   public void deliver(Message message) {
-    enqueue(() -> raft.step(message));
+    enqueue(() -> {
+      if (!space.refuses(message)) { // a full disk takes no new entries (DiskSpaceMonitor)
+        raft.step(message);
+      }
+    });
   }
 
   @Override
   public void deliverSnapshot(Message.InstallSnapshot message, byte[] data) {
-    enqueue(() -> handler.deliverSnapshot(message, data));
+    enqueue(() -> {
+      if (!space.noSpace()) { // a full disk cannot take it either: the leader retries later
+        handler.deliverSnapshot(message, data);
+      }
+    });
   }
 
   @Override
@@ -416,7 +429,7 @@ public final class NodeLoop<S extends StateMachine> extends NodeRequests<S> impl
         leaderAddress(rs.leaderId()), rs.commitIndex(), handler.appliedIndex(),
         storage.log().firstIndex(), storage.log().lastIndex(), storage.log().sizeBytes(),
         rs.snapshot().index(), rs.snapshot().term(), rs.membership(), rs.transferTarget(), peers,
-        rs);
+        rs, space.alarms(), space.freeBytes());
   }
 
   private void publishHeader() {
@@ -445,6 +458,13 @@ public final class NodeLoop<S extends StateMachine> extends NodeRequests<S> impl
     @Override
     public void readReady(long requestId, long readIndex) {
       pending.readGranted(requestId, sm);
+    }
+
+    @Override
+    public void snapshotFailed(SnapshotMeta meta, IOException cause) {
+      pending.snapshotsFailed(new NodeException(Reason.NO_SPACE, "snapshot " + meta.index()
+          + " could not be written: " + cause.getMessage() + " (the disk of member " + config.id()
+          + " is full; nothing was lost)"));
     }
 
     @Override

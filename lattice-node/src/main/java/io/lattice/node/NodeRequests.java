@@ -38,6 +38,7 @@ public abstract class NodeRequests<S extends StateMachine> {
   private final long transferTimeoutNanos;
   Raft raft;
   private ReadyHandler handler;
+  private DiskSpaceMonitor space;
   /** Read ids never repeat for this node, even across restarts (they start at a random point). */
   private long nextReadId;
 
@@ -69,9 +70,17 @@ public abstract class NodeRequests<S extends StateMachine> {
     };
   }
 
-  final void attach(Raft core, ReadyHandler readyHandler) {
+  final void attach(Raft core, ReadyHandler readyHandler, DiskSpaceMonitor diskSpace) {
     this.raft = core;
     this.handler = readyHandler;
+    this.space = diskSpace;
+  }
+
+  /** A leader on a full disk refuses what would grow its log (a follower answers NOT_LEADER). */
+  private void checkDiskSpace() {
+    if (raft.role() == Role.LEADER) {
+      space.checkWritable();
+    }
   }
 
   /** Queues {@code task} for the loop (or aborts it when the loop stopped). */
@@ -102,7 +111,7 @@ public abstract class NodeRequests<S extends StateMachine> {
    * Proposes a state-machine command.
    *
    * @return completes with the state machine's result once the entry is applied here; fails with
-   *     NOT_LEADER, TRANSFER_IN_PROGRESS, REQUEST_TOO_LARGE or SHUTTING_DOWN when it had no
+   *     NOT_LEADER, TRANSFER_IN_PROGRESS, REQUEST_TOO_LARGE, NO_SPACE or SHUTTING_DOWN when it had no
    *     effect, and with INDETERMINATE when it was appended but its outcome is unknown
    */
   public CompletableFuture<byte[]> propose(byte[] command) {
@@ -115,6 +124,7 @@ public abstract class NodeRequests<S extends StateMachine> {
       return f;
     }
     submit(f, () -> {
+      checkDiskSpace();
       EntryId id = raft.propose(command);
       pending.proposed(id.index(), id.term(), now() + requestTimeoutNanos, f);
     });
@@ -223,6 +233,7 @@ public abstract class NodeRequests<S extends StateMachine> {
   }
 
   private void proposeChange(MembershipChange change, CompletableFuture<byte[]> f) {
+    checkDiskSpace();
     EntryId id = raft.proposeMembership(change);
     log.info("{}: proposed membership change {} at {}", config.id(), change, id.index());
     pending.proposed(id.index(), id.term(), now() + requestTimeoutNanos, f);

@@ -78,7 +78,14 @@ public enum Reason {
    */
   INTERNAL(Effect.MAYBE),
   /** The leadership transfer target is not a voter of the configuration, or is the leader. */
-  INVALID_TRANSFER_TARGET(Effect.NONE);
+  INVALID_TRANSFER_TARGET(Effect.NONE),
+  /**
+   * The member's disk is (nearly) full: its free space fell below the configured reserve (the
+   * NO_SPACE alarm, like etcd's NOSPACE), so it accepts no new entries. The request was refused
+   * before it was proposed and had no effect. Reads are still served; writes resume by themselves
+   * once space is freed.
+   */
+  NO_SPACE(Effect.NONE);
 
   /** What a request that failed with a reason did. */
   public enum Effect {
