@@ -118,7 +118,7 @@ public final class DiskSpaceMonitor {
    * started on a full disk starts all the same, serving reads and refusing writes.
    */
   void checkAtStart(Object dataDir) {
-    refresh(true);
+    refresh(true, true);
     if (noSpace) {
       log.error("{}: the disk of {} is full: {} free, below the reserve of {} (--disk-reserve). "
               + "Starting with the NO_SPACE alarm: reads are served, writes are refused with "
@@ -127,9 +127,9 @@ public final class DiskSpaceMonitor {
     }
   }
 
-  /** Whether the NO_SPACE alarm is raised (free space read at most every {@value #CHECK_MILLIS} ms). */
+  /** Whether the NO_SPACE alarm is raised (free space is read at most every 100 ms). */
   public boolean noSpace() {
-    refresh(false);
+    refresh(false, false);
     return noSpace;
   }
 
@@ -172,7 +172,7 @@ public final class DiskSpaceMonitor {
     log.warn("{}: the disk is full: {} (the partial file was removed; the log still holds "
         + "every entry)", id, snapshotError);
     metrics.snapshotFailed();
-    refresh(true);
+    refresh(true, false);
   }
 
   /** A snapshot was written: clears SNAPSHOT_FAILED and the back-off. */
@@ -203,7 +203,8 @@ public final class DiskSpaceMonitor {
     return free;
   }
 
-  private void refresh(boolean now) {
+  /** @param quiet raise the alarm without its log line (the caller says it its own way) */
+  private void refresh(boolean now, boolean quiet) {
     long t = nanoClock.getAsLong();
     if (!now && checked && t - checkedAt < CHECK_NANOS) {
       return;
@@ -223,8 +224,11 @@ public final class DiskSpaceMonitor {
     if (!noSpace && free < reserve) {
       noSpace = true;
       refusedAppends = 0;
-      log.error("{}: NO_SPACE alarm raised: {} free, below the reserve of {}: refusing writes and "
-          + "new entries until space is freed (reads are served)", id, mib(free), mib(reserve));
+      if (!quiet) {
+        log.error("{}: NO_SPACE alarm raised: {} free, below the reserve of {}: refusing writes "
+            + "and new entries until space is freed (reads are served)", id, mib(free),
+            mib(reserve));
+      }
     } else if (noSpace && free >= reserve + clearMargin) {
       noSpace = false;
       log.info("{}: NO_SPACE alarm cleared: {} free; writes are accepted again", id, mib(free));

@@ -222,6 +222,7 @@ public final class NodeLoop<S extends StateMachine> extends NodeRequests<S> impl
       handler.handle(rd);
       afterReady(rd);
     }
+    handler.maybeSnapshot(); // a snapshot retried after its back-off, on an idle node too
     pending.expire(clock.nanoTime(), timeouts);
     checkTransfers();
     publishHeader();
@@ -433,6 +434,7 @@ public final class NodeLoop<S extends StateMachine> extends NodeRequests<S> impl
   }
 
   private void publishHeader() {
+    space.noSpace(); // keeps the alarm and its metrics current on an idle node (cached reading)
     header = new RaftNode.Header(config.id(), raft.role(), raft.term(), raft.leaderId(),
         leaderAddress(raft.leaderId()), raft.commitIndex(), raft.appliedIndex(), raft.membership());
     metrics.state(raft.role(), raft.term(), raft.commitIndex(), raft.appliedIndex(),

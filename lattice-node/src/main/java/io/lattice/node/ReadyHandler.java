@@ -175,21 +175,33 @@ public final class ReadyHandler {
       }
       supersededSnapshots.clear();
       staging.dropUpTo(raft.commitIndex());
-      if (snapshotThreshold > 0 && inFlight == null
-          && raft.appliedIndex() - raft.snapshot().index() >= snapshotThreshold
-          && space.snapshotAllowed()) {
-        if (background == null) {
-          snapshotNow();
-        } else {
-          beginSnapshot().ifPresent(background);
-        }
-      }
+      maybeSnapshot();
     } catch (RuntimeException | Error e) {
       // Half-handled: the core, the disk and the state machine may disagree now. Stop for good.
       if (stoppedBy == null) {
         stoppedBy = e;
       }
       throw e;
+    }
+  }
+
+  /**
+   * Takes the automatic snapshot if one is due ({@code snapshotThreshold} entries applied since
+   * the last) and none is under way, unless a snapshot failed for want of space and its back-off
+   * has not passed ({@link DiskSpaceMonitor#snapshotAllowed}). Called after every Ready, and by the
+   * loop between Readies, so that a retry after the back-off happens on an idle node too. Same
+   * calling rule as {@link #snapshotNow()}.
+   */
+  public void maybeSnapshot() {
+    checkRunning();
+    if (snapshotThreshold > 0 && inFlight == null
+        && raft.appliedIndex() - raft.snapshot().index() >= snapshotThreshold
+        && space.snapshotAllowed()) {
+      if (background == null) {
+        snapshotNow();
+      } else {
+        beginSnapshot().ifPresent(background);
+      }
     }
   }
 
