@@ -293,8 +293,11 @@ public final class ReadyHandler {
    * FreeSpace#isNoSpace}) it is not fatal: the store removed the partial file and the log still
    * holds every entry, so the handler tells the {@link DiskSpaceMonitor} (alarm SNAPSHOT_FAILED,
    * automatic snapshots retried after a back-off) and the listener (snapshot requests fail with
-   * NO_SPACE), and goes on. Any other failure stops the handler like every storage failure (the
-   * disk can no longer be trusted) and throws {@link StorageFailureException}.
+   * NO_SPACE), and goes on. That includes ENOSPC from the fsync of the snapshot's own temp file
+   * (file systems with delayed allocation report a full disk there): no Raft state depends on that
+   * file, which is deleted, so "a failed fsync stops the node" is not at stake. Any other failure
+   * stops the handler like every storage failure (the disk can no longer be trusted) and throws
+   * {@link StorageFailureException}.
    */
   public void snapshotFailed(SnapshotJob job, IOException cause) {
     if (job == inFlight) {
