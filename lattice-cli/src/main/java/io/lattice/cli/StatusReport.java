@@ -6,6 +6,7 @@ import io.lattice.cli.client.ClientException;
 import io.lattice.cli.client.LatticeClient;
 import io.lattice.cli.output.Sizes;
 import io.lattice.cli.output.Table;
+import io.lattice.proto.v1.Alarm;
 import io.lattice.proto.v1.MemberInfo;
 import io.lattice.proto.v1.PeerProgress;
 import io.lattice.proto.v1.Role;
@@ -125,7 +126,7 @@ final class StatusReport {
       String contact = isLeader ? "(leader)" : p == null ? null
           : p.getLastContactMillisAgo() < 0 ? "never" : Sizes.millis(p.getLastContactMillisAgo())
               + " ago";
-      String error = r.error != null ? r.error : replicationProblem(p);
+      String error = r.error != null ? r.error : join(alarms(r.status), replicationProblem(p));
       StatusResponse s = r.status;
       if (s == null) {
         t.row(r.id, r.address, "unreachable", null, null, null, lag, contact, null, null, error);
@@ -136,6 +137,30 @@ final class StatusReport {
       }
     }
     return t;
+  }
+
+  /** The member's raised alarms as "TYPE: detail; ...", or null when none (or unreachable). */
+  private static String alarms(StatusResponse s) {
+    if (s == null || s.getAlarmsCount() == 0) {
+      return null;
+    }
+    StringBuilder b = new StringBuilder();
+    for (Alarm a : s.getAlarmsList()) {
+      if (b.length() > 0) {
+        b.append("; ");
+      }
+      b.append("alarm ").append(a.getType().name()).append(": ").append(a.getDetail());
+    }
+    return b.toString();
+  }
+
+  private static String join(String a, String b) {
+    return a == null ? b : b == null ? a : a + "; " + b;
+  }
+
+  /** True if some reachable member has an alarm raised. */
+  boolean hasAlarms() {
+    return rows.stream().anyMatch(r -> r.status != null && r.status.getAlarmsCount() > 0);
   }
 
   /**
@@ -180,6 +205,15 @@ final class StatusReport {
         m.addProperty("snapshot_index", s.getSnapshotIndex());
         m.addProperty("snapshot_term", s.getSnapshotTerm());
         m.addProperty("version", s.getVersion());
+        m.addProperty("disk_free_bytes", s.getDiskFreeBytes());
+        JsonArray alarms = new JsonArray();
+        for (Alarm a : s.getAlarmsList()) {
+          JsonObject j = new JsonObject();
+          j.addProperty("type", a.getType().name());
+          j.addProperty("detail", a.getDetail());
+          alarms.add(j);
+        }
+        m.add("alarms", alarms);
       }
       PeerProgress p = progress.get(r.id);
       boolean isLeader = leader != null && leader.getMemberId().equals(r.id);

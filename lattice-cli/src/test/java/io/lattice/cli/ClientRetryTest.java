@@ -59,6 +59,17 @@ class ClientRetryTest {
   }
 
   @Test
+  void aFullDiskFailsTheWriteAtOnceWithExit1AndSaysWhatToDo() throws IOException {
+    ScriptedKv kv = new ScriptedKv();
+    kv.script.add(Step.NO_SPACE);
+    Cli.Result r = Cli.run("--endpoints", serve(kv), "--timeout", "5s", "put", "k", "v");
+    assertThat(r.code()).as(r.toString()).isEqualTo(ExitCodes.FAILURE);
+    assertThat(kv.puts).as("not retried: no attempt can succeed before space is freed").hasSize(1);
+    assertThat(r.err()).startsWith("lattice: fake: NO_SPACE (the NO_SPACE alarm: free space on "
+        + "that member's disk");
+  }
+
+  @Test
   void anOutcomeStillUnknownAtTheDeadlineExitsWith5() throws IOException {
     ScriptedKv kv = new ScriptedKv();
     for (int i = 0; i < 1000; i++) {

@@ -33,7 +33,8 @@ import java.util.concurrent.atomic.AtomicLong;
 final class ScriptedKv extends KVGrpc.KVImplBase {
   /** What the server does with one request. */
   enum Step {
-    OK, INDETERMINATE, NOT_LEADER, SESSION_EXPIRED, UNAVAILABLE, SHUTTING_DOWN, OVERLOADED, HANG
+    OK, INDETERMINATE, NOT_LEADER, SESSION_EXPIRED, UNAVAILABLE, SHUTTING_DOWN, OVERLOADED, NO_SPACE,
+    HANG
   }
 
   /** Steps for Put and Get. */
@@ -120,6 +121,9 @@ final class ScriptedKv extends KVGrpc.KVImplBase {
         return false;
       case OVERLOADED:
         out.onError(error(io.grpc.Status.Code.RESOURCE_EXHAUSTED, ErrorInfo.Reason.OVERLOADED));
+        return false;
+      case NO_SPACE:
+        out.onError(error(io.grpc.Status.Code.RESOURCE_EXHAUSTED, ErrorInfo.Reason.NO_SPACE));
         return false;
       default:
         out.onError(error(io.grpc.Status.Code.UNAVAILABLE, ErrorInfo.Reason.UNAVAILABLE));

@@ -6,6 +6,7 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import io.lattice.errors.Reason;
 import io.lattice.kv.KvStateMachine;
+import io.lattice.node.DiskSpaceMonitor;
 import io.lattice.node.NodeException;
 import io.lattice.node.NodeStatus;
 import io.lattice.node.RaftNode;
@@ -23,6 +24,7 @@ import io.lattice.proto.v1.MemberPromoteResponse;
 import io.lattice.proto.v1.MemberRemoveRequest;
 import io.lattice.proto.v1.MemberRemoveResponse;
 import io.lattice.proto.v1.PeerProgress;
+import io.lattice.proto.v1.Alarm;
 import io.lattice.proto.v1.SnapshotRequest;
 import io.lattice.proto.v1.SnapshotResponse;
 import io.lattice.proto.v1.StatusRequest;
@@ -77,7 +79,12 @@ public final class ClusterService extends ClusterGrpc.ClusterImplBase {
           .setSnapshotTerm(s.snapshotTerm())
           .setClusterId(Responses.nz(node.config().clusterId()))
           .setVersion(VERSION)
-          .setAddress(address(s.membership(), s.id()));
+          .setAddress(address(s.membership(), s.id()))
+          .setDiskFreeBytes(s.diskFreeBytes() == Long.MAX_VALUE ? 0 : s.diskFreeBytes());
+      for (DiskSpaceMonitor.Alarm a : s.alarms()) {
+        b.addAlarms(Alarm.newBuilder().setType(Alarm.Type.valueOf(a.type().name()))
+            .setDetail(a.detail()));
+      }
       if (s.role() == Role.LEADER) {
         for (NodeStatus.PeerLag p : s.peers()) {
           if (p.id().equals(s.id())) {

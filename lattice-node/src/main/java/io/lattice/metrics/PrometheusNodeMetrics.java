@@ -54,6 +54,16 @@ public final class PrometheusNodeMetrics implements NodeMetrics {
       "Time to write a snapshot out (in the background: writes go on meanwhile).");
   private final Counter snapshotsInstalled = Counter.builder().name("lattice_snapshots_installed")
       .help("Snapshots received from the leader and installed.").register(registry);
+  private final Gauge diskFree = Gauge.builder().name("lattice_disk_free").unit(Unit.BYTES)
+      .help("Free space on the data directory's disk at the last reading (-1: unknown).")
+      .register(registry);
+  private final Gauge alarm = Gauge.builder().name("lattice_alarm")
+      .help("1 while the alarm is raised: NO_SPACE (free space below the reserve, writes refused),"
+          + " SNAPSHOT_FAILED (the last snapshot could not be written for want of space).")
+      .labelNames("type").register(registry);
+  private final Counter snapshotFailures = Counter.builder().name("lattice_snapshot_failures")
+      .help("Snapshots of this member's own state that could not be written for want of space.")
+      .register(registry);
 
   private final Gauge pendingRequests = gauge("lattice_pending_requests",
       "Client requests queued or waiting for their outcome (bounded by --max-pending-requests).");
@@ -81,6 +91,9 @@ public final class PrometheusNodeMetrics implements NodeMetrics {
     }
     proposals.labelValues("succeeded");
     proposals.labelValues("failed");
+    alarm.labelValues("NO_SPACE").set(0);
+    alarm.labelValues("SNAPSHOT_FAILED").set(0);
+    diskFree.set(-1);
   }
 
   /** The registry holding this node's metrics (what the HTTP endpoint serves). */
@@ -175,5 +188,17 @@ public final class PrometheusNodeMetrics implements NodeMetrics {
   @Override
   public void snapshotInstalled() {
     snapshotsInstalled.inc();
+  }
+
+  @Override
+  public void diskSpace(long freeBytes, boolean noSpaceAlarm, boolean snapshotFailedAlarm) {
+    diskFree.set(freeBytes == Long.MAX_VALUE ? -1 : freeBytes);
+    alarm.labelValues("NO_SPACE").set(noSpaceAlarm ? 1 : 0);
+    alarm.labelValues("SNAPSHOT_FAILED").set(snapshotFailedAlarm ? 1 : 0);
+  }
+
+  @Override
+  public void snapshotFailed() {
+    snapshotFailures.inc();
   }
 }

@@ -43,6 +43,12 @@ public interface ApplyListener {
   /** The read {@code requestId} could not be confirmed (no leader, or leadership was lost). */
   void readFailed(long requestId);
 
+  /**
+   * A snapshot of this node's own state at {@code meta} could not be written for want of space
+   * (not fatal; see {@link ReadyHandler#snapshotFailed}).
+   */
+  default void snapshotFailed(SnapshotMeta meta, java.io.IOException cause) {}
+
   /** A listener that ignores everything. */
   ApplyListener NONE = new ApplyListener() {
     @Override

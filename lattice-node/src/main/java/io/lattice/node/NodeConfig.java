@@ -53,6 +53,9 @@ import java.util.TreeMap;
  * @param transferTimeoutMillis how long a leadership transfer (also the one on close) may take
  * @param limits the back-pressure bounds on pending requests, queued peer messages and the
  *     leader's uncommitted commands
+ * @param diskReserveBytes free space the data directory's file system must keep: below it the
+ *     node raises the NO_SPACE alarm and takes no new entries (see {@link DiskSpaceMonitor}); 0
+ *     only turns the alarm off until the disk is completely full
  */
 public record NodeConfig(
     String id,
@@ -70,7 +73,8 @@ public record NodeConfig(
     int maxRequestBytes,
     long requestTimeoutMillis,
     long transferTimeoutMillis,
-    LoadLimits limits) {
+    LoadLimits limits,
+    long diskReserveBytes) {
 
   public static final long DEFAULT_TICK_MILLIS = 50;
   public static final int DEFAULT_ELECTION_TICKS = 10;
@@ -83,15 +87,22 @@ public record NodeConfig(
   public static final long DEFAULT_REQUEST_TIMEOUT_MILLIS = 5_000;
   public static final long DEFAULT_TRANSFER_TIMEOUT_MILLIS = 3_000;
   public static final String DEFAULT_CLUSTER_ID = "lattice";
+  /**
+   * 64 MiB: room for dozens of the largest entries ({@link #DEFAULT_MAX_REQUEST_BYTES}) after the
+   * alarm is raised (batches in flight, the term's no-op, hard-state files, a rolled segment's
+   * header), and small next to any real disk.
+   */
+  public static final long DEFAULT_DISK_RESERVE_BYTES = 64L << 20;
 
-  /** A configuration with the default back-pressure limits. */
+  /** A configuration with the default back-pressure limits and disk reserve. */
   public NodeConfig(String id, Path dataDir, String listenAddress, String clusterId,
       Map<String, String> initialCluster, boolean join, long tickMillis, int electionTicks,
       int heartbeatTicks, long snapshotThreshold, long trailingEntries, int leaseDriftTicks,
       int maxRequestBytes, long requestTimeoutMillis, long transferTimeoutMillis) {
     this(id, dataDir, listenAddress, clusterId, initialCluster, join, tickMillis, electionTicks,
         heartbeatTicks, snapshotThreshold, trailingEntries, leaseDriftTicks, maxRequestBytes,
-        requestTimeoutMillis, transferTimeoutMillis, LoadLimits.DEFAULTS);
+        requestTimeoutMillis, transferTimeoutMillis, LoadLimits.DEFAULTS,
+        DEFAULT_DISK_RESERVE_BYTES);
   }
 
   public NodeConfig {
@@ -112,7 +123,7 @@ public record NodeConfig(
       throw new IllegalArgumentException("tickMillis must be >= 1");
     }
     if (snapshotThreshold < 0 || trailingEntries < 0 || maxRequestBytes < 1
-        || requestTimeoutMillis < 1 || transferTimeoutMillis < 1) {
+        || requestTimeoutMillis < 1 || transferTimeoutMillis < 1 || diskReserveBytes < 0) {
       throw new IllegalArgumentException("sizes and timeouts must be positive");
     }
     raftConfigOf(id, electionTicks, heartbeatTicks, leaseDriftTicks, trailingEntries); // validates
@@ -124,7 +135,8 @@ public record NodeConfig(
     return new NodeConfig(id, dataDir, address, DEFAULT_CLUSTER_ID, initialCluster, false,
         DEFAULT_TICK_MILLIS, DEFAULT_ELECTION_TICKS, DEFAULT_HEARTBEAT_TICKS,
         DEFAULT_SNAPSHOT_THRESHOLD, DEFAULT_TRAILING_ENTRIES, DEFAULT_LEASE_DRIFT_TICKS,
-        DEFAULT_MAX_REQUEST_BYTES, DEFAULT_REQUEST_TIMEOUT_MILLIS, DEFAULT_TRANSFER_TIMEOUT_MILLIS);
+        DEFAULT_MAX_REQUEST_BYTES, DEFAULT_REQUEST_TIMEOUT_MILLIS, DEFAULT_TRANSFER_TIMEOUT_MILLIS,
+        LoadLimits.DEFAULTS, DEFAULT_DISK_RESERVE_BYTES);
   }
 
   /** A node that joins a running cluster, reachable at {@code listenAddress}. */
@@ -132,38 +144,48 @@ public record NodeConfig(
     return new NodeConfig(id, dataDir, listenAddress, DEFAULT_CLUSTER_ID, Map.of(), true,
         DEFAULT_TICK_MILLIS, DEFAULT_ELECTION_TICKS, DEFAULT_HEARTBEAT_TICKS,
         DEFAULT_SNAPSHOT_THRESHOLD, DEFAULT_TRAILING_ENTRIES, DEFAULT_LEASE_DRIFT_TICKS,
-        DEFAULT_MAX_REQUEST_BYTES, DEFAULT_REQUEST_TIMEOUT_MILLIS, DEFAULT_TRANSFER_TIMEOUT_MILLIS);
+        DEFAULT_MAX_REQUEST_BYTES, DEFAULT_REQUEST_TIMEOUT_MILLIS, DEFAULT_TRANSFER_TIMEOUT_MILLIS,
+        LoadLimits.DEFAULTS, DEFAULT_DISK_RESERVE_BYTES);
   }
 
   public NodeConfig withTiming(long tickMillis, int electionTicks, int heartbeatTicks,
       int leaseDriftTicks) {
     return new NodeConfig(id, dataDir, listenAddress, clusterId, initialCluster, join, tickMillis,
         electionTicks, heartbeatTicks, snapshotThreshold, trailingEntries, leaseDriftTicks,
-        maxRequestBytes, requestTimeoutMillis, transferTimeoutMillis, limits);
+        maxRequestBytes, requestTimeoutMillis, transferTimeoutMillis, limits,
+        diskReserveBytes);
   }
 
   public NodeConfig withSnapshots(long snapshotThreshold, long trailingEntries) {
     return new NodeConfig(id, dataDir, listenAddress, clusterId, initialCluster, join, tickMillis,
         electionTicks, heartbeatTicks, snapshotThreshold, trailingEntries, leaseDriftTicks,
-        maxRequestBytes, requestTimeoutMillis, transferTimeoutMillis, limits);
+        maxRequestBytes, requestTimeoutMillis, transferTimeoutMillis, limits,
+        diskReserveBytes);
   }
 
   public NodeConfig withTimeouts(long requestTimeoutMillis, long transferTimeoutMillis) {
     return new NodeConfig(id, dataDir, listenAddress, clusterId, initialCluster, join, tickMillis,
         electionTicks, heartbeatTicks, snapshotThreshold, trailingEntries, leaseDriftTicks,
-        maxRequestBytes, requestTimeoutMillis, transferTimeoutMillis, limits);
+        maxRequestBytes, requestTimeoutMillis, transferTimeoutMillis, limits,
+        diskReserveBytes);
   }
 
   public NodeConfig withMaxRequestBytes(int maxRequestBytes) {
     return new NodeConfig(id, dataDir, listenAddress, clusterId, initialCluster, join, tickMillis,
         electionTicks, heartbeatTicks, snapshotThreshold, trailingEntries, leaseDriftTicks,
-        maxRequestBytes, requestTimeoutMillis, transferTimeoutMillis, limits);
+        maxRequestBytes, requestTimeoutMillis, transferTimeoutMillis, limits, diskReserveBytes);
   }
 
   public NodeConfig withLimits(LoadLimits limits) {
     return new NodeConfig(id, dataDir, listenAddress, clusterId, initialCluster, join, tickMillis,
         electionTicks, heartbeatTicks, snapshotThreshold, trailingEntries, leaseDriftTicks,
-        maxRequestBytes, requestTimeoutMillis, transferTimeoutMillis, limits);
+        maxRequestBytes, requestTimeoutMillis, transferTimeoutMillis, limits, diskReserveBytes);
+  }
+
+  public NodeConfig withDiskReserve(long diskReserveBytes) {
+    return new NodeConfig(id, dataDir, listenAddress, clusterId, initialCluster, join, tickMillis,
+        electionTicks, heartbeatTicks, snapshotThreshold, trailingEntries, leaseDriftTicks,
+        maxRequestBytes, requestTimeoutMillis, transferTimeoutMillis, limits, diskReserveBytes);
   }
 
   /** The core's tuning derived from this configuration. */

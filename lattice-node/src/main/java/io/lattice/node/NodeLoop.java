@@ -78,6 +78,7 @@ public final class NodeLoop<S extends StateMachine> extends NodeRequests<S> impl
   private final NodeStorage storage;
   private final ReadyHandler handler;
   private final Executor snapshotExecutor;
+  private final DiskSpaceMonitor space;
   private final ConcurrentLinkedQueue<Task> inbox = new ConcurrentLinkedQueue<>();
   /** Peer messages queued in {@link #inbox} (by bytes only: there is no bound on their number). */
   private final Admission peerMessages;
@@ -159,10 +160,14 @@ public final class NodeLoop<S extends StateMachine> extends NodeRequests<S> impl
         restored.snapshot().index() == LogIndex.NONE && restored.entries().isEmpty()
             ? (config.join() ? " (fresh, joining a running cluster)" : " (fresh, bootstrap)")
             : "");
+    this.space = new DiskSpaceMonitor(config.id(), storage.freeSpace(), config.diskReserveBytes(),
+        clock::nanoTime, metrics);
+    space.checkAtStart(config.dataDir());
     Transport transport = Objects.requireNonNull(transports.apply(this), "transport");
     this.handler = new ReadyHandler(core, storage, applyVia, transport, new Listener(),
-        config.snapshotThreshold(), snapshotExecutor == null ? null : this::writeInBackground);
-    attach(core, handler);
+        config.snapshotThreshold(), snapshotExecutor == null ? null : this::writeInBackground,
+        space);
+    attach(core, handler, space);
     this.nextTick = clock.nanoTime() + tickNanos;
     this.lastSoft = core.softState();
     this.lastSnapshotIndex = core.snapshot().index();
@@ -230,6 +235,7 @@ public final class NodeLoop<S extends StateMachine> extends NodeRequests<S> impl
       handler.handle(rd);
       afterReady(rd);
     }
+    handler.maybeSnapshot(); // a snapshot retried after its back-off, on an idle node too
     pending.expire(clock.nanoTime(), timeouts);
     checkTransfers();
     publishHeader();
@@ -305,7 +311,11 @@ public final class NodeLoop<S extends StateMachine> extends NodeRequests<S> impl
 
   @Override
   public void deliver(Message message) {
-    enqueuePeer(message, () -> raft.step(message));
+    enqueuePeer(message, () -> {
+      if (!space.refuses(message)) { // a full disk takes no new entries (DiskSpaceMonitor)
+        raft.step(message);
+      }
+    });
   }
 
   /** Queues a peer task costing about {@code message}'s bytes, or drops it past the inbox bound. */
@@ -347,13 +357,23 @@ public final class NodeLoop<S extends StateMachine> extends NodeRequests<S> impl
 
   @Override
   public void deliverSnapshot(Message.InstallSnapshot message, byte[] data) {
-    enqueue(() -> handler.deliverSnapshot(message, data));
+    enqueue(() -> {
+      if (!space.noSpace()) { // a full disk cannot take it either: the leader retries later
+        handler.deliverSnapshot(message, data);
+      }
+    });
   }
 
   @Override
   public void deliverSnapshot(Message.InstallSnapshot message, SnapshotStore.Staged staged) {
     // If the loop stopped the staged file stays behind as a temp file, deleted at the next start.
-    enqueue(() -> handler.deliverSnapshot(message, staged));
+    enqueue(() -> {
+      if (space.noSpace()) { // a full disk cannot take it: the leader retries later
+        storage.snapshots().discard(staged);
+      } else {
+        handler.deliverSnapshot(message, staged);
+      }
+    });
   }
 
   @Override
@@ -478,10 +498,11 @@ public final class NodeLoop<S extends StateMachine> extends NodeRequests<S> impl
         leaderAddress(rs.leaderId()), rs.commitIndex(), handler.appliedIndex(),
         storage.log().firstIndex(), storage.log().lastIndex(), storage.log().sizeBytes(),
         rs.snapshot().index(), rs.snapshot().term(), rs.membership(), rs.transferTarget(), peers,
-        rs);
+        rs, space.alarms(), space.freeBytes());
   }
 
   private void publishHeader() {
+    space.noSpace(); // keeps the alarm and its metrics current on an idle node (cached reading)
     header = new RaftNode.Header(config.id(), raft.role(), raft.term(), raft.leaderId(),
         leaderAddress(raft.leaderId()), raft.commitIndex(), raft.appliedIndex(), raft.membership());
     metrics.state(raft.role(), raft.term(), raft.commitIndex(), raft.appliedIndex(),
@@ -514,6 +535,13 @@ public final class NodeLoop<S extends StateMachine> extends NodeRequests<S> impl
     @Override
     public void readReady(long requestId, long readIndex) {
       pending.readGranted(requestId, sm);
+    }
+
+    @Override
+    public void snapshotFailed(SnapshotMeta meta, IOException cause) {
+      pending.snapshotsFailed(new NodeException(Reason.NO_SPACE, "snapshot " + meta.index()
+          + " could not be written: " + cause.getMessage() + " (the disk of member " + config.id()
+          + " is full; nothing was lost)"));
     }
 
     @Override

@@ -49,6 +49,16 @@ public interface NodeMetrics {
   /** A peer message was dropped because the inbox was full (a transport thread). */
   default void peerMessageDropped() {}
 
+  /**
+   * The data directory's free space was read (at most every 100 ms, loop thread): {@code
+   * freeBytes} (Long.MAX_VALUE when unknown), whether the NO_SPACE alarm and the SNAPSHOT_FAILED
+   * alarm are raised (see {@link DiskSpaceMonitor}).
+   */
+  default void diskSpace(long freeBytes, boolean noSpaceAlarm, boolean snapshotFailedAlarm) {}
+
+  /** A snapshot of this node's own state could not be written for want of space. */
+  default void snapshotFailed() {}
+
   /** Reports nothing. */
   NodeMetrics NONE = new NodeMetrics() {
     @Override

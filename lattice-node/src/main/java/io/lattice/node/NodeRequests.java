@@ -50,6 +50,7 @@ public abstract class NodeRequests<S extends StateMachine> {
   private final Admission adminRequests;
   Raft raft;
   private ReadyHandler handler;
+  private DiskSpaceMonitor space;
   /** Read ids never repeat for this node, even across restarts (they start at a random point). */
   private long nextReadId;
   /** Where view queries and hashes run; by default on the loop, inline (the simulator's choice). */
@@ -86,9 +87,17 @@ public abstract class NodeRequests<S extends StateMachine> {
     };
   }
 
-  final void attach(Raft core, ReadyHandler readyHandler) {
+  final void attach(Raft core, ReadyHandler readyHandler, DiskSpaceMonitor diskSpace) {
     this.raft = core;
     this.handler = readyHandler;
+    this.space = diskSpace;
+  }
+
+  /** A leader on a full disk refuses what would grow its log (a follower answers NOT_LEADER). */
+  private void checkDiskSpace() {
+    if (raft.role() == Role.LEADER) {
+      space.checkWritable();
+    }
   }
 
   /** Queues {@code task} for the loop (or aborts it when the loop stopped). */
@@ -131,8 +140,9 @@ public abstract class NodeRequests<S extends StateMachine> {
    * Proposes a state-machine command.
    *
    * @return completes with the state machine's result once the entry is applied here; fails with
-   *     NOT_LEADER, TRANSFER_IN_PROGRESS, REQUEST_TOO_LARGE, OVERLOADED or SHUTTING_DOWN when it
-   *     had no effect, and with INDETERMINATE when it was appended but its outcome is unknown
+   *     NOT_LEADER, TRANSFER_IN_PROGRESS, REQUEST_TOO_LARGE, OVERLOADED, NO_SPACE or SHUTTING_DOWN
+   *     when it had no effect, and with INDETERMINATE when it was appended but its outcome is
+   *     unknown
    */
   public CompletableFuture<byte[]> propose(byte[] command) {
     Objects.requireNonNull(command, "command");
@@ -144,6 +154,7 @@ public abstract class NodeRequests<S extends StateMachine> {
       return f;
     }
     submitClient(f, command.length, () -> {
+      checkDiskSpace();
       EntryId id = raft.propose(command);
       pending.proposed(id.index(), id.term(), now() + requestTimeoutNanos, f);
     });
@@ -319,6 +330,7 @@ public abstract class NodeRequests<S extends StateMachine> {
   }
 
   private void proposeChange(MembershipChange change, CompletableFuture<byte[]> f) {
+    checkDiskSpace();
     EntryId id = raft.proposeMembership(change);
     log.info("{}: proposed membership change {} at {}", config.id(), change, id.index());
     pending.proposed(id.index(), id.term(), now() + requestTimeoutNanos, f);

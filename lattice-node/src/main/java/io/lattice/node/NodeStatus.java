@@ -16,6 +16,10 @@ import java.util.List;
  * @param transferTarget the target of a leadership transfer in progress, or null
  * @param peers per-member replication progress; only on the leader (empty otherwise)
  * @param raft the core's own status, for anything not copied here
+ * @param alarms the raised alarms (NO_SPACE, SNAPSHOT_FAILED: see {@link DiskSpaceMonitor});
+ *     empty when all is well
+ * @param diskFreeBytes free bytes on the data directory's disk at the last reading
+ *     (Long.MAX_VALUE when unknown)
  */
 public record NodeStatus(
     String id,
@@ -33,10 +37,13 @@ public record NodeStatus(
     Membership membership,
     String transferTarget,
     List<PeerLag> peers,
-    RaftStatus raft) {
+    RaftStatus raft,
+    List<DiskSpaceMonitor.Alarm> alarms,
+    long diskFreeBytes) {
 
   public NodeStatus {
     peers = List.copyOf(peers);
+    alarms = List.copyOf(alarms);
   }
 
   /**

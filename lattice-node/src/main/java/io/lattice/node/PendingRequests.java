@@ -169,6 +169,12 @@ final class PendingRequests {
     return !snapshots.isEmpty();
   }
 
+  /** A snapshot could not be written: every snapshot request fails with {@code why}. */
+  void snapshotsFailed(NodeException why) {
+    snapshots.forEach(w -> w.future().completeExceptionally(why));
+    snapshots.clear();
+  }
+
   /**
    * Ends every request whose deadline is at or before {@code now}.
    *

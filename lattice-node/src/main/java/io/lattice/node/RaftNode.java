@@ -7,6 +7,7 @@ import io.lattice.storage.DataDirLock;
 import io.lattice.storage.FileHardStateStore;
 import io.lattice.storage.FileIo;
 import io.lattice.storage.FileSnapshotStore;
+import io.lattice.storage.FreeSpace;
 import io.lattice.storage.SegmentedLogStore;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -65,7 +66,7 @@ public final class RaftNode<S extends StateMachine> implements AutoCloseable {
   private volatile boolean stopping;
 
   private RaftNode(NodeConfig config, S stateMachine, Function<PeerInbox, Transport> transports,
-      FileIo io, NodeMetrics metrics) throws IOException {
+      FileIo io, FreeSpace freeSpace, NodeMetrics metrics) throws IOException {
     this.config = Objects.requireNonNull(config, "config");
     this.metrics = Objects.requireNonNull(metrics, "metrics");
     Files.createDirectories(config.dataDir());
@@ -84,7 +85,8 @@ public final class RaftNode<S extends StateMachine> implements AutoCloseable {
     });
     try {
       NodeStorage storage = new NodeStorage(new TimedLogStore(logStore, metrics),
-          new FileHardStateStore(config.dataDir(), io), new FileSnapshotStore(config.dataDir(), io));
+          new FileHardStateStore(config.dataDir(), io), new FileSnapshotStore(config.dataDir(), io),
+          freeSpace == null ? FreeSpace.of(config.dataDir()) : freeSpace);
       this.loop = new NodeLoop<>(config, storage, stateMachine, transports, metrics,
           NodeClock.SYSTEM, new SplittableRandom(), snapshotWriter);
     } catch (IOException | RuntimeException e) {
@@ -128,7 +130,17 @@ public final class RaftNode<S extends StateMachine> implements AutoCloseable {
   static <S extends StateMachine> RaftNode<S> start(NodeConfig config, S stateMachine,
       Function<PeerInbox, Transport> transports, FileIo io, NodeMetrics metrics)
       throws IOException {
-    RaftNode<S> node = new RaftNode<>(config, stateMachine, transports, io, metrics);
+    return start(config, stateMachine, transports, io, null, metrics);
+  }
+
+  /**
+   * With a file-system seam, a free-space source (tests fill the disk at will; null: the data
+   * directory's file system) and metrics.
+   */
+  static <S extends StateMachine> RaftNode<S> start(NodeConfig config, S stateMachine,
+      Function<PeerInbox, Transport> transports, FileIo io, FreeSpace freeSpace,
+      NodeMetrics metrics) throws IOException {
+    RaftNode<S> node = new RaftNode<>(config, stateMachine, transports, io, freeSpace, metrics);
     node.thread.start();
     return node;
   }

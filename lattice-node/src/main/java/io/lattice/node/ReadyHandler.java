@@ -9,6 +9,7 @@ import io.lattice.raft.Raft;
 import io.lattice.raft.ReadState;
 import io.lattice.raft.Ready;
 import io.lattice.raft.SnapshotMeta;
+import io.lattice.storage.FreeSpace;
 import io.lattice.storage.SnapshotStore;
 import io.lattice.storage.SnapshotWriter;
 import java.io.IOException;
@@ -46,7 +47,17 @@ import java.util.function.Consumer;
  * is sent, so nothing that is not durable is ever acknowledged. Any exception (storage, state
  * machine, or an {@link io.lattice.raft.InvariantViolation} of the core) stops the handler for
  * good: every later call throws {@link IllegalStateException}, and the node must exit and recover
- * from disk.
+ * from disk. That holds for a full disk while persisting too (ENOSPC in an append, or in an
+ * fsync): by then the core has handed the Ready over — its entries counted as given to the log,
+ * its messages out of its outbox, its hard state marked reported — and the Ready contract has no
+ * way to take it back, so retrying it in place could acknowledge what is not durable. The log
+ * store cuts the failed append back to its last whole record, so the restart is clean; and the
+ * {@link DiskSpaceMonitor}'s reserve keeps the log from reaching the end of the disk at all.
+ *
+ * <p>The one storage failure that is not fatal is a snapshot of this node's own state that could
+ * not be written for want of space ({@link #snapshotFailed}): nothing depends on it (the log still
+ * holds every entry, the partial file is gone), so the handler raises the SNAPSHOT_FAILED alarm and
+ * retries automatic snapshots after a back-off. Any other snapshot failure stays fatal.
  *
  * <p>Not thread-safe: owned by the node's loop thread, like the core.
  */
@@ -60,6 +71,7 @@ public final class ReadyHandler {
   private final Consumer<SnapshotJob> background;
   private final SnapshotStaging staging;
   private final PendingReads pendingReads = new PendingReads();
+  private final DiskSpaceMonitor space;
   /** Peers whose InstallSnapshot of this Ready named a snapshot already replaced (not sent). */
   private final List<String> supersededSnapshots = new ArrayList<>();
 
@@ -89,6 +101,18 @@ public final class ReadyHandler {
   public ReadyHandler(Raft raft, NodeStorage storage, StateMachine stateMachine,
       Transport transport, ApplyListener listener, long snapshotThreshold,
       Consumer<SnapshotJob> background) {
+    this(raft, storage, stateMachine, transport, listener, snapshotThreshold, background,
+        DiskSpaceMonitor.unlimited(System::nanoTime));
+  }
+
+  /**
+   * As the other constructors, with the node's disk-space monitor: automatic snapshots wait out
+   * its back-off after a snapshot failed for want of space, and it hears of every such failure.
+   */
+  public ReadyHandler(Raft raft, NodeStorage storage, StateMachine stateMachine,
+      Transport transport, ApplyListener listener, long snapshotThreshold,
+      Consumer<SnapshotJob> background, DiskSpaceMonitor space) {
+    this.space = Objects.requireNonNull(space, "space");
     this.background = background;
     this.raft = Objects.requireNonNull(raft, "raft");
     this.storage = Objects.requireNonNull(storage, "storage");
@@ -171,14 +195,7 @@ public final class ReadyHandler {
       }
       supersededSnapshots.clear();
       staging.dropUpTo(raft.commitIndex());
-      if (snapshotThreshold > 0 && inFlight == null
-          && raft.appliedIndex() - raft.snapshot().index() >= snapshotThreshold) {
-        if (background == null) {
-          snapshotNow();
-        } else {
-          beginSnapshot().ifPresent(background);
-        }
-      }
+      maybeSnapshot();
     } catch (RuntimeException | Error e) {
       // Half-handled: the core, the disk and the state machine may disagree now. Stop for good.
       if (stoppedBy == null) {
@@ -189,11 +206,32 @@ public final class ReadyHandler {
   }
 
   /**
+   * Takes the automatic snapshot if one is due ({@code snapshotThreshold} entries applied since
+   * the last) and none is under way, unless a snapshot failed for want of space and its back-off
+   * has not passed ({@link DiskSpaceMonitor#snapshotAllowed}). Called after every Ready, and by the
+   * loop between Readies, so that a retry after the back-off happens on an idle node too. Same
+   * calling rule as {@link #snapshotNow()}.
+   */
+  public void maybeSnapshot() {
+    checkRunning();
+    if (snapshotThreshold > 0 && inFlight == null
+        && raft.appliedIndex() - raft.snapshot().index() >= snapshotThreshold
+        && space.snapshotAllowed()) {
+      if (background == null) {
+        snapshotNow();
+      } else {
+        beginSnapshot().ifPresent(background);
+      }
+    }
+  }
+
+  /**
    * Takes a snapshot of the state machine at the applied index, saves it durably and compacts the
    * log (keeping the core's trailing window), all on the calling thread. Call only between Readies
    * (never between {@link Raft#ready()} and {@link Raft#advance}), so that the state machine
    * reflects exactly the core's applied index. Does nothing if there is nothing new to snapshot or
-   * a background snapshot is under way.
+   * a background snapshot is under way. A write that failed for want of space ends as {@link
+   * #snapshotFailed} says (not fatal); the snapshot is then simply not taken.
    */
   public void snapshotNow() {
     Optional<SnapshotJob> job = beginSnapshot();
@@ -204,6 +242,7 @@ public final class ReadyHandler {
       job.get().write();
     } catch (IOException e) {
       snapshotFailed(job.get(), e);
+      return;
     }
     finishSnapshot(job.get());
   }
@@ -252,8 +291,14 @@ public final class ReadyHandler {
       // Durable before the core forgets entries: until then the log is the only copy.
       storage.snapshots().publish(job.staged);
     } catch (IOException e) {
-      throw fatal("saving snapshot " + meta.index(), e);
+      if (!FreeSpace.isNoSpace(e)) {
+        throw fatal("saving snapshot " + meta.index(), e);
+      }
+      // Not renamed into place (the store removed the file): nothing changed, the log is whole.
+      noSpaceForSnapshot(meta, e);
+      return false;
     }
+    space.snapshotSucceeded();
     long upTo = raft.compact(meta);
     try {
       storage.log().compactUpTo(upTo);
@@ -264,14 +309,29 @@ public final class ReadyHandler {
   }
 
   /**
-   * Reports that {@code job}'s write failed: like any storage failure this stops the handler (the
-   * disk can no longer be trusted) and throws {@link StorageFailureException}.
+   * Reports that {@code job}'s write failed. For want of space (ENOSPC, see {@link
+   * FreeSpace#isNoSpace}) it is not fatal: the store removed the partial file and the log still
+   * holds every entry, so the handler tells the {@link DiskSpaceMonitor} (alarm SNAPSHOT_FAILED,
+   * automatic snapshots retried after a back-off) and the listener (snapshot requests fail with
+   * NO_SPACE), and goes on. That includes ENOSPC from the fsync of the snapshot's own temp file
+   * (file systems with delayed allocation report a full disk there): no Raft state depends on that
+   * file, which is deleted, so "a failed fsync stops the node" is not at stake. Any other failure
+   * stops the handler like every storage failure (the disk can no longer be trusted) and throws
+   * {@link StorageFailureException}.
    */
   public void snapshotFailed(SnapshotJob job, IOException cause) {
     if (job == inFlight) {
       inFlight = null;
     }
-    throw fatal("writing snapshot " + job.meta().index(), cause);
+    if (!FreeSpace.isNoSpace(cause)) {
+      throw fatal("writing snapshot " + job.meta().index(), cause);
+    }
+    noSpaceForSnapshot(job.meta(), cause);
+  }
+
+  private void noSpaceForSnapshot(SnapshotMeta meta, IOException cause) {
+    space.snapshotFailed(meta.index(), cause);
+    listener.snapshotFailed(meta, cause);
   }
 
   /**

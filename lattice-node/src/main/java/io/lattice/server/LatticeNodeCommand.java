@@ -61,7 +61,8 @@ public final class LatticeNodeCommand implements Callable<Integer> {
       "snapshot-trailing", "lease-drift-ticks", "max-request-bytes", "metrics",
       "max-pending-requests", "max-pending-bytes", "max-inbox-bytes", "max-uncommitted-bytes",
       "max-connections", "max-streams-per-connection", "max-connection-idle-ms",
-      "keepalive-min-time-ms", "keepalive-without-calls", "max-txn-ops");
+      "keepalive-min-time-ms", "keepalive-without-calls", "max-txn-ops",
+      "disk-reserve");
 
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
@@ -150,6 +151,12 @@ public final class LatticeNodeCommand implements Callable<Integer> {
 
   /** The transaction operation limit after merging the --config file (set by resolveConfig). */
   int resolvedMaxTxnOps = KvLimits.DEFAULT_MAX_TXN_OPS;
+
+  @Option(names = "--disk-reserve", paramLabel = "SIZE",
+      description = "Free space the data directory's disk must keep, e.g. 64MiB, 1GiB or bytes: "
+          + "below it the node raises the NO_SPACE alarm and refuses writes until space is freed "
+          + "(default: 64MiB).")
+  String diskReserve;
 
   @Option(names = "--metrics", paramLabel = "HOST:PORT",
       description = "Serve Prometheus metrics over HTTP at http://HOST:PORT/metrics (default: off).")
@@ -348,7 +355,7 @@ public final class LatticeNodeCommand implements Callable<Integer> {
           (int) num(maxRequestBytes, file, "max-request-bytes",
               NodeConfig.DEFAULT_MAX_REQUEST_BYTES),
           NodeConfig.DEFAULT_REQUEST_TIMEOUT_MILLIS, NodeConfig.DEFAULT_TRANSFER_TIMEOUT_MILLIS,
-          loadLimits(file));
+          loadLimits(file), diskReserveBytes(pick(diskReserve, file, "disk-reserve")));
     } catch (IllegalArgumentException e) {
       throw usage("invalid configuration: " + e.getMessage());
     }
@@ -420,6 +427,47 @@ public final class LatticeNodeCommand implements Callable<Integer> {
     } catch (NumberFormatException e) {
       throw usage("--config " + configFile + ": " + key + "='" + v + "' is not a number");
     }
+  }
+
+  private long diskReserveBytes(String text) {
+    if (text == null) {
+      return NodeConfig.DEFAULT_DISK_RESERVE_BYTES;
+    }
+    try {
+      return parseSize(text);
+    } catch (IllegalArgumentException e) {
+      throw usage("--disk-reserve: " + e.getMessage());
+    }
+  }
+
+  /** Parses a size: bytes, or a number with KiB, MiB, GiB (or KB, MB, GB, taken as binary). */
+  static long parseSize(String text) {
+    String t = text.trim();
+    int end = 0;
+    while (end < t.length() && Character.isDigit(t.charAt(end))) {
+      end++;
+    }
+    if (end == 0) {
+      throw new IllegalArgumentException("'" + text + "' is not a size (e.g. 64MiB, 1GiB, 4096)");
+    }
+    long n;
+    try {
+      n = Long.parseLong(t.substring(0, end));
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("'" + text + "' is too large");
+    }
+    int shift = switch (t.substring(end).trim().toLowerCase(java.util.Locale.ROOT)) {
+      case "", "b" -> 0;
+      case "k", "kb", "kib" -> 10;
+      case "m", "mb", "mib" -> 20;
+      case "g", "gb", "gib" -> 30;
+      default -> throw new IllegalArgumentException(
+          "'" + text + "' has an unknown unit (use B, KiB, MiB or GiB)");
+    };
+    if (n > (Long.MAX_VALUE >> shift)) {
+      throw new IllegalArgumentException("'" + text + "' is too large");
+    }
+    return n << shift;
   }
 
   private boolean parseBool(Properties file, String key) {

@@ -92,6 +92,8 @@ public final class FileSnapshotStore implements SnapshotStore {
    * {@inheritDoc} Streams the data into {@code <name>.tmp} behind a header whose length and
    * checksum are filled in once the data is written, then fsyncs the file. Touches no other file,
    * so it is safe next to {@link #latest()}, {@link #publish} and {@link #save} on another thread.
+   * On any failure (a full disk above all) the temp file is deleted before the exception leaves:
+   * a failed stage leaves no partial file and holds no space.
    */
   @Override
   public Staged stage(SnapshotMeta meta, SnapshotWriter data) throws IOException {
@@ -135,7 +137,13 @@ public final class FileSnapshotStore implements SnapshotStore {
       throw new IllegalArgumentException("not staged by this store: " + staged);
     }
     newest = null;
-    io.rename(f.temp(), f.target());
+    try {
+      io.rename(f.temp(), f.target());
+    } catch (IOException | RuntimeException e) {
+      // Not published: nothing changed but the temp file, which must not hold on to the space.
+      Files.deleteIfExists(f.temp());
+      throw e;
+    }
     io.fsyncDirectory(dir);
     prune();
   }

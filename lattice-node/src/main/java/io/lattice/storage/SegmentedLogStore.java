@@ -46,7 +46,10 @@ import org.slf4j.LoggerFactory;
  * index and the repair command ({@link LogRepair}).
  *
  * <p>Any I/O failure while writing or syncing is final: the store refuses every later call, so
- * that nothing is ever acknowledged on top of a write whose durability is unknown.
+ * that nothing is ever acknowledged on top of a write whose durability is unknown. A failed append
+ * (a full disk) first cuts {@code raft.log} back to the end of its last whole record, so that the
+ * file a restart recovers from is clean and the space the failed write took is free again. The
+ * node's disk-space reserve exists so that this is not reached in the first place.
  */
 public final class SegmentedLogStore implements LogStore, AutoCloseable {
   public static final String OPEN_SEGMENT = "raft.log";
@@ -191,8 +194,17 @@ public final class SegmentedLogStore implements LogStore, AutoCloseable {
   private void createOpenSegment(Path file, long nextIndex) throws IOException {
     openChannel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
         StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
-    writeFully(openChannel, ByteBuffer.wrap(FileHeader.current(FileKind.LOG_SEGMENT).toBytes()), 0);
-    io.force(openChannel, file);
+    try {
+      writeFully(openChannel, ByteBuffer.wrap(FileHeader.current(FileKind.LOG_SEGMENT).toBytes()),
+          0);
+      io.force(openChannel, file);
+    } catch (IOException | RuntimeException e) {
+      // A full disk: leave no headerless raft.log behind (recovery would call it damaged); with
+      // none, recovery starts a new one after the sealed segments.
+      openChannel.close();
+      Files.deleteIfExists(file);
+      throw e;
+    }
     io.fsyncDirectory(dir);
     open = new Segment(file, nextIndex, FileHeader.SIZE);
   }
@@ -354,12 +366,38 @@ public final class SegmentedLogStore implements LogStore, AutoCloseable {
         LogRecordCodec.write(buf, EntryRecords.toRecord(e));
       }
       buf.flip();
-      writeFully(openChannel, buf, open.endOffset());
+      try {
+        writeFully(openChannel, buf, open.endOffset());
+      } catch (IOException e) {
+        cutBackAfterFailedWrite(e);
+        throw e;
+      }
       for (Entry e : entries) {
         open.added(LogRecordCodec.framedSize(e.data().length));
       }
     } catch (IOException e) {
       throw fail(e);
+    }
+  }
+
+  /**
+   * A write of records failed part way (on a full disk: ENOSPC once the file system ran out): cut
+   * the open segment back to the end of the last whole record, which is where the previous batch
+   * ended and was synced, so that the file holds no partial record and gives back the space the
+   * failed write took. Best effort: recovery would also drop a torn tail. The store still fails
+   * (see the class comment): the caller cannot know which of its records reached the disk.
+   */
+  private void cutBackAfterFailedWrite(IOException cause) {
+    try {
+      openChannel.truncate(open.endOffset());
+      io.force(openChannel, open.path());
+      if (FreeSpace.isNoSpace(cause)) {
+        LOG.error("The disk is full: appending to {} failed ({}); cut it back to {} bytes, the "
+            + "end of the last durable record. Nothing acknowledged is lost.", open.path(),
+            cause.getMessage(), open.endOffset());
+      }
+    } catch (IOException | RuntimeException e) {
+      cause.addSuppressed(e);
     }
   }
 
@@ -482,10 +520,10 @@ public final class SegmentedLogStore implements LogStore, AutoCloseable {
     return e;
   }
 
-  private static void writeFully(FileChannel ch, ByteBuffer buf, long position) throws IOException {
+  private void writeFully(FileChannel ch, ByteBuffer buf, long position) throws IOException {
     long pos = position;
     while (buf.hasRemaining()) {
-      pos += ch.write(buf, pos);
+      pos += io.write(ch, buf, pos);
     }
   }
 

@@ -84,6 +84,10 @@ class MetricsEndpointTest {
     assertThat(value(body, "lattice_snapshots_taken_total")).isEqualTo(1);
     assertThat(value(body, "lattice_snapshot_write_seconds_count")).isEqualTo(1);
     assertThat(value(body, "lattice_snapshots_installed_total")).isEqualTo(0);
+    assertThat(value(body, "lattice_disk_free_bytes")).isPositive();
+    assertThat(body).contains("lattice_alarm{type=\"NO_SPACE\"}");
+    assertThat(value(body, "lattice_alarm{type=\"SNAPSHOT_FAILED\"}")).isEqualTo(0);
+    assertThat(value(body, "lattice_snapshot_failures_total")).isEqualTo(0);
   }
 
   @Test

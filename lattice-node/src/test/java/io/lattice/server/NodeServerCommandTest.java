@@ -106,6 +106,32 @@ class NodeServerCommandTest {
   }
 
   @Test
+  void theDiskReserveTakesSizesWithUnitsFromTheFlagOrTheConfigFile() throws Exception {
+    String[] base = {"--id", "n1", "--data-dir", tmp.toString(), "--listen", "127.0.0.1:7001",
+        "--initial-cluster", CLUSTER};
+    assertThat(resolve(base).diskReserveBytes()).isEqualTo(NodeConfig.DEFAULT_DISK_RESERVE_BYTES)
+        .isEqualTo(64L << 20);
+    java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of(base));
+    args.addAll(java.util.List.of("--disk-reserve", "1GiB"));
+    assertThat(resolve(args.toArray(String[]::new)).diskReserveBytes()).isEqualTo(1L << 30);
+    assertThat(LatticeNodeCommand.parseSize("512KiB")).isEqualTo(512L << 10);
+    assertThat(LatticeNodeCommand.parseSize("4096")).isEqualTo(4096);
+    assertThat(LatticeNodeCommand.parseSize("0")).isZero();
+
+    java.nio.file.Path conf = tmp.resolve("disk.conf");
+    java.nio.file.Files.writeString(conf, "disk-reserve=16MiB\n");
+    args = new java.util.ArrayList<>(java.util.List.of(base));
+    args.addAll(java.util.List.of("--config", conf.toString()));
+    assertThat(resolve(args.toArray(String[]::new)).diskReserveBytes()).isEqualTo(16L << 20);
+
+    StringWriter err = new StringWriter();
+    args = new java.util.ArrayList<>(java.util.List.of(base));
+    args.addAll(java.util.List.of("--disk-reserve", "lots"));
+    assertThat(execute(err, args.toArray(String[]::new))).isEqualTo(2);
+    assertThat(err.toString()).contains("--disk-reserve").contains("64MiB");
+  }
+
+  @Test
   void metricsAddressComesFromTheFlagOrTheConfigFileAndIsChecked() throws Exception {
     CommandLine cl = LatticeNodeCommand.commandLine();
     cl.parseArgs("--id", "n1", "--data-dir", tmp.toString(), "--listen", "127.0.0.1:7001",

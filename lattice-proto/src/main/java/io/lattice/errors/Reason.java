@@ -94,7 +94,14 @@ public enum Reason {
    * large for the session to keep for retries: the write took effect, only its answer is lost.
    * Marked {@link Effect#MAYBE} so that no client ever takes it for "not applied".
    */
-  RESULT_NOT_RETAINED(Effect.MAYBE);
+  RESULT_NOT_RETAINED(Effect.MAYBE),
+  /**
+   * The member's disk is (nearly) full: its free space fell below the configured reserve (the
+   * NO_SPACE alarm, like etcd's NOSPACE), so it accepts no new entries. The request was refused
+   * before it was proposed and had no effect. Reads are still served; writes resume by themselves
+   * once space is freed.
+   */
+  NO_SPACE(Effect.NONE);
 
   /** What a request that failed with a reason did. */
   public enum Effect {

@@ -180,6 +180,10 @@ final class Calls {
               continue; // back off only after a round of members
             }
           }
+          case NO_SPACE -> // the member's disk is full: no retry can succeed until space is freed
+              throw new ClientException(maybeApplied ? Outcome.INDETERMINATE : Outcome.FAILED,
+                  lastError + " (the NO_SPACE alarm: free space on that member's disk; writes "
+                      + "resume by themselves, `lattice status` shows the alarm)", e);
           case SESSION_EXPIRED -> {
             if (kind != Kind.WRITE || maybeApplied || renewed) {
               throw new ClientException(maybeApplied ? Outcome.INDETERMINATE : Outcome.FAILED,

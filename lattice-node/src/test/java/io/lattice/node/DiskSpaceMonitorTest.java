@@ -1,0 +1,126 @@
+package io.lattice.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.lattice.errors.Reason;
+import io.lattice.raft.Entry;
+import io.lattice.raft.EntryType;
+import io.lattice.raft.Message;
+import java.io.IOException;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+/** The NO_SPACE alarm and the snapshot back-off, with an injected clock and free-space source. */
+class DiskSpaceMonitorTest {
+  private static final long MIB = 1 << 20;
+  private static final long RESERVE = 64 * MIB;
+
+  private final AtomicLong now = new AtomicLong(1_000);
+  private final AtomicLong free = new AtomicLong(10_000 * MIB);
+  private final AtomicInteger reads = new AtomicInteger();
+  private final DiskSpaceMonitor monitor = new DiskSpaceMonitor("n1", () -> {
+    reads.incrementAndGet();
+    return free.get();
+  }, RESERVE, now::get, NodeMetrics.NONE);
+
+  private void advanceMillis(long ms) {
+    now.addAndGet(TimeUnit.MILLISECONDS.toNanos(ms));
+  }
+
+  @Test
+  void theAlarmIsRaisedBelowTheReserveAndClearsOnlyPastAMargin() {
+    assertThat(monitor.noSpace()).isFalse();
+    free.set(RESERVE - 1);
+    advanceMillis(100);
+    assertThat(monitor.noSpace()).isTrue();
+    assertThat(monitor.alarms()).extracting(DiskSpaceMonitor.Alarm::type)
+        .containsExactly(DiskSpaceMonitor.AlarmType.NO_SPACE);
+    free.set(RESERVE + MIB); // back above the reserve, but within the margin: no flapping
+    advanceMillis(100);
+    assertThat(monitor.noSpace()).isTrue();
+    free.set(RESERVE + 4 * MIB);
+    advanceMillis(100);
+    assertThat(monitor.noSpace()).as("cleared by itself").isFalse();
+    assertThat(monitor.alarms()).isEmpty();
+  }
+
+  @Test
+  void freeSpaceIsReadAtMostEveryHundredMillisecondsOfNodeTime() {
+    for (int i = 0; i < 1000; i++) {
+      monitor.noSpace();
+    }
+    assertThat(reads).hasValue(1);
+    free.set(0);
+    advanceMillis(99);
+    assertThat(monitor.noSpace()).as("the last reading stands").isFalse();
+    advanceMillis(1);
+    assertThat(monitor.noSpace()).isTrue();
+    assertThat(reads).hasValue(2);
+  }
+
+  @Test
+  void underTheAlarmWritesAreRefusedWithNoSpace() {
+    monitor.checkWritable();
+    free.set(MIB);
+    advanceMillis(100);
+    assertThatThrownBy(monitor::checkWritable).isInstanceOf(NodeException.class)
+        .satisfies(e -> assertThat(((NodeException) e).reason()).isEqualTo(Reason.NO_SPACE))
+        .hasMessageContaining("disk of member n1 is full")
+        .hasMessageContaining("reserve of 64 MiB");
+  }
+
+  @Test
+  void underTheAlarmOnlyAppendsThatCarryEntriesAreRefused() {
+    Message.AppendRequest withEntries = new Message.AppendRequest("n2", "n1", 3, 5, 3,
+        List.of(new Entry(3, 6, EntryType.COMMAND, new byte[] {1})), 5);
+    Message.AppendRequest probe = new Message.AppendRequest("n2", "n1", 3, 5, 3, List.of(), 5);
+    Message.Heartbeat heartbeat = new Message.Heartbeat("n2", "n1", 3, 5, 0);
+    assertThat(monitor.refuses(withEntries)).isFalse();
+    free.set(0);
+    advanceMillis(100);
+    assertThat(monitor.refuses(withEntries)).isTrue();
+    assertThat(monitor.refuses(probe)).isFalse();
+    assertThat(monitor.refuses(heartbeat)).as("stays in the cluster").isFalse();
+  }
+
+  @Test
+  void aFailedSnapshotIsRetriedAfterABackOffThatDoublesUpToAMinute() {
+    assertThat(monitor.snapshotAllowed()).isTrue();
+    IOException enospc = new IOException("No space left on device");
+    long[] expected = {1_000, 2_000, 4_000, 8_000, 16_000, 32_000, 60_000, 60_000};
+    for (long delay : expected) {
+      monitor.snapshotFailed(42, enospc);
+      assertThat(monitor.alarms()).extracting(DiskSpaceMonitor.Alarm::type)
+          .contains(DiskSpaceMonitor.AlarmType.SNAPSHOT_FAILED);
+      advanceMillis(delay - 1);
+      assertThat(monitor.snapshotAllowed()).as("within %d ms", delay).isFalse();
+      advanceMillis(1);
+      assertThat(monitor.snapshotAllowed()).isTrue();
+    }
+    monitor.snapshotSucceeded();
+    assertThat(monitor.alarms()).isEmpty();
+    monitor.snapshotFailed(43, enospc);
+    advanceMillis(1_000);
+    assertThat(monitor.snapshotAllowed()).as("a success resets the back-off").isTrue();
+  }
+
+  @Test
+  void aFreeSpaceReadThatFailsKeepsTheLastReading() {
+    AtomicLong value = new AtomicLong(MIB);
+    AtomicInteger calls = new AtomicInteger();
+    DiskSpaceMonitor m = new DiskSpaceMonitor("n1", () -> {
+      if (calls.incrementAndGet() > 1) {
+        throw new IOException("statvfs failed");
+      }
+      return value.get();
+    }, RESERVE, now::get, NodeMetrics.NONE);
+    assertThat(m.noSpace()).isTrue();
+    advanceMillis(100);
+    assertThat(m.noSpace()).isTrue();
+    assertThat(m.freeBytes()).isEqualTo(MIB);
+  }
+}
