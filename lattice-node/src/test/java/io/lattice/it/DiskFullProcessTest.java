@@ -115,13 +115,23 @@ class DiskFullProcessTest extends ProcessClusterTest {
     return n.status().getAlarmsList().stream().map(Alarm::getType).toList();
   }
 
-  /** Waits (bounded) until a put through {@code n} fails with NO_SPACE; returns that error. */
+  /**
+   * Waits (bounded) until {@code n} has raised the NO_SPACE alarm (it reads the free space at most
+   * every 100 ms, so a write right after the disk filled may still be taken), then checks that a
+   * put through it fails with NO_SPACE; returns that error.
+   */
   private StatusRuntimeException awaitNoSpace(NodeProcess n) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (!alarms(n).contains(Alarm.Type.NO_SPACE)) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("no NO_SPACE alarm within 10 s");
+      }
+      Thread.sleep(50);
+    }
     while (System.nanoTime() < deadline) {
       try {
         put(n, "refused", "x");
-        fail("a write was accepted on a full disk");
+        fail("a write was accepted with the NO_SPACE alarm raised");
       } catch (StatusRuntimeException e) {
         if (reasonOf(e) == ErrorInfo.Reason.NO_SPACE) {
           return e;

@@ -4,6 +4,8 @@ import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.lattice.cli.client.ClientException.Outcome;
+import io.lattice.errors.GrpcReasons;
+import io.lattice.errors.Reason;
 import io.lattice.proto.v1.ClientSession;
 import io.lattice.proto.v1.CloseSessionResponse;
 import io.lattice.proto.v1.ErrorInfo;
@@ -279,7 +281,10 @@ final class Calls {
     if (err.code() == Status.Code.UNAVAILABLE || err.code() == Status.Code.DEADLINE_EXCEEDED) {
       return Outcome.UNAVAILABLE;
     }
-    if (err.reason() == ErrorInfo.Reason.INDETERMINATE) {
+    // The one table of reasons says which leave open that the request was applied (INDETERMINATE,
+    // RESULT_NOT_RETAINED, ...): those are never reported as a failure.
+    Reason reason = GrpcReasons.fromWire(err.reason());
+    if (reason != null && reason.effect() == Reason.Effect.MAYBE) {
       return Outcome.INDETERMINATE;
     }
     return Outcome.FAILED;
