@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.lattice.kv.KvStateMachine;
-import io.lattice.raft.Entry;
 import io.lattice.raft.Membership;
 import io.lattice.raft.Message;
 import io.lattice.raft.Message.InstallSnapshot;
@@ -63,20 +62,6 @@ class SnapshotInstallCrashTest {
     public void sendSnapshot(InstallSnapshot message, SnapshotStore.Snapshot snapshot) {}
   }
 
-  private static final class NoListener implements ApplyListener {
-    @Override
-    public void applied(Entry entry, byte[] result) {}
-
-    @Override
-    public void snapshotRestored(SnapshotMeta meta) {}
-
-    @Override
-    public void readReady(long requestId, long readIndex) {}
-
-    @Override
-    public void readFailed(long requestId) {}
-  }
-
   @Test
   void aJoiningMemberThatDiesWhileInstallingItsFirstSnapshotStartsAgain() throws Exception {
     Membership abc = Membership.ofVoterIds("a", "b", "c");
@@ -90,7 +75,7 @@ class SnapshotInstallCrashTest {
       KvStateMachine sm = new KvStateMachine();
       RestoredState fresh = RaftRecovery.recover(storage, sm, Membership.EMPTY);
       Raft c = new Raft(RaftConfig.defaults("c"), fresh, new Random(1));
-      ReadyHandler handler = new ReadyHandler(c, storage, sm, new NoTransport(), new NoListener(),
+      ReadyHandler handler = new ReadyHandler(c, storage, sm, new NoTransport(), ApplyListener.NONE,
           0);
       handler.deliverSnapshot(new InstallSnapshot("a", "c", 5, meta), data);
       assertThatThrownBy(handler::handleReady).isInstanceOf(StorageFailureException.class);
