@@ -65,9 +65,10 @@ class BenchCommandTest extends ClusterTest {
     assertThat(bg.get("errors").getAsLong()).isZero();
     long scans = bg.get("scans").getAsLong();
     assertThat(scans).isPositive();
-    // every finished scan received all 250 keys in pages of at most 50
-    assertThat(bg.get("keys").getAsLong()).isGreaterThanOrEqualTo(250 * scans);
-    assertThat(bg.get("calls").getAsLong()).isGreaterThanOrEqualTo(5 * scans);
+    // every finished scan received all 250 keys in pages of at most 50 (but the first scan of
+    // each loop may have begun before the measured phase, its first pages not counted)
+    assertThat(bg.get("keys").getAsLong()).isGreaterThanOrEqualTo(250 * (scans - 2));
+    assertThat(bg.get("calls").getAsLong()).isGreaterThanOrEqualTo(5 * (scans - 2));
     assertThat(bg.get("bytes").getAsLong()).isGreaterThan(bg.get("keys").getAsLong() * 22);
     assertThat(bg.getAsJsonObject("scan_us").get("p50").getAsLong()).isPositive();
   }
