@@ -1040,8 +1040,8 @@ function _picocli_lattice_bench_put() {
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
   local commands=""
-  local flag_opts="'--progress' '-h' '--help' '-V' '--version' '-v' '--verbose'"
-  local arg_opts="'--inflight' '--conns' '--keys' '--key-size' '--value-size' '--duration' '--warmup' '--consistency' '--endpoints' '--timeout' '-o' '--output'"
+  local flag_opts="'--preload' '--progress' '-h' '--help' '-V' '--version' '-v' '--verbose'"
+  local arg_opts="'--inflight' '--conns' '--keys' '--key-size' '--value-size' '--duration' '--warmup' '--consistency' '--preload-batch' '--background-ranges' '--range-limit' '--endpoints' '--timeout' '-o' '--output'"
   local MODE_option_args=("linearizable" "lease" "stale") # --consistency values
   local FORMAT_option_args=("text" "json" "table") # --output values
 
@@ -1073,6 +1073,15 @@ function _picocli_lattice_bench_put() {
       local IFS=$'\n'
       COMPREPLY=( $( compReplyArray "${MODE_option_args[@]}" ) )
       return $?
+      ;;
+    '--preload-batch')
+      return
+      ;;
+    '--background-ranges')
+      return
+      ;;
+    '--range-limit')
+      return
       ;;
     '--endpoints')
       return
@@ -1103,8 +1112,8 @@ function _picocli_lattice_bench_get() {
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
   local commands=""
-  local flag_opts="'--progress' '-h' '--help' '-V' '--version' '-v' '--verbose'"
-  local arg_opts="'--inflight' '--conns' '--keys' '--key-size' '--value-size' '--duration' '--warmup' '--consistency' '--endpoints' '--timeout' '-o' '--output'"
+  local flag_opts="'--preload' '--progress' '-h' '--help' '-V' '--version' '-v' '--verbose'"
+  local arg_opts="'--inflight' '--conns' '--keys' '--key-size' '--value-size' '--duration' '--warmup' '--consistency' '--preload-batch' '--background-ranges' '--range-limit' '--endpoints' '--timeout' '-o' '--output'"
   local MODE_option_args=("linearizable" "lease" "stale") # --consistency values
   local FORMAT_option_args=("text" "json" "table") # --output values
 
@@ -1136,6 +1145,15 @@ function _picocli_lattice_bench_get() {
       local IFS=$'\n'
       COMPREPLY=( $( compReplyArray "${MODE_option_args[@]}" ) )
       return $?
+      ;;
+    '--preload-batch')
+      return
+      ;;
+    '--background-ranges')
+      return
+      ;;
+    '--range-limit')
+      return
       ;;
     '--endpoints')
       return
@@ -1166,8 +1184,8 @@ function _picocli_lattice_bench_mixed() {
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
   local commands=""
-  local flag_opts="'--progress' '-h' '--help' '-V' '--version' '-v' '--verbose'"
-  local arg_opts="'--inflight' '--conns' '--keys' '--key-size' '--value-size' '--duration' '--warmup' '--consistency' '--read-ratio' '--endpoints' '--timeout' '-o' '--output'"
+  local flag_opts="'--preload' '--progress' '-h' '--help' '-V' '--version' '-v' '--verbose'"
+  local arg_opts="'--inflight' '--conns' '--keys' '--key-size' '--value-size' '--duration' '--warmup' '--consistency' '--preload-batch' '--background-ranges' '--range-limit' '--read-ratio' '--endpoints' '--timeout' '-o' '--output'"
   local MODE_option_args=("linearizable" "lease" "stale") # --consistency values
   local FORMAT_option_args=("text" "json" "table") # --output values
 
@@ -1199,6 +1217,15 @@ function _picocli_lattice_bench_mixed() {
       local IFS=$'\n'
       COMPREPLY=( $( compReplyArray "${MODE_option_args[@]}" ) )
       return $?
+      ;;
+    '--preload-batch')
+      return
+      ;;
+    '--background-ranges')
+      return
+      ;;
+    '--range-limit')
+      return
       ;;
     '--read-ratio')
       return

@@ -1,10 +1,12 @@
 package io.lattice.cli;
 
 import io.grpc.ManagedChannel;
+import io.lattice.cli.bench.BackgroundRanges;
 import io.lattice.cli.bench.BenchReport;
 import io.lattice.cli.bench.BenchResult;
 import io.lattice.cli.bench.BenchRunner;
 import io.lattice.cli.bench.BenchSpec;
+import io.lattice.cli.bench.Preload;
 import io.lattice.cli.bench.Workload;
 import io.lattice.cli.client.Channels;
 import io.lattice.cli.client.ClientException;
@@ -25,7 +27,9 @@ import picocli.CommandLine.Option;
     footer = {"", "Each of --inflight requests is resent as soon as it completes (closed loop). "
         + "Writes go to the leader; stale reads are spread over every member.",
         "A live progress line goes to stderr when it is a terminal (or with --progress).",
-        "", "Example:", "  lattice bench put --inflight 64 --conns 4 --duration 30"})
+        "--background-ranges reads with --consistency, from the leader (every member if stale).",
+        "", "Examples:", "  lattice bench put --inflight 64 --conns 4 --duration 30",
+        "  lattice bench put --keys 1000000 --value-size 100 --preload --background-ranges 20"})
 final class BenchCommand extends BaseCommand {
   BenchCommand(CliContext ctx) {
     super(ctx);
@@ -73,6 +77,26 @@ final class BenchCommand extends BaseCommand {
         description = "Of the reads: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
     Consistency consistency;
 
+    @Option(names = "--preload",
+        description = "First write every one of --keys keys once, in Txns of --preload-batch puts "
+            + "(not measured).")
+    boolean preload;
+
+    @Option(names = "--preload-batch", paramLabel = "N", defaultValue = "128",
+        description = "Puts per preload Txn, at most the cluster's --max-txn-ops "
+            + "(default: ${DEFAULT-VALUE}).")
+    int preloadBatch;
+
+    @Option(names = "--background-ranges", paramLabel = "N", defaultValue = "0",
+        description = "While the workload runs, N loops each reading the whole key space with "
+            + "paged Ranges, on connections of their own (default: ${DEFAULT-VALUE}).")
+    int backgroundRanges;
+
+    @Option(names = "--range-limit", paramLabel = "N", defaultValue = "0",
+        description = "Keys per background Range call; 0: as many as the member sends in one "
+            + "answer (default: ${DEFAULT-VALUE}).")
+    long rangeLimit;
+
     @Option(names = "--progress", negatable = true,
         description = "Show the live progress line (default: when stderr is a terminal).")
     Boolean progress;
@@ -96,17 +120,21 @@ final class BenchCommand extends BaseCommand {
     public Integer call() throws InterruptedException {
       BenchSpec bench = spec();
       BenchResult result;
+      Preload.Result preloaded = null;
+      BackgroundRanges.Result ranged = null;
       String target;
+      int cpus = Runtime.getRuntime().availableProcessors();
+      // the background ranges get event-loop threads of their own: their large answers must not
+      // delay the measured workload's in the client
       try (CliContext.ClientLease lease = client(); Channels channels = new Channels(
-          Math.max(1, Math.min(bench.conns(), Runtime.getRuntime().availableProcessors())))) {
+          Math.max(1, Math.min(bench.conns(), cpus)));
+          Channels rangeChannels = new Channels(Math.max(1, Math.min(o.backgroundRanges, cpus)))) {
         LatticeClient c = lease.client();
         StatusResponse leader = c.leaderStatus();
         List<String> targets = new ArrayList<>();
         if (bench.workload() == Workload.GET && bench.consistency()
             == io.lattice.proto.v1.ReadConsistency.STALE) {
-          for (MemberInfo m : c.memberList().getMembersList()) {
-            targets.add(m.getAddress());
-          }
+          targets.addAll(memberAddresses(c));
           target = "every member";
         } else {
           targets.add(leader.getAddress());
@@ -117,18 +145,37 @@ final class BenchCommand extends BaseCommand {
           open.add(channels.open(targets.get(i % targets.size())));
         }
         BenchRunner runner = new BenchRunner(bench, open);
-        if (bench.workload() != Workload.PUT) {
+        if (o.preload) {
+          preloaded = Preload.run(bench, o.preloadBatch, runner.value(),
+              List.of(channels.open(leader.getAddress())));
+        } else if (bench.workload() != Workload.PUT) {
           runner.prefill();
         }
         boolean live = o.progress != null ? o.progress : System.console() != null;
-        result = runner.run(live ? spec.commandLine().getErr() : null);
+        if (o.backgroundRanges == 0) {
+          result = runner.run(live ? spec.commandLine().getErr() : null);
+        } else {
+          List<String> rangeTargets = bench.consistency()
+              == io.lattice.proto.v1.ReadConsistency.STALE ? memberAddresses(c)
+              : List.of(leader.getAddress());
+          List<ManagedChannel> rangeOpen = new ArrayList<>();
+          for (int i = 0; i < o.backgroundRanges; i++) {
+            rangeOpen.add(rangeChannels.open(rangeTargets.get(i % rangeTargets.size())));
+          }
+          try (BackgroundRanges ranges = new BackgroundRanges(bench, o.rangeLimit, rangeOpen)) {
+            result = runner.run(live ? spec.commandLine().getErr() : null, ranges);
+            ranged = ranges.result();
+          }
+        }
+      } catch (IllegalStateException e) {
+        throw CliException.failure(e.getMessage());
       } catch (InterruptedException e) {
         throw new ClientException(ClientException.Outcome.CANCELLED, "cancelled", e);
       }
       if (format() == io.lattice.cli.output.OutputFormat.json) {
-        printJson(BenchReport.json(bench, target, result));
+        printJson(BenchReport.json(bench, target, result, preloaded, ranged));
       } else {
-        BenchReport.text(bench, target, result, out());
+        BenchReport.text(bench, target, result, preloaded, ranged, out());
       }
       if (result.ops() == 0) {
         throw CliException.failure("no operation succeeded (" + result.errorCount()
@@ -137,8 +184,20 @@ final class BenchCommand extends BaseCommand {
       return ExitCodes.OK;
     }
 
+    private static List<String> memberAddresses(LatticeClient c) {
+      List<String> all = new ArrayList<>();
+      for (MemberInfo m : c.memberList().getMembersList()) {
+        all.add(m.getAddress());
+      }
+      return all;
+    }
+
     private BenchSpec spec() {
       CommandLine cl = spec.commandLine();
+      if (o.preloadBatch < 1 || o.backgroundRanges < 0 || o.rangeLimit < 0) {
+        throw new CommandLine.ParameterException(cl,
+            "--preload-batch must be >= 1, --background-ranges and --range-limit >= 0");
+      }
       if (o.inflight < 1 || o.conns < 1 || o.keys < 1 || o.valueSize < 0) {
         throw new CommandLine.ParameterException(cl,
             "--inflight, --conns and --keys must be >= 1, --value-size >= 0");

@@ -45,7 +45,51 @@ class BenchCommandTest extends ClusterTest {
   }
 
   @Test
+  void preloadWritesEveryKeyInBatchesAndBackgroundRangesScanThemAll() {
+    // 250 keys in Txns of 40: 7 Txns; each scan pages 50 keys at a time (5 full pages and a last
+    // empty one, or fewer if the last page ends exactly at the last key)
+    Cli.Result r = lattice("bench", "put", "--keys", "250", "--key-size", "12", "--value-size",
+        "10", "--preload", "--preload-batch", "40", "--background-ranges", "2", "--range-limit",
+        "50", "--duration", "2s", "--warmup", "0", "--inflight", "2", "-o", "json");
+    assertThat(r.code()).as(r.toString()).isZero();
+    JsonObject o = r.json();
+    JsonObject preload = o.getAsJsonObject("preload");
+    assertThat(preload.get("keys").getAsLong()).isEqualTo(250);
+    assertThat(preload.get("txns").getAsLong()).isEqualTo(7);
+    assertThat(lattice("get", "k", "--prefix", "--keys-only").out().lines()
+        .filter(l -> l.length() == 12).count()).isEqualTo(250);
+    assertThat(o.get("writes").getAsLong()).isPositive();
+    JsonObject bg = o.getAsJsonObject("background_ranges");
+    assertThat(bg.get("loops").getAsInt()).isEqualTo(2);
+    assertThat(bg.get("limit").getAsLong()).isEqualTo(50);
+    assertThat(bg.get("errors").getAsLong()).isZero();
+    long scans = bg.get("scans").getAsLong();
+    assertThat(scans).isPositive();
+    // every finished scan received all 250 keys in pages of at most 50 (but the first scan of
+    // each loop may have begun before the measured phase, its first pages not counted)
+    assertThat(bg.get("keys").getAsLong()).isGreaterThanOrEqualTo(250 * (scans - 2));
+    assertThat(bg.get("calls").getAsLong()).isGreaterThanOrEqualTo(5 * (scans - 2));
+    assertThat(bg.get("bytes").getAsLong()).isGreaterThan(bg.get("keys").getAsLong() * 22);
+    assertThat(bg.getAsJsonObject("scan_us").get("p50").getAsLong()).isPositive();
+  }
+
+  @Test
+  void theTextReportHasAPreloadAndARangesLine() {
+    Cli.Result r = lattice("bench", "put", "--keys", "30", "--preload", "--background-ranges",
+        "1", "--duration", "1s", "--warmup", "0", "--inflight", "1");
+    assertThat(r.code()).as(r.toString()).isZero();
+    assertThat(r.out().lines().toList()).hasSize(6);
+    assertThat(r.out()).startsWith("preload  30 keys in 1 txns, ")
+        .containsPattern("\\nranges   1 loops: [0-9,]+ full scans \\([0-9,]+ calls, [0-9,]+ keys, "
+            + "[0-9,]+ B; 0 errors, 0 overloaded\\)(; scan p50 .*)?\\n");
+  }
+
+  @Test
   void badParametersAreUsageErrors() {
+    assertThat(lattice("bench", "put", "--background-ranges", "-1").code())
+        .isEqualTo(ExitCodes.USAGE);
+    assertThat(lattice("bench", "put", "--preload-batch", "0").err())
+        .contains("--preload-batch must be >= 1");
     assertThat(lattice("bench", "put", "--inflight", "0").code()).isEqualTo(ExitCodes.USAGE);
     assertThat(lattice("bench", "put", "--keys", "1000", "--key-size", "3").err())
         .contains("--key-size 3 is too small for 1000 keys (at least 4)");

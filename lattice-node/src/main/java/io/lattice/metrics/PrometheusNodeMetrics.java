@@ -52,6 +52,8 @@ public final class PrometheusNodeMetrics implements NodeMetrics {
       .help("Snapshots this member took of its own state.").register(registry);
   private final Histogram snapshotWrite = latency("lattice_snapshot_write",
       "Time to write a snapshot out (in the background: writes go on meanwhile).");
+  private final Histogram snapshotCapture = latency("lattice_snapshot_capture",
+      "Time to capture the state for a snapshot, on the loop thread (writes wait meanwhile).");
   private final Counter snapshotsInstalled = Counter.builder().name("lattice_snapshots_installed")
       .help("Snapshots received from the leader and installed.").register(registry);
   private final Gauge diskFree = Gauge.builder().name("lattice_disk_free").unit(Unit.BYTES)
@@ -183,6 +185,11 @@ public final class PrometheusNodeMetrics implements NodeMetrics {
   public void snapshotTaken(long nanos) {
     snapshotsTaken.inc();
     snapshotWrite.observe(nanos / NANOS_PER_SECOND);
+  }
+
+  @Override
+  public void snapshotCaptured(long nanos) {
+    snapshotCapture.observe(nanos / NANOS_PER_SECOND);
   }
 
   @Override

@@ -77,6 +77,8 @@ public final class NodeLoop<S extends StateMachine> extends NodeRequests<S> impl
   private final long tickNanos;
   private final NodeStorage storage;
   private final ReadyHandler handler;
+  /** The state machine as the handler sees it: {@code applyVia}, with its captures timed. */
+  private final CaptureTimer captureTimer;
   private final Executor snapshotExecutor;
   private final DiskSpaceMonitor space;
   private final ConcurrentLinkedQueue<Task> inbox = new ConcurrentLinkedQueue<>();
@@ -164,7 +166,8 @@ public final class NodeLoop<S extends StateMachine> extends NodeRequests<S> impl
         clock::nanoTime, metrics);
     space.checkAtStart(config.dataDir());
     Transport transport = Objects.requireNonNull(transports.apply(this), "transport");
-    this.handler = new ReadyHandler(core, storage, applyVia, transport, new Listener(),
+    this.captureTimer = new CaptureTimer(applyVia, clock, metrics);
+    this.handler = new ReadyHandler(core, storage, captureTimer, transport, new Listener(),
         config.snapshotThreshold(), snapshotExecutor == null ? null : this::writeInBackground,
         space);
     attach(core, handler, space);
@@ -441,8 +444,11 @@ public final class NodeLoop<S extends StateMachine> extends NodeRequests<S> impl
   private void logSnapshotIfNew(String how) {
     SnapshotMeta snap = raft.snapshot();
     if (snap.index() != lastSnapshotIndex) {
-      log.info("{}: snapshot {}@{} ({}); log now [{}, {}]", config.id(), snap.index(), snap.term(),
-          how, storage.log().firstIndex(), storage.log().lastIndex());
+      long captured = captureTimer.lastCaptureNanos();
+      log.info("{}: snapshot {}@{} ({}{}); log now [{}, {}]", config.id(), snap.index(),
+          snap.term(), how, how.startsWith("installed") || captured < 0 ? ""
+              : String.format(java.util.Locale.ROOT, ", captured on the loop in %.3f ms",
+                  captured / 1e6), storage.log().firstIndex(), storage.log().lastIndex());
       lastSnapshotIndex = snap.index();
     }
   }

@@ -33,6 +33,12 @@ public interface NodeMetrics {
   /** This node took a snapshot of its own state; writing it took {@code nanos}. */
   void snapshotTaken(long nanos);
 
+  /**
+   * This node captured its state for a snapshot, on the loop thread (writes wait meanwhile), in
+   * {@code nanos}; the slow part (encode, write, fsync) is {@link #snapshotTaken}'s.
+   */
+  default void snapshotCaptured(long nanos) {}
+
   /** This node installed a snapshot received from the leader. */
   void snapshotInstalled();
 

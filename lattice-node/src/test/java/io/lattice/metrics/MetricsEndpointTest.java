@@ -83,6 +83,7 @@ class MetricsEndpointTest {
     assertThat(value(body, "lattice_leader_changes_total")).isGreaterThanOrEqualTo(1);
     assertThat(value(body, "lattice_snapshots_taken_total")).isEqualTo(1);
     assertThat(value(body, "lattice_snapshot_write_seconds_count")).isEqualTo(1);
+    assertThat(value(body, "lattice_snapshot_capture_seconds_count")).isEqualTo(1);
     assertThat(value(body, "lattice_snapshots_installed_total")).isEqualTo(0);
     assertThat(value(body, "lattice_disk_free_bytes")).isPositive();
     assertThat(body).contains("lattice_alarm{type=\"NO_SPACE\"}");

@@ -17,6 +17,19 @@ public final class BenchReport {
    * the errors when some requests were refused as overloaded.
    */
   public static void text(BenchSpec spec, String target, BenchResult r, PrintWriter out) {
+    text(spec, target, r, null, null, out);
+  }
+
+  /**
+   * As {@link #text(BenchSpec, String, BenchResult, PrintWriter)}, with a line for the preload
+   * before the report and one for the background ranges after it, for those that are not null.
+   */
+  public static void text(BenchSpec spec, String target, BenchResult r, Preload.Result preload,
+      BackgroundRanges.Result background, PrintWriter out) {
+    if (preload != null) {
+      out.printf(Locale.ROOT, "preload  %,d keys in %,d txns, %.1f s (%,d retries)%n",
+          preload.keys(), preload.txns(), preload.seconds(), preload.retries());
+    }
     out.printf(Locale.ROOT, "bench %s: %.1f s, %d in flight over %d connection%s to %s; %d keys "
             + "of %d B, values of %d B%n", spec.workload().label(), r.seconds(), spec.inflight(),
         spec.conns(), spec.conns() == 1 ? "" : "s", target, spec.keys(), spec.keySize(),
@@ -37,11 +50,32 @@ public final class BenchReport {
     }
     b.append(String.format(Locale.ROOT, " max %.2f ms", h.getMaxValue() / 1000.0));
     out.println(r.ops() == 0 ? "latency  (no successful operation)" : b.toString());
+    if (background != null) {
+      Histogram scan = background.scanMicros();
+      out.printf(Locale.ROOT, "ranges   %d loops%s: %,d full scans (%,d calls, %,d keys, %,d B; "
+              + "%,d errors%s, %,d overloaded)", background.loops(),
+          background.limit() == 0 ? "" : ", " + background.limit() + " keys per call",
+          background.scans(), background.calls(), background.keys(), background.bytes(),
+          background.errorCount(), background.errors().isEmpty() ? "" : " " + background.errors(),
+          background.overloaded());
+      out.println(scan.getTotalCount() == 0 ? "" : String.format(Locale.ROOT,
+          "; scan p50 %.1f ms  p99 %.1f ms  max %.1f ms", scan.getValueAtPercentile(50) / 1000.0,
+          scan.getValueAtPercentile(99) / 1000.0, scan.getMaxValue() / 1000.0));
+    }
     out.flush();
   }
 
   /** One JSON object with the parameters, counts, throughput and latencies in microseconds. */
   public static JsonObject json(BenchSpec spec, String target, BenchResult r) {
+    return json(spec, target, r, null, null);
+  }
+
+  /**
+   * As {@link #json(BenchSpec, String, BenchResult)}, with a {@code preload} object and a {@code
+   * background_ranges} object for those that are not null.
+   */
+  public static JsonObject json(BenchSpec spec, String target, BenchResult r,
+      Preload.Result preload, BackgroundRanges.Result background) {
     JsonObject o = new JsonObject();
     o.addProperty("workload", spec.workload().label());
     o.addProperty("target", target);
@@ -69,6 +103,36 @@ public final class BenchReport {
     lat.addProperty("max", h.getMaxValue());
     lat.addProperty("mean", h.getMean());
     o.add("latency_us", lat);
+    if (preload != null) {
+      JsonObject p = new JsonObject();
+      p.addProperty("keys", preload.keys());
+      p.addProperty("txns", preload.txns());
+      p.addProperty("retries", preload.retries());
+      p.addProperty("seconds", preload.seconds());
+      o.add("preload", p);
+    }
+    if (background != null) {
+      JsonObject g = new JsonObject();
+      g.addProperty("loops", background.loops());
+      g.addProperty("limit", background.limit());
+      g.addProperty("scans", background.scans());
+      g.addProperty("calls", background.calls());
+      g.addProperty("keys", background.keys());
+      g.addProperty("bytes", background.bytes());
+      g.addProperty("errors", background.errorCount());
+      JsonObject errs = new JsonObject();
+      background.errors().forEach(errs::addProperty);
+      g.add("errors_by_code", errs);
+      g.addProperty("overloaded", background.overloaded());
+      JsonObject scan = new JsonObject();
+      Histogram sh = background.scanMicros();
+      scan.addProperty("p50", sh.getValueAtPercentile(50));
+      scan.addProperty("p99", sh.getValueAtPercentile(99));
+      scan.addProperty("max", sh.getMaxValue());
+      scan.addProperty("mean", sh.getTotalCount() == 0 ? 0 : sh.getMean());
+      g.add("scan_us", scan);
+      o.add("background_ranges", g);
+    }
     return o;
   }
 }

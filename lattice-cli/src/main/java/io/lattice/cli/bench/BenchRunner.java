@@ -68,6 +68,11 @@ public final class BenchRunner {
     this.value = ByteString.copyFrom(v);
   }
 
+  /** The value every put of this runner writes ({@code valueSize} random letters). */
+  public ByteString value() {
+    return value;
+  }
+
   /** Writes every key once (so that gets find values), {@code inflight} at a time. */
   public void prefill() throws InterruptedException {
     Semaphore window = new Semaphore(spec.inflight());
@@ -93,6 +98,15 @@ public final class BenchRunner {
    * @throws InterruptedException if interrupted (the requests in flight are abandoned)
    */
   public BenchResult run(PrintWriter progress) throws InterruptedException {
+    return run(progress, null);
+  }
+
+  /**
+   * As {@link #run(PrintWriter)}, and {@code background}, if not null, counts exactly over the
+   * measured phase: it is told to start measuring when the phase starts and to stop when it ends.
+   */
+  public BenchResult run(PrintWriter progress, BackgroundRanges background)
+      throws InterruptedException {
     CountDownLatch drained = new CountDownLatch(spec.inflight());
     for (int slot = 0; slot < spec.inflight(); slot++) {
       issue(slot, drained);
@@ -106,11 +120,17 @@ public final class BenchRunner {
       writes.reset();
       overloaded.reset();
       measuring = true;
+      if (background != null) {
+        background.measure(true);
+      }
       long measureStart = System.nanoTime();
       long measureEnd = measureStart + spec.duration().toNanos();
       Histogram total = new Histogram(3);
       tickUntil(measureEnd, measureStart, progress, null, total);
       measuring = false;
+      if (background != null) {
+        background.measure(false);
+      }
       total.add(recorder.getIntervalHistogram());
       double seconds = (System.nanoTime() - measureStart) / 1e9;
       Map<String, Long> errs = new TreeMap<>();
