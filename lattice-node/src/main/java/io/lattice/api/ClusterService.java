@@ -9,6 +9,7 @@ import io.lattice.kv.KvStateMachine;
 import io.lattice.node.DiskSpaceMonitor;
 import io.lattice.node.NodeException;
 import io.lattice.node.NodeStatus;
+import io.lattice.node.QueryLane;
 import io.lattice.node.RaftNode;
 import io.lattice.node.ReadConsistency;
 import io.lattice.proto.v1.ClusterGrpc;
@@ -237,8 +238,9 @@ public final class ClusterService extends ClusterGrpc.ClusterImplBase {
 
   private CompletableFuture<HashAt> hashAt(long waitFor, long deadlineNanos) {
     // The loop only takes an immutable view (O(1)) with the applied index it reflects; hash and
-    // key count are computed from that one view on the node's query executor.
-    CompletableFuture<HashAt> taken = node.readView(ReadConsistency.STALE, KvStateMachine::view,
+    // key count are computed from that one view in the node's scan lane.
+    CompletableFuture<HashAt> taken = node.readView(ReadConsistency.STALE, QueryLane.SCAN,
+        KvStateMachine::view,
         (view, applied) -> new HashAt(view.hash(), applied, view.keyCount()));
     return taken.thenCompose(h -> {
       if (h.appliedIndex() >= waitFor) {

@@ -13,6 +13,7 @@ import io.lattice.kv.KvResultCodec;
 import io.lattice.kv.KvStateMachine;
 import io.lattice.kv.KvView;
 import io.lattice.node.NodeRequests;
+import io.lattice.node.QueryLane;
 import io.lattice.node.RaftNode;
 import io.lattice.node.ReadConsistency;
 import io.lattice.proto.v1.CloseSessionRequest;
@@ -186,7 +187,7 @@ public final class KvService extends KVGrpc.KVImplBase {
     try {
       requests.checkKey(req.getKey(), "key");
       byte[] key = KvRequests.bytes(req.getKey());
-      read(requests.consistency(req.getConsistency()), out, (view, applied) -> {
+      read(requests.consistency(req.getConsistency()), QueryLane.POINT, out, (view, applied) -> {
         GetResponse.Builder b = GetResponse.newBuilder().setHeader(header(applied));
         view.get(key).ifPresent(e -> b.setKv(Responses.kv(e)));
         return b.build();
@@ -204,7 +205,7 @@ public final class KvService extends KVGrpc.KVImplBase {
       long limit = req.getLimit();
       boolean keysOnly = req.getKeysOnly();
       boolean countOnly = req.getCountOnly();
-      read(requests.consistency(req.getConsistency()), out, (view, applied) ->
+      read(requests.consistency(req.getConsistency()), QueryLane.SCAN, out, (view, applied) ->
           KvResponses.range(header(applied),
               view.range(range, limit, keysOnly, countOnly, MAX_RANGE_RESPONSE_BYTES)));
     } catch (StatusRuntimeException e) {
@@ -257,7 +258,7 @@ public final class KvService extends KVGrpc.KVImplBase {
    * Takes a view with {@code consistency} and runs {@code query} against it off the loop, then
    * completes {@code out} with what it built.
    */
-  private <T> void read(ReadConsistency consistency, StreamObserver<T> out,
+  private <T> void read(ReadConsistency consistency, QueryLane lane, StreamObserver<T> out,
       NodeRequests.ViewQuery<KvView, T> query) {
     RaftNode.Header h = node.header();
     if (consistency == ReadConsistency.LEASE && h.role() != Role.LEADER) {
@@ -265,7 +266,7 @@ public final class KvService extends KVGrpc.KVImplBase {
     }
     CompletableFuture<T> f;
     try {
-      f = node.readView(consistency, KvStateMachine::view, query);
+      f = node.readView(consistency, lane, KvStateMachine::view, query);
     } catch (RuntimeException e) {
       throw ApiErrors.toStatus(e, h);
     }

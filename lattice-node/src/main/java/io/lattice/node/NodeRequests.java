@@ -55,6 +55,7 @@ public abstract class NodeRequests<S extends StateMachine> {
   private long nextReadId;
   /** Where view queries and hashes run; by default on the loop, inline (the simulator's choice). */
   private volatile Executor queryExecutor = Runnable::run;
+  private volatile Executor scanExecutor = Runnable::run;
 
   NodeRequests(NodeConfig config, S stateMachine, long firstReadId) {
     this.config = Objects.requireNonNull(config, "config");
@@ -122,12 +123,19 @@ public abstract class NodeRequests<S extends StateMachine> {
   }
 
   /**
-   * Sets where {@link #readView} queries and {@link #hash()} computations run. It should be
-   * bounded (threads and queue): a task it rejects fails its request with OVERLOADED. By default
-   * they run inline on the loop thread, which only a deterministic test should want.
+   * Sets where {@link #readView} queries run: {@code points} for {@link QueryLane#POINT}, {@code
+   * scans} for {@link QueryLane#SCAN}. Each should be bounded (threads and queue): a task one
+   * rejects fails its request with OVERLOADED. By default they run inline on the loop thread,
+   * which only a deterministic test should want.
    */
+  public void setQueryExecutors(Executor points, Executor scans) {
+    this.queryExecutor = Objects.requireNonNull(points, "points");
+    this.scanExecutor = Objects.requireNonNull(scans, "scans");
+  }
+
+  /** {@link #setQueryExecutors} with one executor for both lanes. */
   public void setQueryExecutor(Executor executor) {
-    this.queryExecutor = Objects.requireNonNull(executor, "executor");
+    setQueryExecutors(executor, executor);
   }
 
   public NodeConfig config() {
@@ -226,8 +234,9 @@ public abstract class NodeRequests<S extends StateMachine> {
    * @return the query's result (completed on the query executor's thread); fails with UNAVAILABLE
    *     (not granted or timed out), OVERLOADED (too many queries queued) or SHUTTING_DOWN
    */
-  public <V, T> CompletableFuture<T> readView(ReadConsistency consistency,
+  public <V, T> CompletableFuture<T> readView(ReadConsistency consistency, QueryLane lane,
       Function<? super S, ? extends V> viewOf, ViewQuery<? super V, ? extends T> query) {
+    Objects.requireNonNull(lane, "lane");
     Objects.requireNonNull(viewOf, "viewOf");
     Objects.requireNonNull(query, "query");
     CompletableFuture<T> f = new CompletableFuture<>();
@@ -235,7 +244,8 @@ public abstract class NodeRequests<S extends StateMachine> {
     Function<S, Object> take = sm -> {
       V view = viewOf.apply(sm);
       long applied = handler.appliedIndex();
-      offLoop(f, () -> query.run(view, applied));
+      offLoop(lane == QueryLane.SCAN ? scanExecutor : queryExecutor, f,
+          () -> query.run(view, applied));
       return null;
     };
     read(consistency, take).whenComplete((x, t) -> {
@@ -246,10 +256,11 @@ public abstract class NodeRequests<S extends StateMachine> {
     return f;
   }
 
-  /** Runs {@code work} on the query executor and completes {@code f} with its outcome. */
-  private <T> void offLoop(CompletableFuture<T> f, java.util.function.Supplier<? extends T> work) {
+  /** Runs {@code work} on {@code executor} and completes {@code f} with its outcome. */
+  private <T> void offLoop(Executor executor, CompletableFuture<T> f,
+      java.util.function.Supplier<? extends T> work) {
     try {
-      queryExecutor.execute(() -> {
+      executor.execute(() -> {
         try {
           f.complete(work.get());
         } catch (RuntimeException e) {
@@ -368,15 +379,15 @@ public abstract class NodeRequests<S extends StateMachine> {
 
   /**
    * The state machine's hash and the index it reflects (compare replicas at equal indexes). The
-   * loop only takes {@link StateMachine#hasher()} (O(1)); the hash is computed on the query
-   * executor.
+   * loop only takes {@link StateMachine#hasher()} (O(1)); the hash is computed in the {@link
+   * QueryLane#SCAN} lane.
    */
   public CompletableFuture<RaftNode.StateHashResult> hash() {
     CompletableFuture<RaftNode.StateHashResult> f = new CompletableFuture<>();
     submit(f, () -> {
       java.util.function.LongSupplier hasher = sm.hasher();
       long applied = handler.appliedIndex();
-      offLoop(f, () -> new RaftNode.StateHashResult(hasher.getAsLong(), applied));
+      offLoop(scanExecutor, f, () -> new RaftNode.StateHashResult(hasher.getAsLong(), applied));
     });
     return f;
   }

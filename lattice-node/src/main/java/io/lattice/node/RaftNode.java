@@ -57,8 +57,10 @@ public final class RaftNode<S extends StateMachine> implements AutoCloseable {
   private final DataDirLock dataDirLock;
   private final SegmentedLogStore logStore;
   private final ExecutorService snapshotWriter;
-  /** Reads, ranges and hashes off the loop (bounded); see {@link QueryExecutor}. */
+  /** Point reads off the loop (bounded); see {@link QueryExecutor}. */
   private final ExecutorService queries;
+  /** Ranges and hashes off the loop, on at most half the processors (bounded). */
+  private final ExecutorService scans;
   private final NodeLoop<S> loop;
   private final Thread thread;
   private final CompletableFuture<Throwable> fatal = new CompletableFuture<>();
@@ -94,8 +96,9 @@ public final class RaftNode<S extends StateMachine> implements AutoCloseable {
       closeStores();
       throw e;
     }
-    this.queries = QueryExecutor.create(config.id());
-    loop.setQueryExecutor(queries);
+    this.queries = QueryExecutor.create(config.id(), QueryLane.POINT);
+    this.scans = QueryExecutor.create(config.id(), QueryLane.SCAN);
+    loop.setQueryExecutors(queries, scans);
     this.thread = new Thread(this::run, "lattice-loop-" + config.id());
     loop.setWaker(() -> LockSupport.unpark(thread));
   }
@@ -181,9 +184,9 @@ public final class RaftNode<S extends StateMachine> implements AutoCloseable {
   }
 
   /** {@link NodeRequests#readView}: the view is taken on the loop, the query runs off it. */
-  public <V, T> CompletableFuture<T> readView(ReadConsistency consistency,
+  public <V, T> CompletableFuture<T> readView(ReadConsistency consistency, QueryLane lane,
       Function<? super S, ? extends V> viewOf, NodeRequests.ViewQuery<? super V, ? extends T> query) {
-    return loop.readView(consistency, viewOf, query);
+    return loop.readView(consistency, lane, viewOf, query);
   }
 
   /** {@link NodeRequests#read(io.lattice.raft.ReadMode, Function)}. */
@@ -258,6 +261,7 @@ public final class RaftNode<S extends StateMachine> implements AutoCloseable {
     stopping = true;
     loop.stop(null);
     queries.shutdown(); // queued queries read immutable views: they still answer, nobody waits
+    scans.shutdown();
     stopSnapshotWriter();
     closeStores();
     log.info("{}: stopped", config.id());

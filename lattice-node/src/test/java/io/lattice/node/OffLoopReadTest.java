@@ -117,7 +117,7 @@ class OffLoopReadTest {
     get(node.propose(put("k", "v")));
     for (ReadConsistency c : ReadConsistency.values()) {
       String[] threads = new String[2];
-      String value = get(node.readView(c, sm -> {
+      String value = get(node.readView(c, QueryLane.POINT, sm -> {
         threads[0] = Thread.currentThread().getName();
         return sm.kv.view();
       }, (KvView v, long applied) -> {
@@ -135,7 +135,7 @@ class OffLoopReadTest {
   void aQueryThatTakesLongDelaysNoWrite() throws Exception {
     start();
     CountDownLatch release = new CountDownLatch(1);
-    CompletableFuture<Integer> slow = node.readView(ReadConsistency.LINEARIZABLE,
+    CompletableFuture<Integer> slow = node.readView(ReadConsistency.LINEARIZABLE, QueryLane.SCAN,
         sm -> sm.kv.view(), (KvView v, long applied) -> {
           try {
             release.await(20, TimeUnit.SECONDS);
@@ -162,9 +162,46 @@ class OffLoopReadTest {
     synchronized (sm) {
       assertThat(h.hash()).isEqualTo(sm.kv.hash()); // nothing applied since: read on the loop
       assertThat(sm.hasherTakenOn).allMatch(t -> t.startsWith("lattice-loop-"));
-      assertThat(sm.hashedOn).isNotEmpty().allMatch(t -> t.startsWith("lattice-query-"));
+      assertThat(sm.hashedOn).isNotEmpty().allMatch(t -> t.startsWith("lattice-scan-"));
       assertThat(sm.capturedOn).isNotEmpty().allMatch(t -> t.startsWith("lattice-loop-"));
       assertThat(sm.writtenOn).isNotEmpty().allMatch(t -> t.startsWith("lattice-snapshot-"));
+    }
+  }
+
+  @Test
+  void busyScansDelayNoPointReadAndTakeAtMostHalfTheProcessors() throws Exception {
+    start();
+    get(node.propose(put("k", "v")));
+    CountDownLatch release = new CountDownLatch(1);
+    java.util.Set<String> scanThreads = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    List<CompletableFuture<Integer>> scans = new ArrayList<>();
+    try {
+      for (int i = 0; i < 8; i++) { // more scans than processors: all the scan lane can hold
+        scans.add(node.readView(ReadConsistency.STALE, QueryLane.SCAN, sm -> sm.kv.view(),
+            (KvView v, long applied) -> {
+              scanThreads.add(Thread.currentThread().getName() + "#" + Thread.currentThread().getId());
+              try {
+                release.await(20, TimeUnit.SECONDS);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+              return v.keyCount();
+            }));
+      }
+      int half = Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
+      Await.until("the scan lane busy", () -> scanThreads.size() == half ? 1 : null);
+      // a point read is served while every scan thread is held
+      String value = get(node.readView(ReadConsistency.LINEARIZABLE, QueryLane.POINT,
+          sm -> sm.kv.view(), (KvView v, long applied) ->
+              new String(v.get("k".getBytes(UTF_8)).orElseThrow().value(), UTF_8)));
+      assertThat(value).isEqualTo("v");
+      assertThat(scans).noneMatch(CompletableFuture::isDone);
+      assertThat(scanThreads).hasSize(half).allMatch(t -> t.startsWith("lattice-scan-"));
+    } finally {
+      release.countDown();
+    }
+    for (CompletableFuture<Integer> f : scans) {
+      assertThat(get(f)).isEqualTo(1);
     }
   }
 
@@ -176,7 +213,8 @@ class OffLoopReadTest {
     int threads = Math.max(2, Runtime.getRuntime().availableProcessors());
     CompletableFuture<Integer> refused = null;
     for (int i = 0; i < threads + QueryExecutor.MAX_QUEUED + 1; i++) {
-      CompletableFuture<Integer> f = node.readView(ReadConsistency.STALE, sm -> sm.kv.view(),
+      CompletableFuture<Integer> f = node.readView(ReadConsistency.STALE, QueryLane.POINT,
+          sm -> sm.kv.view(),
           (KvView v, long applied) -> {
             try {
               release.await(20, TimeUnit.SECONDS);
