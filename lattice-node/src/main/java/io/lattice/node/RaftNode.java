@@ -59,6 +59,8 @@ public final class RaftNode<S extends StateMachine> implements AutoCloseable {
   private final ExecutorService snapshotWriter;
   /** Reads, ranges and hashes off the loop (bounded); see {@link QueryExecutor}. */
   private final ExecutorService queries;
+  /** Restores from snapshots installed from the leader, off the loop (one at a time). */
+  private final ExecutorService restorer;
   private final NodeLoop<S> loop;
   private final Thread thread;
   private final CompletableFuture<Throwable> fatal = new CompletableFuture<>();
@@ -96,6 +98,12 @@ public final class RaftNode<S extends StateMachine> implements AutoCloseable {
     }
     this.queries = QueryExecutor.create(config.id());
     loop.setQueryExecutor(queries);
+    this.restorer = Executors.newSingleThreadExecutor(r -> {
+      Thread t = new Thread(r, "lattice-restore-" + config.id());
+      t.setDaemon(true);
+      return t;
+    });
+    loop.setRestoreExecutor(restorer);
     this.thread = new Thread(this::run, "lattice-loop-" + config.id());
     loop.setWaker(() -> LockSupport.unpark(thread));
   }
@@ -258,6 +266,7 @@ public final class RaftNode<S extends StateMachine> implements AutoCloseable {
     stopping = true;
     loop.stop(null);
     queries.shutdown(); // queued queries read immutable views: they still answer, nobody waits
+    restorer.shutdownNow(); // a restore only reads: nobody waits for it once the loop stopped
     stopSnapshotWriter();
     closeStores();
     log.info("{}: stopped", config.id());

@@ -4,9 +4,12 @@ import io.lattice.storage.SnapshotWriter;
 
 /**
  * The replicated state machine driven by the Raft log (hashicorp/raft's FSM). The {@link
- * ReadyHandler} is its only caller, on the node's single loop thread, except for reads: a read
- * takes on the loop what {@link NodeRequests#readView} is given to take (an immutable view of the
- * state, in O(1)) and queries it on another thread.
+ * ReadyHandler} is its only caller, on the node's single loop thread, except for reads and
+ * restores: a read takes on the loop what {@link NodeRequests#readView} is given to take (an
+ * immutable view of the state, in O(1)) and queries it on another thread; a restore from a
+ * snapshot installed from the leader is {@link #prepareRestore prepared} on a worker thread (the
+ * snapshot read and decoded into a state of its own) and {@link Restoration#install() installed}
+ * on the loop (O(1)), and no entry is applied in between.
  *
  * <p>Contract:
  *
@@ -24,6 +27,9 @@ import io.lattice.storage.SnapshotWriter;
  *   <li>After a restart the state machine starts empty and is {@link #restore restored} from the
  *       newest snapshot, then entries after it are applied again: it keeps no durable state of its
  *       own.
+ *   <li>A restore replaces the whole state or, if the snapshot is unreadable or malformed, changes
+ *       nothing at all: the state is built apart and put in place only once all of it was read
+ *       and checked.
  * </ul>
  */
 public interface StateMachine {
