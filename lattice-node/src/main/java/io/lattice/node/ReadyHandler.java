@@ -668,18 +668,7 @@ public final class ReadyHandler {
                 null), data.length);
         return;
       }
-      long length = source.dataLength();
-      java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
-      StateMachine.Restoration r;
-      try (SnapshotInput in = new SnapshotInput(source.openData(), length, this::cancelled, crc)) {
-        r = stateMachine.prepareRestore(in, length);
-        in.finish(); // what the decoder left unread still counts for the checksum and the length
-      }
-      if ((int) crc.getValue() != source.dataCrc()) {
-        throw new IOException("snapshot " + meta.index() + " changed on disk after it was received"
-            + " (CRC-32C mismatch)");
-      }
-      restoration = r;
+      restoration = SnapshotInput.prepare(stateMachine, source, this::cancelled);
     }
 
     @Override

@@ -22,6 +22,32 @@ final class SnapshotInput extends InputStream {
   private long read;
 
   /**
+   * Prepares the restore of {@code stateMachine} from the snapshot {@code source} of a store,
+   * streaming its data and checking its length and CRC-32C as it goes: a mismatch, a short file or
+   * a malformed snapshot throws, and nothing is in place (the caller installs the result).
+   *
+   * @throws IOException if the data cannot be read or is damaged, or {@code cancelled} turned true
+   *     ({@link InterruptedIOException})
+   * @throws IllegalArgumentException if the snapshot is malformed
+   */
+  static StateMachine.Restoration prepare(StateMachine stateMachine,
+      io.lattice.storage.SnapshotStore.Source source, BooleanSupplier cancelled)
+      throws IOException {
+    long length = source.dataLength();
+    java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+    StateMachine.Restoration r;
+    try (SnapshotInput in = new SnapshotInput(source.openData(), length, cancelled, crc)) {
+      r = stateMachine.prepareRestore(in, length);
+      in.finish(); // what the decoder left unread still counts for the checksum and the length
+    }
+    if ((int) crc.getValue() != source.dataCrc()) {
+      throw new IOException("snapshot " + source.meta().index() + " does not match its CRC-32C:"
+          + " it changed on disk after it was written");
+    }
+    return r;
+  }
+
+  /**
    * @param checksum updated with every byte read; null: none
    */
   SnapshotInput(InputStream in, long length, BooleanSupplier cancelled, Checksum checksum) {
