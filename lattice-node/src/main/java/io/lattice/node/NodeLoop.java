@@ -192,7 +192,7 @@ public final class NodeLoop<S extends StateMachine> extends NodeRequests<S> impl
   }
 
   /** Runs a restore's slow part on {@code executor}, then finishes it on the loop. */
-  private void restoreOffLoop(Executor executor, ReadyHandler.RestoreJob job) {
+  private void restoreOffLoop(Executor executor, RestoreJob job) {
     log.info("{}: restoring the state machine from snapshot {}@{} off the loop", config.id(),
         job.meta().index(), job.meta().term());
     executor.execute(() -> {

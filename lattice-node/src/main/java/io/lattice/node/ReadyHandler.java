@@ -193,8 +193,8 @@ public final class ReadyHandler {
     if (job != restoring) {
       return false; // cancelled: a newer snapshot is being restored
     }
-    if (job.restoration == null) {
-      throw new IllegalStateException("restore of snapshot " + job.meta.index() + " not prepared");
+    if (!job.prepared()) {
+      throw new IllegalStateException("restore of snapshot " + job.meta().index() + " not prepared");
     }
     restoring = null;
     install(job);
@@ -218,7 +218,7 @@ public final class ReadyHandler {
     restoring = null;
     IOException io = cause instanceof IOException e ? e
         : new IOException("the snapshot is malformed: " + cause.getMessage(), cause);
-    throw fatal("restoring from snapshot " + job.meta.index(), io);
+    throw fatal("restoring from snapshot " + job.meta().index(), io);
   }
 
   /**
@@ -559,7 +559,7 @@ public final class ReadyHandler {
     }
     if (restoring != null && !rd.committedEntries().isEmpty()) {
       throw new IllegalStateException("committed entries handed out while restoring snapshot "
-          + restoring.meta.index());
+          + restoring.meta().index());
     }
     for (Entry e : rd.committedEntries()) {
       if (e.index() != LogIndex.next(applied)) {
@@ -586,9 +586,9 @@ public final class ReadyHandler {
 
   /** Puts a prepared restore in place: the state, the applied index, the listener told. */
   private void install(RestoreJob job) {
-    job.restoration.install();
-    applied = job.meta.index();
-    listener.snapshotRestored(job.meta);
+    job.restoration().install();
+    applied = job.meta().index();
+    listener.snapshotRestored(job.meta());
   }
 
   /** Marks, in step 1's result, a snapshot received into a file: step 3 reads it from the store. */
@@ -609,72 +609,6 @@ public final class ReadyHandler {
       return new RestoreJob(meta, stateMachine, src, null);
     } catch (IOException e) {
       throw fatal("restoring from snapshot " + meta.index(), e);
-    }
-  }
-
-  /**
-   * The restore of the state machine from a snapshot installed from the leader. Its {@link
-   * #prepare()} is the slow part (read, decode, verify) and may run on any thread while the loop
-   * goes on; the state machine changes only when the handler installs the result, on the loop.
-   */
-  public static final class RestoreJob {
-    private final SnapshotMeta meta;
-    private final StateMachine stateMachine;
-    /** The snapshot's file in the store (its data checked against its CRC-32C), or null. */
-    private final SnapshotStore.Source source;
-    /** The snapshot's bytes when it was received in memory, or null. */
-    private final byte[] data;
-    private volatile boolean cancelled;
-    private volatile StateMachine.Restoration restoration;
-
-    private RestoreJob(SnapshotMeta meta, StateMachine stateMachine, SnapshotStore.Source source,
-        byte[] data) {
-      this.meta = meta;
-      this.stateMachine = stateMachine;
-      this.source = source;
-      this.data = data;
-    }
-
-    public SnapshotMeta meta() {
-      return meta;
-    }
-
-    /** Whether a newer snapshot replaced this one (its {@link #prepare()} stops early). */
-    public boolean cancelled() {
-      return cancelled;
-    }
-
-    private void cancel() {
-      cancelled = true;
-    }
-
-    /**
-     * Reads the snapshot into a state of its own ({@link StateMachine#prepareRestore}), streaming
-     * a file's data and checking its CRC-32C on the way (it was checked on receipt; this catches
-     * the disk damaging it since): a mismatch, a short file or a malformed snapshot throws, and
-     * nothing is in place. Call once, on any thread.
-     *
-     * @throws IOException if the data cannot be read, is damaged, or the job was cancelled ({@link
-     *     java.io.InterruptedIOException})
-     * @throws IllegalArgumentException if the snapshot is malformed
-     */
-    public void prepare() throws IOException {
-      if (restoration != null) {
-        throw new IllegalStateException("restore of snapshot " + meta.index() + " run twice");
-      }
-      if (source == null) {
-        restoration = stateMachine.prepareRestore(
-            new SnapshotInput(new java.io.ByteArrayInputStream(data), data.length, this::cancelled,
-                null), data.length);
-        return;
-      }
-      restoration = SnapshotInput.prepare(stateMachine, source, this::cancelled);
-    }
-
-    @Override
-    public String toString() {
-      return "restore of snapshot " + meta.index() + "@" + meta.term()
-          + (cancelled ? " (cancelled)" : restoration != null ? " (prepared)" : "");
     }
   }
 

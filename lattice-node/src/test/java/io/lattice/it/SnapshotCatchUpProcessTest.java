@@ -23,9 +23,11 @@ import org.junit.jupiter.api.Timeout;
 /**
  * A follower far behind catches up through InstallSnapshot with a small heap: it is killed, the
  * others write {@code lattice.snapshot.bytes} (default 48 MiB) of 1 MiB values and compact their
- * logs past it, and it restarts with {@code -Xmx} of the state plus 96 MiB, or {@code
- * lattice.snapshot.follower.xmx} if set (e.g. {@code 256m}): room for the state it rebuilds and
- * little more, since the transfer streams to disk in 1 MiB chunks and the restore decodes the
+ * logs past it, and it restarts with {@code -Xmx} of 1.25 times the state plus 96 MiB, or {@code
+ * lattice.snapshot.follower.xmx} if set (e.g. {@code 256m}): room for the state it rebuilds, the
+ * entries after the snapshot (up to a quarter of the values: the last snapshot is taken while the
+ * writes go on, and the core holds its log in memory) and little more, since the transfer
+ * streams to disk in 1 MiB chunks and the restore decodes the
  * snapshot file as it reads it (before, the receiver held a whole copy per incoming stream, and
  * the restore read the whole file into memory). It must catch up, through one transfer (the
  * leader does not restart it every heartbeat), leaving no temporary file behind, and serve the
@@ -44,11 +46,11 @@ class SnapshotCatchUpProcessTest extends ProcessClusterTest {
     return Long.parseLong(v.trim());
   }
 
-  /** The follower's -Xmx: {@code lattice.snapshot.follower.xmx}, or the state plus 96 MiB. */
+  /** The follower's -Xmx: {@code lattice.snapshot.follower.xmx}, or 1.25 × state + 96 MiB. */
   private static String followerXmx(long state) {
     String v = System.getProperty("lattice.snapshot.follower.xmx");
     if (v == null || v.isBlank() || v.trim().startsWith("${")) {
-      return mib(state + (96L << 20));
+      return mib(state + state / 4 + (96L << 20));
     }
     return v.trim();
   }
