@@ -83,10 +83,29 @@ final class KvSnapshotCodec {
     if (snapshot == null) {
       throw new IllegalArgumentException("malformed snapshot: null");
     }
+    try {
+      return read(new ByteArrayInputStream(snapshot), limits);
+    } catch (IOException e) {
+      throw new IllegalArgumentException("malformed snapshot: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Reads a snapshot from {@code in} as it arrives into a fresh state, touching nothing else:
+   * decoded record by record (MessagePack's streaming unpacker, a small read buffer), each key's
+   * value kept as the one array it was read into, and the key space built in one pass once every
+   * key is in (sorted as the snapshot is). The peak memory is the state being built plus an array
+   * of one reference per key, never the snapshot's bytes. May run on any thread. Does not read
+   * past the end marker's buffer; the caller checks the length and checksum of what it fed in.
+   *
+   * @throws IllegalArgumentException if the data is not a valid snapshot of this state machine
+   * @throws IOException if reading {@code in} fails (a cancelled restore among others)
+   */
+  static Restored read(java.io.InputStream in, SessionLimits limits) throws IOException {
     Builder b = new Builder(new ClientSessions(limits));
     try {
-      SnapshotDataReader.read(new ByteArrayInputStream(snapshot), b);
-    } catch (FormatException | IOException e) {
+      SnapshotDataReader.read(in, b);
+    } catch (FormatException e) {
       throw new IllegalArgumentException("malformed snapshot: " + e.getMessage(), e);
     }
     if (!b.metaSeen) {
@@ -96,7 +115,7 @@ final class KvSnapshotCodec {
       throw new IllegalArgumentException("malformed snapshot: sessions last active later in the "
           + "log at an earlier log time");
     }
-    return new Restored(b.appliedIndex, KeySpace.of(b.keys), b.sessions);
+    return new Restored(b.appliedIndex, KeySpace.ofSorted(b.keys), b.sessions);
   }
 
   private static byte[] limitsBlob(SessionLimits limits) throws IOException {
@@ -129,7 +148,8 @@ final class KvSnapshotCodec {
 
   /** Builds the fresh state while the reader walks the stream, checking it as it goes. */
   private static final class Builder implements SnapshotDataReader.Visitor {
-    final TreeMap<byte[], KvEntry> keys = new TreeMap<>(KeySpace.ORDER);
+    /** The keys in ascending order, as read (checked as they come). */
+    final java.util.ArrayList<KvEntry> keys = new java.util.ArrayList<>();
     final ClientSessions sessions;
     long appliedIndex;
     boolean metaSeen;
@@ -142,6 +162,8 @@ final class KvSnapshotCodec {
     @Override
     public void summary(long appliedIndex, long keyCount, long sessionCount) {
       this.appliedIndex = appliedIndex;
+      // Sized up front (up to a bound: the count is not trusted until the keys are there).
+      keys.ensureCapacity((int) Math.min(keyCount, 1 << 20));
     }
 
     @Override
@@ -149,7 +171,7 @@ final class KvSnapshotCodec {
       if (key.length == 0) {
         throw bad("empty key");
       }
-      byte[] last = keys.isEmpty() ? null : keys.lastKey();
+      byte[] last = keys.isEmpty() ? null : keys.get(keys.size() - 1).key();
       if (last != null && Bytes.compare(last, key) >= 0) {
         throw bad("keys out of order at " + Bytes.show(key));
       }
@@ -157,7 +179,7 @@ final class KvSnapshotCodec {
         throw bad("impossible metadata for key " + Bytes.show(key) + ": create " + createIndex
             + ", mod " + modIndex + ", version " + version + ", applied " + appliedIndex);
       }
-      keys.put(key, new KvEntry(key, value, createIndex, modIndex, version));
+      keys.add(new KvEntry(key, value, createIndex, modIndex, version));
     }
 
     @Override

@@ -280,7 +280,27 @@ public final class KvStateMachine implements StateMachine {
    */
   @Override
   public void restore(byte[] snapshot) {
-    KvSnapshotCodec.Restored r = KvSnapshotCodec.read(snapshot, limits);
+    install(KvSnapshotCodec.read(snapshot, limits));
+  }
+
+  /**
+   * {@inheritDoc} Decodes the snapshot record by record as it reads {@code data} ({@link
+   * KvSnapshotCodec#read(java.io.InputStream, SessionLimits)}): the peak memory is the state being
+   * built (its values as the arrays they were read into) plus one reference per key, never the
+   * snapshot's bytes. Reads only the stream and this state machine's (immutable) limits, so it may
+   * run on any thread while the loop reads the current state; the returned restoration swaps the
+   * new key space, sessions and applied index in, in O(1).
+   *
+   * @throws IllegalArgumentException if the data is not a valid snapshot; nothing changes
+   */
+  @Override
+  public Restoration prepareRestore(java.io.InputStream data, long length) throws IOException {
+    java.util.Objects.requireNonNull(data, "data");
+    KvSnapshotCodec.Restored r = KvSnapshotCodec.read(data, limits);
+    return () -> install(r);
+  }
+
+  private void install(KvSnapshotCodec.Restored r) {
     store.reset(r.keys());
     sessions = r.sessions();
     appliedIndex = r.appliedIndex();

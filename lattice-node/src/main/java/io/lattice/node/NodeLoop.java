@@ -55,6 +55,11 @@ import org.slf4j.LoggerFactory;
  * or append goes again, a vote request at the next election). Snapshot deliveries and the
  * transport's reports on snapshots it sent are not dropped: there is one per transfer.
  *
+ * <p><b>Restores.</b> With {@link #setRestoreExecutor}, a snapshot installed from the leader is
+ * read and decoded on that executor while the loop goes on (persisting and acknowledging appends,
+ * answering heartbeats and requests); entries after it are applied, and reads served, only once
+ * the restored state is swapped in on the loop (see {@link ReadyHandler#restoreInBackground}).
+ *
  * <p><b>Threads.</b> The request methods ({@link NodeRequests}) and the {@link PeerInbox} methods
  * may be called from any thread: they queue a task and call the waker. {@link #step()} and {@link
  * #stop} must be called by one thread at a time (the loop's owner); futures complete on it.
@@ -176,6 +181,49 @@ public final class NodeLoop<S extends StateMachine> extends NodeRequests<S> impl
     this.lastSnapshotIndex = core.snapshot().index();
     this.lastMembership = core.membership();
     publishHeader();
+  }
+
+  /**
+   * Sets where restores from snapshots installed from the leader run: off the loop, on {@code
+   * executor} (one at a time suffices: a newer snapshot cancels the restore under way, which then
+   * stops at its next read), the restored state swapped in on the loop when it is complete; see
+   * {@link ReadyHandler#restoreInBackground} for what the loop does meanwhile. Null (the default):
+   * inside the step that installs the snapshot. Set it before the first step.
+   */
+  public void setRestoreExecutor(Executor executor) {
+    handler.restoreInBackground(executor == null ? null : job -> restoreOffLoop(executor, job));
+  }
+
+  /** Runs a restore's slow part on {@code executor}, then finishes it on the loop. */
+  private void restoreOffLoop(Executor executor, RestoreJob job) {
+    log.info("{}: restoring the state machine from snapshot {}@{} off the loop", config.id(),
+        job.meta().index(), job.meta().term());
+    executor.execute(() -> {
+      long start = System.nanoTime();
+      try {
+        job.prepare();
+      } catch (IOException | RuntimeException e) {
+        if (!job.cancelled()) {
+          log.error("{}: restoring from snapshot {} failed: {}", config.id(), job.meta().index(),
+              e.toString());
+        }
+        enqueue(() -> handler.restoreFailed(job, e));
+        return;
+      } catch (Error e) { // the node must not wait for a restore that will never finish
+        enqueue(() -> handler.restoreFailed(job, new IOException(e.toString(), e)));
+        throw e;
+      }
+      long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+      enqueue(() -> {
+        if (handler.finishRestore(job)) {
+          log.info("{}: restored the state machine from snapshot {}@{} in {} ms (off the loop)",
+              config.id(), job.meta().index(), job.meta().term(), tookMillis);
+        } else {
+          log.info("{}: dropped the restore of snapshot {}: a newer snapshot replaced it",
+              config.id(), job.meta().index());
+        }
+      });
+    });
   }
 
   /** Called whenever a task is queued (the owner wakes its thread). */
@@ -510,8 +558,9 @@ public final class NodeLoop<S extends StateMachine> extends NodeRequests<S> impl
   private void publishHeader() {
     space.noSpace(); // keeps the alarm and its metrics current on an idle node (cached reading)
     header = new RaftNode.Header(config.id(), raft.role(), raft.term(), raft.leaderId(),
-        leaderAddress(raft.leaderId()), raft.commitIndex(), raft.appliedIndex(), raft.membership());
-    metrics.state(raft.role(), raft.term(), raft.commitIndex(), raft.appliedIndex(),
+        leaderAddress(raft.leaderId()), raft.commitIndex(), handler.appliedIndex(),
+        raft.membership());
+    metrics.state(raft.role(), raft.term(), raft.commitIndex(), handler.appliedIndex(),
         storage.log().firstIndex(), storage.log().lastIndex(), storage.log().sizeBytes(),
         raft.snapshot().index());
     metrics.load(pendingClientRequests(), pendingClientBytes(), queuedPeerBytes(),

@@ -61,6 +61,8 @@ public final class RaftNode<S extends StateMachine> implements AutoCloseable {
   private final ExecutorService queries;
   /** Ranges and hashes off the loop, on at most half the processors (bounded). */
   private final ExecutorService scans;
+  /** Restores from snapshots installed from the leader, off the loop (one at a time). */
+  private final ExecutorService restorer;
   private final NodeLoop<S> loop;
   private final Thread thread;
   private final CompletableFuture<Throwable> fatal = new CompletableFuture<>();
@@ -99,6 +101,12 @@ public final class RaftNode<S extends StateMachine> implements AutoCloseable {
     this.queries = QueryExecutor.create(config.id(), QueryLane.POINT);
     this.scans = QueryExecutor.create(config.id(), QueryLane.SCAN);
     loop.setQueryExecutors(queries, scans);
+    this.restorer = Executors.newSingleThreadExecutor(r -> {
+      Thread t = new Thread(r, "lattice-restore-" + config.id());
+      t.setDaemon(true);
+      return t;
+    });
+    loop.setRestoreExecutor(restorer);
     this.thread = new Thread(this::run, "lattice-loop-" + config.id());
     loop.setWaker(() -> LockSupport.unpark(thread));
   }
@@ -262,6 +270,7 @@ public final class RaftNode<S extends StateMachine> implements AutoCloseable {
     loop.stop(null);
     queries.shutdown(); // queued queries read immutable views: they still answer, nobody waits
     scans.shutdown();
+    restorer.shutdownNow(); // a restore only reads: nobody waits for it once the loop stopped
     stopSnapshotWriter();
     closeStores();
     log.info("{}: stopped", config.id());

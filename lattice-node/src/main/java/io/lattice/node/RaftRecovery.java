@@ -23,6 +23,8 @@ import java.util.Optional;
  * the node refuses to start until {@code lattice-node repair --term} has written one.
  */
 public final class RaftRecovery {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(RaftRecovery.class);
+
   private RaftRecovery() {}
 
   /**
@@ -43,9 +45,9 @@ public final class RaftRecovery {
    */
   public static RestoredState recover(NodeStorage storage, StateMachine stateMachine,
       Membership bootstrap) throws IOException {
-    Optional<SnapshotStore.Snapshot> latest = storage.snapshots().latest();
-    SnapshotMeta snapshot = latest.map(SnapshotStore.Snapshot::meta)
-        .orElse(SnapshotMeta.initial(bootstrap));
+    // Read first (nothing is in place until installed below, after the hard state's check).
+    Optional<Prepared> latest = prepareNewest(storage.snapshots(), stateMachine);
+    SnapshotMeta snapshot = latest.map(Prepared::meta).orElse(SnapshotMeta.initial(bootstrap));
     LogStore log = storage.log();
     List<Entry> entries = log.lastIndex() >= log.firstIndex()
         ? log.read(log.firstIndex(), log.lastIndex())
@@ -58,7 +60,7 @@ public final class RaftRecovery {
         : storage.hardState().loadOnStart(Math.max(snapshot.index(), log.lastIndex()),
             snapshot.term());
     if (latest.isPresent()) {
-      stateMachine.restore(latest.get().data());
+      latest.get().restoration().install();
     }
     if (supersededBy(snapshot, log, entries)) {
       log.reset(snapshot.index());
@@ -70,6 +72,36 @@ public final class RaftRecovery {
           + " but the newest snapshot ends at " + snapshot.index() + ": entries are missing");
     }
     return new RestoredState(hardState, snapshot, entries);
+  }
+
+  /** The newest snapshot's identity and its state, read but not yet in place. */
+  private record Prepared(SnapshotMeta meta, StateMachine.Restoration restoration) {}
+
+  /**
+   * Reads the newest snapshot into a state apart: streamed from the store's newest file with its
+   * CRC-32C checked on the way (no copy of it in memory); if that file's data turns out damaged,
+   * from {@link SnapshotStore#latest()}, which skips damaged snapshots (with a warning) for an
+   * older one.
+   */
+  private static Optional<Prepared> prepareNewest(SnapshotStore snapshots,
+      StateMachine stateMachine) throws IOException {
+    Optional<SnapshotStore.Source> newest = snapshots.latestSource();
+    if (newest.isEmpty()) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(new Prepared(newest.get().meta(),
+          SnapshotInput.prepare(stateMachine, newest.get(), () -> false)));
+    } catch (IOException | IllegalArgumentException e) {
+      LOG.warn("The newest snapshot {} could not be read ({}); looking for an intact one",
+          newest.get().meta().index(), e.toString());
+    }
+    Optional<SnapshotStore.Snapshot> intact = snapshots.latest();
+    if (intact.isEmpty()) {
+      return Optional.empty();
+    }
+    byte[] data = intact.get().data();
+    return Optional.of(new Prepared(intact.get().meta(), () -> stateMachine.restore(data)));
   }
 
   /**

@@ -34,7 +34,13 @@ import java.util.function.Consumer;
  *       names a snapshot a newer one has replaced is not sent, and reported to the core as a failed
  *       transfer after advance, so that it sends the newest);
  *   <li><b>apply</b>: restore the state machine from the snapshot (if any), apply the committed
- *       entries, then serve the read states whose index has been applied;
+ *       entries, then serve the read states whose index has been applied. With {@link
+ *       #restoreInBackground} the restore is only begun here and runs off the loop: until {@link
+ *       #finishRestore} swaps the restored state in, later Readies are persisted and sent as
+ *       usual but carry no committed entries (the core holds them back), the applied index stays
+ *       where it was before the snapshot, granted reads wait, and no snapshot of this node is
+ *       taken; a newer snapshot installed meanwhile cancels the restore under way (never is an
+ *       older one put in place after a newer);
  *   <li><b>advance</b> the core;
  * </ol>
  *
@@ -42,6 +48,12 @@ import java.util.function.Consumer;
  * snapshot, takes a snapshot and compacts the log: synchronously, or in the background (the loop
  * only captures the state; encoding, writing and fsync run elsewhere, and the compaction happens
  * once the snapshot is durable; see {@link SnapshotJob}).
+ *
+ * <p>Crash safety of an install: the hard state is saved first, then the snapshot is made durable
+ * in the store, then the log is reset after it and synced, all in step 1, before the restore
+ * begins (inline or off the loop). A crash at any point of the restore leaves the durable snapshot
+ * and log, from which recovery restores the state machine afresh; nothing of a restore is ever
+ * durable, so one that was cancelled or failed leaves nothing behind.
  *
  * <p>Failure: a storage failure throws {@link StorageFailureException} before anything of the Ready
  * is sent, so nothing that is not durable is ever acknowledged. Any exception (storage, state
@@ -79,6 +91,10 @@ public final class ReadyHandler {
   private long applied;
   /** The snapshot begun and not yet finished (at most one at a time), or null. */
   private SnapshotJob inFlight;
+  /** Runs restores from installed snapshots off the loop; null: restore inside the Ready. */
+  private Consumer<RestoreJob> restores;
+  /** The restore handed to {@link #restores} and not yet finished (the newest), or null. */
+  private RestoreJob restoring;
   private Throwable stoppedBy;
 
   /**
@@ -140,6 +156,69 @@ public final class ReadyHandler {
   /** Whether an earlier failure stopped this handler. */
   public boolean stopped() {
     return stoppedBy != null;
+  }
+
+  /**
+   * From now on, restores the state machine from a snapshot installed from the leader off the
+   * loop: the Ready that installs it hands a {@link RestoreJob} to {@code runner} (on the loop),
+   * which must call {@link RestoreJob#prepare()} on some other thread and then, back on the loop
+   * thread between Readies, {@link #finishRestore} (or {@link #restoreFailed} if it threw). Null:
+   * restore inside the Ready, on the loop (the default). Set it before the first Ready.
+   *
+   * <p>While a restore runs, the node goes on as a member: Readies are persisted and sent as
+   * usual (appends are made durable and acknowledged, heartbeats and votes answered, the commit
+   * index advances), but the core hands out no committed entry ({@link Raft#holdApply}), no read
+   * is served (the applied index stays the one from before the snapshot until the restored state
+   * is in place, and granted reads wait for it) and no snapshot of this node's own is taken. A
+   * newer snapshot installed meanwhile cancels the restore under way and starts its own: an older
+   * one is never put in place after a newer. {@link #finishRestore} swaps the restored state in
+   * (O(1)), moves the applied index to the snapshot's and lets the committed entries out again.
+   */
+  public void restoreInBackground(Consumer<RestoreJob> runner) {
+    this.restores = runner;
+  }
+
+  /** Whether a restore from a snapshot is under way ({@link #restoreInBackground}). */
+  public boolean restoreInProgress() {
+    return restoring != null;
+  }
+
+  /**
+   * Finishes {@code job} after its {@link RestoreJob#prepare()} returned: puts the restored state
+   * in place, O(1), and lets committed entries and reads through again. On the loop thread,
+   * between Readies. A job a newer snapshot replaced is dropped. Returns whether it was installed.
+   */
+  public boolean finishRestore(RestoreJob job) {
+    checkRunning();
+    if (job != restoring) {
+      return false; // cancelled: a newer snapshot is being restored
+    }
+    if (!job.prepared()) {
+      throw new IllegalStateException("restore of snapshot " + job.meta().index() + " not prepared");
+    }
+    restoring = null;
+    install(job);
+    raft.holdApply(false);
+    for (long[] r : pendingReads.takeReady(applied)) {
+      listener.readReady(r[0], r[1]);
+    }
+    return true;
+  }
+
+  /**
+   * Reports that {@code job}'s {@link RestoreJob#prepare()} failed. A cancelled job's failure is
+   * ignored; any other stops the handler (the log was reset after that snapshot, so the node
+   * cannot go on without it; the state machine still holds the state from before it) and throws
+   * {@link StorageFailureException}. On the loop thread.
+   */
+  public void restoreFailed(RestoreJob job, Exception cause) {
+    if (job != restoring) {
+      return;
+    }
+    restoring = null;
+    IOException io = cause instanceof IOException e ? e
+        : new IOException("the snapshot is malformed: " + cause.getMessage(), cause);
+    throw fatal("restoring from snapshot " + job.meta().index(), io);
   }
 
   /**
@@ -214,7 +293,7 @@ public final class ReadyHandler {
    */
   public void maybeSnapshot() {
     checkRunning();
-    if (snapshotThreshold > 0 && inFlight == null
+    if (snapshotThreshold > 0 && inFlight == null && restoring == null
         && raft.appliedIndex() - raft.snapshot().index() >= snapshotThreshold
         && space.snapshotAllowed()) {
       if (background == null) {
@@ -255,8 +334,8 @@ public final class ReadyHandler {
   public Optional<SnapshotJob> beginSnapshot() {
     checkRunning();
     long index = raft.appliedIndex();
-    if (inFlight != null || index <= raft.snapshot().index()) {
-      return Optional.empty();
+    if (inFlight != null || restoring != null || index <= raft.snapshot().index()) {
+      return Optional.empty(); // (while restoring, the state machine is behind the core)
     }
     if (index != applied) {
       throw new IllegalStateException("state machine at " + applied + ", core applied " + index);
@@ -452,16 +531,35 @@ public final class ReadyHandler {
     }
   }
 
-  /** Step 3: snapshot, then entries in order, then reads whose index is now applied. */
+  /**
+   * Step 3: snapshot, then entries in order, then reads whose index is now applied. With {@link
+   * #restoreInBackground}, the snapshot's restore is only begun here: the entries after it are
+   * held back in the core and reads wait until {@link #finishRestore}.
+   */
   private void apply(Ready rd, byte[] snapshotData) {
     if (rd.snapshot() != null) {
-      if (snapshotData == FROM_STORE) {
-        restoreFromStore(rd.snapshot());
-      } else {
-        stateMachine.restore(snapshotData);
+      RestoreJob job = snapshotData == FROM_STORE ? fromStore(rd.snapshot())
+          : new RestoreJob(rd.snapshot(), stateMachine, null, snapshotData);
+      if (restoring != null) {
+        restoring.cancel(); // a newer snapshot replaces the one being restored
+        restoring = null;
       }
-      applied = rd.snapshot().index();
-      listener.snapshotRestored(rd.snapshot());
+      if (restores == null) {
+        try {
+          job.prepare();
+        } catch (IOException e) {
+          throw fatal("restoring from snapshot " + rd.snapshot().index(), e);
+        }
+        install(job);
+      } else {
+        restoring = job;
+        raft.holdApply(true); // before advance: no entry after the snapshot is handed out
+        restores.accept(job);
+      }
+    }
+    if (restoring != null && !rd.committedEntries().isEmpty()) {
+      throw new IllegalStateException("committed entries handed out while restoring snapshot "
+          + restoring.meta().index());
     }
     for (Entry e : rd.committedEntries()) {
       if (e.index() != LogIndex.next(applied)) {
@@ -479,20 +577,28 @@ public final class ReadyHandler {
         pendingReads.add(rs.requestId(), rs.index());
       }
     }
-    for (long[] r : pendingReads.takeReady(applied)) {
-      listener.readReady(r[0], r[1]);
+    if (restoring == null) {
+      for (long[] r : pendingReads.takeReady(applied)) {
+        listener.readReady(r[0], r[1]);
+      }
     }
+  }
+
+  /** Puts a prepared restore in place: the state, the applied index, the listener told. */
+  private void install(RestoreJob job) {
+    job.restoration().install();
+    applied = job.meta().index();
+    listener.snapshotRestored(job.meta());
   }
 
   /** Marks, in step 1's result, a snapshot received into a file: step 3 reads it from the store. */
   private static final byte[] FROM_STORE = new byte[0];
 
   /**
-   * Restores the state machine from the just-published snapshot {@code meta}, streaming its data
-   * from the file and checking its CRC-32C on the way (it was checked on receipt; this catches the
-   * disk damaging it since). A mismatch is a storage failure: the state may be half-restored.
+   * The restore of the just-published snapshot {@code meta} from the store's file (cheap: reads
+   * only what the store already knows of it; the data is opened by {@link RestoreJob#prepare}).
    */
-  private void restoreFromStore(SnapshotMeta meta) {
+  private RestoreJob fromStore(SnapshotMeta meta) {
     try {
       SnapshotStore.Source src = storage.snapshots().latestSource()
           .orElseThrow(() -> new IOException("the installed snapshot is not in the store"));
@@ -500,14 +606,7 @@ public final class ReadyHandler {
         throw new IOException("the store's newest snapshot is " + src.meta().index() + "@"
             + src.meta().term() + ", not the installed " + meta.index() + "@" + meta.term());
       }
-      java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
-      try (java.io.InputStream in = new java.util.zip.CheckedInputStream(src.openData(), crc)) {
-        stateMachine.restore(in, src.dataLength());
-      }
-      if ((int) crc.getValue() != src.dataCrc()) {
-        throw new IOException("snapshot " + meta.index() + " changed on disk after it was received"
-            + " (CRC-32C mismatch)");
-      }
+      return new RestoreJob(meta, stateMachine, src, null);
     } catch (IOException e) {
       throw fatal("restoring from snapshot " + meta.index(), e);
     }

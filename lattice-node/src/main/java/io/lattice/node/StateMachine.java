@@ -4,9 +4,12 @@ import io.lattice.storage.SnapshotWriter;
 
 /**
  * The replicated state machine driven by the Raft log (hashicorp/raft's FSM). The {@link
- * ReadyHandler} is its only caller, on the node's single loop thread, except for reads: a read
- * takes on the loop what {@link NodeRequests#readView} is given to take (an immutable view of the
- * state, in O(1)) and queries it on another thread.
+ * ReadyHandler} is its only caller, on the node's single loop thread, except for reads and
+ * restores: a read takes on the loop what {@link NodeRequests#readView} is given to take (an
+ * immutable view of the state, in O(1)) and queries it on another thread; a restore from a
+ * snapshot installed from the leader is {@link #prepareRestore prepared} on a worker thread (the
+ * snapshot read and decoded into a state of its own) and {@link Restoration#install() installed}
+ * on the loop (O(1)), and no entry is applied in between.
  *
  * <p>Contract:
  *
@@ -24,6 +27,9 @@ import io.lattice.storage.SnapshotWriter;
  *   <li>After a restart the state machine starts empty and is {@link #restore restored} from the
  *       newest snapshot, then entries after it are applied again: it keeps no durable state of its
  *       own.
+ *   <li>A restore replaces the whole state or, if the snapshot is unreadable or malformed, changes
+ *       nothing at all: the state is built apart and put in place only once all of it was read
+ *       and checked.
  * </ul>
  */
 public interface StateMachine {
@@ -70,12 +76,40 @@ public interface StateMachine {
 
   /**
    * As {@link #restore(byte[])}, reading the {@code length} bytes of the snapshot from {@code
-   * data} (which the caller closes): used for snapshots received from the leader, which arrive in
-   * a file. The default reads the whole snapshot into one array first; a state machine that can
-   * decode from a stream should override this, so that installing a snapshot does not need its
-   * size in heap on top of the state it builds.
+   * data} (which the caller closes). The default is {@link #prepareRestore} followed at once by
+   * {@link Restoration#install()}, on the calling thread.
    */
   default void restore(java.io.InputStream data, long length) throws java.io.IOException {
+    prepareRestore(data, length).install();
+  }
+
+  /**
+   * The slow half of a restore from a stream: reads and checks the {@code length} bytes of a
+   * snapshot from {@code data} (which the caller closes) into a state of its own, and returns it
+   * not yet in place. The node calls it on a worker thread while the loop goes on applying
+   * nothing, then {@link Restoration#install() installs} the result on the loop thread.
+   *
+   * <p>Contract:
+   *
+   * <ul>
+   *   <li>It may run on any thread concurrently with every other method of this object on the loop
+   *       thread (reads, views, {@link #capture}, {@link #hasher}; never {@link #apply}, which the
+   *       node holds back until the restored state is installed): so it reads nothing of the
+   *       current state and changes nothing, only the stream and what never changes (the
+   *       configuration).
+   *   <li>It must not hold the whole snapshot in memory on top of the state it builds: a state
+   *       machine decodes as it reads. The default reads all {@code length} bytes into one array
+   *       (its size in heap, twice the state at the peak); {@link io.lattice.kv.KvStateMachine}
+   *       decodes from the stream.
+   *   <li>A snapshot it cannot read or that is malformed (an {@link java.io.IOException}, an
+   *       {@link IllegalArgumentException}) leaves the current state exactly as it was: nothing is
+   *       in place before {@link Restoration#install()}.
+   *   <li>A restoration that is never installed (a newer snapshot replaced it, or the node
+   *       stopped) is simply dropped.
+   * </ul>
+   */
+  default Restoration prepareRestore(java.io.InputStream data, long length)
+      throws java.io.IOException {
     if (length > Integer.MAX_VALUE - 16) {
       throw new java.io.IOException("snapshot of " + length + " bytes is too large to restore");
     }
@@ -83,7 +117,20 @@ public interface StateMachine {
     if (data.readNBytes(bytes, 0, bytes.length) != bytes.length) {
       throw new java.io.EOFException("snapshot shorter than its " + length + " bytes");
     }
-    restore(bytes);
+    return () -> restore(bytes);
+  }
+
+  /**
+   * A state read from a snapshot by {@link #prepareRestore}, not yet in place.
+   */
+  @FunctionalInterface
+  interface Restoration {
+    /**
+     * Replaces the state machine's whole state with this one. On the loop thread, at most once. A
+     * state machine that builds its state off to the side (as it should) makes this O(1): a swap
+     * of references. The default restoration of {@link #prepareRestore} decodes here.
+     */
+    void install();
   }
 
   /**

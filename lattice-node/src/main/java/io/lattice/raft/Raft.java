@@ -60,6 +60,8 @@ public final class Raft {
   private HardState reportedHardState;
   private SoftState reportedSoftState;
   private boolean readyOutstanding;
+  /** Committed entries are held back (the driver is restoring a snapshot); see {@link #holdApply}. */
+  private boolean applyHeld;
 
   /** What this server does while it leads; idle (nothing tracked, nothing pending) otherwise. */
   private final Leader leader;
@@ -283,6 +285,23 @@ public final class Raft {
   }
 
   /**
+   * Holds back (or, with false, lets out again) the committed entries of later Readies: while held,
+   * a Ready carries no {@code committedEntries} and the core's applied index stays where it is,
+   * while everything else goes on (appends are persisted and acknowledged, commits advance,
+   * heartbeats and votes are answered). The driver holds them while it restores the state machine
+   * from a snapshot off its loop thread, and lets them out once the restored state is in place:
+   * an entry after the snapshot must not be applied to the state from before it.
+   */
+  public void holdApply(boolean hold) {
+    applyHeld = hold;
+  }
+
+  /** Whether committed entries are held back ({@link #holdApply}). */
+  public boolean applyHeld() {
+    return applyHeld;
+  }
+
+  /**
    * The metadata for a snapshot of the state machine at {@code index} (at most the applied index):
    * its term and the membership in force there.
    */
@@ -360,7 +379,7 @@ public final class Raft {
         || !softState().equals(reportedSoftState)
         || log.pendingSnapshot() != null
         || log.stable() < log.lastIndex()
-        || log.hasNextCommitted();
+        || (!applyHeld && log.hasNextCommitted());
   }
 
   /**
@@ -382,7 +401,7 @@ public final class Raft {
         log.pendingSnapshot(),
         log.unstableEntries(),
         outbox,
-        log.nextCommitted(),
+        committedToApply(),
         readStates);
     reportedHardState = hs;
     reportedSoftState = ss;
@@ -390,6 +409,17 @@ public final class Raft {
     readStates.clear();
     readyOutstanding = true;
     return rd;
+  }
+
+  /**
+   * The committed entries a Ready hands out: none while they are held ({@link #holdApply}) or
+   * while a snapshot is pending (as in etcd-raft, whose {@code nextCommittedEnts} returns nothing
+   * while a snapshot is being installed): the Ready that installs a snapshot carries no entries
+   * to apply after it, so that a driver restoring it off its loop can hold the rest back before
+   * any is handed out. They come in the next Ready.
+   */
+  private List<Entry> committedToApply() {
+    return applyHeld || log.pendingSnapshot() != null ? List.of() : log.nextCommitted();
   }
 
   /** Tells the core that {@code rd} was fully handled: persisted, sent and applied. */

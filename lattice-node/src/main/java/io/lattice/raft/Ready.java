@@ -14,7 +14,9 @@ import java.util.List;
  *   <li><b>send</b> {@code messages}, in any order (the network may reorder them anyway).
  *   <li><b>apply</b>: restore the state machine from {@code snapshot} (if any), then apply
  *       {@code committedEntries} in order; then serve {@code readStates} once the applied index
- *       reaches each one's index.
+ *       reaches each one's index. A Ready with a {@code snapshot} has no {@code committedEntries}
+ *       (they come in the next Ready), and none has while the driver holds them back ({@link
+ *       Raft#holdApply}: it restores the state machine off its loop).
  *   <li><b>advance</b>: hand the Ready back.
  * </ol>
  *

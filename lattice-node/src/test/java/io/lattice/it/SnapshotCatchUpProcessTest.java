@@ -23,11 +23,16 @@ import org.junit.jupiter.api.Timeout;
 /**
  * A follower far behind catches up through InstallSnapshot with a small heap: it is killed, the
  * others write {@code lattice.snapshot.bytes} (default 48 MiB) of 1 MiB values and compact their
- * logs past it, and it restarts with {@code -Xmx} of twice the state plus 64 MiB: room for the state
- * it rebuilds and one copy of the snapshot while it restores (the transfer itself streams to disk
- * in 1 MiB chunks; before, the receiver also held a whole copy per incoming stream). It must catch
- * up, through one transfer (the leader does not restart it every heartbeat), leaving no temporary
- * file behind, and serve the values. Its peak heap after GC is printed (from its GC log).
+ * logs past it, and it restarts with {@code -Xmx} of 1.25 times the state plus 96 MiB, or {@code
+ * lattice.snapshot.follower.xmx} if set (e.g. {@code 256m}): room for the state it rebuilds, the
+ * entries after the snapshot (up to a quarter of the values: the last snapshot is taken while the
+ * writes go on, and the core holds its log in memory) and little more, since the transfer
+ * streams to disk in 1 MiB chunks and the restore decodes the
+ * snapshot file as it reads it (before, the receiver held a whole copy per incoming stream, and
+ * the restore read the whole file into memory). It must catch up, through one transfer (the
+ * leader does not restart it every heartbeat), leaving no temporary file behind, and serve the
+ * values. Its peak heap after GC (from its GC log) and the restore's duration (from its log) are
+ * printed.
  */
 class SnapshotCatchUpProcessTest extends ProcessClusterTest {
   private static final int VALUE = 1 << 20;
@@ -39,6 +44,15 @@ class SnapshotCatchUpProcessTest extends ProcessClusterTest {
       return 48L << 20;
     }
     return Long.parseLong(v.trim());
+  }
+
+  /** The follower's -Xmx: {@code lattice.snapshot.follower.xmx}, or 1.25 × state + 96 MiB. */
+  private static String followerXmx(long state) {
+    String v = System.getProperty("lattice.snapshot.follower.xmx");
+    if (v == null || v.isBlank() || v.trim().startsWith("${")) {
+      return mib(state + state / 4 + (96L << 20));
+    }
+    return v.trim();
   }
 
   private static String mib(long bytes) {
@@ -75,7 +89,8 @@ class SnapshotCatchUpProcessTest extends ProcessClusterTest {
     assertThat(ls.getLogFirstIndex()).as("the leader compacted its log").isGreaterThan(10);
 
     Path gcLog = tmp.resolve(follower.id + "-gc.log");
-    follower.addJvmArgs("-Xmx" + mib(2 * state + (64L << 20)), "-Xlog:gc:file=" + gcLog);
+    String xmx = followerXmx(state);
+    follower.addJvmArgs("-Xmx" + xmx, "-Xlog:gc:file=" + gcLog);
     long restartedAt = System.nanoTime();
     follower.start();
     StatusResponse fs = awaitStatus(follower,
@@ -96,10 +111,13 @@ class SnapshotCatchUpProcessTest extends ProcessClusterTest {
     }
     long sends = out.lines().filter(l -> l.contains("received snapshot")).count();
     assertThat(sends).as("snapshot transfers the follower received").isBetween(1L, 2L);
+    String restored = out.lines().filter(l -> l.contains("restored the state machine from snapshot"))
+        .reduce((a, b) -> b).orElse("(no off-loop restore logged)");
+    assertThat(restored).as("the restore ran off the loop").contains("off the loop");
     System.out.printf("snapshot catch-up: %d MiB state, snapshot %d, follower -Xmx%s, caught up "
-        + "in %d ms, follower peak heap after GC %d MiB, %d transfer(s)%n", state >> 20,
-        fs.getSnapshotIndex(), mib(2 * state + (64L << 20)), catchUpMillis, peakHeapMib(gcLog),
-        sends);
+        + "in %d ms, follower peak heap after GC %d MiB, %d transfer(s); %s%n", state >> 20,
+        fs.getSnapshotIndex(), xmx, catchUpMillis, peakHeapMib(gcLog), sends,
+        restored.substring(restored.indexOf("restored")));
   }
 
   private static String key(int i) {

@@ -107,7 +107,7 @@ final class Cluster implements NodeHooks {
         params.maxResultsPerSession).withMaxSessions(params.maxSessions);
     SimNode n = new SimNode(id, created, SimNode.nodeConfig(id, params, joining),
         params.raftConfig(id), seed, this, safety, clock, limits,
-        params.backgroundSnapshots ? params.snapshotWriteDelay : -1);
+        params.backgroundSnapshots ? params.snapshotWriteDelay : -1, params.restoreDelay);
     n.disk.log().observe((entries, prevTerm) -> safety.persisted(id, entries, prevTerm));
     n.disk.setLies(params.lyingDisks);
     nodes.put(id, n);
@@ -423,6 +423,13 @@ final class Cluster implements NodeHooks {
   @Override
   public void snapshotRestored(SimNode node) {
     stats.add(Stats.Kind.SNAPSHOT_INSTALLED);
+    // Installed at the end of an off-loop restore (the core still holds entries back):
+    if (node.alive() && node.raft().applyHeld()) {
+      stats.add(Stats.Kind.RESTORED_OFF_LOOP);
+      if (node.raft().commitIndex() > node.raft().snapshot().index()) {
+        stats.add(Stats.Kind.COMMITTED_DURING_RESTORE);
+      }
+    }
   }
 
   // ---------------------------------------------------------------- whole-cluster checks

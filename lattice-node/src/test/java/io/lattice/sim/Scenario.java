@@ -194,6 +194,11 @@ enum Scenario {
     p.backgroundSnapshots = r.nextBoolean();
     p.snapshotWriteDelay = r.nextInt(8);
     p.scenario.configure(p, r);
+    // Drawn apart, so that the rest of every seed's parameters stays what it was.
+    SplittableRandom restores = new SplittableRandom(seed ^ 0x2E57_04EDL);
+    if (restores.nextBoolean()) {
+      p.restoreDelay = restores.nextInt(3) == 0 ? 0 : restores.nextInt(1, 40);
+    }
     if (p.clockRateSpread == 0 && r.nextBoolean()) {
       // Elections, leases and timeouts on clocks that do not quite agree, in every scenario.
       p.clockRateSpread = p.maxClockRateSpread() * r.nextDouble();

@@ -21,6 +21,24 @@ final class SeedProperties {
     return v == null ? defaultCount : Integer.parseInt(v);
   }
 
+  /**
+   * The scenarios to run ({@code lattice.scenarios}, comma-separated names such as {@code
+   * SNAPSHOTS,CRASH_STORM}): a seed of another scenario is skipped. Empty when not set: all run.
+   */
+  static java.util.Set<String> scenarios() {
+    String v = value("lattice.scenarios");
+    if (v == null) {
+      return java.util.Set.of();
+    }
+    java.util.Set<String> out = new java.util.TreeSet<>();
+    for (String s : v.split(",")) {
+      if (!s.isBlank()) {
+        out.add(Scenario.valueOf(s.trim().toUpperCase(java.util.Locale.ROOT)).name());
+      }
+    }
+    return out;
+  }
+
   private static String value(String name) {
     String v = System.getProperty(name);
     if (v == null) {

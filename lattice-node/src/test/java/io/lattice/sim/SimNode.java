@@ -50,7 +50,7 @@ final class SimNode {
   }
 
   /** A background snapshot write, run by the simulation at {@code dueAt} if the life is the same. */
-  private record SnapshotJob(long dueAt, int incarnation, Runnable work) {}
+  private record SnapshotJob(long dueAt, int incarnation, Runnable work, boolean restore) {}
 
   final String id;
   final int number;
@@ -63,6 +63,11 @@ final class SimNode {
   private final SessionLimits sessionLimits;
   /** Background snapshot writes are delayed by up to this many ticks; negative: synchronous. */
   private final int snapshotWriteDelay;
+  /**
+   * Restores from installed snapshots run off the loop, finishing up to this many ticks later
+   * (entries keep arriving meanwhile); negative: inside the step that installs the snapshot.
+   */
+  private final int restoreDelay;
 
   private NodeLoop<KvStateMachine> loop;
   private KvStateMachine sm;
@@ -72,6 +77,7 @@ final class SimNode {
   private CrashPoint crashPoint = CrashPoint.NONE;
   private int countdown;
   private final List<SnapshotJob> snapshotJobs = new ArrayList<>();
+  private boolean holdRestores;
   private final SplittableRandom jobRandom;
   /** The tick of the current step (background snapshot writes are due some ticks after it). */
   private long currentTick;
@@ -82,7 +88,7 @@ final class SimNode {
 
   SimNode(String id, int number, NodeConfig config, RaftConfig raftConfig, long runSeed,
       NodeHooks hooks, SafetyChecker checker, SimClock clock, SessionLimits sessionLimits,
-      int snapshotWriteDelay) {
+      int snapshotWriteDelay, int restoreDelay) {
     this.id = id;
     this.number = number;
     this.config = config;
@@ -92,6 +98,7 @@ final class SimNode {
     this.clock = clock;
     this.sessionLimits = sessionLimits;
     this.snapshotWriteDelay = snapshotWriteDelay;
+    this.restoreDelay = restoreDelay;
     this.jobRandom = new SplittableRandom(runSeed ^ (number * 7919L));
     this.disk = new SimDisk((meta, data) -> checker.snapshotSaved(id, meta, data));
   }
@@ -192,6 +199,9 @@ final class SimNode {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+    if (restoreDelay >= 0) {
+      loop.setRestoreExecutor(this::scheduleRestore);
+    }
     scannedUpTo = loop.appliedIndex();
   }
 
@@ -257,12 +267,33 @@ final class SimNode {
 
   private void scheduleSnapshotWrite(Runnable work) {
     long due = currentTick + (snapshotWriteDelay == 0 ? 0 : 1 + jobRandom.nextInt(snapshotWriteDelay));
-    snapshotJobs.add(new SnapshotJob(due, incarnation, work));
+    snapshotJobs.add(new SnapshotJob(due, incarnation, work, false));
+  }
+
+  /**
+   * A restore off the loop, as a step of the simulation: it runs (reads and decodes the snapshot,
+   * then queues its finish for the loop) when due, up to {@link #restoreDelay} ticks from now, if
+   * this life still runs; until then the loop goes on without applying.
+   */
+  private void scheduleRestore(Runnable work) {
+    long due = currentTick + (restoreDelay == 0 ? 0 : 1 + jobRandom.nextInt(restoreDelay));
+    snapshotJobs.add(new SnapshotJob(due, incarnation, work, true));
+  }
+
+  /** While held, off-loop restores are not run (nor anything queued after them): a slow restore. */
+  void holdRestores(boolean hold) {
+    holdRestores = hold;
+  }
+
+  /** Whether an off-loop restore is queued and not yet run. */
+  boolean restoreQueued() {
+    return snapshotJobs.stream().anyMatch(SnapshotJob::restore);
   }
 
   private void runSnapshotJobs(long now) {
     currentTick = now;
-    while (!snapshotJobs.isEmpty() && snapshotJobs.get(0).dueAt() <= now) {
+    while (!snapshotJobs.isEmpty() && snapshotJobs.get(0).dueAt() <= now
+        && !(holdRestores && snapshotJobs.get(0).restore())) {
       SnapshotJob j = snapshotJobs.remove(0);
       if (j.incarnation() == incarnation) {
         j.work().run(); // writes, then queues the finish for this step
@@ -329,6 +360,16 @@ final class SimNode {
     public void restore(byte[] snapshot) {
       sm.restore(snapshot);
       hooks.snapshotRestored(SimNode.this);
+    }
+
+    @Override
+    public Restoration prepareRestore(java.io.InputStream data, long length) throws IOException {
+      KvStateMachine target = sm;
+      Restoration r = target.prepareRestore(data, length);
+      return () -> {
+        r.install();
+        hooks.snapshotRestored(SimNode.this);
+      };
     }
 
     @Override

@@ -102,6 +102,11 @@ final class SimParams {
   boolean backgroundSnapshots;
   /** Background snapshot writes finish within this many ticks (0: at the next step). */
   int snapshotWriteDelay = 5;
+  /**
+   * Restores from snapshots installed from the leader run off the loop and finish within this many
+   * ticks (0: at the next step); negative: inside the step that installs the snapshot.
+   */
+  int restoreDelay = -1;
   /** Probability that a node steps right after each message (else once per tick: batching). */
   double immediateStepRate = 0.5;
 
@@ -130,7 +135,8 @@ final class SimParams {
         + " transfer=" + transferRate + " stall=" + stallRate + " wallJump=" + wallClockJumpRate
         + " clockSpread=" + clockRateSpread + " ops=" + opRate + " reads=" + readFraction
         + " snapshot=" + snapshotThreshold + "/" + trailingEntries
-        + (backgroundSnapshots ? " background" : "") + " election=" + electionTicks
+        + (backgroundSnapshots ? " background" : "")
+        + (restoreDelay >= 0 ? " restore-off-loop=" + restoreDelay : "") + " election=" + electionTicks
         + " sessions=" + maxSessions + "/" + sessionTtlMillis + "ms/" + maxResultsPerSession;
   }
 }

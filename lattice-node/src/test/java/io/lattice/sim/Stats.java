@@ -14,6 +14,9 @@ final class Stats {
     REPAIR,
     SNAPSHOT_SENT,
     SNAPSHOT_INSTALLED,
+    /** A restore that ran off the loop, and one during which entries after it committed. */
+    RESTORED_OFF_LOOP,
+    COMMITTED_DURING_RESTORE,
     SNAPSHOT_LOST,
     CONFIG_COMMITTED,
     TIMEOUT_NOW,
