@@ -167,7 +167,7 @@ class ClusterOperationsProcessTest extends ProcessClusterTest {
     // a 4th node joins as a learner and is promoted once caught up
     NodeProcess n4 = cluster.startJoining("n4");
     onLeader(c -> c.memberAdd(MemberAddRequest.newBuilder().setId("n4")
-        .setAddress(n4.address()).build()));
+        .setPeerAddress(n4.peerAddress()).setClientAddress(n4.address()).build()));
     await("n4 promoted to voter", Duration.ofSeconds(30), () -> members(n4).stream()
         .anyMatch(m -> m.getId().equals("n4") && !m.getIsLearner()));
     assertThat(members(n4).stream().map(MemberInfo::getId).collect(Collectors.toList()))
