@@ -127,8 +127,8 @@ final class StatusReport {
   }
 
   private Table table() {
-    Table t = new Table("ID", "CLIENT ADDRESS", "PEER ADDRESS", "ROLE", "TERM", "COMMIT", "APPLIED", "LAG",
-        "LAST CONTACT", "SNAPSHOT", "LOG SIZE", "ERRORS");
+    Table t = new Table("ID", "CLIENT ADDRESS", "PEER ADDRESS", "ROLE", "TERM", "COMMIT",
+        "APPLIED", "LAG", "LAST CONTACT", "SNAPSHOT", "LOG SIZE", "ERRORS");
     for (Row r : rows) {
       PeerProgress p = progress.get(r.id);
       boolean isLeader = leader != null && leader.getMemberId().equals(r.id);
@@ -139,9 +139,11 @@ final class StatusReport {
       String error = r.error != null ? r.error : join(alarms(r.status), replicationProblem(p));
       StatusResponse s = r.status;
       if (s == null) {
-        t.row(r.id, r.address, r.peerAddress, "unreachable", null, null, null, lag, contact, null, null, error);
+        t.row(r.id, r.address, r.peerAddress, "unreachable", null, null, null, lag, contact, null,
+            null, error);
       } else {
-        t.row(s.getMemberId(), r.address, r.peerAddress, s.getRole().name().toLowerCase(Locale.ROOT),
+        t.row(s.getMemberId(), r.address, r.peerAddress,
+            s.getRole().name().toLowerCase(Locale.ROOT),
             s.getTerm(), s.getCommitIndex(), s.getAppliedIndex(), lag, contact,
             s.getSnapshotIndex(), Sizes.bytes(s.getLogBytes()), error);
       }

@@ -234,6 +234,28 @@ class NodeServerCommandTest {
   }
 
   @Test
+  void listenSaysOnceInTheLogThatItIsDeprecated() {
+    ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> captured =
+        new ch.qos.logback.core.read.ListAppender<>();
+    ch.qos.logback.classic.Logger logger = (ch.qos.logback.classic.Logger)
+        org.slf4j.LoggerFactory.getLogger(LatticeNodeCommand.class);
+    captured.start();
+    logger.addAppender(captured);
+    try {
+      resolve("--id", "n1", "--data-dir", tmp.toString(), "--listen-client", "127.0.0.1:7001",
+          "--initial-cluster", CLUSTER);
+      assertThat(captured.list).as("nothing deprecated used").isEmpty();
+      resolve("--id", "n1", "--data-dir", tmp.toString(), "--listen", "127.0.0.1:7001",
+          "--initial-cluster", CLUSTER);
+      assertThat(captured.list).hasSize(1);
+      assertThat(captured.list.get(0).getFormattedMessage())
+          .contains("--listen", "deprecated", "--listen-client");
+    } finally {
+      logger.detachAppender(captured);
+    }
+  }
+
+  @Test
   void listenIsTheDeprecatedNameOfListenClient() {
     NodeConfig old = resolve("--id", "n1", "--data-dir", tmp.toString(), "--listen",
         "127.0.0.1:7001", "--initial-cluster", CLUSTER);
