@@ -839,12 +839,18 @@ function _picocli_lattice_member_add() {
 
   local commands=""
   local flag_opts="'--learner' '-h' '--help' '-V' '--version' '-v' '--verbose'"
-  local arg_opts="'--data-dir' '--endpoints' '--timeout' '-o' '--output'"
+  local arg_opts="'--peer-address' '--client-address' '--data-dir' '--endpoints' '--timeout' '-o' '--output'"
   local FORMAT_option_args=("text" "json" "table") # --output values
 
   type compopt &>/dev/null && compopt +o default
 
   case ${prev_word} in
+    '--peer-address')
+      return
+      ;;
+    '--client-address')
+      return
+      ;;
     '--data-dir')
       return
       ;;

@@ -1,8 +1,9 @@
 #!/bin/sh
 # A three-node Lattice cluster on this machine, for trying Lattice out and for development.
 #
-#   ./dist/local-cluster.sh start    build if needed, start n1..n3 on 127.0.0.1:7001-7003 in the
-#                                    background, wait for a leader, show the election and a demo
+#   ./dist/local-cluster.sh start    build if needed, start n1..n3 in the background (clients on
+#                                    127.0.0.1:7001-7003, peers on 127.0.0.1:7101-7103), wait for
+#                                    a leader, show the election and a demo
 #   ./dist/local-cluster.sh status   which nodes run, and the last role each one logged
 #   ./dist/local-cluster.sh stop     stop exactly the nodes this script started; keeps the data
 #
@@ -12,7 +13,9 @@
 #
 # Needs only a JDK 17+ and Maven (for the first build). Settings, from the environment:
 #   LATTICE_DATA       where the data, logs and pid files go (default: <repository>/data)
-#   LATTICE_BASE_PORT  node i listens on 127.0.0.1:(LATTICE_BASE_PORT + i) (default: 7000)
+#   LATTICE_BASE_PORT  node i serves clients on 127.0.0.1:(LATTICE_BASE_PORT + i) (default: 7000)
+#   LATTICE_PEER_BASE_PORT  node i serves its peers on 127.0.0.1:(LATTICE_PEER_BASE_PORT + i)
+#                      (default: LATTICE_BASE_PORT + 100)
 #   LATTICE_HOME       run this unpacked distribution instead of building dist/target/lattice-*
 #   LATTICE_WAIT       seconds to wait for the nodes to start and elect a leader (default: 30)
 #   JAVA_HOME, JAVA_OPTS   passed on to bin/lattice-node
@@ -22,6 +25,7 @@ NODES="1 2 3"
 repo=$(cd "$(dirname "$0")/.." && pwd -P)
 data=${LATTICE_DATA:-$repo/data}
 base_port=${LATTICE_BASE_PORT:-7000}
+peer_base_port=${LATTICE_PEER_BASE_PORT:-$((base_port + 100))}
 wait_seconds=${LATTICE_WAIT:-30}
 here="${0##*/}"
 
@@ -34,11 +38,17 @@ die() {
 case $base_port in
   '' | *[!0-9]*) die "LATTICE_BASE_PORT must be a number (got '$base_port')" ;;
 esac
+case $peer_base_port in
+  '' | *[!0-9]*) die "LATTICE_PEER_BASE_PORT must be a number (got '$peer_base_port')" ;;
+esac
+[ "$peer_base_port" -ne "$base_port" ] || die "LATTICE_PEER_BASE_PORT must differ from LATTICE_BASE_PORT (clients and peers have separate listeners)"
 case $wait_seconds in
   '' | *[!0-9]*) die "LATTICE_WAIT must be a number of seconds (got '$wait_seconds')" ;;
 esac
 
+# Node $1's client address (KV, Cluster: what bin/lattice talks to) and peer address (Raft only).
 address() { printf '127.0.0.1:%s' $((base_port + $1)); }
+peer_address() { printf '127.0.0.1:%s' $((peer_base_port + $1)); }
 
 endpoints() {
   out=
@@ -48,7 +58,7 @@ endpoints() {
 
 initial_cluster() {
   out=
-  for i in $NODES; do out=${out:+$out,}n$i=$(address "$i"); done
+  for i in $NODES; do out=${out:+$out,}n$i=$(peer_address "$i"); done
   printf '%s' "$out"
 }
 
@@ -160,7 +170,8 @@ start() {
     mkdir -p "$data/n$i"
     printf '%s\n' "$marker" >>"$data/n$i.log"
     # nohup and no terminal input: the node outlives this script and the terminal.
-    nohup "$home/bin/lattice-node" --id "n$i" --data-dir "$data/n$i" --listen "$(address "$i")" \
+    nohup "$home/bin/lattice-node" --id "n$i" --data-dir "$data/n$i" \
+      --listen-client "$(address "$i")" --listen-peer "$(peer_address "$i")" \
       --initial-cluster "$(initial_cluster)" </dev/null >>"$data/n$i.log" 2>&1 &
     printf '%s\n' "$!" >"$data/n$i.pid"
     started="$started $i"
@@ -230,7 +241,7 @@ demo() {
 
 info() {
   say ""
-  say "Lattice is running: n1..n3 on $(endpoints)."
+  say "Lattice is running: n1..n3, clients on $(endpoints), peers on $(peer_address 1)-$((peer_base_port + 3))."
   say "Talk to it:"
   say "  export LATTICE_ENDPOINTS=$(endpoints)"
   say "  $(show "$home")/bin/lattice status"
@@ -246,7 +257,7 @@ status() {
     last=$(grep "$ROLE_LINE" "$data/n$i.log" 2>/dev/null | tail -n 1 | short_role_line | sed 's/^[^ ]*  n[0-9]*: //')
     if pid=$(live_pid "$i"); then
       running=$((running + 1))
-      say "n$i  running  pid $pid  $(address "$i")  last role change: ${last:-none yet}"
+      say "n$i  running  pid $pid  client $(address "$i")  peer $(peer_address "$i")  last role change: ${last:-none yet}"
     else
       say "n$i  stopped"
     fi
@@ -301,7 +312,7 @@ case ${1:-} in
   status) status ;;
   *)
     say "Usage: $0 start|status|stop"
-    say "  start   build if needed, start a 3-node cluster on 127.0.0.1:$((base_port + 1))-$((base_port + 3)), wait for a leader"
+    say "  start   build if needed, start a 3-node cluster (clients on 127.0.0.1:$((base_port + 1))-$((base_port + 3)), peers on $((peer_base_port + 1))-$((peer_base_port + 3))), wait for a leader"
     say "  status  which nodes run"
     say "  stop    stop the nodes started here (the data is kept)"
     [ -z "${1:-}" ] && exit 2

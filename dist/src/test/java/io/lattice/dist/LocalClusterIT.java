@@ -58,7 +58,7 @@ class LocalClusterIT {
     assertThat(first.output()).contains("$ lattice put greeting hello", "$ lattice get greeting")
         .containsPattern("\\$ lattice get greeting\\n +greeting\\n +hello\\n")
         .containsPattern("\\$ lattice get lattice --print-value-only\\n +raft\\n")
-        .containsPattern("n[123] +127\\.0\\.0\\.1:\\d+ +leader");
+        .containsPattern("n[123] +127\\.0\\.0\\.1:\\d+ +127\\.0\\.0\\.1:\\d+ +leader");
     Map<String, Long> pids = recordedPids();
     assertThat(pids).containsOnlyKeys("n1", "n2", "n3");
     pids.forEach((node, pid) -> assertThat(commandLine(pid)).as(node)
@@ -199,13 +199,17 @@ class LocalClusterIT {
     return p.flatMap(h -> h.info().commandLine()).orElse("(no process " + pid + ")");
   }
 
-  /** A base port b such that b+1..b+3 are free on 127.0.0.1 right now. */
+  /**
+   * A base port b such that b+1..b+3 (the client ports) and b+101..b+103 (the peer ports, the
+   * script's default peer base) are free on 127.0.0.1 right now.
+   */
   private static int freeBasePort() {
     List<Integer> tried = new ArrayList<>();
     for (int attempt = 0; attempt < 100; attempt++) {
       int base = ThreadLocalRandom.current().nextInt(20_000, 60_000);
       tried.add(base);
-      if (free(base + 1) && free(base + 2) && free(base + 3)) {
+      if (free(base + 1) && free(base + 2) && free(base + 3) && free(base + 101)
+          && free(base + 102) && free(base + 103)) {
         return base;
       }
     }

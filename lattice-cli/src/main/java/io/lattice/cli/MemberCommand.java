@@ -44,14 +44,19 @@ final class MemberCommand extends BaseCommand {
 
   @Command(name = "add", description = "Add a member (as a learner, promoted automatically once "
       + "it has caught up unless --learner) and print the command that starts it.",
-      footer = {"", "Example:", "  lattice member add n4 127.0.0.1:7004"})
+      footer = {"", "Example:",
+          "  lattice member add n4 --peer-address 127.0.0.1:7104 --client-address 127.0.0.1:7004"})
   static final class Add extends BaseCommand {
     @Parameters(index = "0", paramLabel = "ID", description = "The new member's id.")
     String id;
 
-    @Parameters(index = "1", paramLabel = "HOST:PORT",
-        description = "Where the new member will listen.")
-    String address;
+    @Option(names = "--peer-address", required = true, paramLabel = "HOST:PORT",
+        description = "Where the other members will reach it (its --listen-peer).")
+    String peerAddress;
+
+    @Option(names = "--client-address", required = true, paramLabel = "HOST:PORT",
+        description = "Where clients will reach it (its --listen-client).")
+    String clientAddress;
 
     @Option(names = "--learner",
         description = "Keep it a learner until `lattice member promote ID`.")
@@ -68,17 +73,23 @@ final class MemberCommand extends BaseCommand {
     @Override
     public Integer call() {
       try {
-        Endpoints.check(address);
+        Endpoints.check(peerAddress);
+        Endpoints.check(clientAddress);
       } catch (IllegalArgumentException e) {
         throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
       }
+      if (peerAddress.equals(clientAddress)) {
+        throw new CommandLine.ParameterException(spec.commandLine(), "--peer-address and "
+            + "--client-address must differ: a member serves peers and clients on separate "
+            + "listeners");
+      }
       MemberAddResponse r;
       try (CliContext.ClientLease lease = client()) {
-        r = lease.client().memberAdd(id, address, learner);
+        r = lease.client().memberAdd(id, peerAddress, clientAddress, learner);
       }
       String clusterId = r.getHeader().getClusterId();
-      List<String> args = NodeStartLine.args(id, address, dataDir != null ? dataDir
-          : "data/" + id, clusterId);
+      List<String> args = NodeStartLine.args(id, peerAddress, clientAddress, dataDir != null
+          ? dataDir : "data/" + id, clusterId);
       String line = NodeStartLine.line(args);
       if (format() == io.lattice.cli.output.OutputFormat.json) {
         JsonObject o = new JsonObject();
@@ -91,7 +102,8 @@ final class MemberCommand extends BaseCommand {
         printJson(o);
         return ExitCodes.OK;
       }
-      out().println("Added " + id + " (" + address + ") as a learner; "
+      out().println("Added " + id + " (peer " + peerAddress + ", client " + clientAddress
+          + ") as a learner; "
           + (learner ? "promote it with `lattice member promote " + id + "` once it has caught up."
               : "the leader promotes it to voter once it has caught up."));
       out().println("Start it with:");

@@ -14,9 +14,10 @@ final class NodeStartLine {
   private NodeStartLine() {}
 
   /** The arguments after {@code lattice-node}. */
-  static List<String> args(String id, String address, String dataDir, String clusterId) {
-    return List.of("--id", id, "--listen", address, "--data-dir", dataDir, "--join",
-        "--cluster-id", clusterId);
+  static List<String> args(String id, String peerAddress, String clientAddress, String dataDir,
+      String clusterId) {
+    return List.of("--id", id, "--listen-client", clientAddress, "--listen-peer", peerAddress,
+        "--data-dir", dataDir, "--join", "--cluster-id", clusterId);
   }
 
   /** The whole command line, with arguments quoted for a POSIX shell where needed. */

@@ -22,9 +22,15 @@ final class SnapshotCommand extends BaseCommand {
     SnapshotResponse r;
     try (CliContext.ClientLease lease = client()) {
       LatticeClient c = lease.client();
-      String address = member == null ? c.leaderStatus().getAddress() : c.memberAddress(member);
+      String address = member == null ? c.leaderStatus().getAddress()
+          : c.memberAddress(member);
       if (address == null) {
         throw CliException.notFound("no member '" + member + "' in the configuration");
+      }
+      if (address.isEmpty()) {
+        throw new CliException(ExitCodes.UNAVAILABLE, "the client address of "
+            + (member == null ? "the leader" : "member '" + member + "'")
+            + " is not known yet (the leader records it once the member runs); retry shortly");
       }
       r = c.snapshot(address);
     }

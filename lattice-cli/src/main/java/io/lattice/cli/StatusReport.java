@@ -31,7 +31,9 @@ final class StatusReport {
   private static final long STALE_CONTACT_MILLIS = 1000;
 
   /** A member and what we learned about it. */
-  private record Row(String id, String address, StatusResponse status, String error) {}
+  /** One member: its client address (where it is asked) and peer address, as listed. */
+  private record Row(String id, String address, String peerAddress, StatusResponse status,
+      String error) {}
 
   private final List<Row> rows;
   private final StatusResponse leader;
@@ -76,9 +78,11 @@ final class StatusReport {
    */
   static StatusReport collect(LatticeClient client) {
     Map<String, String> members = new LinkedHashMap<>();
+    Map<String, String> peerAddresses = new LinkedHashMap<>();
     try {
       for (MemberInfo m : client.memberList().getMembersList()) {
         members.put(m.getId(), m.getAddress());
+        peerAddresses.put(m.getId(), m.getPeerAddress());
       }
     } catch (ClientException e) {
       if (e.outcome() == ClientException.Outcome.CANCELLED) {
@@ -97,12 +101,18 @@ final class StatusReport {
       List<CompletableFuture<Row>> futures = new ArrayList<>();
       for (Map.Entry<String, String> m : members.entrySet()) {
         String id = m.getKey().startsWith("?") ? "?" : m.getKey();
+        String peer = peerAddresses.getOrDefault(m.getKey(), "");
         futures.add(CompletableFuture.supplyAsync(() -> {
+          if (m.getValue().isEmpty()) {
+            return new Row(id, "-", peer, null,
+                "client address not known yet (the leader records it once the member runs)");
+          }
           try {
             StatusResponse s = client.statusOf(m.getValue());
-            return new Row(s.getMemberId(), m.getValue(), s, null);
+            return new Row(s.getMemberId(), m.getValue(),
+                peer.isEmpty() ? s.getPeerAddress() : peer, s, null);
           } catch (ClientException e) {
-            return new Row(id, m.getValue(), null, e.getMessage());
+            return new Row(id, m.getValue(), peer, null, e.getMessage());
           }
         }, pool));
       }
@@ -117,8 +127,8 @@ final class StatusReport {
   }
 
   private Table table() {
-    Table t = new Table("ID", "ADDRESS", "ROLE", "TERM", "COMMIT", "APPLIED", "LAG",
-        "LAST CONTACT", "SNAPSHOT", "LOG SIZE", "ERRORS");
+    Table t = new Table("ID", "CLIENT ADDRESS", "PEER ADDRESS", "ROLE", "TERM", "COMMIT",
+        "APPLIED", "LAG", "LAST CONTACT", "SNAPSHOT", "LOG SIZE", "ERRORS");
     for (Row r : rows) {
       PeerProgress p = progress.get(r.id);
       boolean isLeader = leader != null && leader.getMemberId().equals(r.id);
@@ -129,9 +139,11 @@ final class StatusReport {
       String error = r.error != null ? r.error : join(alarms(r.status), replicationProblem(p));
       StatusResponse s = r.status;
       if (s == null) {
-        t.row(r.id, r.address, "unreachable", null, null, null, lag, contact, null, null, error);
+        t.row(r.id, r.address, r.peerAddress, "unreachable", null, null, null, lag, contact, null,
+            null, error);
       } else {
-        t.row(s.getMemberId(), r.address, s.getRole().name().toLowerCase(Locale.ROOT),
+        t.row(s.getMemberId(), r.address, r.peerAddress,
+            s.getRole().name().toLowerCase(Locale.ROOT),
             s.getTerm(), s.getCommitIndex(), s.getAppliedIndex(), lag, contact,
             s.getSnapshotIndex(), Sizes.bytes(s.getLogBytes()), error);
       }
@@ -189,7 +201,8 @@ final class StatusReport {
     for (Row r : rows) {
       JsonObject m = new JsonObject();
       m.addProperty("id", r.id);
-      m.addProperty("address", r.address);
+      m.addProperty("client_address", r.address);
+      m.addProperty("peer_address", r.peerAddress);
       m.addProperty("reachable", r.status != null);
       StatusResponse s = r.status;
       if (s != null) {

@@ -31,7 +31,7 @@ class AdminCommandsTest extends ClusterTest {
     List<String> lines = text.out().lines().toList();
     assertThat(lines.get(0)).matches("cluster lattice: leader " + leader
         + ", term \\d+; 3 of 3 members reachable");
-    assertThat(lines.get(1)).matches("ID +ADDRESS +ROLE +TERM +COMMIT +APPLIED +LAG +LAST CONTACT"
+    assertThat(lines.get(1)).matches("ID +CLIENT ADDRESS +PEER ADDRESS +ROLE +TERM +COMMIT +APPLIED +LAG +LAST CONTACT"
         + " +SNAPSHOT +LOG SIZE +ERRORS");
     assertThat(lines).hasSize(5);
     assertThat(lines.stream().filter(l -> l.startsWith(leader + " ")).findFirst().orElseThrow())
@@ -60,7 +60,8 @@ class AdminCommandsTest extends ClusterTest {
     Cli.Result r = lattice("member", "list");
     assertThat(r.code()).as(r.toString()).isZero();
     assertThat(r.out().lines().toList()).hasSize(4);
-    assertThat(r.out()).containsPattern(leader + " +" + cluster.address(leader) + " +voter +yes");
+    assertThat(r.out()).containsPattern(leader + " +" + cluster.address(leader) + " +"
+        + cluster.peerAddress(leader) + " +voter +yes");
     JsonArray members = lattice("member", "list", "-o", "json").json().getAsJsonArray("members");
     assertThat(members).hasSize(3);
   }
@@ -106,15 +107,17 @@ class AdminCommandsTest extends ClusterTest {
   @Order(5)
   void memberAddPrintsALineThatStartsTheMember() throws Exception {
     String n4 = "127.0.0.1:" + LocalCluster.freePort();
+    String n4Peer = "127.0.0.1:" + LocalCluster.freePort();
     Path dataDir = dir.resolve("n4");
-    Cli.Result r = lattice("member", "add", "n4", n4, "--learner", "--data-dir",
-        dataDir.toString());
+    Cli.Result r = lattice("member", "add", "n4", "--peer-address", n4Peer, "--client-address",
+        n4, "--learner", "--data-dir", dataDir.toString());
     assertThat(r.code()).as(r.toString()).isZero();
     List<String> lines = r.out().lines().toList();
-    assertThat(lines.get(0)).startsWith("Added n4 (" + n4 + ") as a learner;");
+    assertThat(lines.get(0)).startsWith("Added n4 (peer " + n4Peer + ", client " + n4
+        + ") as a learner;");
     String line = lines.get(2).trim();
-    assertThat(line).isEqualTo("lattice-node --id n4 --listen " + n4 + " --data-dir " + dataDir
-        + " --join --cluster-id lattice");
+    assertThat(line).isEqualTo("lattice-node --id n4 --listen-client " + n4 + " --listen-peer "
+        + n4Peer + " --data-dir " + dataDir + " --join --cluster-id lattice");
 
     List<String> args = Arrays.asList(line.substring("lattice-node ".length()).split(" "));
     NodeConfig config = NodeCommandLines.configOf(args);
@@ -125,9 +128,13 @@ class AdminCommandsTest extends ClusterTest {
       Cli.Result p = lattice("member", "promote", "n4");
       return p.code() == 0 ? p : null;
     });
-    assertThat(lattice("member", "list").out()).containsPattern("n4 +" + n4 + " +voter");
+    assertThat(lattice("member", "list").out())
+        .containsPattern("n4 +" + n4 + " +" + n4Peer + " +voter");
     assertThat(lattice("member", "promote", "n9").code()).isEqualTo(ExitCodes.NOT_FOUND);
-    assertThat(lattice("member", "add", "n4", n4).code()).isEqualTo(ExitCodes.FAILURE);
+    assertThat(lattice("member", "add", "n4", "--peer-address", n4Peer, "--client-address", n4)
+        .code()).isEqualTo(ExitCodes.FAILURE);
+    assertThat(lattice("member", "add", "n6", "--peer-address", n4Peer).code())
+        .as("both addresses are required").isEqualTo(ExitCodes.USAGE);
 
     Cli.Result removed = lattice("member", "remove", "n4");
     assertThat(removed.code()).as(removed.toString()).isZero();
@@ -144,7 +151,8 @@ class AdminCommandsTest extends ClusterTest {
     Cli.Result r = lattice("status", "--timeout", "1s");
     assertThat(r.code()).as(r.toString()).isZero();
     assertThat(r.out()).contains("2 of 3 members reachable");
-    assertThat(r.out()).containsPattern(follower + " +" + address + " +unreachable .*unreachable");
+    assertThat(r.out()).containsPattern(follower + " +" + address + " +"
+        + cluster.peerAddress(follower) + " +unreachable .*unreachable");
     JsonObject json = lattice("status", "-o", "json", "--timeout", "1s").json();
     JsonObject row = null;
     for (JsonElement e : json.getAsJsonArray("members")) {
@@ -161,15 +169,19 @@ class AdminCommandsTest extends ClusterTest {
   @Order(7)
   void memberAddInJsonGivesTheStartCommandAsWords() {
     String n5 = "127.0.0.1:" + LocalCluster.freePort();
-    Cli.Result r = lattice("member", "add", "n5", n5, "--learner", "-o", "json");
+    String n5Peer = "127.0.0.1:" + LocalCluster.freePort();
+    Cli.Result r = lattice("member", "add", "n5", "--peer-address", n5Peer, "--client-address",
+        n5, "--learner", "-o", "json");
     assertThat(r.code()).as(r.toString()).isZero();
     JsonObject o = r.json();
     assertThat(o.getAsJsonObject("member").get("id").getAsString()).isEqualTo("n5");
     assertThat(o.getAsJsonObject("member").get("voter").getAsBoolean()).isFalse();
     List<String> words = new java.util.ArrayList<>();
     o.getAsJsonArray("start_command").forEach(e -> words.add(e.getAsString()));
-    assertThat(words).containsExactly("lattice-node", "--id", "n5", "--listen", n5,
-        "--data-dir", "data/n5", "--join", "--cluster-id", "lattice");
+    assertThat(words).containsExactly("lattice-node", "--id", "n5", "--listen-client", n5,
+        "--listen-peer", n5Peer, "--data-dir", "data/n5", "--join", "--cluster-id", "lattice");
+    assertThat(o.getAsJsonObject("member").get("peer_address").getAsString()).isEqualTo(n5Peer);
+    assertThat(o.getAsJsonObject("member").get("client_address").getAsString()).isEqualTo(n5);
     assertThat(lattice("member", "remove", "n5").code()).isZero();
   }
 

@@ -292,9 +292,11 @@ class ClientRetryTest {
         .addService(cluster).build().start();
     servers.add(s);
     Cli.Result r = Cli.run("--endpoints", "127.0.0.1:" + s.getPort(), "member", "add", "n4",
-        "127.0.0.1:7004");
+        "--peer-address", "127.0.0.1:7104", "--client-address", "127.0.0.1:7004");
     assertThat(r.code()).isEqualTo(ExitCodes.INDETERMINATE);
     assertThat(r.err()).isEqualTo("lattice: fake: INDETERMINATE\n");
     assertThat(cluster.adds).hasSize(1);
+    assertThat(cluster.adds.get(0).getPeerAddress()).isEqualTo("127.0.0.1:7104");
+    assertThat(cluster.adds.get(0).getClientAddress()).isEqualTo("127.0.0.1:7004");
   }
 }

@@ -34,8 +34,10 @@ class CommandLineTest {
     assertThat(member.err()).startsWith("lattice: a subcommand is required: list, add, "
         + "promote or remove\n");
     assertThat(Cli.run("frobnicate").code()).isEqualTo(ExitCodes.USAGE);
-    assertThat(Cli.run("member", "add", "n4", "no-port").err())
-        .startsWith("lattice: 'no-port' is not host:port");
+    assertThat(Cli.run("member", "add", "n4", "--peer-address", "no-port", "--client-address",
+        "127.0.0.1:7004").err()).startsWith("lattice: 'no-port' is not host:port");
+    assertThat(Cli.run("member", "add", "n4", "--peer-address", "127.0.0.1:7004",
+        "--client-address", "127.0.0.1:7004").err()).contains("must differ");
   }
 
   @Test
@@ -67,9 +69,9 @@ class CommandLineTest {
 
   @Test
   void startLinesAreQuotedForTheShell() {
-    assertThat(NodeStartLine.line(NodeStartLine.args("n4", "127.0.0.1:7004", "data/n4",
-        "lattice"))).isEqualTo("lattice-node --id n4 --listen 127.0.0.1:7004 --data-dir data/n4 "
-        + "--join --cluster-id lattice");
+    assertThat(NodeStartLine.line(NodeStartLine.args("n4", "127.0.0.1:7104", "127.0.0.1:7004",
+        "data/n4", "lattice"))).isEqualTo("lattice-node --id n4 --listen-client 127.0.0.1:7004 "
+        + "--listen-peer 127.0.0.1:7104 --data-dir data/n4 --join --cluster-id lattice");
     assertThat(NodeStartLine.line(List.of("--data-dir", "my data/it's"))).isEqualTo(
         "lattice-node --data-dir 'my data/it'\\''s'");
   }

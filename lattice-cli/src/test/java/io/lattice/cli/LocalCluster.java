@@ -21,14 +21,18 @@ import java.util.Map;
 import java.util.function.Supplier;
 
 /**
- * Real Lattice nodes in this JVM, each serving the KV and Cluster APIs over gRPC on its own free
- * port of 127.0.0.1, with short Raft timing (20 ms ticks) so elections take a few hundred ms.
+ * Real Lattice nodes in this JVM, each serving the KV and Cluster APIs over gRPC on its own client
+ * port of 127.0.0.1 (and Raft on its own peer port), with short Raft timing (20 ms ticks) so
+ * elections take a few hundred ms.
  */
 public final class LocalCluster implements AutoCloseable {
   static final Duration WAIT = Duration.ofSeconds(15);
 
   final Path dir;
+  /** Client addresses (what the CLI is pointed at). */
   final Map<String, String> addresses = new LinkedHashMap<>();
+  /** Peer addresses (the initial cluster). */
+  final Map<String, String> peerAddresses = new LinkedHashMap<>();
   final Map<String, NodeServer> servers = new LinkedHashMap<>();
 
   private LocalCluster(Path dir) {
@@ -40,13 +44,16 @@ public final class LocalCluster implements AutoCloseable {
     LocalCluster c = new LocalCluster(dir);
     try {
       for (int i = 1; i <= size; i++) {
-        c.addresses.put("n" + i, "127.0.0.1:" + freePort());
+        c.peerAddresses.put("n" + i, "127.0.0.1:" + freePort());
       }
-      for (String id : c.addresses.keySet()) {
-        c.servers.put(id, NodeServer.start(timing(NodeConfig.of(id, dir.resolve(id),
-            c.addresses)), LocalCluster::services));
+      for (String id : c.peerAddresses.keySet()) {
+        NodeServer s = NodeServer.start(timing(NodeConfig.of(id, dir.resolve(id),
+            c.peerAddresses)), LocalCluster::services);
+        c.servers.put(id, s);
+        c.addresses.put(id, s.clientAddress());
       }
       c.awaitLeader();
+      c.awaitClientAddresses();
       return c;
     } catch (IOException | RuntimeException | Error e) {
       c.close();
@@ -67,8 +74,28 @@ public final class LocalCluster implements AutoCloseable {
   NodeServer startExtra(String id, NodeConfig config) throws IOException {
     NodeServer s = NodeServer.start(config, LocalCluster::services);
     servers.put(id, s);
-    addresses.put(id, config.listenAddress());
+    addresses.put(id, s.clientAddress());
+    peerAddresses.put(id, config.peerAddress());
     return s;
+  }
+
+  /** Waits until every running node knows every running node's client address. */
+  void awaitClientAddresses() {
+    await("every client address recorded on every member", () -> {
+      for (NodeServer s : servers.values()) {
+        for (NodeServer other : servers.values()) {
+          var m = s.node().header().membership().member(other.node().id());
+          if (m == null || !m.clientAddress().equals(other.clientAddress())) {
+            return null;
+          }
+        }
+      }
+      return true;
+    });
+  }
+
+  String peerAddress(String id) {
+    return peerAddresses.get(id);
   }
 
   /** Every address, comma-separated (for --endpoints). */

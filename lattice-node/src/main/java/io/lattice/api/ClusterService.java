@@ -80,7 +80,9 @@ public final class ClusterService extends ClusterGrpc.ClusterImplBase {
           .setSnapshotTerm(s.snapshotTerm())
           .setClusterId(Responses.nz(node.config().clusterId()))
           .setVersion(VERSION)
-          .setAddress(address(s.membership(), s.id()))
+          .setAddress(clientAddress(s.membership(), s.id(),
+              node.config().clientAddress()))
+          .setPeerAddress(peerAddress(s.membership(), s.id(), node.config().peerAddress()))
           .setDiskFreeBytes(s.diskFreeBytes() == Long.MAX_VALUE ? 0 : s.diskFreeBytes());
       for (DiskSpaceMonitor.Alarm a : s.alarms()) {
         b.addAlarms(Alarm.newBuilder().setType(Alarm.Type.valueOf(a.type().name()))
@@ -93,7 +95,8 @@ public final class ClusterService extends ClusterGrpc.ClusterImplBase {
           }
           b.addPeers(PeerProgress.newBuilder()
               .setId(p.id())
-              .setAddress(address(s.membership(), p.id()))
+              .setPeerAddress(peerAddress(s.membership(), p.id(), ""))
+              .setAddress(clientAddress(s.membership(), p.id(), ""))
               .setMatchIndex(p.matchIndex())
               .setNextIndex(p.nextIndex())
               .setLagEntries(p.lag())
@@ -123,8 +126,13 @@ public final class ClusterService extends ClusterGrpc.ClusterImplBase {
       if (req.getId().isEmpty()) {
         throw invalid("id must not be empty", h);
       }
-      if (req.getAddress().isEmpty()) {
-        throw invalid("address must not be empty", h);
+      if (req.getPeerAddress().isEmpty()) {
+        throw invalid("the peer address must not be empty (where the other members reach the new "
+            + "member: its --listen-peer)", h);
+      }
+      if (req.getPeerAddress().equals(req.getClientAddress())) {
+        throw invalid("the peer address and the client address must differ (" + req.getPeerAddress()
+            + "): a member serves peers and clients on separate listeners", h);
       }
       if (h.role() == Role.LEADER && h.membership() != null) {
         if (h.membership().contains(req.getId())) {
@@ -132,13 +140,19 @@ public final class ClusterService extends ClusterGrpc.ClusterImplBase {
               "member '" + req.getId() + "' is already in the configuration", h);
         }
         for (Member m : h.membership().members().values()) {
-          if (m.address().equals(req.getAddress())) {
-            throw ApiErrors.error(Reason.ALREADY_EXISTS, "address " + req.getAddress()
+          if (m.peerAddress().equals(req.getPeerAddress())) {
+            throw ApiErrors.error(Reason.ALREADY_EXISTS, "peer address " + req.getPeerAddress()
                 + " is already used by member '" + m.id() + "'", h);
+          }
+          if (!req.getClientAddress().isEmpty()
+              && m.clientAddress().equals(req.getClientAddress())) {
+            throw ApiErrors.error(Reason.ALREADY_EXISTS, "client address "
+                + req.getClientAddress() + " is already used by member '" + m.id() + "'", h);
           }
         }
       }
-      complete(node.addMember(req.getId(), req.getAddress(), req.getStayLearner()), out,
+      complete(node.addMember(req.getId(), req.getPeerAddress(), req.getClientAddress(),
+          req.getStayLearner()), out,
           m -> {
             RaftNode.Header now = node.header();
             MemberAddResponse.Builder b = MemberAddResponse.newBuilder()
@@ -322,11 +336,15 @@ public final class ClusterService extends ClusterGrpc.ClusterImplBase {
     }
   }
 
-  private static String address(Membership m, String id) {
-    if (m == null) {
-      return "";
-    }
-    Member member = m.member(id);
-    return member == null ? "" : member.address();
+  /** Member {@code id}'s client address in {@code m}, else {@code fallback}. */
+  private static String clientAddress(Membership m, String id, String fallback) {
+    Member member = m == null ? null : m.member(id);
+    return member == null || member.clientAddress().isEmpty() ? fallback : member.clientAddress();
+  }
+
+  /** Member {@code id}'s peer address in {@code m}, else {@code fallback}. */
+  private static String peerAddress(Membership m, String id, String fallback) {
+    Member member = m == null ? null : m.member(id);
+    return member == null || member.peerAddress().isEmpty() ? fallback : member.peerAddress();
   }
 }

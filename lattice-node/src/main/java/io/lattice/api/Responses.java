@@ -51,7 +51,8 @@ final class Responses {
   static MemberInfo member(Member m, String leaderId) {
     return MemberInfo.newBuilder()
         .setId(m.id())
-        .setAddress(nz(m.address()))
+        .setPeerAddress(nz(m.peerAddress()))
+        .setAddress(nz(m.clientAddress()))
         .setIsLearner(!m.voter())
         .setAutoPromote(!m.voter() && m.autoPromote())
         .setIsLeader(m.id().equals(leaderId))

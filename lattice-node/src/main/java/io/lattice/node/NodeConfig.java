@@ -34,10 +34,14 @@ import java.util.TreeMap;
  *
  * @param id this member's id (unique in the cluster)
  * @param dataDir the data directory (log, hard state, snapshots; DESIGN §4)
- * @param listenAddress host:port peers and clients use to reach this node (also its address in the
- *     membership)
+ * @param peerAddress host:port of this node's peer listener (the Raft service only): where peers
+ *     dial it, and its peer address in the membership
+ * @param clientAddress host:port of this node's client listener (KV, Cluster, health, reflection):
+ *     the client address it advertises to the leader, which records it in the membership; empty:
+ *     the peer address's host on a port chosen when the server binds (for tests)
  * @param clusterId the cluster's name; the transport refuses messages from other clusters
- * @param initialCluster id → address of the voters of a brand-new cluster (bootstrap membership);
+ * @param initialCluster id → peer address of the voters of a brand-new cluster (bootstrap
+ *     membership, whose client addresses the leader publishes once the members advertise them);
  *     ignored once a snapshot exists; must contain {@code id} unless {@code join}
  * @param join whether this node joins a running cluster (starts with an empty membership, learns it
  *     from the leader after an {@code addMember}); then {@code initialCluster} is ignored
@@ -60,7 +64,8 @@ import java.util.TreeMap;
 public record NodeConfig(
     String id,
     Path dataDir,
-    String listenAddress,
+    String peerAddress,
+    String clientAddress,
     String clusterId,
     Map<String, String> initialCluster,
     boolean join,
@@ -95,11 +100,13 @@ public record NodeConfig(
   public static final long DEFAULT_DISK_RESERVE_BYTES = 64L << 20;
 
   /** A configuration with the default back-pressure limits and disk reserve. */
-  public NodeConfig(String id, Path dataDir, String listenAddress, String clusterId,
+  public NodeConfig(String id, Path dataDir, String peerAddress, String clientAddress,
+      String clusterId,
       Map<String, String> initialCluster, boolean join, long tickMillis, int electionTicks,
       int heartbeatTicks, long snapshotThreshold, long trailingEntries, int leaseDriftTicks,
       int maxRequestBytes, long requestTimeoutMillis, long transferTimeoutMillis) {
-    this(id, dataDir, listenAddress, clusterId, initialCluster, join, tickMillis, electionTicks,
+    this(id, dataDir, peerAddress, clientAddress, clusterId, initialCluster, join, tickMillis,
+        electionTicks,
         heartbeatTicks, snapshotThreshold, trailingEntries, leaseDriftTicks, maxRequestBytes,
         requestTimeoutMillis, transferTimeoutMillis, LoadLimits.DEFAULTS,
         DEFAULT_DISK_RESERVE_BYTES);
@@ -109,7 +116,12 @@ public record NodeConfig(
     Objects.requireNonNull(id, "id");
     Objects.requireNonNull(limits, "limits");
     Objects.requireNonNull(dataDir, "dataDir");
-    listenAddress = listenAddress == null ? "" : listenAddress;
+    peerAddress = peerAddress == null ? "" : peerAddress;
+    clientAddress = clientAddress == null ? "" : clientAddress;
+    if (!clientAddress.isEmpty() && clientAddress.equals(peerAddress)) {
+      throw new IllegalArgumentException("the client address and the peer address must differ ("
+          + clientAddress + "): clients and peers are served on separate listeners");
+    }
     clusterId = clusterId == null ? DEFAULT_CLUSTER_ID : clusterId;
     initialCluster = Map.copyOf(initialCluster == null ? Map.of() : initialCluster);
     if (id.isEmpty()) {
@@ -132,16 +144,16 @@ public record NodeConfig(
   /** A node of a new cluster with every other setting at its default. */
   public static NodeConfig of(String id, Path dataDir, Map<String, String> initialCluster) {
     String address = initialCluster.getOrDefault(id, "");
-    return new NodeConfig(id, dataDir, address, DEFAULT_CLUSTER_ID, initialCluster, false,
+    return new NodeConfig(id, dataDir, address, "", DEFAULT_CLUSTER_ID, initialCluster, false,
         DEFAULT_TICK_MILLIS, DEFAULT_ELECTION_TICKS, DEFAULT_HEARTBEAT_TICKS,
         DEFAULT_SNAPSHOT_THRESHOLD, DEFAULT_TRAILING_ENTRIES, DEFAULT_LEASE_DRIFT_TICKS,
         DEFAULT_MAX_REQUEST_BYTES, DEFAULT_REQUEST_TIMEOUT_MILLIS, DEFAULT_TRANSFER_TIMEOUT_MILLIS,
         LoadLimits.DEFAULTS, DEFAULT_DISK_RESERVE_BYTES);
   }
 
-  /** A node that joins a running cluster, reachable at {@code listenAddress}. */
-  public static NodeConfig joining(String id, Path dataDir, String listenAddress) {
-    return new NodeConfig(id, dataDir, listenAddress, DEFAULT_CLUSTER_ID, Map.of(), true,
+  /** A node that joins a running cluster, reachable by peers at {@code peerAddress}. */
+  public static NodeConfig joining(String id, Path dataDir, String peerAddress) {
+    return new NodeConfig(id, dataDir, peerAddress, "", DEFAULT_CLUSTER_ID, Map.of(), true,
         DEFAULT_TICK_MILLIS, DEFAULT_ELECTION_TICKS, DEFAULT_HEARTBEAT_TICKS,
         DEFAULT_SNAPSHOT_THRESHOLD, DEFAULT_TRAILING_ENTRIES, DEFAULT_LEASE_DRIFT_TICKS,
         DEFAULT_MAX_REQUEST_BYTES, DEFAULT_REQUEST_TIMEOUT_MILLIS, DEFAULT_TRANSFER_TIMEOUT_MILLIS,
@@ -150,42 +162,56 @@ public record NodeConfig(
 
   public NodeConfig withTiming(long tickMillis, int electionTicks, int heartbeatTicks,
       int leaseDriftTicks) {
-    return new NodeConfig(id, dataDir, listenAddress, clusterId, initialCluster, join, tickMillis,
+    return new NodeConfig(id, dataDir, peerAddress, clientAddress, clusterId, initialCluster, join,
+        tickMillis,
         electionTicks, heartbeatTicks, snapshotThreshold, trailingEntries, leaseDriftTicks,
         maxRequestBytes, requestTimeoutMillis, transferTimeoutMillis, limits,
         diskReserveBytes);
   }
 
   public NodeConfig withSnapshots(long snapshotThreshold, long trailingEntries) {
-    return new NodeConfig(id, dataDir, listenAddress, clusterId, initialCluster, join, tickMillis,
+    return new NodeConfig(id, dataDir, peerAddress, clientAddress, clusterId, initialCluster, join,
+        tickMillis,
         electionTicks, heartbeatTicks, snapshotThreshold, trailingEntries, leaseDriftTicks,
         maxRequestBytes, requestTimeoutMillis, transferTimeoutMillis, limits,
         diskReserveBytes);
   }
 
   public NodeConfig withTimeouts(long requestTimeoutMillis, long transferTimeoutMillis) {
-    return new NodeConfig(id, dataDir, listenAddress, clusterId, initialCluster, join, tickMillis,
+    return new NodeConfig(id, dataDir, peerAddress, clientAddress, clusterId, initialCluster, join,
+        tickMillis,
         electionTicks, heartbeatTicks, snapshotThreshold, trailingEntries, leaseDriftTicks,
         maxRequestBytes, requestTimeoutMillis, transferTimeoutMillis, limits,
         diskReserveBytes);
   }
 
   public NodeConfig withMaxRequestBytes(int maxRequestBytes) {
-    return new NodeConfig(id, dataDir, listenAddress, clusterId, initialCluster, join, tickMillis,
+    return new NodeConfig(id, dataDir, peerAddress, clientAddress, clusterId, initialCluster, join,
+        tickMillis,
         electionTicks, heartbeatTicks, snapshotThreshold, trailingEntries, leaseDriftTicks,
         maxRequestBytes, requestTimeoutMillis, transferTimeoutMillis, limits, diskReserveBytes);
   }
 
   public NodeConfig withLimits(LoadLimits limits) {
-    return new NodeConfig(id, dataDir, listenAddress, clusterId, initialCluster, join, tickMillis,
+    return new NodeConfig(id, dataDir, peerAddress, clientAddress, clusterId, initialCluster, join,
+        tickMillis,
         electionTicks, heartbeatTicks, snapshotThreshold, trailingEntries, leaseDriftTicks,
         maxRequestBytes, requestTimeoutMillis, transferTimeoutMillis, limits, diskReserveBytes);
   }
 
   public NodeConfig withDiskReserve(long diskReserveBytes) {
-    return new NodeConfig(id, dataDir, listenAddress, clusterId, initialCluster, join, tickMillis,
+    return new NodeConfig(id, dataDir, peerAddress, clientAddress, clusterId, initialCluster, join,
+        tickMillis,
         electionTicks, heartbeatTicks, snapshotThreshold, trailingEntries, leaseDriftTicks,
         maxRequestBytes, requestTimeoutMillis, transferTimeoutMillis, limits, diskReserveBytes);
+  }
+
+  /** This configuration with the client listener at {@code clientAddress}. */
+  public NodeConfig withClientAddress(String clientAddress) {
+    return new NodeConfig(id, dataDir, peerAddress, clientAddress, clusterId, initialCluster, join,
+        tickMillis, electionTicks, heartbeatTicks, snapshotThreshold, trailingEntries,
+        leaseDriftTicks, maxRequestBytes, requestTimeoutMillis, transferTimeoutMillis, limits,
+        diskReserveBytes);
   }
 
   /** The core's tuning derived from this configuration. */

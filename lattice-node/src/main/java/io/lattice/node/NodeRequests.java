@@ -297,8 +297,24 @@ public abstract class NodeRequests<S extends StateMachine> {
    * Adds a server as a learner; unless {@code stayLearner}, the leader promotes it once caught up.
    * Completes with the new membership when the change is applied on this (leader) node.
    */
-  public CompletableFuture<Membership> addMember(String id, String address, boolean stayLearner) {
-    return changeMembership(new MembershipChange.AddLearner(id, address, !stayLearner));
+  public CompletableFuture<Membership> addMember(String id, String peerAddress,
+      String clientAddress, boolean stayLearner) {
+    return changeMembership(
+        new MembershipChange.AddLearner(id, peerAddress, clientAddress, !stayLearner));
+  }
+
+  /** As {@link #addMember(String, String, String, boolean)}, the client address to be published. */
+  public CompletableFuture<Membership> addMember(String id, String peerAddress,
+      boolean stayLearner) {
+    return addMember(id, peerAddress, "", stayLearner);
+  }
+
+  /**
+   * Records member {@code id}'s client address (an address-only change: no vote or quorum changes,
+   * but one CONFIG entry under the one-change-at-a-time rule); completes when applied. Leader only.
+   */
+  public CompletableFuture<Membership> setClientAddress(String id, String clientAddress) {
+    return changeMembership(new MembershipChange.SetClientAddress(id, clientAddress));
   }
 
   /** Makes a learner a voter; completes when the change is applied. */
@@ -419,12 +435,16 @@ public abstract class NodeRequests<S extends StateMachine> {
     return best;
   }
 
+  /**
+   * The leader's client address from the membership (where clients are sent: never its peer
+   * address, which serves only the peer service); null when unknown, empty when not yet published.
+   */
   final String leaderAddress(String leaderId) {
     if (leaderId == null) {
       return null;
     }
     Member m = raft.membership().member(leaderId);
-    return m == null ? null : m.address();
+    return m == null ? null : m.clientAddress();
   }
 
   final NodeException notLeader(Reason reason, String message) {

@@ -9,7 +9,7 @@ import java.util.List;
 /**
  * A consistent picture of one node, taken on its loop thread (DESIGN §5 Cluster.Status).
  *
- * @param leaderAddress the leader's address from the membership, or null when unknown
+ * @param leaderAddress the leader's client address from the membership, or null when unknown
  * @param logFirstIndex first index held by the log store (0 / above last when empty)
  * @param logLastIndex last index held by the log store
  * @param logBytes bytes of the log store's segments on disk

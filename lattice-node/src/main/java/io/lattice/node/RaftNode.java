@@ -47,7 +47,8 @@ public final class RaftNode<S extends StateMachine> implements AutoCloseable {
 
   /**
    * What API response headers need, readable from any thread without a round trip through the loop
-   * (published after every step; may lag the core by one step).
+   * (published after every step; may lag the core by one step). {@code leaderAddress} is the
+   * leader's client address (what NOT_LEADER hints and response headers carry).
    */
   public record Header(String id, Role role, long term, String leaderId, String leaderAddress,
       long commitIndex, long appliedIndex, Membership membership) {}
@@ -214,8 +215,20 @@ public final class RaftNode<S extends StateMachine> implements AutoCloseable {
   }
 
   /** {@link NodeRequests#addMember}. */
-  public CompletableFuture<Membership> addMember(String id, String address, boolean stayLearner) {
-    return loop.addMember(id, address, stayLearner);
+  public CompletableFuture<Membership> addMember(String id, String peerAddress,
+      String clientAddress, boolean stayLearner) {
+    return loop.addMember(id, peerAddress, clientAddress, stayLearner);
+  }
+
+  /** As {@link #addMember(String, String, String, boolean)}, the client address to be published. */
+  public CompletableFuture<Membership> addMember(String id, String peerAddress,
+      boolean stayLearner) {
+    return loop.addMember(id, peerAddress, "", stayLearner);
+  }
+
+  /** {@link NodeRequests#setClientAddress}. */
+  public CompletableFuture<Membership> setClientAddress(String id, String clientAddress) {
+    return loop.setClientAddress(id, clientAddress);
   }
 
   /** {@link NodeRequests#promoteMember}. */

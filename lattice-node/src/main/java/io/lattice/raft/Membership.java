@@ -87,10 +87,12 @@ public record Membership(SortedMap<String, Member> members) {
       if (current != null) {
         throw new MembershipException("member " + add.id() + " already exists");
       }
-      if (add.id().isEmpty() || !encodable(add.id()) || !encodable(add.address())) {
+      if (add.id().isEmpty() || !encodable(add.id()) || !encodable(add.peerAddress())
+          || !encodable(add.clientAddress())) {
         throw new MembershipException("invalid id or address for new member '" + add.id() + "'");
       }
-      next.put(add.id(), Member.learner(add.id(), add.address(), add.autoPromote()));
+      next.put(add.id(), Member.learner(add.id(), add.peerAddress(), add.clientAddress(),
+          add.autoPromote()));
     } else if (change instanceof MembershipChange.Promote) {
       if (current == null) {
         throw new MembershipException("member " + change.id() + " does not exist");
@@ -107,6 +109,14 @@ public record Membership(SortedMap<String, Member> members) {
         throw new MembershipException("cannot remove the last voter " + change.id());
       }
       next.remove(change.id());
+    } else if (change instanceof MembershipChange.SetClientAddress set) {
+      if (current == null) {
+        throw new MembershipException("member " + change.id() + " does not exist");
+      }
+      if (!encodable(set.clientAddress())) {
+        throw new MembershipException("invalid client address for member '" + set.id() + "'");
+      }
+      next.put(current.id(), current.withClientAddress(set.clientAddress()));
     }
     return new Membership(next);
   }
@@ -120,13 +130,15 @@ public record Membership(SortedMap<String, Member> members) {
   public byte[] encode() {
     List<MemberRecord> records = new ArrayList<>(members.size());
     for (Member m : members.values()) {
-      records.add(new MemberRecord(m.id(), m.address(), m.voter(), m.autoPromote()));
+      records.add(new MemberRecord(m.id(), m.peerAddress(), m.clientAddress(), m.voter(),
+          m.autoPromote()));
     }
     return MembershipCodec.encode(records);
   }
 
   /**
-   * Parses {@link #encode()}'s output.
+   * Parses {@link #encode()}'s output, and the one-address form written before members had two
+   * listeners (its address is the peer address, the client address is empty until published).
    *
    * @throws IllegalArgumentException if the bytes are not a valid encoding
    */
@@ -139,7 +151,8 @@ public record Membership(SortedMap<String, Member> members) {
     }
     TreeMap<String, Member> m = new TreeMap<>();
     for (MemberRecord r : records) {
-      m.put(r.id(), new Member(r.id(), r.address(), r.voter(), r.autoPromote()));
+      m.put(r.id(), new Member(r.id(), r.peerAddress(), r.clientAddress(), r.voter(),
+          r.autoPromote()));
     }
     return new Membership(m);
   }

@@ -35,18 +35,28 @@ import picocli.CommandLine;
  * directory is corrupt and was not changed.
  *
  * <p>Every run option can also come from {@code --config FILE}, a properties file whose keys are the
- * long option names without the dashes ({@code id}, {@code data-dir}, {@code listen},
- * {@code initial-cluster}, {@code join}, {@code cluster-id}, {@code tick-ms}, ...); a flag given on
- * the command line wins over the file.
+ * long option names without the dashes ({@code id}, {@code data-dir}, {@code listen-client},
+ * {@code listen-peer}, {@code initial-cluster}, {@code join}, {@code cluster-id}, {@code tick-ms},
+ * ...); a flag given on the command line wins over the file.
+ *
+ * <p>Listeners (etcd's model): {@code --listen-client} serves clients (KV, Cluster, health,
+ * reflection), {@code --listen-peer} serves the other members (Raft only), and {@code
+ * --initial-cluster} lists the voters' peer addresses, like etcd's {@code --initial-cluster}. A
+ * member's client address reaches the rest of the cluster through the log (the leader publishes
+ * it). {@code --listen} (key {@code listen}) is the deprecated name of {@code --listen-client}; a
+ * start that uses it says so once in the log. {@code --listen-peer} may be left out when {@code
+ * --initial-cluster} names this member: its address there is the peer address.
  */
 @Command(name = "lattice-node", mixinStandardHelpOptions = true,
     versionProvider = LatticeNodeCommand.Version.class,
     description = "The Lattice server: one member of a Raft-replicated key-value store.",
     subcommands = {RepairCommand.class},
     footer = {"", "Examples:",
-        "  lattice-node --id n1 --data-dir data/n1 --listen 127.0.0.1:7001 \\",
-        "      --initial-cluster n1=127.0.0.1:7001,n2=127.0.0.1:7002,n3=127.0.0.1:7003",
-        "  lattice-node --id n4 --data-dir data/n4 --listen 127.0.0.1:7004 --join",
+        "  lattice-node --id n1 --data-dir data/n1 --listen-client 127.0.0.1:7001 \\",
+        "      --listen-peer 127.0.0.1:7101 \\",
+        "      --initial-cluster n1=127.0.0.1:7101,n2=127.0.0.1:7102,n3=127.0.0.1:7103",
+        "  lattice-node --id n4 --data-dir data/n4 --listen-client 127.0.0.1:7004 \\",
+        "      --listen-peer 127.0.0.1:7104 --join",
         "  lattice-node --config /etc/lattice/n1.properties"},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {"0:success", "1:failure", "2:usage error",
@@ -56,7 +66,8 @@ public final class LatticeNodeCommand implements Callable<Integer> {
   static final int EXIT_CORRUPT = 3;
 
   /** Keys accepted in a --config file (the long option names without dashes). */
-  static final Set<String> CONFIG_KEYS = Set.of("id", "data-dir", "listen", "initial-cluster",
+  static final Set<String> CONFIG_KEYS = Set.of("id", "data-dir", "listen-client", "listen-peer",
+      "listen", "initial-cluster",
       "join", "cluster-id", "tick-ms", "election-ticks", "heartbeat-ticks", "snapshot-threshold",
       "snapshot-trailing", "lease-drift-ticks", "max-request-bytes", "metrics",
       "max-pending-requests", "max-pending-bytes", "max-inbox-bytes", "max-uncommitted-bytes",
@@ -73,13 +84,23 @@ public final class LatticeNodeCommand implements Callable<Integer> {
   @Option(names = "--data-dir", paramLabel = "DIR", description = "The data directory.")
   Path dataDir;
 
+  @Option(names = "--listen-client", paramLabel = "HOST:PORT",
+      description = "Address to serve clients on (KV, Cluster, health, reflection); also this "
+          + "member's client address, which the leader records for the whole cluster.")
+  String listenClient;
+
+  @Option(names = "--listen-peer", paramLabel = "HOST:PORT",
+      description = "Address to serve the other members on (Raft only); also this member's peer "
+          + "address. Default: this member's address in --initial-cluster.")
+  String listenPeer;
+
   @Option(names = "--listen", paramLabel = "HOST:PORT",
-      description = "Address to serve peers and clients on; also this member's address.")
+      description = "Deprecated name of --listen-client.")
   String listen;
 
   @Option(names = "--initial-cluster", paramLabel = "ID=HOST:PORT,...",
-      description = "The voters of a new cluster (must include --id). Ignored once the data "
-          + "directory holds state.")
+      description = "The voters of a new cluster with their peer addresses (must include --id). "
+          + "Ignored once the data directory holds state.")
   String initialCluster;
 
   @Option(names = "--join", arity = "0..1", fallbackValue = "true", paramLabel = "BOOL",
@@ -234,8 +255,9 @@ public final class LatticeNodeCommand implements Callable<Integer> {
       }
     }, "lattice-node-shutdown");
     Runtime.getRuntime().addShutdownHook(hook);
-    log.info("lattice-node {} listening on {} (cluster {}: {}) data dir {}{}", config.id(),
-        config.listenAddress(), config.clusterId(),
+    log.info("lattice-node {} listening for clients on {} and for peers on {} (cluster {}: {}) "
+        + "data dir {}{}", config.id(), config.clientAddress(), config.peerAddress(),
+        config.clusterId(),
         config.join() ? "joining" : config.initialCluster(), config.dataDir().toAbsolutePath(),
         resolvedMetrics == null ? "" : ", metrics on http://" + resolvedMetrics + "/metrics");
     RaftNode<KvStateMachine> node = server.node();
@@ -276,15 +298,7 @@ public final class LatticeNodeCommand implements Callable<Integer> {
     if (dir == null || dir.isBlank()) {
       throw usage("--data-dir is required");
     }
-    String theListen = pick(listen, file, "listen");
-    if (theListen == null) {
-      throw usage("--listen is required (host:port)");
-    }
-    try {
-      NodeServer.parseHostPort(theListen);
-    } catch (IllegalArgumentException e) {
-      throw usage("--listen: " + e.getMessage());
-    }
+    String theClient = clientAddress(file);
     boolean theJoin = join != null ? join : parseBool(file, "join");
     String cluster = pick(initialCluster, file, "initial-cluster");
     Map<String, String> members = new LinkedHashMap<>();
@@ -306,10 +320,28 @@ public final class LatticeNodeCommand implements Callable<Integer> {
         throw usage("--initial-cluster " + members.keySet() + " does not contain this node '"
             + theId + "'");
       }
-      if (!members.get(theId).equals(theListen)) {
-        throw usage("--initial-cluster gives " + theId + " the address " + members.get(theId)
-            + " but --listen is " + theListen);
+    }
+    String thePeer = pick(listenPeer, file, "listen-peer");
+    if (thePeer == null) {
+      if (!members.containsKey(theId)) {
+        throw usage("--listen-peer is required (host:port: where the other members reach this "
+            + "one)");
       }
+      thePeer = members.get(theId);
+    }
+    try {
+      NodeServer.parseHostPort(thePeer);
+    } catch (IllegalArgumentException e) {
+      throw usage("--listen-peer: " + e.getMessage());
+    }
+    if (members.containsKey(theId) && !members.get(theId).equals(thePeer)) {
+      throw usage("--initial-cluster gives " + theId + " the peer address " + members.get(theId)
+          + " but --listen-peer is " + thePeer + " (--initial-cluster lists peer addresses)");
+    }
+    if (thePeer.equals(theClient)) {
+      throw usage("--listen-client and --listen-peer are both " + thePeer + ": clients and peers "
+          + "are served on separate listeners; give --listen-peer the address in "
+          + "--initial-cluster and --listen-client another one");
     }
     long txnOps = num(maxTxnOps, file, "max-txn-ops", KvLimits.DEFAULT_MAX_TXN_OPS);
     if (txnOps < 1 || txnOps > KvLimits.HARD_MAX_TXN_OPS) {
@@ -342,7 +374,7 @@ public final class LatticeNodeCommand implements Callable<Integer> {
     }
     String theCluster = pick(clusterId, file, "cluster-id");
     try {
-      return new NodeConfig(theId, Path.of(dir), theListen,
+      return new NodeConfig(theId, Path.of(dir), thePeer, theClient,
           theCluster == null ? NodeConfig.DEFAULT_CLUSTER_ID : theCluster, members, theJoin,
           num(tickMs, file, "tick-ms", NodeConfig.DEFAULT_TICK_MILLIS),
           (int) num(electionTicks, file, "election-ticks", NodeConfig.DEFAULT_ELECTION_TICKS),
@@ -359,6 +391,34 @@ public final class LatticeNodeCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw usage("invalid configuration: " + e.getMessage());
     }
+  }
+
+  /**
+   * The client address: {@code --listen-client} (key {@code listen-client}), else the deprecated
+   * {@code --listen} (key {@code listen}), which logs one warning.
+   */
+  private String clientAddress(Properties file) {
+    String current = pick(listenClient, file, "listen-client");
+    String old = pick(listen, file, "listen");
+    if (current != null && old != null) {
+      throw usage("--listen is the deprecated name of --listen-client: give only one of them");
+    }
+    String client = current != null ? current : old;
+    if (client == null) {
+      throw usage("--listen-client is required (host:port: where clients reach this member)");
+    }
+    String name = current != null ? "--listen-client" : "--listen";
+    try {
+      NodeServer.parseHostPort(client);
+    } catch (IllegalArgumentException e) {
+      throw usage(name + ": " + e.getMessage());
+    }
+    if (current == null) {
+      log.warn("--listen (config key 'listen') is deprecated: use --listen-client (key "
+          + "'listen-client'). It sets the client listener only; the peer listener is "
+          + "--listen-peer.");
+    }
+    return client;
   }
 
   /** The back-pressure flags over the --config file's keys over the defaults. */

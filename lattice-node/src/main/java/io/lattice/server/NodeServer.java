@@ -1,13 +1,11 @@
 package io.lattice.server;
 
 import io.grpc.BindableService;
-import io.grpc.Server;
+import io.grpc.ServerServiceDefinition;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
-import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
-import io.grpc.netty.shaded.io.netty.channel.nio.NioEventLoopGroup;
-import io.lattice.api.MalformedRequests;
 import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import io.lattice.api.MalformedRequests;
 import io.lattice.kv.KvStateMachine;
 import io.lattice.metrics.MetricsServer;
 import io.lattice.metrics.PrometheusNodeMetrics;
@@ -21,11 +19,9 @@ import io.lattice.storage.FileSnapshotStore;
 import io.lattice.transport.GrpcPeerTransport;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
@@ -34,43 +30,55 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One running Lattice member: a {@link RaftNode} talking to its peers through a {@link
- * GrpcPeerTransport}, and one Netty gRPC server on the node's listen address serving the peer
- * service ({@code lattice.v1.Raft}), the client services, the standard gRPC health service (SERVING
- * once the node has started) and server reflection.
+ * GrpcPeerTransport}, and two gRPC listeners ({@link GrpcListener}), each serving only its own
+ * services:
  *
- * <p>Peer addresses come from the node's current membership (so they follow membership changes),
- * falling back to the initial cluster map for members the membership does not (yet) know.
+ * <ul>
+ *   <li>the <b>client listener</b> ({@link NodeConfig#clientAddress()}, {@code --listen-client}):
+ *       the client services (KV, Cluster), the standard gRPC health service (SERVING once the node
+ *       has started) and server reflection;
+ *   <li>the <b>peer listener</b> ({@link NodeConfig#peerAddress()}, {@code --listen-peer}): the
+ *       peer service {@code lattice.v1.Raft} only.
+ * </ul>
+ *
+ * A call to a service on the wrong listener is UNIMPLEMENTED: a client can never send Raft
+ * messages on the client port, and the peer port answers nothing but Raft.
+ *
+ * <p>Peers are dialled at their peer addresses from the node's current membership (so they follow
+ * membership changes), falling back to the initial cluster map for members the membership does not
+ * (yet) know. The node's client address is advertised to the leader in every AppendEntries
+ * response, and the leader records it in the membership ({@link ClientAddressPublisher}).
  *
  * <p>{@link #close()} is the graceful stop: health goes NOT_SERVING, the node closes (a leader hands
- * leadership off first, while the transport and server are still up), then the transport, then the
- * server with a bounded wait.
+ * leadership off first, while the transport and listeners are still up), then the transport, then
+ * the listeners with a bounded wait.
  */
 public final class NodeServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(NodeServer.class);
-  /** How long {@link #close()} waits for in-flight calls before forcing the server down. */
+  /** How long {@link #close()} waits for in-flight calls before forcing a listener down. */
   static final long SERVER_SHUTDOWN_MILLIS = 2_000;
 
   private final RaftNode<KvStateMachine> node;
   private final GrpcPeerTransport transport;
-  private final Server server;
+  private final GrpcListener clientListener;
+  private final GrpcListener peerListener;
+  private final String clientAddress;
   private final HealthStatusManager health;
   private final MetricsServer metricsServer;
+  private final ClientAddressPublisher publisher;
   private final AtomicBoolean closed = new AtomicBoolean();
-  private final ConnectionLimiter limiter;
-  private final NioEventLoopGroup boss;
-  private final NioEventLoopGroup workers;
 
-  private NodeServer(RaftNode<KvStateMachine> node, GrpcPeerTransport transport, Server server,
-      HealthStatusManager health, MetricsServer metricsServer, ConnectionLimiter limiter,
-      NioEventLoopGroup boss, NioEventLoopGroup workers) {
-    this.limiter = limiter;
-    this.boss = boss;
-    this.workers = workers;
+  private NodeServer(RaftNode<KvStateMachine> node, GrpcPeerTransport transport,
+      GrpcListener clientListener, GrpcListener peerListener, String clientAddress,
+      HealthStatusManager health, MetricsServer metricsServer, ClientAddressPublisher publisher) {
     this.node = node;
     this.transport = transport;
-    this.server = server;
+    this.clientListener = clientListener;
+    this.peerListener = peerListener;
+    this.clientAddress = clientAddress;
     this.health = health;
     this.metricsServer = metricsServer;
+    this.publisher = publisher;
   }
 
   /** As {@link #start(NodeConfig, Function, GrpcPeerTransport.Options)} with default options. */
@@ -80,10 +88,10 @@ public final class NodeServer implements AutoCloseable {
   }
 
   /**
-   * Starts the node and its server.
+   * Starts the node and its listeners.
    *
    * @param clientServices builds the client-facing services (KV, Cluster) for the started node
-   * @throws IOException if the data directory cannot be opened or the listen address cannot be
+   * @throws IOException if the data directory cannot be opened or a listen address cannot be
    *     bound (nothing is left running)
    */
   public static NodeServer start(NodeConfig config,
@@ -103,7 +111,7 @@ public final class NodeServer implements AutoCloseable {
   }
 
   /**
-   * As {@link #start(NodeConfig, Function, GrpcPeerTransport.Options, String)}, with the listener
+   * As {@link #start(NodeConfig, Function, GrpcPeerTransport.Options, String)}, with each listener
    * held to {@code limits} (connections, streams per connection, idle time, keep-alive policy).
    */
   public static NodeServer start(NodeConfig config,
@@ -112,7 +120,11 @@ public final class NodeServer implements AutoCloseable {
       throws IOException {
     Objects.requireNonNull(clientServices, "clientServices");
     Objects.requireNonNull(limits, "limits");
-    InetSocketAddress listen = parseHostPort(config.listenAddress());
+    InetSocketAddress peerListen = parseHostPort(config.peerAddress());
+    // No client address (tests): the peer host on a port chosen at bind time.
+    InetSocketAddress clientListen = config.clientAddress().isEmpty()
+        ? new InetSocketAddress(peerListen.getHostString(), 0)
+        : parseHostPort(config.clientAddress());
     InetSocketAddress metricsListen = metricsAddress == null ? null : parseHostPort(metricsAddress);
     PrometheusNodeMetrics metrics = metricsListen == null ? null : new PrometheusNodeMetrics();
     AtomicReference<RaftNode<KvStateMachine>> nodeRef = new AtomicReference<>();
@@ -126,83 +138,110 @@ public final class NodeServer implements AutoCloseable {
     }, metrics == null ? NodeMetrics.NONE : metrics);
     nodeRef.set(node);
     GrpcPeerTransport transport = transportRef.get();
+    String refusal = checkRecordedPeerAddress(config, node);
+    if (refusal != null) {
+      node.close();
+      transport.close();
+      throw new IOException(refusal);
+    }
     HealthStatusManager health = new HealthStatusManager();
-    Server server = null;
+    GrpcListener peerListener = null;
+    GrpcListener clientListener = null;
     MetricsServer metricsServer = null;
-    String binding = config.listenAddress();
-    ConnectionLimiter limiter = new ConnectionLimiter(limits.maxConnections());
-    NioEventLoopGroup boss = new NioEventLoopGroup(1, daemonThreads("lattice-accept-" + config.id()));
-    NioEventLoopGroup workers = new NioEventLoopGroup(0, daemonThreads("lattice-io-" + config.id()));
     try {
-      NettyServerBuilder b = GrpcPeerTransport.configureServer(
-          NettyServerBuilder.forAddress(listen), options);
-      applyLimits(b, limits);
-      b.channelFactory(limiter.channelFactory()).bossEventLoopGroup(boss)
-          .workerEventLoopGroup(workers);
       // A malformed peer message is INVALID_ARGUMENT plus a rate-limited one-line warning, not an
       // UNKNOWN error with a stack trace logged per message.
-      b.addService(MalformedRequests.rejectAsInvalidArgument(transport.service().bindService(),
-          transport::malformedMessage));
+      peerListener = GrpcListener.start(GrpcListener.Kind.PEER, config.id(), peerListen,
+          List.of(MalformedRequests.rejectAsInvalidArgument(transport.service().bindService(),
+              transport::malformedMessage)), limits, options);
+      List<ServerServiceDefinition> clientSide = new ArrayList<>();
       for (BindableService s : clientServices.apply(node)) {
-        b.addService(s);
+        clientSide.add(s.bindService());
       }
-      b.addService(health.getHealthService());
-      b.addService(ProtoReflectionServiceV1.newInstance());
-      server = b.build().start();
+      clientSide.add(health.getHealthService().bindService());
+      clientSide.add(ProtoReflectionServiceV1.newInstance().bindService());
+      clientListener = GrpcListener.start(GrpcListener.Kind.CLIENT, config.id(), clientListen,
+          clientSide, limits, options);
       if (metrics != null) {
-        binding = metricsAddress + " (metrics)";
-        metricsServer = MetricsServer.start(metricsListen, metrics);
+        try {
+          metricsServer = MetricsServer.start(metricsListen, metrics);
+        } catch (IOException e) {
+          throw new IOException("cannot listen on " + metricsAddress + " (metrics): "
+              + e.getMessage(), e);
+        }
       }
     } catch (IOException | RuntimeException e) {
-      if (server != null) {
-        server.shutdownNow();
+      if (clientListener != null) {
+        clientListener.closeNow();
       }
-      boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
-      workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+      if (peerListener != null) {
+        peerListener.closeNow();
+      }
       node.close();
       if (transport != null) {
         transport.close();
       }
-      if (e instanceof IOException) {
-        throw new IOException("cannot listen on " + binding + ": " + e.getMessage(), e);
-      }
       throw e;
     }
+    String advertised = config.clientAddress().isEmpty()
+        ? hostPort(clientListen.getHostString(), clientListener.port()) : config.clientAddress();
+    transport.advertiseClientAddress(advertised);
+    ClientAddressPublisher publisher = ClientAddressPublisher.start(node, transport, advertised);
     health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.SERVING);
     node.fatalError().thenAccept(t -> health.setStatus(
         HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.NOT_SERVING));
-    return new NodeServer(node, transport, server, health, metricsServer, limiter, boss,
-        workers);
+    return new NodeServer(node, transport, clientListener, peerListener, advertised, health,
+        metricsServer, publisher);
   }
 
-  /** Applies the per-connection limits and the keep-alive policy to the listener. */
-  static NettyServerBuilder applyLimits(NettyServerBuilder b, ListenerLimits limits) {
-    long idleMillis = limits.maxConnectionIdle().toMillis();
-    return b.maxConcurrentCallsPerConnection(limits.maxStreamsPerConnection())
-        .maxConnectionIdle(idleMillis, TimeUnit.MILLISECONDS)
-        // a connection that never completes the HTTP/2 handshake is idle too
-        .handshakeTimeout(idleMillis, TimeUnit.MILLISECONDS)
-        .permitKeepAliveTime(limits.permitKeepAliveTime().toMillis(), TimeUnit.MILLISECONDS)
-        .permitKeepAliveWithoutCalls(limits.permitKeepAliveWithoutCalls());
+  /**
+   * A data directory records this member's peer address (written by an earlier start, or by the
+   * member add that created it; in a directory from before members had two addresses, the one
+   * address it had, which its peers dialled). Peers dial that address, not this start's {@code
+   * --listen-peer}. When it is this start's client address (typically an old data directory started
+   * with its old address as {@code --listen-client}), the other members would send Raft to the
+   * client listener, which never serves it: refuse, saying what to do (returns the message). When
+   * it is another address, warn plainly and start (returns null).
+   */
+  static String checkRecordedPeerAddress(NodeConfig config, RaftNode<KvStateMachine> node) {
+    RaftNode.Header h = node.header();
+    Membership m = h == null ? null : h.membership();
+    Member self = m == null ? null : m.member(config.id());
+    if (self == null || self.peerAddress().isEmpty()
+        || self.peerAddress().equals(config.peerAddress())) {
+      return null;
+    }
+    if (self.peerAddress().equals(config.clientAddress())) {
+      return config.id() + ": the data directory " + config.dataDir() + " records "
+          + self.peerAddress() + " as this member's peer address (the address the other members "
+          + "dial; a data directory from before separate client and peer listeners recorded its "
+          + "one address), but this start gives that address to the client listener, which does "
+          + "not serve peers. Start it with --listen-peer " + self.peerAddress()
+          + " and another --listen-client (the leader records the new client address by itself),"
+          + " or remove the member and add it again with its new addresses.";
+    }
+    log.warn("{}: the membership in the data directory records this member's peer address as {}"
+        + " but it listens for peers on {}: the other members will keep dialling {}. Start it "
+        + "with --listen-peer {} (a data directory from before separate listeners recorded the"
+        + " one address it had: keep that as --listen-peer and give --listen-client a new "
+        + "address), or remove the member and add it again with its new peer address.",
+        config.id(), self.peerAddress(), config.peerAddress(), self.peerAddress(),
+        self.peerAddress());
+    return null;
   }
 
-  private static ThreadFactory daemonThreads(String prefix) {
-    AtomicInteger n = new AtomicInteger();
-    return r -> {
-      Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    };
+  private static String hostPort(String host, int port) {
+    return (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
   }
 
-  /** The peer's address from the current membership, else from the initial cluster map. */
+  /** The peer's peer address from the current membership, else from the initial cluster map. */
   static String addressOf(NodeConfig config, RaftNode<KvStateMachine> node, String peer) {
     RaftNode.Header h = node == null ? null : node.header();
     if (h != null) {
       Membership m = h.membership();
       Member member = m == null ? null : m.member(peer);
-      if (member != null && !member.address().isEmpty()) {
-        return member.address();
+      if (member != null && !member.peerAddress().isEmpty()) {
+        return member.peerAddress();
       }
     }
     return config.initialCluster().get(peer);
@@ -253,13 +292,24 @@ public final class NodeServer implements AutoCloseable {
     return metricsServer == null ? -1 : metricsServer.port();
   }
 
-  /** The port the server is bound to. */
-  public int port() {
-    return server.getPort();
+  /** The port the client listener is bound to (KV, Cluster, health, reflection). */
+  public int clientPort() {
+    return clientListener.port();
+  }
+
+  /** The port the peer listener is bound to (the Raft service only). */
+  public int peerPort() {
+    return peerListener.port();
+  }
+
+  /** The client address this node advertises (host:port of its client listener). */
+  public String clientAddress() {
+    return clientAddress;
   }
 
   /**
-   * Graceful stop: node (leader hand-off first) → transport → server (bounded wait). Idempotent.
+   * Graceful stop: node (leader hand-off first) → transport → listeners (bounded wait).
+   * Idempotent.
    */
   @Override
   public void close() {
@@ -267,36 +317,37 @@ public final class NodeServer implements AutoCloseable {
       return;
     }
     health.enterTerminalState();
+    publisher.close();
     try {
       node.close();
     } catch (RuntimeException e) {
       log.warn("{}: closing the node failed: {}", node.id(), e.toString());
     }
     transport.close();
-    server.shutdown();
-    try {
-      if (!server.awaitTermination(SERVER_SHUTDOWN_MILLIS, TimeUnit.MILLISECONDS)) {
-        server.shutdownNow();
-        server.awaitTermination(SERVER_SHUTDOWN_MILLIS, TimeUnit.MILLISECONDS);
-      }
-    } catch (InterruptedException e) {
-      server.shutdownNow();
-      Thread.currentThread().interrupt();
-    }
+    clientListener.close(SERVER_SHUTDOWN_MILLIS);
+    peerListener.close(SERVER_SHUTDOWN_MILLIS);
     if (metricsServer != null) {
       metricsServer.close();
     }
-    boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
-    workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
   }
 
-  /** Connections open on the listener now. */
+  /** Connections open on the client listener now. */
   public int openConnections() {
-    return limiter.open();
+    return clientListener.openConnections();
   }
 
-  /** Connections closed at accept because the connection limit was reached. */
+  /** Connections closed at accept by the client listener because its limit was reached. */
   public long rejectedConnections() {
-    return limiter.rejected();
+    return clientListener.rejectedConnections();
+  }
+
+  /** Connections open on the peer listener now. */
+  public int openPeerConnections() {
+    return peerListener.openConnections();
+  }
+
+  /** Connections closed at accept by the peer listener because its limit was reached. */
+  public long rejectedPeerConnections() {
+    return peerListener.rejectedConnections();
   }
 }

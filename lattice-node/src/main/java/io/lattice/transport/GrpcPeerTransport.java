@@ -51,6 +51,13 @@ import org.slf4j.LoggerFactory;
  * <p>Responses produced by this node's core travel back on the call their request came in on: see
  * {@link PeerServer}, which keeps the pending calls and the per-peer AppendEntries response
  * streams.
+ *
+ * <p>Client addresses: every AppendEntries response this node sends carries the client address it
+ * advertises ({@link #advertiseClientAddress}); every one it receives on a stream it opened to a
+ * peer records that peer's advertised client address ({@link #advertisedClientAddress}). The
+ * response comes back on a connection this node dialled at the peer's recorded peer address, so
+ * the sender is the peer it dialled (and checked by id, like every response). The leader compares
+ * these with the membership and publishes changes through the log.
  */
 public final class GrpcPeerTransport implements Transport, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(GrpcPeerTransport.class);
@@ -121,6 +128,8 @@ public final class GrpcPeerTransport implements Transport, AutoCloseable {
   private final PeerServer server;
   private final AtomicBoolean closed = new AtomicBoolean();
   final LongAdder dropped = new LongAdder();
+  private volatile String ownClientAddress = "";
+  private final ConcurrentHashMap<String, String> peerClientAddresses = new ConcurrentHashMap<>();
   private final RateLimitedLog warnings =
       new RateLimitedLog(log, 5, TimeUnit.SECONDS.toNanos(10));
 
@@ -179,6 +188,34 @@ public final class GrpcPeerTransport implements Transport, AutoCloseable {
         .permitKeepAliveTime(Math.max(1, options.keepAliveTime().toSeconds() / 2),
             TimeUnit.SECONDS)
         .permitKeepAliveWithoutCalls(true);
+  }
+
+  /**
+   * Sets the client address this node advertises in its AppendEntries responses (set once the
+   * client listener is bound; empty until then, and then nothing is advertised).
+   */
+  public void advertiseClientAddress(String address) {
+    ownClientAddress = address == null ? "" : address;
+  }
+
+  /** The client address this node advertises; empty when none. */
+  String ownClientAddress() {
+    return ownClientAddress;
+  }
+
+  /**
+   * The client address {@code peer} last advertised in a response to this node, or null if it has
+   * not answered on an AppendEntries stream since this node started (any thread).
+   */
+  public String advertisedClientAddress(String peer) {
+    return peerClientAddresses.get(peer);
+  }
+
+  /** Records what {@code peer} advertised in a response (transport threads). */
+  void peerAdvertised(String peer, String clientAddress) {
+    if (!clientAddress.isEmpty() && !clientAddress.equals(peerClientAddresses.get(peer))) {
+      peerClientAddresses.put(peer, clientAddress);
+    }
   }
 
   /** Messages dropped so far (queue full, unknown address, stream down, no call to answer). */

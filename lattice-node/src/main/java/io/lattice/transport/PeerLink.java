@@ -252,6 +252,7 @@ final class PeerLink {
           @Override
           public void onNext(AppendEntriesResponse r) {
             if (t.acceptResponse(id, r.getClusterId(), r.getFromId(), r.getToId())) {
+              t.peerAdvertised(id, r.getSenderClientAddress());
               try {
                 t.inbox.deliver(PeerMessages.fromWire(r));
               } catch (RuntimeException e) {

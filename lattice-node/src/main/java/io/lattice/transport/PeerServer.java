@@ -332,7 +332,11 @@ final class PeerServer extends RaftGrpc.RaftImplBase {
 
   private boolean sendOnAppendStream(String peer, AppendEntriesResponse r) {
     AppendResponder a = appendResponders.get(peer);
-    return a != null && a.send(r);
+    if (a == null) {
+      return false;
+    }
+    String own = t.ownClientAddress();
+    return a.send(own.isEmpty() ? r : r.toBuilder().setSenderClientAddress(own).build());
   }
 
   private void expireLater(PendingCall<?, ?> p, long nanos, Runnable unregister) {

@@ -66,6 +66,7 @@ class ClusterServiceTest {
     assertThat(s.getLeaderId()).isEqualTo(leader);
     assertThat(s.getLeaderAddress()).isEqualTo(cluster.addresses.get(leader));
     assertThat(s.getAddress()).isEqualTo(cluster.addresses.get(leader));
+    assertThat(s.getPeerAddress()).isEqualTo(cluster.peerAddresses.get(leader));
     assertThat(s.getTerm()).isPositive();
     assertThat(s.getCommitIndex()).isGreaterThanOrEqualTo(put.getModIndex());
     assertThat(s.getAppliedIndex()).isGreaterThanOrEqualTo(put.getModIndex());
@@ -74,7 +75,10 @@ class ClusterServiceTest {
     assertThat(s.getClusterId()).isNotEmpty();
     assertThat(s.getVersion()).isEqualTo(ClusterService.VERSION);
     assertThat(s.getPeersList()).extracting(p -> p.getId()).doesNotContain(leader);
-    assertThat(s.getPeers(0).getAddress()).isNotEmpty();
+    assertThat(s.getPeers(0).getPeerAddress())
+        .isEqualTo(cluster.peerAddresses.get(s.getPeers(0).getId()));
+    assertThat(s.getPeers(0).getAddress())
+        .isEqualTo(cluster.addresses.get(s.getPeers(0).getId()));
     assertThat(s.getPeers(0).getReachable()).isTrue();
     assertThat(s.getHeader().getMemberId()).isEqualTo(leader);
 
@@ -96,15 +100,18 @@ class ClusterServiceTest {
     assertThat(list.getMembersList()).filteredOn(MemberInfo::getIsLeader)
         .extracting(MemberInfo::getId).containsExactly(leader);
     assertThat(list.getMembers(0).getAddress()).isEqualTo(cluster.addresses.get("n1"));
+    assertThat(list.getMembers(0).getPeerAddress()).isEqualTo(cluster.peerAddresses.get("n1"));
   }
 
   @Test
   void memberAddAsLearnerThenRemove() {
     String leader = cluster.awaitLeader();
     MemberAddResponse added = retry(() -> cluster.admin(leader).memberAdd(MemberAddRequest
-        .newBuilder().setId("n4").setAddress("127.0.0.1:7199").setStayLearner(true).build()));
+        .newBuilder().setId("n4").setPeerAddress("127.0.0.1:7199")
+        .setClientAddress("127.0.0.1:7099").setStayLearner(true).build()));
     assertThat(added.getMember().getId()).isEqualTo("n4");
-    assertThat(added.getMember().getAddress()).isEqualTo("127.0.0.1:7199");
+    assertThat(added.getMember().getPeerAddress()).isEqualTo("127.0.0.1:7199");
+    assertThat(added.getMember().getAddress()).isEqualTo("127.0.0.1:7099");
     assertThat(added.getMember().getIsLearner()).isTrue();
     assertThat(added.getMember().getAutoPromote()).isFalse();
     assertThat(added.getMembersList()).extracting(MemberInfo::getId)
@@ -112,7 +119,7 @@ class ClusterServiceTest {
     assertThat(added.getHeader().getClusterId()).isNotEmpty();
 
     StatusRuntimeException dup = catchThrowableOfType(() -> cluster.admin(leader).memberAdd(
-        MemberAddRequest.newBuilder().setId("n4").setAddress("127.0.0.1:7198").build()),
+        MemberAddRequest.newBuilder().setId("n4").setPeerAddress("127.0.0.1:7198").build()),
         StatusRuntimeException.class);
     assertThat(dup.getStatus().getCode()).isEqualTo(Status.Code.ALREADY_EXISTS);
     assertThat(info(dup).getReason()).isEqualTo(ErrorInfo.Reason.ALREADY_EXISTS);

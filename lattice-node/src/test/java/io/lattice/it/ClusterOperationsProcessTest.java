@@ -167,11 +167,19 @@ class ClusterOperationsProcessTest extends ProcessClusterTest {
     // a 4th node joins as a learner and is promoted once caught up
     NodeProcess n4 = cluster.startJoining("n4");
     onLeader(c -> c.memberAdd(MemberAddRequest.newBuilder().setId("n4")
-        .setAddress(n4.address()).build()));
+        .setPeerAddress(n4.peerAddress()).setClientAddress(n4.address()).build()));
     await("n4 promoted to voter", Duration.ofSeconds(30), () -> members(n4).stream()
         .anyMatch(m -> m.getId().equals("n4") && !m.getIsLearner()));
     assertThat(members(n4).stream().map(MemberInfo::getId).collect(Collectors.toList()))
         .containsExactlyInAnyOrder("n1", "n2", "n3", "n4");
+    // both addresses of every member, as recorded in the log: the leader replicated to n4 at its
+    // peer address; the others' client addresses were published by the leader
+    for (MemberInfo m : members(n4)) {
+      assertThat(m.getPeerAddress()).as(m.getId()).isEqualTo(cluster.node(m.getId()).peerAddress());
+      await(m.getId() + "'s client address known to n4", OP_BOUND, () -> members(n4).stream()
+          .anyMatch(x -> x.getId().equals(m.getId())
+              && x.getAddress().equals(cluster.node(m.getId()).address())));
+    }
     await("n4 has m/before", OP_BOUND, () -> "1".equals(staleValue(n4, "m/before")));
     // writes sent to n4 reach the leader (NOT_LEADER is followed)
     client.call(n4.address(), OP_BOUND, kv -> kv.put(PutRequest.newBuilder()

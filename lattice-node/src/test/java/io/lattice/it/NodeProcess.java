@@ -35,7 +35,10 @@ final class NodeProcess {
   }
 
   final String id;
+  /** The client port (KV, Cluster, health): what tests call. */
   final int port;
+  /** The peer port (Raft only): what the other members dial. */
+  final int peerPort;
   final Path dataDir;
   final Path output;
   private final List<String> nodeArgs;
@@ -47,14 +50,16 @@ final class NodeProcess {
   volatile boolean joining;
   private ManagedChannel channel;
 
-  NodeProcess(String id, int port, Path dataDir, List<String> nodeArgs) {
-    this(id, port, dataDir, nodeArgs, List.of());
+  NodeProcess(String id, int port, int peerPort, Path dataDir, List<String> nodeArgs) {
+    this(id, port, peerPort, dataDir, nodeArgs, List.of());
   }
 
   /** A node whose JVM also gets {@code jvmArgs} (e.g. the flags of a {@link FaultProxy}). */
-  NodeProcess(String id, int port, Path dataDir, List<String> nodeArgs, List<String> jvmArgs) {
+  NodeProcess(String id, int port, int peerPort, Path dataDir, List<String> nodeArgs,
+      List<String> jvmArgs) {
     this.id = id;
     this.port = port;
+    this.peerPort = peerPort;
     this.dataDir = dataDir;
     this.output = dataDir.resolveSibling(id + ".out");
     this.nodeArgs = List.copyOf(nodeArgs);
@@ -66,8 +71,14 @@ final class NodeProcess {
     extraJvmArgs.addAll(List.of(args));
   }
 
+  /** The client address. */
   String address() {
     return "127.0.0.1:" + port;
+  }
+
+  /** The peer address. */
+  String peerAddress() {
+    return "127.0.0.1:" + peerPort;
   }
 
   /** Starts (or restarts, with the same data dir and flags) the process. */

@@ -44,26 +44,29 @@ final class ProcessCluster implements AutoCloseable {
     this.extraArgs = List.copyOf(extraArgs);
     this.proxy = proxy;
     List<Integer> ports = new ArrayList<>();
+    List<Integer> peerPorts = new ArrayList<>();
     for (int i = 0; i < size; i++) {
       ports.add(freePort());
+      peerPorts.add(freePort());
     }
     StringBuilder initial = new StringBuilder();
     for (int i = 0; i < size; i++) {
       if (i > 0) {
         initial.append(',');
       }
-      initial.append("n").append(i + 1).append("=127.0.0.1:").append(ports.get(i));
+      initial.append("n").append(i + 1).append("=127.0.0.1:").append(peerPorts.get(i));
     }
     for (int i = 0; i < size; i++) {
       String id = "n" + (i + 1);
       List<String> args = new ArrayList<>(List.of("--id", id,
           "--data-dir", baseDir.resolve(id).toString(),
-          "--listen", "127.0.0.1:" + ports.get(i),
+          "--listen-client", "127.0.0.1:" + ports.get(i),
+          "--listen-peer", "127.0.0.1:" + peerPorts.get(i),
           "--initial-cluster", initial.toString()));
       args.addAll(TIMING);
       args.addAll(extraArgs);
-      nodes.add(new NodeProcess(id, ports.get(i), baseDir.resolve(id), args, proxyArgs(id,
-          "127.0.0.1:" + ports.get(i))));
+      nodes.add(new NodeProcess(id, ports.get(i), peerPorts.get(i), baseDir.resolve(id), args,
+          proxyArgs(id, "127.0.0.1:" + peerPorts.get(i))));
     }
   }
 
@@ -99,13 +102,15 @@ final class ProcessCluster implements AutoCloseable {
    */
   NodeProcess startJoining(String id) throws IOException {
     int port = freePort();
+    int peerPort = freePort();
     List<String> args = new ArrayList<>(List.of("--id", id,
         "--data-dir", baseDir.resolve(id).toString(),
-        "--listen", "127.0.0.1:" + port, "--join"));
+        "--listen-client", "127.0.0.1:" + port, "--listen-peer", "127.0.0.1:" + peerPort,
+        "--join"));
     args.addAll(TIMING);
     args.addAll(extraArgs);
-    NodeProcess n = new NodeProcess(id, port, baseDir.resolve(id), args,
-        proxyArgs(id, "127.0.0.1:" + port));
+    NodeProcess n = new NodeProcess(id, port, peerPort, baseDir.resolve(id), args,
+        proxyArgs(id, "127.0.0.1:" + peerPort));
     n.joining = true;
     nodes.add(n);
     n.start();

@@ -35,7 +35,7 @@ class MembershipTest {
     assertThat(m.isLearner("d")).isTrue();
     assertThat(m.isLearner("a")).isFalse();
     assertThat(m.isLearner("x")).isFalse();
-    assertThat(m.member("d").address()).isEqualTo("10.0.0.4:7001");
+    assertThat(m.member("d").peerAddress()).isEqualTo("10.0.0.4:7001");
     assertThat(m.member("d").autoPromote()).isTrue();
     assertThat(m.member("x")).isNull();
     assertThat(m.toString()).contains("voters=[a, b, c]").contains("learners=[d]");
@@ -45,7 +45,7 @@ class MembershipTest {
   void ofVotersKeysById() {
     Membership m = Membership.ofVoters(List.of(Member.voter("b", "h:2"), Member.voter("a", "h:1")));
     assertThat(m.members().keySet()).containsExactly("a", "b");
-    assertThat(m.member("b").address()).isEqualTo("h:2");
+    assertThat(m.member("b").peerAddress()).isEqualTo("h:2");
   }
 
   @Test
@@ -63,7 +63,7 @@ class MembershipTest {
   void memberRules() {
     assertThatThrownBy(() -> Member.voter("", "x")).isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> Member.voter(null, "x")).isInstanceOf(NullPointerException.class);
-    assertThat(Member.voter("a", null).address()).isEmpty();
+    assertThat(Member.voter("a", null).peerAddress()).isEmpty();
     assertThat(new Member("a", "", true, true).autoPromote()).as("voters never auto-promote").isFalse();
     Member l = Member.learner("l", "addr", true);
     assertThat(l.voter()).isFalse();
@@ -71,7 +71,7 @@ class MembershipTest {
     Member p = l.promoted();
     assertThat(p.voter()).isTrue();
     assertThat(p.autoPromote()).isFalse();
-    assertThat(p.address()).isEqualTo("addr");
+    assertThat(p.peerAddress()).isEqualTo("addr");
     assertThat(p.id()).isEqualTo("l");
   }
 
@@ -108,7 +108,7 @@ class MembershipTest {
     assertThat(p.voters()).containsExactly("a", "b", "c", "d");
     assertThat(p.learners()).isEmpty();
     assertThat(p.member("d").autoPromote()).isFalse();
-    assertThat(p.member("d").address()).isEqualTo("addr");
+    assertThat(p.member("d").peerAddress()).isEqualTo("addr");
   }
 
   @Test
@@ -209,9 +209,43 @@ class MembershipTest {
   }
 
   @Test
+  void setClientAddressChangesOnlyThatAddress() {
+    Membership m = abc().apply(new MembershipChange.AddLearner("d", "h:7104", "", true));
+    Membership after = m.apply(new MembershipChange.SetClientAddress("d", "h:7004"));
+    assertThat(after.member("d")).isEqualTo(Member.learner("d", "h:7104", "h:7004", true));
+    assertThat(after.voters()).isEqualTo(m.voters());
+    assertThat(after.learners()).isEqualTo(m.learners());
+    assertThat(Membership.decode(after.encode())).isEqualTo(after);
+    assertThatThrownBy(() -> m.apply(new MembershipChange.SetClientAddress("x", "h:1")))
+        .isInstanceOf(MembershipException.class).hasMessageContaining("does not exist");
+  }
+
+  @Test
+  void addLearnerKeepsBothAddresses() {
+    Membership m = abc().apply(new MembershipChange.AddLearner("d", "h:7104", "h:7004", false));
+    assertThat(m.member("d").peerAddress()).isEqualTo("h:7104");
+    assertThat(m.member("d").clientAddress()).isEqualTo("h:7004");
+    assertThat(Membership.decode(m.encode()).member("d")).isEqualTo(m.member("d"));
+  }
+
+  /**
+   * A CONFIG entry or snapshot header written before members had two addresses (format version 1)
+   * decodes, with its one address (the one peers dialled) as the peer address.
+   */
+  @Test
+  void aConfigurationWrittenBeforeTwoListenersDecodesWithItsAddressAsThePeerAddress() {
+    byte[] old = {1, 0, 0, 0, 2,
+        1, 0, 2, 'n', '1', 0, 6, '1', '.', '1', ':', '7', '1',
+        2, 0, 2, 'n', '2', 0, 0};
+    Membership m = Membership.decode(old);
+    assertThat(m.member("n1")).isEqualTo(Member.voter("n1", "1.1:71", ""));
+    assertThat(m.member("n2")).isEqualTo(Member.learner("n2", "", "", true));
+  }
+
+  @Test
   void decodeRejectsUnknownVersion() {
     byte[] bytes = abc().encode();
-    bytes[0] = 2;
+    bytes[0] = 3;
     assertThatThrownBy(() -> Membership.decode(bytes))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("version");

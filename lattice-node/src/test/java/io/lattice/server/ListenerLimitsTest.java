@@ -76,11 +76,15 @@ class ListenerLimitsTest {
     }
   }
 
-  /** Opens {@code n} raw TCP connections that never send a byte. */
+  /** Opens {@code n} raw TCP connections to the client listener that never send a byte. */
   private List<SocketChannel> idleConnections(int n) throws IOException {
+    return idleConnections(n, server.clientPort());
+  }
+
+  private List<SocketChannel> idleConnections(int n, int port) throws IOException {
     List<SocketChannel> out = new ArrayList<>();
     for (int i = 0; i < n; i++) {
-      SocketChannel s = SocketChannel.open(new InetSocketAddress("127.0.0.1", server.port()));
+      SocketChannel s = SocketChannel.open(new InetSocketAddress("127.0.0.1", port));
       sockets.add(s);
       out.add(s);
     }
@@ -165,9 +169,19 @@ class ListenerLimitsTest {
   }
 
   @Test
+  void thePeerListenerHasItsOwnConnectionLimit() throws Exception {
+    start(ListenerLimits.defaults().withMaxConnections(20));
+    List<SocketChannel> conns = idleConnections(50, server.peerPort());
+    assertThat(awaitClosedByServer(conns, 30, 10_000)).isGreaterThanOrEqualTo(30);
+    assertThat(server.rejectedPeerConnections()).isGreaterThanOrEqualTo(30);
+    assertThat(server.openPeerConnections()).isLessThanOrEqualTo(20);
+    assertThat(server.rejectedConnections()).as("the client listener counts its own").isZero();
+  }
+
+  @Test
   void fiveHundredMalformedPeerMessagesAreInvalidArgumentWithAFewLogLines() throws Exception {
     start(ListenerLimits.defaults());
-    ManagedChannel ch = channel();
+    ManagedChannel ch = channel(server.peerPort());
     ListAppender<ILoggingEvent> captured = new ListAppender<>();
     Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
     captured.start();
@@ -214,8 +228,11 @@ class ListenerLimitsTest {
   }
 
   private ManagedChannel channel() {
-    ManagedChannel ch = NettyChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext()
-        .build();
+    return channel(server.clientPort());
+  }
+
+  private ManagedChannel channel(int port) {
+    ManagedChannel ch = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
     channels.add(ch);
     return ch;
   }

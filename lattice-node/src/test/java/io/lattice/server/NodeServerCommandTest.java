@@ -17,7 +17,8 @@ import picocli.CommandLine;
 class NodeServerCommandTest {
   @TempDir Path tmp;
 
-  private static final String CLUSTER = "n1=127.0.0.1:7001,n2=127.0.0.1:7002,n3=127.0.0.1:7003";
+  /** The voters' peer addresses. */
+  private static final String CLUSTER = "n1=127.0.0.1:7101,n2=127.0.0.1:7102,n3=127.0.0.1:7103";
 
   private static int execute(StringWriter err, String... args) {
     CommandLine cl = LatticeNodeCommand.commandLine();
@@ -35,15 +36,16 @@ class NodeServerCommandTest {
 
   @Test
   void parsesAFullCommandLine() {
-    NodeConfig c = resolve("--id", "n1", "--data-dir", tmp.toString(), "--listen",
+    NodeConfig c = resolve("--id", "n1", "--data-dir", tmp.toString(), "--listen-client",
         "127.0.0.1:7001", "--initial-cluster", CLUSTER, "--tick-ms", "20",
         "--election-ticks", "15", "--heartbeat-ticks", "3", "--snapshot-threshold", "500",
         "--snapshot-trailing", "50", "--lease-drift-ticks", "3", "--max-request-bytes", "4096",
         "--cluster-id", "prod");
     assertThat(c.id()).isEqualTo("n1");
-    assertThat(c.listenAddress()).isEqualTo("127.0.0.1:7001");
-    assertThat(c.initialCluster()).isEqualTo(Map.of("n1", "127.0.0.1:7001",
-        "n2", "127.0.0.1:7002", "n3", "127.0.0.1:7003"));
+    assertThat(c.clientAddress()).isEqualTo("127.0.0.1:7001");
+    assertThat(c.peerAddress()).as("from --initial-cluster").isEqualTo("127.0.0.1:7101");
+    assertThat(c.initialCluster()).isEqualTo(Map.of("n1", "127.0.0.1:7101",
+        "n2", "127.0.0.1:7102", "n3", "127.0.0.1:7103"));
     assertThat(c.join()).isFalse();
     assertThat(c.clusterId()).isEqualTo("prod");
     assertThat(c.tickMillis()).isEqualTo(20);
@@ -57,14 +59,14 @@ class NodeServerCommandTest {
 
   @Test
   void backPressureLimitsComeFromFlagsOrTheConfigFileOrDefaults() throws Exception {
-    NodeConfig d = resolve("--id", "n1", "--data-dir", tmp.toString(), "--listen",
+    NodeConfig d = resolve("--id", "n1", "--data-dir", tmp.toString(), "--listen-client",
         "127.0.0.1:7001", "--initial-cluster", CLUSTER);
     assertThat(d.limits()).isEqualTo(io.lattice.node.LoadLimits.DEFAULTS);
     assertThat(d.raftConfig().maxUncommittedBytes()).isEqualTo(64L << 20);
 
     java.nio.file.Path conf = tmp.resolve("limits.conf");
     java.nio.file.Files.writeString(conf, "max-pending-requests=7\nmax-inbox-bytes=5000\n");
-    NodeConfig c = resolve("--id", "n1", "--data-dir", tmp.toString(), "--listen",
+    NodeConfig c = resolve("--id", "n1", "--data-dir", tmp.toString(), "--listen-client",
         "127.0.0.1:7001", "--initial-cluster", CLUSTER, "--config", conf.toString(),
         "--max-pending-requests", "9", "--max-pending-bytes", "4000",
         "--max-uncommitted-bytes", "3000");
@@ -72,7 +74,7 @@ class NodeServerCommandTest {
     assertThat(c.raftConfig().maxUncommittedBytes()).isEqualTo(3000);
 
     StringWriter err = new StringWriter();
-    assertThat(execute(err, "--id", "n1", "--data-dir", tmp.toString(), "--listen",
+    assertThat(execute(err, "--id", "n1", "--data-dir", tmp.toString(), "--listen-client",
         "127.0.0.1:7001", "--initial-cluster", CLUSTER, "--max-inbox-bytes", "0")).isEqualTo(2);
     assertThat(err.toString()).contains("limits must be positive");
   }
@@ -80,7 +82,7 @@ class NodeServerCommandTest {
   @Test
   void listenerLimitsComeFromFlagsOrTheConfigFileWithDefaultsAndAreChecked() throws Exception {
     CommandLine cl = LatticeNodeCommand.commandLine();
-    cl.parseArgs("--id", "n1", "--data-dir", tmp.toString(), "--listen", "127.0.0.1:7001",
+    cl.parseArgs("--id", "n1", "--data-dir", tmp.toString(), "--listen-client", "127.0.0.1:7001",
         "--initial-cluster", CLUSTER);
     LatticeNodeCommand cmd = cl.getCommand();
     cmd.resolveConfig();
@@ -90,7 +92,7 @@ class NodeServerCommandTest {
     java.nio.file.Files.writeString(conf, "max-connections=100\nmax-connection-idle-ms=60000\n"
         + "keepalive-without-calls=true\n");
     cl = LatticeNodeCommand.commandLine();
-    cl.parseArgs("--id", "n1", "--data-dir", tmp.toString(), "--listen", "127.0.0.1:7001",
+    cl.parseArgs("--id", "n1", "--data-dir", tmp.toString(), "--listen-client", "127.0.0.1:7001",
         "--initial-cluster", CLUSTER, "--config", conf.toString(),
         "--max-streams-per-connection", "50", "--keepalive-min-time-ms", "10000",
         "--max-connections", "200");
@@ -100,14 +102,14 @@ class NodeServerCommandTest {
         java.time.Duration.ofMinutes(1), java.time.Duration.ofSeconds(10), true));
 
     StringWriter err = new StringWriter();
-    assertThat(execute(err, "--id", "n1", "--data-dir", tmp.toString(), "--listen",
+    assertThat(execute(err, "--id", "n1", "--data-dir", tmp.toString(), "--listen-client",
         "127.0.0.1:7001", "--initial-cluster", CLUSTER, "--max-connections", "0")).isEqualTo(2);
     assertThat(err.toString()).contains("must be positive");
   }
 
   @Test
   void theDiskReserveTakesSizesWithUnitsFromTheFlagOrTheConfigFile() throws Exception {
-    String[] base = {"--id", "n1", "--data-dir", tmp.toString(), "--listen", "127.0.0.1:7001",
+    String[] base = {"--id", "n1", "--data-dir", tmp.toString(), "--listen-client", "127.0.0.1:7001",
         "--initial-cluster", CLUSTER};
     assertThat(resolve(base).diskReserveBytes()).isEqualTo(NodeConfig.DEFAULT_DISK_RESERVE_BYTES)
         .isEqualTo(64L << 20);
@@ -134,7 +136,7 @@ class NodeServerCommandTest {
   @Test
   void metricsAddressComesFromTheFlagOrTheConfigFileAndIsChecked() throws Exception {
     CommandLine cl = LatticeNodeCommand.commandLine();
-    cl.parseArgs("--id", "n1", "--data-dir", tmp.toString(), "--listen", "127.0.0.1:7001",
+    cl.parseArgs("--id", "n1", "--data-dir", tmp.toString(), "--listen-client", "127.0.0.1:7001",
         "--initial-cluster", CLUSTER, "--metrics", "127.0.0.1:9101");
     LatticeNodeCommand cmd = cl.getCommand();
     cmd.resolveConfig();
@@ -143,14 +145,14 @@ class NodeServerCommandTest {
     java.nio.file.Path conf = tmp.resolve("node.conf");
     java.nio.file.Files.writeString(conf, "metrics=127.0.0.1:9102\n");
     cl = LatticeNodeCommand.commandLine();
-    cl.parseArgs("--id", "n1", "--data-dir", tmp.toString(), "--listen", "127.0.0.1:7001",
+    cl.parseArgs("--id", "n1", "--data-dir", tmp.toString(), "--listen-client", "127.0.0.1:7001",
         "--initial-cluster", CLUSTER, "--config", conf.toString());
     cmd = cl.getCommand();
     cmd.resolveConfig();
     assertThat(cmd.resolvedMetrics).isEqualTo("127.0.0.1:9102");
 
     StringWriter err = new StringWriter();
-    assertThat(execute(err, "--id", "n1", "--data-dir", tmp.toString(), "--listen",
+    assertThat(execute(err, "--id", "n1", "--data-dir", tmp.toString(), "--listen-client",
         "127.0.0.1:7001", "--initial-cluster", CLUSTER, "--metrics", "nowhere")).isEqualTo(2);
     assertThat(err.toString()).contains("--metrics");
   }
@@ -158,7 +160,7 @@ class NodeServerCommandTest {
   @Test
   void maxTxnOpsComesFromTheFlagOrTheConfigFileAndIsBoundedByTheHardLimit() throws Exception {
     CommandLine cl = LatticeNodeCommand.commandLine();
-    cl.parseArgs("--id", "n1", "--data-dir", tmp.toString(), "--listen", "127.0.0.1:7001",
+    cl.parseArgs("--id", "n1", "--data-dir", tmp.toString(), "--listen-client", "127.0.0.1:7001",
         "--initial-cluster", CLUSTER);
     LatticeNodeCommand cmd = cl.getCommand();
     cmd.resolveConfig();
@@ -167,7 +169,7 @@ class NodeServerCommandTest {
     java.nio.file.Path conf = tmp.resolve("txn.conf");
     java.nio.file.Files.writeString(conf, "max-txn-ops=500\n");
     cl = LatticeNodeCommand.commandLine();
-    cl.parseArgs("--id", "n1", "--data-dir", tmp.toString(), "--listen", "127.0.0.1:7001",
+    cl.parseArgs("--id", "n1", "--data-dir", tmp.toString(), "--listen-client", "127.0.0.1:7001",
         "--initial-cluster", CLUSTER, "--config", conf.toString());
     cmd = cl.getCommand();
     cmd.resolveConfig();
@@ -175,7 +177,7 @@ class NodeServerCommandTest {
 
     for (String bad : new String[] {"0", String.valueOf(io.lattice.kv.KvLimits.HARD_MAX_TXN_OPS + 1)}) {
       StringWriter err = new StringWriter();
-      assertThat(execute(err, "--id", "n1", "--data-dir", tmp.toString(), "--listen",
+      assertThat(execute(err, "--id", "n1", "--data-dir", tmp.toString(), "--listen-client",
           "127.0.0.1:7001", "--initial-cluster", CLUSTER, "--max-txn-ops", bad)).isEqualTo(2);
       assertThat(err.toString()).contains("--max-txn-ops must be from 1 to "
           + io.lattice.kv.KvLimits.HARD_MAX_TXN_OPS);
@@ -184,8 +186,8 @@ class NodeServerCommandTest {
 
   @Test
   void defaultsAndJoin() {
-    NodeConfig c = resolve("--id", "n4", "--data-dir", tmp.toString(), "--listen",
-        "127.0.0.1:7004", "--join");
+    NodeConfig c = resolve("--id", "n4", "--data-dir", tmp.toString(), "--listen-client",
+        "127.0.0.1:7004", "--listen-peer", "127.0.0.1:7104", "--join");
     assertThat(c.join()).isTrue();
     assertThat(c.initialCluster()).isEmpty();
     assertThat(c.clusterId()).isEqualTo("lattice");
@@ -196,8 +198,8 @@ class NodeServerCommandTest {
   @Test
   void badInitialClusterIsAUsageError() {
     StringWriter err = new StringWriter();
-    int code = execute(err, "--id", "n1", "--data-dir", tmp.toString(), "--listen",
-        "127.0.0.1:7001", "--initial-cluster", "n1=127.0.0.1:7001,n2");
+    int code = execute(err, "--id", "n1", "--data-dir", tmp.toString(), "--listen-client",
+        "127.0.0.1:7001", "--initial-cluster", "n1=127.0.0.1:7101,n2");
     assertThat(code).isEqualTo(2);
     assertThat(err.toString()).contains("--initial-cluster", "'n2' is not id=host:port");
   }
@@ -205,29 +207,100 @@ class NodeServerCommandTest {
   @Test
   void otherValidationErrorsAreUsageErrors() {
     StringWriter err = new StringWriter();
-    assertThat(execute(err, "--id", "n9", "--data-dir", tmp.toString(), "--listen",
+    assertThat(execute(err, "--id", "n9", "--data-dir", tmp.toString(), "--listen-client",
         "127.0.0.1:7009", "--initial-cluster", CLUSTER)).isEqualTo(2);
     assertThat(err.toString()).contains("does not contain this node 'n9'");
 
     err = new StringWriter();
-    assertThat(execute(err, "--id", "n1", "--data-dir", tmp.toString(), "--listen",
+    assertThat(execute(err, "--id", "n1", "--data-dir", tmp.toString(), "--listen-client",
         "127.0.0.1:99999", "--initial-cluster", CLUSTER)).isEqualTo(2);
-    assertThat(err.toString()).contains("--listen", "1..65535");
+    assertThat(err.toString()).contains("--listen-client", "1..65535");
 
     err = new StringWriter();
-    assertThat(execute(err, "--data-dir", tmp.toString(), "--listen", "127.0.0.1:7001",
+    assertThat(execute(err, "--data-dir", tmp.toString(), "--listen-client", "127.0.0.1:7001",
         "--initial-cluster", CLUSTER)).isEqualTo(2);
     assertThat(err.toString()).contains("--id is required");
 
     err = new StringWriter();
-    assertThat(execute(err, "--id", "n1", "--data-dir", tmp.toString(), "--listen",
+    assertThat(execute(err, "--id", "n1", "--data-dir", tmp.toString(), "--listen-client",
         "127.0.0.1:7001", "--initial-cluster", CLUSTER, "--election-ticks", "1")).isEqualTo(2);
     assertThat(err.toString()).contains("invalid configuration");
 
     err = new StringWriter();
+    assertThat(execute(err, "--id", "n1", "--data-dir", tmp.toString(), "--listen-client",
+        "127.0.0.1:7001", "--listen-peer", "127.0.0.1:7102", "--initial-cluster", CLUSTER))
+        .isEqualTo(2);
+    assertThat(err.toString()).contains("but --listen-peer is 127.0.0.1:7102");
+  }
+
+  @Test
+  void listenSaysOnceInTheLogThatItIsDeprecated() {
+    ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> captured =
+        new ch.qos.logback.core.read.ListAppender<>();
+    ch.qos.logback.classic.Logger logger = (ch.qos.logback.classic.Logger)
+        org.slf4j.LoggerFactory.getLogger(LatticeNodeCommand.class);
+    captured.start();
+    logger.addAppender(captured);
+    try {
+      resolve("--id", "n1", "--data-dir", tmp.toString(), "--listen-client", "127.0.0.1:7001",
+          "--initial-cluster", CLUSTER);
+      assertThat(captured.list).as("nothing deprecated used").isEmpty();
+      resolve("--id", "n1", "--data-dir", tmp.toString(), "--listen", "127.0.0.1:7001",
+          "--initial-cluster", CLUSTER);
+      assertThat(captured.list).hasSize(1);
+      assertThat(captured.list.get(0).getFormattedMessage())
+          .contains("--listen", "deprecated", "--listen-client");
+    } finally {
+      logger.detachAppender(captured);
+    }
+  }
+
+  @Test
+  void listenIsTheDeprecatedNameOfListenClient() {
+    NodeConfig old = resolve("--id", "n1", "--data-dir", tmp.toString(), "--listen",
+        "127.0.0.1:7001", "--initial-cluster", CLUSTER);
+    NodeConfig current = resolve("--id", "n1", "--data-dir", tmp.toString(), "--listen-client",
+        "127.0.0.1:7001", "--initial-cluster", CLUSTER);
+    assertThat(old).isEqualTo(current);
+    StringWriter err = new StringWriter();
     assertThat(execute(err, "--id", "n1", "--data-dir", tmp.toString(), "--listen",
-        "127.0.0.1:7002", "--initial-cluster", CLUSTER)).isEqualTo(2);
-    assertThat(err.toString()).contains("but --listen is 127.0.0.1:7002");
+        "127.0.0.1:7001", "--listen-client", "127.0.0.1:7001", "--initial-cluster", CLUSTER))
+        .isEqualTo(2);
+    assertThat(err.toString()).contains("give only one of them");
+  }
+
+  @Test
+  void listenersFromTheConfigFile() throws Exception {
+    Path file = tmp.resolve("n4.properties");
+    Files.writeString(file, "id=n4\ndata-dir=d\nlisten-client=127.0.0.1:7004\n"
+        + "listen-peer=127.0.0.1:7104\njoin=true\n");
+    NodeConfig c = resolve("--config", file.toString());
+    assertThat(c.clientAddress()).isEqualTo("127.0.0.1:7004");
+    assertThat(c.peerAddress()).isEqualTo("127.0.0.1:7104");
+  }
+
+  @Test
+  void clientAndPeerListenersMustDifferAndBothBeKnown() {
+    StringWriter err = new StringWriter();
+    // an old command line: one address for everything
+    assertThat(execute(err, "--id", "n1", "--data-dir", tmp.toString(), "--listen",
+        "127.0.0.1:7101", "--initial-cluster", CLUSTER)).isEqualTo(2);
+    assertThat(err.toString()).contains("--listen-client and --listen-peer are both 127.0.0.1:7101");
+
+    err = new StringWriter();
+    assertThat(execute(err, "--id", "n4", "--data-dir", tmp.toString(), "--listen-client",
+        "127.0.0.1:7004", "--join")).isEqualTo(2);
+    assertThat(err.toString()).contains("--listen-peer is required");
+
+    err = new StringWriter();
+    assertThat(execute(err, "--id", "n1", "--data-dir", tmp.toString(), "--listen-peer",
+        "127.0.0.1:7101", "--initial-cluster", CLUSTER)).isEqualTo(2);
+    assertThat(err.toString()).contains("--listen-client is required");
+
+    err = new StringWriter();
+    assertThat(execute(err, "--id", "n4", "--data-dir", tmp.toString(), "--listen-client",
+        "127.0.0.1:7004", "--listen-peer", "127.0.0.1:0", "--join")).isEqualTo(2);
+    assertThat(err.toString()).contains("--listen-peer", "1..65535");
   }
 
   @Test
@@ -252,7 +325,8 @@ class NodeServerCommandTest {
     NodeConfig c = resolve("--config", file.toString(), "--snapshot-threshold", "300");
     assertThat(c.id()).isEqualTo("n2");
     assertThat(c.dataDir()).isEqualTo(tmp.resolve("data"));
-    assertThat(c.listenAddress()).isEqualTo("127.0.0.1:7002");
+    assertThat(c.clientAddress()).as("the deprecated key 'listen'").isEqualTo("127.0.0.1:7002");
+    assertThat(c.peerAddress()).isEqualTo("127.0.0.1:7102");
     assertThat(c.clusterId()).isEqualTo("from-file");
     assertThat(c.tickMillis()).isEqualTo(25);
     assertThat(c.snapshotThreshold()).isEqualTo(300); // the flag wins

@@ -78,7 +78,7 @@ class NodeServerTest {
   }
 
   private ManagedChannel channel(NodeServer s) {
-    ManagedChannel ch = NettyChannelBuilder.forAddress("127.0.0.1", s.port()).usePlaintext()
+    ManagedChannel ch = NettyChannelBuilder.forAddress("127.0.0.1", s.clientPort()).usePlaintext()
         .build();
     channels.add(ch);
     return ch;
@@ -163,7 +163,7 @@ class NodeServerTest {
   }
 
   @Test
-  void reflectionListsTheRaftService() throws Exception {
+  void reflectionListsTheClientListenersServices() throws Exception {
     NodeServer s = servers.get("n1");
     CompletableFuture<List<String>> names = new CompletableFuture<>();
     StreamObserver<ServerReflectionRequest> req = ServerReflectionGrpc.newStub(channel(s))
@@ -186,7 +186,8 @@ class NodeServerTest {
     req.onNext(ServerReflectionRequest.newBuilder().setListServices("").build());
     List<String> got = names.get(5, TimeUnit.SECONDS);
     req.onCompleted();
-    assertThat(got).contains("lattice.v1.Raft", "grpc.health.v1.Health");
+    assertThat(got).as("the client listener: the peer service is on the peer listener only")
+        .contains("grpc.health.v1.Health").doesNotContain("lattice.v1.Raft");
   }
 
   @Test

@@ -159,7 +159,7 @@ final class Harness {
 
   private static CompletableFuture<?> request(SimNode l, MembershipChange change) {
     if (change instanceof MembershipChange.AddLearner a) {
-      return l.loop().addMember(a.id(), a.address(), !a.autoPromote());
+      return l.loop().addMember(a.id(), a.peerAddress(), !a.autoPromote());
     } else if (change instanceof MembershipChange.Promote p) {
       return l.loop().promoteMember(p.id());
     }

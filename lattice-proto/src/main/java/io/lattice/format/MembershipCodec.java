@@ -10,29 +10,42 @@ import java.util.List;
  * The binary form of a cluster configuration, as stored in CONFIG log entries and snapshot headers:
  *
  * <pre>
- *   version u8 (1), count u32, then per member:
- *     flags u8 (1 = voter, 2 = auto-promote), id u16 length + UTF-8, address u16 length + UTF-8
+ *   version u8 (1 or 2), count u32, then per member:
+ *     flags u8 (1 = voter, 2 = auto-promote), id u16 length + UTF-8, peer address u16 length + UTF-8
+ *     version 2 only: client address u16 length + UTF-8
  * </pre>
+ *
+ * <p>Version 1 is the form written before members had separate peer and client listeners: its one
+ * address is the address peers dialled, so it decodes as the peer address with an empty client
+ * address. {@link #encode} still writes version 1 when no member has a client address (a bootstrap
+ * configuration, whose client addresses are published later), so such entries stay byte-identical
+ * to what older versions wrote; otherwise it writes version 2.
  */
 public final class MembershipCodec {
-  private static final byte VERSION = 1;
+  private static final byte VERSION_ONE_ADDRESS = 1;
+  private static final byte VERSION_TWO_ADDRESSES = 2;
   private static final int FLAG_VOTER = 1;
   private static final int FLAG_AUTO_PROMOTE = 2;
 
   private MembershipCodec() {}
 
   public static byte[] encode(List<MemberRecord> members) {
+    boolean two = members.stream().anyMatch(m -> !m.clientAddress().isEmpty());
     int size = 1 + 4;
     for (MemberRecord m : members) {
-      size += 1 + 2 + utf8(m.id()).length + 2 + utf8(m.address()).length;
+      size += 1 + 2 + utf8(m.id()).length + 2 + utf8(m.peerAddress()).length;
+      size += two ? 2 + utf8(m.clientAddress()).length : 0;
     }
     ByteBuffer buf = ByteBuffer.allocate(size);
-    buf.put(VERSION);
+    buf.put(two ? VERSION_TWO_ADDRESSES : VERSION_ONE_ADDRESS);
     buf.putInt(members.size());
     for (MemberRecord m : members) {
       buf.put((byte) ((m.voter() ? FLAG_VOTER : 0) | (m.autoPromote() ? FLAG_AUTO_PROMOTE : 0)));
       putString(buf, m.id());
-      putString(buf, m.address());
+      putString(buf, m.peerAddress());
+      if (two) {
+        putString(buf, m.clientAddress());
+      }
     }
     return buf.array();
   }
@@ -42,7 +55,7 @@ public final class MembershipCodec {
     ByteBuffer buf = ByteBuffer.wrap(bytes);
     try {
       byte version = buf.get();
-      if (version != VERSION) {
+      if (version != VERSION_ONE_ADDRESS && version != VERSION_TWO_ADDRESSES) {
         throw new FormatException("unknown membership format version " + version, 0);
       }
       int count = buf.getInt();
@@ -59,8 +72,9 @@ public final class MembershipCodec {
         if (id.isEmpty()) {
           throw new FormatException("empty member id", buf.position());
         }
-        String address = getString(buf);
-        out.add(new MemberRecord(id, address, (flags & FLAG_VOTER) != 0,
+        String peerAddress = getString(buf);
+        String clientAddress = version == VERSION_TWO_ADDRESSES ? getString(buf) : "";
+        out.add(new MemberRecord(id, peerAddress, clientAddress, (flags & FLAG_VOTER) != 0,
             (flags & FLAG_AUTO_PROMOTE) != 0));
       }
       if (buf.hasRemaining()) {

@@ -185,7 +185,7 @@ final class Fixtures {
     List<MemberRecord> out = new ArrayList<>();
     for (int i = 0; i < n; i++) {
       out.add(new MemberRecord(randomNonEmptyString(rnd, 12) + i, randomString(rnd, 30),
-          rnd.nextBoolean(), rnd.nextBoolean()));
+          rnd.nextBoolean() ? "" : randomString(rnd, 30), rnd.nextBoolean(), rnd.nextBoolean()));
     }
     return out;
   }

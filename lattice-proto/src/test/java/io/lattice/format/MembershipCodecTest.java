@@ -80,10 +80,37 @@ class MembershipCodecTest {
   }
 
   @Test
+  void clientAddressesAreWrittenInVersionTwo() {
+    byte[] bytes = MembershipCodec.encode(List.of(new MemberRecord("ab", "c", "d:1", false, true)));
+    assertThat(bytes).containsExactly(2, 0, 0, 0, 1, 2, 0, 2, 'a', 'b', 0, 1, 'c', 0, 3, 'd', ':',
+        '1');
+  }
+
+  /**
+   * An entry or snapshot written before members had two addresses (version 1, one address, the one
+   * peers dialled) still decodes: its address becomes the peer address, the client address is empty.
+   */
+  @Test
+  void aVersionOneEncodingFromBeforeTwoListenersDecodesItsAddressAsThePeerAddress()
+      throws FormatException {
+    byte[] old = {1, 0, 0, 0, 1, 1, 0, 2, 'n', '1', 0, 3, 'a', ':', '1'};
+    assertThat(MembershipCodec.decode(old))
+        .containsExactly(new MemberRecord("n1", "a:1", "", true, false));
+  }
+
+  @Test
+  void membersWithAndWithoutClientAddressesRoundTrip() throws FormatException {
+    List<MemberRecord> members = List.of(new MemberRecord("n1", "10.0.0.1:7101", "10.0.0.1:7001",
+        true, false), new MemberRecord("n2", "10.0.0.2:7101", "", false, true));
+    assertThat(roundTrip(members)).isEqualTo(members);
+  }
+
+  @Test
   void malformedEncodingsAreRejected() {
     byte[] valid = MembershipCodec.encode(List.of(new MemberRecord("ab", "c", true, false)));
     assertRejected(new byte[0], "truncated");
-    assertRejected(new byte[] {2, 0, 0, 0, 0}, "version");
+    assertRejected(new byte[] {3, 0, 0, 0, 0}, "version");
+    assertRejected(new byte[] {0, 0, 0, 0, 0}, "version");
     assertRejected(new byte[] {1, (byte) 0x80, 0, 0, 0}, "member count");
     assertRejected(new byte[] {1, 0, 0, 0, 100}, "member count");
     byte[] flags = valid.clone();

@@ -142,9 +142,9 @@ class ProtoRoundTripTest {
 
     Membership membership =
         Membership.newBuilder()
-            .addVoters(Member.newBuilder().setId("n1").setAddress("127.0.0.1:7001"))
-            .addLearners(Member.newBuilder().setId("n4").setAddress("127.0.0.1:7004"))
-            .addAutoPromoteLearners(Member.newBuilder().setId("n5").setAddress("127.0.0.1:7005"))
+            .addVoters(Member.newBuilder().setId("n1").setPeerAddress("127.0.0.1:7101").setClientAddress("127.0.0.1:7001"))
+            .addLearners(Member.newBuilder().setId("n4").setPeerAddress("127.0.0.1:7004"))
+            .addAutoPromoteLearners(Member.newBuilder().setId("n5").setPeerAddress("127.0.0.1:7005"))
             .build();
     InstallSnapshotRequest firstChunk =
         InstallSnapshotRequest.newBuilder()

@@ -170,8 +170,10 @@ public final class LatticeClient implements AutoCloseable {
   }
 
   /** Adds a member (at the leader); it stays a learner only if {@code stayLearner}. */
-  public MemberAddResponse memberAdd(String id, String address, boolean stayLearner) {
-    MemberAddRequest req = MemberAddRequest.newBuilder().setId(id).setAddress(address)
+  public MemberAddResponse memberAdd(String id, String peerAddress, String clientAddress,
+      boolean stayLearner) {
+    MemberAddRequest req = MemberAddRequest.newBuilder().setId(id).setPeerAddress(peerAddress)
+        .setClientAddress(clientAddress == null ? "" : clientAddress)
         .setStayLearner(stayLearner).build();
     return change("member add", ch -> admin(ch).memberAdd(req));
   }
@@ -263,7 +265,10 @@ public final class LatticeClient implements AutoCloseable {
     }
   }
 
-  /** The address of member {@code id} in the configuration, or null if there is no such member. */
+  /**
+   * The client address of member {@code id} in the configuration (empty while the leader has not
+   * published it yet), or null if there is no such member.
+   */
   public String memberAddress(String id) {
     for (MemberInfo m : memberList().getMembersList()) {
       if (m.getId().equals(id)) {

@@ -32,8 +32,9 @@ final class EntryText {
     if (e.members() != null) {
       StringJoiner j = new StringJoiner(", ", "members: ", "");
       for (MemberRecord m : e.members()) {
-        j.add(SafeText.escape(m.id()) + "=" + SafeText.escape(m.address()) + " "
-            + (m.voter() ? "voter" : "learner") + (m.autoPromote() ? " (auto-promote)" : ""));
+        j.add(SafeText.escape(m.id()) + "=" + SafeText.escape(m.peerAddress())
+            + (m.clientAddress().isEmpty() ? "" : " client=" + SafeText.escape(m.clientAddress()))
+            + " " + (m.voter() ? "voter" : "learner") + (m.autoPromote() ? " (auto-promote)" : ""));
       }
       return e.members().isEmpty() ? "members: none" : j.toString();
     }

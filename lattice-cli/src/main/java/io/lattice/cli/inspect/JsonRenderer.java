@@ -47,7 +47,8 @@ final class JsonRenderer implements Renderer {
       for (MemberRecord m : e.members()) {
         JsonObject j = new JsonObject();
         j.addProperty("id", m.id());
-        j.addProperty("address", m.address());
+        j.addProperty("peer_address", m.peerAddress());
+        j.addProperty("client_address", m.clientAddress());
         j.addProperty("voter", m.voter());
         j.addProperty("auto_promote", m.autoPromote());
         members.add(j);

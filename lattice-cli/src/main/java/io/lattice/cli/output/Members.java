@@ -38,11 +38,15 @@ public final class Members {
     printTable(members, out);
   }
 
-  /** Columns ID, ADDRESS, ROLE, LEADER. */
+  /**
+   * Columns ID, CLIENT ADDRESS, PEER ADDRESS, ROLE, LEADER (a client address not yet published by
+   * the leader shows as "-").
+   */
   public static void printTable(List<MemberInfo> members, PrintWriter out) {
-    Table t = new Table("ID", "ADDRESS", "ROLE", "LEADER");
+    Table t = new Table("ID", "CLIENT ADDRESS", "PEER ADDRESS", "ROLE", "LEADER");
     for (MemberInfo m : members) {
-      t.row(m.getId(), m.getAddress(), role(m), m.getIsLeader() ? "yes" : "");
+      t.row(m.getId(), m.getAddress().isEmpty() ? "-" : m.getAddress(),
+          m.getPeerAddress(), role(m), m.getIsLeader() ? "yes" : "");
     }
     t.print(out);
   }
@@ -50,7 +54,8 @@ public final class Members {
   public static JsonObject json(MemberInfo m) {
     JsonObject o = new JsonObject();
     o.addProperty("id", m.getId());
-    o.addProperty("address", m.getAddress());
+    o.addProperty("client_address", m.getAddress());
+    o.addProperty("peer_address", m.getPeerAddress());
     o.addProperty("voter", !m.getIsLearner());
     o.addProperty("auto_promote", m.getAutoPromote());
     o.addProperty("leader", m.getIsLeader());

@@ -54,8 +54,10 @@ class LogInspectorJsonTest {
     JsonObject config = lines.get(0);
     assertThat(config.get("kind").getAsString()).isEqualTo("config");
     assertThat(config.getAsJsonArray("members").toString()).isEqualTo(
-        "[{\"id\":\"n1\",\"address\":\"127.0.0.1:7001\",\"voter\":true,\"auto_promote\":false},"
-        + "{\"id\":\"n2\",\"address\":\"127.0.0.1:7002\",\"voter\":false,\"auto_promote\":true}]");
+        "[{\"id\":\"n1\",\"peer_address\":\"127.0.0.1:7001\",\"client_address\":\"\","
+        + "\"voter\":true,\"auto_promote\":false},"
+        + "{\"id\":\"n2\",\"peer_address\":\"127.0.0.1:7002\",\"client_address\":\"\","
+        + "\"voter\":false,\"auto_promote\":true}]");
     assertThat(lines.get(1).get("kind").getAsString()).isEqualTo("noop");
     assertThat(lines.get(1).has("command")).isFalse();
 

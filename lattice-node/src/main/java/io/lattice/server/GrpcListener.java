@@ -1,0 +1,139 @@
+package io.lattice.server;
+
+import io.grpc.Server;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.netty.shaded.io.netty.channel.nio.NioEventLoopGroup;
+import io.lattice.transport.GrpcPeerTransport;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * One of a node's two gRPC listeners (the client listener or the peer listener): a Netty server
+ * bound to one address, serving exactly the services it was built with, held to the {@link
+ * ListenerLimits} by its own {@link ConnectionLimiter}, on its own accept and I/O threads. Both
+ * listeners are built by {@link #start}, so whatever one needs (limits, inbound sizes, and later
+ * transport security) is attached to each the same way.
+ */
+final class GrpcListener {
+  /** Which listener this is: names its threads and its bind errors. */
+  enum Kind {
+    CLIENT("client"),
+    PEER("peer");
+
+    final String label;
+
+    Kind(String label) {
+      this.label = label;
+    }
+  }
+
+  final Kind kind;
+  private final Server server;
+  private final ConnectionLimiter limiter;
+  private final NioEventLoopGroup boss;
+  private final NioEventLoopGroup workers;
+
+  private GrpcListener(Kind kind, Server server, ConnectionLimiter limiter, NioEventLoopGroup boss,
+      NioEventLoopGroup workers) {
+    this.kind = kind;
+    this.server = server;
+    this.limiter = limiter;
+    this.boss = boss;
+    this.workers = workers;
+  }
+
+  /**
+   * Binds {@code address} and serves {@code services} on it, and nothing else.
+   *
+   * @throws IOException naming the listener and the address if it cannot be bound (nothing is left
+   *     running)
+   */
+  static GrpcListener start(Kind kind, String nodeId, InetSocketAddress address,
+      List<ServerServiceDefinition> services, ListenerLimits limits,
+      GrpcPeerTransport.Options options) throws IOException {
+    ConnectionLimiter limiter = new ConnectionLimiter(limits.maxConnections());
+    String prefix = "lattice-" + kind.label;
+    NioEventLoopGroup boss = new NioEventLoopGroup(1, daemonThreads(prefix + "-accept-" + nodeId));
+    NioEventLoopGroup workers = new NioEventLoopGroup(0, daemonThreads(prefix + "-io-" + nodeId));
+    try {
+      NettyServerBuilder b = GrpcPeerTransport.configureServer(
+          NettyServerBuilder.forAddress(address), options);
+      applyLimits(b, limits);
+      b.channelFactory(limiter.channelFactory()).bossEventLoopGroup(boss)
+          .workerEventLoopGroup(workers);
+      for (ServerServiceDefinition s : services) {
+        b.addService(s);
+      }
+      return new GrpcListener(kind, b.build().start(), limiter, boss, workers);
+    } catch (IOException | RuntimeException e) {
+      boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+      workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+      if (e instanceof IOException) {
+        throw new IOException("cannot listen for " + kind.label + "s on "
+            + address.getHostString() + ":" + address.getPort() + ": " + e.getMessage(), e);
+      }
+      throw e;
+    }
+  }
+
+  /** Applies the per-connection limits and the keep-alive policy to a listener. */
+  static NettyServerBuilder applyLimits(NettyServerBuilder b, ListenerLimits limits) {
+    long idleMillis = limits.maxConnectionIdle().toMillis();
+    return b.maxConcurrentCallsPerConnection(limits.maxStreamsPerConnection())
+        .maxConnectionIdle(idleMillis, TimeUnit.MILLISECONDS)
+        // a connection that never completes the HTTP/2 handshake is idle too
+        .handshakeTimeout(idleMillis, TimeUnit.MILLISECONDS)
+        .permitKeepAliveTime(limits.permitKeepAliveTime().toMillis(), TimeUnit.MILLISECONDS)
+        .permitKeepAliveWithoutCalls(limits.permitKeepAliveWithoutCalls());
+  }
+
+  private static ThreadFactory daemonThreads(String prefix) {
+    AtomicInteger n = new AtomicInteger();
+    return r -> {
+      Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
+  }
+
+  /** The port bound. */
+  int port() {
+    return server.getPort();
+  }
+
+  int openConnections() {
+    return limiter.open();
+  }
+
+  long rejectedConnections() {
+    return limiter.rejected();
+  }
+
+  /** Stops taking calls; in-flight calls get {@code waitMillis}, then are cancelled. */
+  void close(long waitMillis) {
+    server.shutdown();
+    try {
+      if (!server.awaitTermination(waitMillis, TimeUnit.MILLISECONDS)) {
+        server.shutdownNow();
+        server.awaitTermination(waitMillis, TimeUnit.MILLISECONDS);
+      }
+    } catch (InterruptedException e) {
+      server.shutdownNow();
+      Thread.currentThread().interrupt();
+    }
+    boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+    workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+  }
+
+  /** Stops at once (a start that failed half-way). */
+  void closeNow() {
+    server.shutdownNow();
+    boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+    workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+  }
+}
