@@ -97,7 +97,7 @@ final class BenchCommand extends BaseCommand {
       BenchSpec bench = spec();
       BenchResult result;
       String target;
-      try (CliContext.ClientLease lease = client(); Channels channels = new Channels(
+      try (CliContext.ClientLease lease = client(); Channels channels = lease.client().newChannels(
           Math.max(1, Math.min(bench.conns(), Runtime.getRuntime().availableProcessors())))) {
         LatticeClient c = lease.client();
         StatusResponse leader = c.leaderStatus();

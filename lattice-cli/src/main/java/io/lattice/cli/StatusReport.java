@@ -72,7 +72,8 @@ final class StatusReport {
 
   /**
    * Asks every member for its status: the members come from the first endpoint that lists them
-   * (else the endpoints themselves stand for them), and are asked in parallel.
+   * (else the endpoints themselves stand for them), and are asked in parallel. A member list
+   * refused for a reason of security (DENIED) ends the report: every member would refuse alike.
    */
   static StatusReport collect(LatticeClient client) {
     Map<String, String> members = new LinkedHashMap<>();
@@ -81,7 +82,9 @@ final class StatusReport {
         members.put(m.getId(), m.getAddress());
       }
     } catch (ClientException e) {
-      if (e.outcome() == ClientException.Outcome.CANCELLED) {
+      // refused credentials or a failed TLS connection would fail every member alike: say so once
+      if (e.outcome() == ClientException.Outcome.CANCELLED
+          || e.outcome() == ClientException.Outcome.DENIED) {
         throw e;
       }
       for (String address : client.endpoints()) {
