@@ -75,8 +75,8 @@ final class AccessErrors {
               + "--key FILE, or --certs-dir DIR holding client.root.crt)" : "";
       return "not authenticated by " + RpcError.of(e).describe(address) + why;
     }
-    if (has(e, ConnectException.class)) {
-      return null; // nothing listens there: not a question of security
+    if (has(e, ConnectException.class) || RpcError.of(e).info() != null) {
+      return null; // nothing listens there, or a node answered: not a question of security
     }
     boolean tlsFailed = has(e, SSLException.class);
     if (!tlsFailed && code != Status.Code.UNAVAILABLE) {
