@@ -42,9 +42,9 @@ import picocli.CommandLine.ScopeType;
         "  LATTICE_HISTORY    history file of the shell (default: ~/.lattice_history)",
         "A flag beats its variable.",
         "",
-        "TLS: with --cacert (or --certs-dir) the CLI dials TLS; --certs-dir DIR stands for",
-        "  --cacert DIR/ca.crt and, if present, DIR/client.crt + client.key, else",
-        "  DIR/client.root.crt + client.root.key (see `lattice cert`). Without either: plaintext.",
+        "TLS: --cacert (or --certs-dir) makes the CLI dial TLS. --certs-dir DIR stands",
+        "for --cacert DIR/ca.crt and, if present, DIR/client.crt and client.key, else",
+        "DIR/client.root.crt and client.root.key (see `lattice cert`). Neither: plaintext.",
     })
 public final class LatticeCommand extends BaseCommand {
   @Mixin
