@@ -165,6 +165,7 @@ function _complete_lattice() {
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} log" ];    then _picocli_lattice; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} bench" ];    then _picocli_lattice; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} shell" ];    then _picocli_lattice; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} cert" ];    then _picocli_lattice; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} completion" ];    then _picocli_lattice; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} version" ];    then _picocli_lattice; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} help" ];    then _picocli_lattice; return $?; fi
@@ -177,6 +178,10 @@ function _complete_lattice() {
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} bench put" ];    then _picocli_lattice_bench; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} bench get" ];    then _picocli_lattice_bench; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} bench mixed" ];    then _picocli_lattice_bench; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} cert create-ca" ];    then _picocli_lattice_cert; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} cert create-node" ];    then _picocli_lattice_cert; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} cert create-client" ];    then _picocli_lattice_cert; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} cert list" ];    then _picocli_lattice_cert; return $?; fi
 
   # Find the longest sequence of subcommands and call the bash function for that subcommand.
   local cmds0=(put)
@@ -190,31 +195,41 @@ function _complete_lattice() {
   local cmds8=(log)
   local cmds9=(bench)
   local cmds10=(shell)
-  local cmds11=(completion)
-  local cmds12=(version)
-  local cmds13=(help)
-  local cmds14=(member list)
-  local cmds15=(member add)
-  local cmds16=(member promote)
-  local cmds17=(member remove)
-  local cmds18=(leader transfer)
-  local cmds19=(log inspect)
-  local cmds20=(bench put)
-  local cmds21=(bench get)
-  local cmds22=(bench mixed)
+  local cmds11=(cert)
+  local cmds12=(completion)
+  local cmds13=(version)
+  local cmds14=(help)
+  local cmds15=(member list)
+  local cmds16=(member add)
+  local cmds17=(member promote)
+  local cmds18=(member remove)
+  local cmds19=(leader transfer)
+  local cmds20=(log inspect)
+  local cmds21=(bench put)
+  local cmds22=(bench get)
+  local cmds23=(bench mixed)
+  local cmds24=(cert create-ca)
+  local cmds25=(cert create-node)
+  local cmds26=(cert create-client)
+  local cmds27=(cert list)
 
-  if CompWordsContainsArray "${cmds22[@]}"; then _picocli_lattice_bench_mixed; return $?; fi
-  if CompWordsContainsArray "${cmds21[@]}"; then _picocli_lattice_bench_get; return $?; fi
-  if CompWordsContainsArray "${cmds20[@]}"; then _picocli_lattice_bench_put; return $?; fi
-  if CompWordsContainsArray "${cmds19[@]}"; then _picocli_lattice_log_inspect; return $?; fi
-  if CompWordsContainsArray "${cmds18[@]}"; then _picocli_lattice_leader_transfer; return $?; fi
-  if CompWordsContainsArray "${cmds17[@]}"; then _picocli_lattice_member_remove; return $?; fi
-  if CompWordsContainsArray "${cmds16[@]}"; then _picocli_lattice_member_promote; return $?; fi
-  if CompWordsContainsArray "${cmds15[@]}"; then _picocli_lattice_member_add; return $?; fi
-  if CompWordsContainsArray "${cmds14[@]}"; then _picocli_lattice_member_list; return $?; fi
-  if CompWordsContainsArray "${cmds13[@]}"; then _picocli_lattice_help; return $?; fi
-  if CompWordsContainsArray "${cmds12[@]}"; then _picocli_lattice_version; return $?; fi
-  if CompWordsContainsArray "${cmds11[@]}"; then _picocli_lattice_completion; return $?; fi
+  if CompWordsContainsArray "${cmds27[@]}"; then _picocli_lattice_cert_list; return $?; fi
+  if CompWordsContainsArray "${cmds26[@]}"; then _picocli_lattice_cert_createclient; return $?; fi
+  if CompWordsContainsArray "${cmds25[@]}"; then _picocli_lattice_cert_createnode; return $?; fi
+  if CompWordsContainsArray "${cmds24[@]}"; then _picocli_lattice_cert_createca; return $?; fi
+  if CompWordsContainsArray "${cmds23[@]}"; then _picocli_lattice_bench_mixed; return $?; fi
+  if CompWordsContainsArray "${cmds22[@]}"; then _picocli_lattice_bench_get; return $?; fi
+  if CompWordsContainsArray "${cmds21[@]}"; then _picocli_lattice_bench_put; return $?; fi
+  if CompWordsContainsArray "${cmds20[@]}"; then _picocli_lattice_log_inspect; return $?; fi
+  if CompWordsContainsArray "${cmds19[@]}"; then _picocli_lattice_leader_transfer; return $?; fi
+  if CompWordsContainsArray "${cmds18[@]}"; then _picocli_lattice_member_remove; return $?; fi
+  if CompWordsContainsArray "${cmds17[@]}"; then _picocli_lattice_member_promote; return $?; fi
+  if CompWordsContainsArray "${cmds16[@]}"; then _picocli_lattice_member_add; return $?; fi
+  if CompWordsContainsArray "${cmds15[@]}"; then _picocli_lattice_member_list; return $?; fi
+  if CompWordsContainsArray "${cmds14[@]}"; then _picocli_lattice_help; return $?; fi
+  if CompWordsContainsArray "${cmds13[@]}"; then _picocli_lattice_version; return $?; fi
+  if CompWordsContainsArray "${cmds12[@]}"; then _picocli_lattice_completion; return $?; fi
+  if CompWordsContainsArray "${cmds11[@]}"; then _picocli_lattice_cert; return $?; fi
   if CompWordsContainsArray "${cmds10[@]}"; then _picocli_lattice_shell; return $?; fi
   if CompWordsContainsArray "${cmds9[@]}"; then _picocli_lattice_bench; return $?; fi
   if CompWordsContainsArray "${cmds8[@]}"; then _picocli_lattice_log; return $?; fi
@@ -237,9 +252,9 @@ function _picocli_lattice() {
   local curr_word=${COMP_WORDS[COMP_CWORD]}
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
-  local commands="put get del cas status member leader snapshot log bench shell completion version help"
+  local commands="put get del cas status member leader snapshot log bench shell cert completion version help"
   local flag_opts="'-v' '--verbose' '-h' '--help' '-V' '--version'"
-  local arg_opts="'--endpoints' '--timeout' '-o' '--output'"
+  local arg_opts="'--endpoints' '--timeout' '-o' '--output' '--cacert' '--cert' '--key' '--certs-dir'"
   local FORMAT_option_args=("text" "json" "table") # --output values
 
   type compopt &>/dev/null && compopt +o default
@@ -254,6 +269,30 @@ function _picocli_lattice() {
     '-o'|'--output')
       local IFS=$'\n'
       COMPREPLY=( $( compReplyArray "${FORMAT_option_args[@]}" ) )
+      return $?
+      ;;
+    '--cacert')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--cert')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--key')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--certs-dir')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
       return $?
       ;;
   esac
@@ -275,7 +314,7 @@ function _picocli_lattice_put() {
 
   local commands=""
   local flag_opts="'--prev-kv' '-h' '--help' '-V' '--version' '-v' '--verbose'"
-  local arg_opts="'--endpoints' '--timeout' '-o' '--output'"
+  local arg_opts="'--endpoints' '--timeout' '-o' '--output' '--cacert' '--cert' '--key' '--certs-dir'"
   local FORMAT_option_args=("text" "json" "table") # --output values
 
   type compopt &>/dev/null && compopt +o default
@@ -290,6 +329,30 @@ function _picocli_lattice_put() {
     '-o'|'--output')
       local IFS=$'\n'
       COMPREPLY=( $( compReplyArray "${FORMAT_option_args[@]}" ) )
+      return $?
+      ;;
+    '--cacert')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--cert')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--key')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--certs-dir')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
       return $?
       ;;
   esac
@@ -311,7 +374,7 @@ function _picocli_lattice_get() {
 
   local commands=""
   local flag_opts="'--prefix' '--keys-only' '--print-value-only' '-h' '--help' '-V' '--version' '-v' '--verbose'"
-  local arg_opts="'--limit' '--consistency' '--endpoints' '--timeout' '-o' '--output'"
+  local arg_opts="'--limit' '--consistency' '--endpoints' '--timeout' '-o' '--output' '--cacert' '--cert' '--key' '--certs-dir'"
   local MODE_option_args=("linearizable" "lease" "stale") # --consistency values
   local FORMAT_option_args=("text" "json" "table") # --output values
 
@@ -337,6 +400,30 @@ function _picocli_lattice_get() {
       COMPREPLY=( $( compReplyArray "${FORMAT_option_args[@]}" ) )
       return $?
       ;;
+    '--cacert')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--cert')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--key')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--certs-dir')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
   esac
 
   if [[ "${curr_word}" == -* ]]; then
@@ -356,7 +443,7 @@ function _picocli_lattice_del() {
 
   local commands=""
   local flag_opts="'--prefix' '--prev-kv' '-h' '--help' '-V' '--version' '-v' '--verbose'"
-  local arg_opts="'--endpoints' '--timeout' '-o' '--output'"
+  local arg_opts="'--endpoints' '--timeout' '-o' '--output' '--cacert' '--cert' '--key' '--certs-dir'"
   local FORMAT_option_args=("text" "json" "table") # --output values
 
   type compopt &>/dev/null && compopt +o default
@@ -371,6 +458,30 @@ function _picocli_lattice_del() {
     '-o'|'--output')
       local IFS=$'\n'
       COMPREPLY=( $( compReplyArray "${FORMAT_option_args[@]}" ) )
+      return $?
+      ;;
+    '--cacert')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--cert')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--key')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--certs-dir')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
       return $?
       ;;
   esac
@@ -392,7 +503,7 @@ function _picocli_lattice_cas() {
 
   local commands=""
   local flag_opts="'--delete' '--expect-absent' '-h' '--help' '-V' '--version' '-v' '--verbose'"
-  local arg_opts="'--expect' '--expect-version' '--endpoints' '--timeout' '-o' '--output'"
+  local arg_opts="'--expect' '--expect-version' '--endpoints' '--timeout' '-o' '--output' '--cacert' '--cert' '--key' '--certs-dir'"
   local FORMAT_option_args=("text" "json" "table") # --output values
 
   type compopt &>/dev/null && compopt +o default
@@ -415,6 +526,30 @@ function _picocli_lattice_cas() {
       COMPREPLY=( $( compReplyArray "${FORMAT_option_args[@]}" ) )
       return $?
       ;;
+    '--cacert')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--cert')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--key')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--certs-dir')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
   esac
 
   if [[ "${curr_word}" == -* ]]; then
@@ -434,7 +569,7 @@ function _picocli_lattice_status() {
 
   local commands=""
   local flag_opts="'-h' '--help' '-V' '--version' '-v' '--verbose'"
-  local arg_opts="'--endpoints' '--timeout' '-o' '--output'"
+  local arg_opts="'--endpoints' '--timeout' '-o' '--output' '--cacert' '--cert' '--key' '--certs-dir'"
   local FORMAT_option_args=("text" "json" "table") # --output values
 
   type compopt &>/dev/null && compopt +o default
@@ -449,6 +584,30 @@ function _picocli_lattice_status() {
     '-o'|'--output')
       local IFS=$'\n'
       COMPREPLY=( $( compReplyArray "${FORMAT_option_args[@]}" ) )
+      return $?
+      ;;
+    '--cacert')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--cert')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--key')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--certs-dir')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
       return $?
       ;;
   esac
@@ -470,7 +629,7 @@ function _picocli_lattice_member() {
 
   local commands="list add promote remove"
   local flag_opts="'-h' '--help' '-V' '--version' '-v' '--verbose'"
-  local arg_opts="'--endpoints' '--timeout' '-o' '--output'"
+  local arg_opts="'--endpoints' '--timeout' '-o' '--output' '--cacert' '--cert' '--key' '--certs-dir'"
   local FORMAT_option_args=("text" "json" "table") # --output values
 
   type compopt &>/dev/null && compopt +o default
@@ -485,6 +644,30 @@ function _picocli_lattice_member() {
     '-o'|'--output')
       local IFS=$'\n'
       COMPREPLY=( $( compReplyArray "${FORMAT_option_args[@]}" ) )
+      return $?
+      ;;
+    '--cacert')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--cert')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--key')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--certs-dir')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
       return $?
       ;;
   esac
@@ -506,7 +689,7 @@ function _picocli_lattice_leader() {
 
   local commands="transfer"
   local flag_opts="'-h' '--help' '-V' '--version' '-v' '--verbose'"
-  local arg_opts="'--endpoints' '--timeout' '-o' '--output'"
+  local arg_opts="'--endpoints' '--timeout' '-o' '--output' '--cacert' '--cert' '--key' '--certs-dir'"
   local FORMAT_option_args=("text" "json" "table") # --output values
 
   type compopt &>/dev/null && compopt +o default
@@ -521,6 +704,30 @@ function _picocli_lattice_leader() {
     '-o'|'--output')
       local IFS=$'\n'
       COMPREPLY=( $( compReplyArray "${FORMAT_option_args[@]}" ) )
+      return $?
+      ;;
+    '--cacert')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--cert')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--key')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--certs-dir')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
       return $?
       ;;
   esac
@@ -542,7 +749,7 @@ function _picocli_lattice_snapshot() {
 
   local commands=""
   local flag_opts="'-h' '--help' '-V' '--version' '-v' '--verbose'"
-  local arg_opts="'--member' '--endpoints' '--timeout' '-o' '--output'"
+  local arg_opts="'--member' '--endpoints' '--timeout' '-o' '--output' '--cacert' '--cert' '--key' '--certs-dir'"
   local FORMAT_option_args=("text" "json" "table") # --output values
 
   type compopt &>/dev/null && compopt +o default
@@ -560,6 +767,30 @@ function _picocli_lattice_snapshot() {
     '-o'|'--output')
       local IFS=$'\n'
       COMPREPLY=( $( compReplyArray "${FORMAT_option_args[@]}" ) )
+      return $?
+      ;;
+    '--cacert')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--cert')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--key')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--certs-dir')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
       return $?
       ;;
   esac
@@ -581,7 +812,7 @@ function _picocli_lattice_log() {
 
   local commands="inspect"
   local flag_opts="'-h' '--help' '-V' '--version' '-v' '--verbose'"
-  local arg_opts="'--endpoints' '--timeout' '-o' '--output'"
+  local arg_opts="'--endpoints' '--timeout' '-o' '--output' '--cacert' '--cert' '--key' '--certs-dir'"
   local FORMAT_option_args=("text" "json" "table") # --output values
 
   type compopt &>/dev/null && compopt +o default
@@ -596,6 +827,30 @@ function _picocli_lattice_log() {
     '-o'|'--output')
       local IFS=$'\n'
       COMPREPLY=( $( compReplyArray "${FORMAT_option_args[@]}" ) )
+      return $?
+      ;;
+    '--cacert')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--cert')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--key')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--certs-dir')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
       return $?
       ;;
   esac
@@ -617,7 +872,7 @@ function _picocli_lattice_bench() {
 
   local commands="put get mixed"
   local flag_opts="'-h' '--help' '-V' '--version' '-v' '--verbose'"
-  local arg_opts="'--endpoints' '--timeout' '-o' '--output'"
+  local arg_opts="'--endpoints' '--timeout' '-o' '--output' '--cacert' '--cert' '--key' '--certs-dir'"
   local FORMAT_option_args=("text" "json" "table") # --output values
 
   type compopt &>/dev/null && compopt +o default
@@ -632,6 +887,30 @@ function _picocli_lattice_bench() {
     '-o'|'--output')
       local IFS=$'\n'
       COMPREPLY=( $( compReplyArray "${FORMAT_option_args[@]}" ) )
+      return $?
+      ;;
+    '--cacert')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--cert')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--key')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--certs-dir')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
       return $?
       ;;
   esac
@@ -653,7 +932,7 @@ function _picocli_lattice_shell() {
 
   local commands=""
   local flag_opts="'-h' '--help' '-V' '--version' '-v' '--verbose'"
-  local arg_opts="'--endpoints' '--timeout' '-o' '--output'"
+  local arg_opts="'--endpoints' '--timeout' '-o' '--output' '--cacert' '--cert' '--key' '--certs-dir'"
   local FORMAT_option_args=("text" "json" "table") # --output values
 
   type compopt &>/dev/null && compopt +o default
@@ -668,6 +947,90 @@ function _picocli_lattice_shell() {
     '-o'|'--output')
       local IFS=$'\n'
       COMPREPLY=( $( compReplyArray "${FORMAT_option_args[@]}" ) )
+      return $?
+      ;;
+    '--cacert')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--cert')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--key')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--certs-dir')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `cert` subcommand.
+function _picocli_lattice_cert() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands="create-ca create-node create-client list"
+  local flag_opts="'-h' '--help' '-V' '--version' '-v' '--verbose'"
+  local arg_opts="'--endpoints' '--timeout' '-o' '--output' '--cacert' '--cert' '--key' '--certs-dir'"
+  local FORMAT_option_args=("text" "json" "table") # --output values
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '--endpoints')
+      return
+      ;;
+    '--timeout')
+      return
+      ;;
+    '-o'|'--output')
+      local IFS=$'\n'
+      COMPREPLY=( $( compReplyArray "${FORMAT_option_args[@]}" ) )
+      return $?
+      ;;
+    '--cacert')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--cert')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--key')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--certs-dir')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
       return $?
       ;;
   esac
@@ -689,7 +1052,7 @@ function _picocli_lattice_completion() {
 
   local commands=""
   local flag_opts="'-h' '--help' '-V' '--version' '-v' '--verbose'"
-  local arg_opts="'--endpoints' '--timeout' '-o' '--output'"
+  local arg_opts="'--endpoints' '--timeout' '-o' '--output' '--cacert' '--cert' '--key' '--certs-dir'"
   local FORMAT_option_args=("text" "json" "table") # --output values
 
   type compopt &>/dev/null && compopt +o default
@@ -704,6 +1067,30 @@ function _picocli_lattice_completion() {
     '-o'|'--output')
       local IFS=$'\n'
       COMPREPLY=( $( compReplyArray "${FORMAT_option_args[@]}" ) )
+      return $?
+      ;;
+    '--cacert')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--cert')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--key')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--certs-dir')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
       return $?
       ;;
   esac
@@ -731,7 +1118,7 @@ function _picocli_lattice_version() {
 
   local commands=""
   local flag_opts="'--server' '-h' '--help' '-V' '--version' '-v' '--verbose'"
-  local arg_opts="'--endpoints' '--timeout' '-o' '--output'"
+  local arg_opts="'--endpoints' '--timeout' '-o' '--output' '--cacert' '--cert' '--key' '--certs-dir'"
   local FORMAT_option_args=("text" "json" "table") # --output values
 
   type compopt &>/dev/null && compopt +o default
@@ -746,6 +1133,30 @@ function _picocli_lattice_version() {
     '-o'|'--output')
       local IFS=$'\n'
       COMPREPLY=( $( compReplyArray "${FORMAT_option_args[@]}" ) )
+      return $?
+      ;;
+    '--cacert')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--cert')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--key')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--certs-dir')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
       return $?
       ;;
   esac
@@ -765,9 +1176,9 @@ function _picocli_lattice_help() {
   local curr_word=${COMP_WORDS[COMP_CWORD]}
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
-  local commands="put get del cas status member leader snapshot log bench shell completion version"
+  local commands="put get del cas status member leader snapshot log bench shell cert completion version"
   local flag_opts="'-h' '--help' '-v' '--verbose'"
-  local arg_opts="'--endpoints' '--timeout' '-o' '--output'"
+  local arg_opts="'--endpoints' '--timeout' '-o' '--output' '--cacert' '--cert' '--key' '--certs-dir'"
   local FORMAT_option_args=("text" "json" "table") # --output values
 
   type compopt &>/dev/null && compopt +o default
@@ -782,6 +1193,30 @@ function _picocli_lattice_help() {
     '-o'|'--output')
       local IFS=$'\n'
       COMPREPLY=( $( compReplyArray "${FORMAT_option_args[@]}" ) )
+      return $?
+      ;;
+    '--cacert')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--cert')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--key')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--certs-dir')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
       return $?
       ;;
   esac
@@ -803,7 +1238,7 @@ function _picocli_lattice_member_list() {
 
   local commands=""
   local flag_opts="'-h' '--help' '-V' '--version' '-v' '--verbose'"
-  local arg_opts="'--endpoints' '--timeout' '-o' '--output'"
+  local arg_opts="'--endpoints' '--timeout' '-o' '--output' '--cacert' '--cert' '--key' '--certs-dir'"
   local FORMAT_option_args=("text" "json" "table") # --output values
 
   type compopt &>/dev/null && compopt +o default
@@ -818,6 +1253,30 @@ function _picocli_lattice_member_list() {
     '-o'|'--output')
       local IFS=$'\n'
       COMPREPLY=( $( compReplyArray "${FORMAT_option_args[@]}" ) )
+      return $?
+      ;;
+    '--cacert')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--cert')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--key')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--certs-dir')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
       return $?
       ;;
   esac
@@ -839,18 +1298,12 @@ function _picocli_lattice_member_add() {
 
   local commands=""
   local flag_opts="'--learner' '-h' '--help' '-V' '--version' '-v' '--verbose'"
-  local arg_opts="'--peer-address' '--client-address' '--data-dir' '--endpoints' '--timeout' '-o' '--output'"
+  local arg_opts="'--data-dir' '--endpoints' '--timeout' '-o' '--output' '--cacert' '--cert' '--key' '--certs-dir'"
   local FORMAT_option_args=("text" "json" "table") # --output values
 
   type compopt &>/dev/null && compopt +o default
 
   case ${prev_word} in
-    '--peer-address')
-      return
-      ;;
-    '--client-address')
-      return
-      ;;
     '--data-dir')
       return
       ;;
@@ -863,6 +1316,30 @@ function _picocli_lattice_member_add() {
     '-o'|'--output')
       local IFS=$'\n'
       COMPREPLY=( $( compReplyArray "${FORMAT_option_args[@]}" ) )
+      return $?
+      ;;
+    '--cacert')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--cert')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--key')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--certs-dir')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
       return $?
       ;;
   esac
@@ -884,7 +1361,7 @@ function _picocli_lattice_member_promote() {
 
   local commands=""
   local flag_opts="'-h' '--help' '-V' '--version' '-v' '--verbose'"
-  local arg_opts="'--endpoints' '--timeout' '-o' '--output'"
+  local arg_opts="'--endpoints' '--timeout' '-o' '--output' '--cacert' '--cert' '--key' '--certs-dir'"
   local FORMAT_option_args=("text" "json" "table") # --output values
 
   type compopt &>/dev/null && compopt +o default
@@ -899,6 +1376,30 @@ function _picocli_lattice_member_promote() {
     '-o'|'--output')
       local IFS=$'\n'
       COMPREPLY=( $( compReplyArray "${FORMAT_option_args[@]}" ) )
+      return $?
+      ;;
+    '--cacert')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--cert')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--key')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--certs-dir')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
       return $?
       ;;
   esac
@@ -920,7 +1421,7 @@ function _picocli_lattice_member_remove() {
 
   local commands=""
   local flag_opts="'-h' '--help' '-V' '--version' '-v' '--verbose'"
-  local arg_opts="'--endpoints' '--timeout' '-o' '--output'"
+  local arg_opts="'--endpoints' '--timeout' '-o' '--output' '--cacert' '--cert' '--key' '--certs-dir'"
   local FORMAT_option_args=("text" "json" "table") # --output values
 
   type compopt &>/dev/null && compopt +o default
@@ -935,6 +1436,30 @@ function _picocli_lattice_member_remove() {
     '-o'|'--output')
       local IFS=$'\n'
       COMPREPLY=( $( compReplyArray "${FORMAT_option_args[@]}" ) )
+      return $?
+      ;;
+    '--cacert')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--cert')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--key')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--certs-dir')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
       return $?
       ;;
   esac
@@ -956,7 +1481,7 @@ function _picocli_lattice_leader_transfer() {
 
   local commands=""
   local flag_opts="'-h' '--help' '-V' '--version' '-v' '--verbose'"
-  local arg_opts="'--endpoints' '--timeout' '-o' '--output'"
+  local arg_opts="'--endpoints' '--timeout' '-o' '--output' '--cacert' '--cert' '--key' '--certs-dir'"
   local FORMAT_option_args=("text" "json" "table") # --output values
 
   type compopt &>/dev/null && compopt +o default
@@ -971,6 +1496,30 @@ function _picocli_lattice_leader_transfer() {
     '-o'|'--output')
       local IFS=$'\n'
       COMPREPLY=( $( compReplyArray "${FORMAT_option_args[@]}" ) )
+      return $?
+      ;;
+    '--cacert')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--cert')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--key')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--certs-dir')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
       return $?
       ;;
   esac
@@ -992,7 +1541,7 @@ function _picocli_lattice_log_inspect() {
 
   local commands=""
   local flag_opts="'--verify' '-h' '--help' '-V' '--version' '-v' '--verbose'"
-  local arg_opts="'--from' '--to' '--type' '--endpoints' '--timeout' '-o' '--output'"
+  local arg_opts="'--from' '--to' '--type' '--endpoints' '--timeout' '-o' '--output' '--cacert' '--cert' '--key' '--certs-dir'"
   local TYPE_option_args=("command" "config" "noop") # --type values
   local FORMAT_option_args=("text" "json" "table") # --output values
 
@@ -1021,6 +1570,30 @@ function _picocli_lattice_log_inspect() {
       COMPREPLY=( $( compReplyArray "${FORMAT_option_args[@]}" ) )
       return $?
       ;;
+    '--cacert')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--cert')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--key')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--certs-dir')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
   esac
 
   if [[ "${curr_word}" == -* ]]; then
@@ -1046,8 +1619,8 @@ function _picocli_lattice_bench_put() {
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
   local commands=""
-  local flag_opts="'--preload' '--progress' '-h' '--help' '-V' '--version' '-v' '--verbose'"
-  local arg_opts="'--inflight' '--conns' '--keys' '--key-size' '--value-size' '--duration' '--warmup' '--consistency' '--preload-batch' '--background-ranges' '--range-limit' '--endpoints' '--timeout' '-o' '--output'"
+  local flag_opts="'--progress' '-h' '--help' '-V' '--version' '-v' '--verbose'"
+  local arg_opts="'--inflight' '--conns' '--keys' '--key-size' '--value-size' '--duration' '--warmup' '--consistency' '--endpoints' '--timeout' '-o' '--output' '--cacert' '--cert' '--key' '--certs-dir'"
   local MODE_option_args=("linearizable" "lease" "stale") # --consistency values
   local FORMAT_option_args=("text" "json" "table") # --output values
 
@@ -1080,15 +1653,6 @@ function _picocli_lattice_bench_put() {
       COMPREPLY=( $( compReplyArray "${MODE_option_args[@]}" ) )
       return $?
       ;;
-    '--preload-batch')
-      return
-      ;;
-    '--background-ranges')
-      return
-      ;;
-    '--range-limit')
-      return
-      ;;
     '--endpoints')
       return
       ;;
@@ -1098,6 +1662,30 @@ function _picocli_lattice_bench_put() {
     '-o'|'--output')
       local IFS=$'\n'
       COMPREPLY=( $( compReplyArray "${FORMAT_option_args[@]}" ) )
+      return $?
+      ;;
+    '--cacert')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--cert')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--key')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--certs-dir')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
       return $?
       ;;
   esac
@@ -1118,8 +1706,8 @@ function _picocli_lattice_bench_get() {
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
   local commands=""
-  local flag_opts="'--preload' '--progress' '-h' '--help' '-V' '--version' '-v' '--verbose'"
-  local arg_opts="'--inflight' '--conns' '--keys' '--key-size' '--value-size' '--duration' '--warmup' '--consistency' '--preload-batch' '--background-ranges' '--range-limit' '--endpoints' '--timeout' '-o' '--output'"
+  local flag_opts="'--progress' '-h' '--help' '-V' '--version' '-v' '--verbose'"
+  local arg_opts="'--inflight' '--conns' '--keys' '--key-size' '--value-size' '--duration' '--warmup' '--consistency' '--endpoints' '--timeout' '-o' '--output' '--cacert' '--cert' '--key' '--certs-dir'"
   local MODE_option_args=("linearizable" "lease" "stale") # --consistency values
   local FORMAT_option_args=("text" "json" "table") # --output values
 
@@ -1152,15 +1740,6 @@ function _picocli_lattice_bench_get() {
       COMPREPLY=( $( compReplyArray "${MODE_option_args[@]}" ) )
       return $?
       ;;
-    '--preload-batch')
-      return
-      ;;
-    '--background-ranges')
-      return
-      ;;
-    '--range-limit')
-      return
-      ;;
     '--endpoints')
       return
       ;;
@@ -1170,6 +1749,30 @@ function _picocli_lattice_bench_get() {
     '-o'|'--output')
       local IFS=$'\n'
       COMPREPLY=( $( compReplyArray "${FORMAT_option_args[@]}" ) )
+      return $?
+      ;;
+    '--cacert')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--cert')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--key')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--certs-dir')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
       return $?
       ;;
   esac
@@ -1190,8 +1793,8 @@ function _picocli_lattice_bench_mixed() {
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
   local commands=""
-  local flag_opts="'--preload' '--progress' '-h' '--help' '-V' '--version' '-v' '--verbose'"
-  local arg_opts="'--inflight' '--conns' '--keys' '--key-size' '--value-size' '--duration' '--warmup' '--consistency' '--preload-batch' '--background-ranges' '--range-limit' '--read-ratio' '--endpoints' '--timeout' '-o' '--output'"
+  local flag_opts="'--progress' '-h' '--help' '-V' '--version' '-v' '--verbose'"
+  local arg_opts="'--inflight' '--conns' '--keys' '--key-size' '--value-size' '--duration' '--warmup' '--consistency' '--read-ratio' '--endpoints' '--timeout' '-o' '--output' '--cacert' '--cert' '--key' '--certs-dir'"
   local MODE_option_args=("linearizable" "lease" "stale") # --consistency values
   local FORMAT_option_args=("text" "json" "table") # --output values
 
@@ -1224,15 +1827,6 @@ function _picocli_lattice_bench_mixed() {
       COMPREPLY=( $( compReplyArray "${MODE_option_args[@]}" ) )
       return $?
       ;;
-    '--preload-batch')
-      return
-      ;;
-    '--background-ranges')
-      return
-      ;;
-    '--range-limit')
-      return
-      ;;
     '--read-ratio')
       return
       ;;
@@ -1245,6 +1839,300 @@ function _picocli_lattice_bench_mixed() {
     '-o'|'--output')
       local IFS=$'\n'
       COMPREPLY=( $( compReplyArray "${FORMAT_option_args[@]}" ) )
+      return $?
+      ;;
+    '--cacert')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--cert')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--key')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--certs-dir')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `create-ca` subcommand.
+function _picocli_lattice_cert_createca() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'--overwrite' '-h' '--help' '-V' '--version' '-v' '--verbose'"
+  local arg_opts="'--ca-key' '--lifetime' '--endpoints' '--timeout' '-o' '--output' '--cacert' '--cert' '--key' '--certs-dir'"
+  local FORMAT_option_args=("text" "json" "table") # --output values
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '--ca-key')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--lifetime')
+      return
+      ;;
+    '--endpoints')
+      return
+      ;;
+    '--timeout')
+      return
+      ;;
+    '-o'|'--output')
+      local IFS=$'\n'
+      COMPREPLY=( $( compReplyArray "${FORMAT_option_args[@]}" ) )
+      return $?
+      ;;
+    '--cacert')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--cert')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--key')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--certs-dir')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `create-node` subcommand.
+function _picocli_lattice_cert_createnode() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'--overwrite' '-h' '--help' '-V' '--version' '-v' '--verbose'"
+  local arg_opts="'--host' '--ca-key' '--lifetime' '--endpoints' '--timeout' '-o' '--output' '--cacert' '--cert' '--key' '--certs-dir'"
+  local FORMAT_option_args=("text" "json" "table") # --output values
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '--host')
+      return
+      ;;
+    '--ca-key')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--lifetime')
+      return
+      ;;
+    '--endpoints')
+      return
+      ;;
+    '--timeout')
+      return
+      ;;
+    '-o'|'--output')
+      local IFS=$'\n'
+      COMPREPLY=( $( compReplyArray "${FORMAT_option_args[@]}" ) )
+      return $?
+      ;;
+    '--cacert')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--cert')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--key')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--certs-dir')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `create-client` subcommand.
+function _picocli_lattice_cert_createclient() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'--admin' '--readonly' '--overwrite' '-h' '--help' '-V' '--version' '-v' '--verbose'"
+  local arg_opts="'--ca-key' '--lifetime' '--endpoints' '--timeout' '-o' '--output' '--cacert' '--cert' '--key' '--certs-dir'"
+  local FORMAT_option_args=("text" "json" "table") # --output values
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '--ca-key')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--lifetime')
+      return
+      ;;
+    '--endpoints')
+      return
+      ;;
+    '--timeout')
+      return
+      ;;
+    '-o'|'--output')
+      local IFS=$'\n'
+      COMPREPLY=( $( compReplyArray "${FORMAT_option_args[@]}" ) )
+      return $?
+      ;;
+    '--cacert')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--cert')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--key')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--certs-dir')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `list` subcommand.
+function _picocli_lattice_cert_list() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'-h' '--help' '-V' '--version' '-v' '--verbose'"
+  local arg_opts="'--endpoints' '--timeout' '-o' '--output' '--cacert' '--cert' '--key' '--certs-dir'"
+  local FORMAT_option_args=("text" "json" "table") # --output values
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '--endpoints')
+      return
+      ;;
+    '--timeout')
+      return
+      ;;
+    '-o'|'--output')
+      local IFS=$'\n'
+      COMPREPLY=( $( compReplyArray "${FORMAT_option_args[@]}" ) )
+      return $?
+      ;;
+    '--cacert')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--cert')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--key')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--certs-dir')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
       return $?
       ;;
   esac

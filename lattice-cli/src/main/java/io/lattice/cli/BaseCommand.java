@@ -38,10 +38,12 @@ abstract class BaseCommand implements Callable<Integer> {
     return spec.commandLine().getOut();
   }
 
-  /** A client for the global endpoints and timeout; close it when the command ends. */
+  /**
+   * A client for the global endpoints, timeout and TLS files; close it when the command ends.
+   */
   protected CliContext.ClientLease client() {
     GlobalOptions g = globals();
-    return ctx.client(g.endpoints(spec.commandLine()), g.timeout());
+    return ctx.client(g.endpoints(spec.commandLine()), g.timeout(), g.tls(spec.commandLine()));
   }
 
   protected void printJson(JsonElement e) {

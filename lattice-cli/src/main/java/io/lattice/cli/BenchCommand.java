@@ -126,9 +126,10 @@ final class BenchCommand extends BaseCommand {
       int cpus = Runtime.getRuntime().availableProcessors();
       // the background ranges get event-loop threads of their own: their large answers must not
       // delay the measured workload's in the client
-      try (CliContext.ClientLease lease = client(); Channels channels = new Channels(
-          Math.max(1, Math.min(bench.conns(), cpus)));
-          Channels rangeChannels = new Channels(Math.max(1, Math.min(o.backgroundRanges, cpus)))) {
+      try (CliContext.ClientLease lease = client();
+          Channels channels = lease.client().newChannels(Math.max(1, Math.min(bench.conns(), cpus)));
+          Channels rangeChannels = lease.client().newChannels(
+              Math.max(1, Math.min(o.backgroundRanges, cpus)))) {
         LatticeClient c = lease.client();
         StatusResponse leader = c.leaderStatus();
         List<String> targets = new ArrayList<>();

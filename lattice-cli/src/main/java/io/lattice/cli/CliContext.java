@@ -1,5 +1,6 @@
 package io.lattice.cli;
 
+import io.lattice.cli.client.ClientTls;
 import io.lattice.cli.client.LatticeClient;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -8,7 +9,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.function.BiFunction;
 
 /**
  * What commands get from their surroundings instead of from globals: standard input, the raw
@@ -20,17 +20,23 @@ public final class CliContext {
   private final InputStream in;
   private final OutputStream rawOut;
   private final Map<String, String> env;
-  private final BiFunction<List<String>, Duration, LatticeClient> clients;
+  private final ClientMaker clients;
   private final LatticeClient shared;
 
   public CliContext(InputStream in, OutputStream rawOut, Map<String, String> env) {
     // a lambda, not LatticeClient::new: linking a method reference would load the gRPC classes
     // even for commands that never connect
-    this(in, rawOut, env, (endpoints, timeout) -> new LatticeClient(endpoints, timeout), null);
+    this(in, rawOut, env, (endpoints, timeout, tls) -> new LatticeClient(endpoints, timeout, tls),
+        null);
+  }
+
+  /** Makes the client of a command. */
+  private interface ClientMaker {
+    LatticeClient make(List<String> endpoints, Duration timeout, ClientTls tls);
   }
 
   private CliContext(InputStream in, OutputStream rawOut, Map<String, String> env,
-      BiFunction<List<String>, Duration, LatticeClient> clients, LatticeClient shared) {
+      ClientMaker clients, LatticeClient shared) {
     this.in = Objects.requireNonNull(in);
     this.rawOut = Objects.requireNonNull(rawOut);
     this.env = Map.copyOf(env);
@@ -83,15 +89,15 @@ public final class CliContext {
   }
 
   /**
-   * A client for {@code endpoints} and {@code timeout}: the shell's own when both are the shell's,
-   * else a new one that the lease closes when the command ends.
+   * A client for {@code endpoints}, {@code timeout} and {@code tls} (null: plaintext): the shell's
+   * own when all are the shell's, else a new one that the lease closes when the command ends.
    */
-  public ClientLease client(List<String> endpoints, Duration timeout) {
+  public ClientLease client(List<String> endpoints, Duration timeout, ClientTls tls) {
     if (shared != null && shared.endpoints().equals(endpoints)
-        && shared.timeout().equals(timeout)) {
+        && shared.timeout().equals(timeout) && Objects.equals(shared.tls(), tls)) {
       return new ClientLease(shared, false);
     }
-    return new ClientLease(clients.apply(endpoints, timeout), true);
+    return new ClientLease(clients.make(endpoints, timeout, tls), true);
   }
 
   /** A client for the duration of one command; closes it unless it is the shell's. */

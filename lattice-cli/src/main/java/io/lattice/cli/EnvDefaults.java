@@ -7,14 +7,19 @@ import picocli.CommandLine.Model.OptionSpec;
 
 /**
  * Takes the defaults of the global options from the environment: {@code LATTICE_ENDPOINTS},
- * {@code LATTICE_TIMEOUT}, {@code LATTICE_OUTPUT}. An option given on the command line still wins;
+ * {@code LATTICE_TIMEOUT}, {@code LATTICE_OUTPUT}, and the TLS files {@code LATTICE_CACERT},
+ * {@code LATTICE_CERT}, {@code LATTICE_KEY}, {@code LATTICE_CERTS_DIR}. An option given on the command line still wins;
  * an unset or blank variable leaves the built-in default.
  */
 final class EnvDefaults implements CommandLine.IDefaultValueProvider {
   static final Map<String, String> VARIABLES = Map.of(
       "--endpoints", "LATTICE_ENDPOINTS",
       "--timeout", "LATTICE_TIMEOUT",
-      "--output", "LATTICE_OUTPUT");
+      "--output", "LATTICE_OUTPUT",
+      "--cacert", "LATTICE_CACERT",
+      "--cert", "LATTICE_CERT",
+      "--key", "LATTICE_KEY",
+      "--certs-dir", "LATTICE_CERTS_DIR");
 
   private final Map<String, String> env;
 

@@ -25,6 +25,7 @@ final class ErrorHandler
         case NOT_FOUND -> ExitCodes.NOT_FOUND;
         case UNAVAILABLE -> ExitCodes.UNAVAILABLE;
         case INDETERMINATE -> ExitCodes.INDETERMINATE;
+        case DENIED -> ExitCodes.DENIED;
         case FAILED, CANCELLED -> ExitCodes.FAILURE;
       };
     }

@@ -19,6 +19,12 @@ public final class ExitCodes {
   public static final int UNAVAILABLE = 4;
   /** A write may or may not have been applied (its outcome is unknown). */
   public static final int INDETERMINATE = 5;
+  /**
+   * Refused for a reason of security: the cluster refused our credentials (PERMISSION_DENIED,
+   * UNAUTHENTICATED), or no TLS connection could be made (untrusted, expired or wrong-host
+   * certificate, a client certificate wanted or refused, TLS against plaintext).
+   */
+  public static final int DENIED = 6;
 
   /** The table shown in {@code --help} and the README, as picocli's {@code exitCodeList}. */
   static final String[] HELP_LIST = {
@@ -28,5 +34,6 @@ public final class ExitCodes {
     "3:key (or member id) not found",
     "4:cluster unavailable (no endpoint reachable, or no leader in time)",
     "5:indeterminate: the write may or may not have happened",
+    "6:denied: permission denied, not authenticated, or the TLS connection failed",
   };
 }

@@ -27,6 +27,7 @@ import picocli.CommandLine.ScopeType;
         "3:key (or member id) not found",
         "4:cluster unavailable (no endpoint reachable or no leader in time)",
         "5:indeterminate: the write may or may not have happened",
+        "6:denied: permission denied, not authenticated, or the TLS connection failed",
     },
     footer = {
         "",
@@ -34,8 +35,16 @@ import picocli.CommandLine.ScopeType;
         "  LATTICE_ENDPOINTS  default of --endpoints",
         "  LATTICE_TIMEOUT    default of --timeout",
         "  LATTICE_OUTPUT     default of --output",
+        "  LATTICE_CACERT     default of --cacert",
+        "  LATTICE_CERT       default of --cert",
+        "  LATTICE_KEY        default of --key",
+        "  LATTICE_CERTS_DIR  default of --certs-dir",
         "  LATTICE_HISTORY    history file of the shell (default: ~/.lattice_history)",
         "A flag beats its variable.",
+        "",
+        "TLS: --cacert (or --certs-dir) makes the CLI dial TLS. --certs-dir DIR stands",
+        "for --cacert DIR/ca.crt and, if present, DIR/client.crt and client.key, else",
+        "DIR/client.root.crt and client.root.key (see `lattice cert`). Neither: plaintext.",
     })
 public final class LatticeCommand extends BaseCommand {
   @Mixin
@@ -64,13 +73,14 @@ public final class LatticeCommand extends BaseCommand {
       LogCommand.class,
       BenchCommand.class,
       ShellCommand.class,
+      CertCommand.class,
       CompletionCommand.class,
       VersionCommand.class,
       CommandLine.HelpCommand.class);
 
   /** Root options that take a value as the next argument (unless written --name=value). */
   private static final Set<String> VALUE_OPTIONS = Set.of("--endpoints", "--timeout", "-o",
-      "--output");
+      "--output", "--cacert", "--cert", "--key", "--certs-dir");
 
   /**
    * The whole command tree for {@code context}, printing to {@code out} and {@code err}, with the
@@ -126,7 +136,9 @@ public final class LatticeCommand extends BaseCommand {
       if (VALUE_OPTIONS.contains(a)) {
         i++;
       } else if (a.startsWith("--endpoints=") || a.startsWith("--timeout=")
-          || a.startsWith("--output=") || (a.startsWith("-o") && !a.startsWith("--"))
+          || a.startsWith("--output=") || a.startsWith("--cacert=") || a.startsWith("--cert=")
+          || a.startsWith("--key=") || a.startsWith("--certs-dir=")
+          || (a.startsWith("-o") && !a.startsWith("--"))
           || a.equals("-v") || a.equals("--verbose")) {
         continue;
       } else if (a.startsWith("-")) {

@@ -1,8 +1,10 @@
 package io.lattice.cli;
 
+import io.lattice.cli.client.ClientTls;
 import io.lattice.cli.client.LatticeClient;
 import io.lattice.cli.shell.Shell;
 import java.io.IOException;
+import java.util.HashMap;
 import java.util.Map;
 import org.jline.terminal.Terminal;
 import org.jline.terminal.TerminalBuilder;
@@ -24,12 +26,24 @@ final class ShellCommand extends BaseCommand {
       throw CliException.failure("already in the shell");
     }
     GlobalOptions g = globals();
-    Map<String, String> defaults = Map.of(
+    ClientTls tls = g.tls(spec.commandLine());
+    Map<String, String> defaults = new HashMap<>(Map.of(
         "LATTICE_ENDPOINTS", String.join(",", g.endpoints(spec.commandLine())),
         "LATTICE_TIMEOUT", g.timeout().toMillis() + "ms",
-        "LATTICE_OUTPUT", g.output().name());
+        "LATTICE_OUTPUT", g.output().name()));
+    if (g.certsDir() != null) {
+      defaults.put("LATTICE_CERTS_DIR", g.certsDir().toString());
+    }
+    if (tls != null) { // the shell's TLS files, resolved, are the default of its commands
+      defaults.put("LATTICE_CACERT", tls.caFile().toString());
+      if (tls.certFile() != null) {
+        defaults.put("LATTICE_CERT", tls.certFile().toString());
+        defaults.put("LATTICE_KEY", tls.keyFile().toString());
+      }
+    }
     try (Terminal terminal = TerminalBuilder.builder().system(true).build();
-        LatticeClient client = new LatticeClient(g.endpoints(spec.commandLine()), g.timeout())) {
+        LatticeClient client = new LatticeClient(g.endpoints(spec.commandLine()), g.timeout(),
+            tls)) {
       return new Shell(terminal, client, ctx, defaults, ctx.historyFile()).run();
     }
   }

@@ -74,7 +74,8 @@ final class StatusReport {
 
   /**
    * Asks every member for its status: the members come from the first endpoint that lists them
-   * (else the endpoints themselves stand for them), and are asked in parallel.
+   * (else the endpoints themselves stand for them), and are asked in parallel. A member list
+   * refused for a reason of security (DENIED) ends the report: every member would refuse alike.
    */
   static StatusReport collect(LatticeClient client) {
     Map<String, String> members = new LinkedHashMap<>();
@@ -85,7 +86,9 @@ final class StatusReport {
         peerAddresses.put(m.getId(), m.getPeerAddress());
       }
     } catch (ClientException e) {
-      if (e.outcome() == ClientException.Outcome.CANCELLED) {
+      // refused credentials or a failed TLS connection would fail every member alike: say so once
+      if (e.outcome() == ClientException.Outcome.CANCELLED
+          || e.outcome() == ClientException.Outcome.DENIED) {
         throw e;
       }
       for (String address : client.endpoints()) {

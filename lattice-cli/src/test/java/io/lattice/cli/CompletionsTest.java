@@ -50,6 +50,9 @@ class CompletionsTest {
     assertThat(complete("lattice ")).contains("put", "get", "del", "cas", "status", "member",
         "leader", "snapshot", "completion", "version");
     assertThat(complete("lattice member ")).contains("list", "add", "promote", "remove");
+    assertThat(complete("lattice cert ")).contains("create-ca", "create-node", "create-client",
+        "list");
+    assertThat(complete("lattice get --ca")).contains("--cacert");
     assertThat(complete("lattice get --c")).contains("--consistency");
     assertThat(complete("lattice get k --consistency ")).contains("linearizable", "lease",
         "stale");

@@ -22,6 +22,9 @@ class OneCommandTreeTest {
     assertThat(named("--endpoints=get", "-ojson", "--output=text", "-v", "status"))
         .isEqualTo(StatusCommand.class);
     assertThat(named("--timeout", "get", "member", "list")).isEqualTo(MemberCommand.class);
+    assertThat(named("--cacert", "ca.crt", "--cert=c.crt", "--key", "c.key", "--certs-dir",
+        "status", "get", "k")).isEqualTo(GetCommand.class);
+    assertThat(named("cert", "list")).isEqualTo(CertCommand.class);
   }
 
   @Test
@@ -44,6 +47,6 @@ class OneCommandTreeTest {
         assertThat(named(name)).as(name).isEqualTo(sub.getCommandSpec().userObject().getClass());
       }
     });
-    assertThat(whole.getSubcommands()).hasSize(14);
+    assertThat(whole.getSubcommands()).hasSize(15);
   }
 }

@@ -13,19 +13,21 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Commands that need no cluster load no gRPC, protobuf or JLine classes (they cost start-up time):
- * checked in a fresh JVM with -verbose:class.
+ * Commands that need no cluster load no gRPC, protobuf, JLine or BouncyCastle classes (they cost
+ * start-up time): checked in a fresh JVM with -verbose:class. BouncyCastle is for {@code lattice
+ * cert} alone, and a plaintext command loads no TLS classes.
  */
 class StartupClassesTest {
   @ParameterizedTest
   @ValueSource(strings = {"--help", "version", "completion bash", "get --help", "--version",
-      "log inspect --help"})
+      "log inspect --help", "cert --help", "cert create-ca --help"})
   void offlineCommandsLoadNoNetworkOrTerminalClasses(String args) throws Exception {
     Run run = run(args);
     assertThat(run.exitCode()).isZero();
     List<String> heavy = run.loaded().stream()
         .filter(c -> c.startsWith("io.grpc.") || c.startsWith("com.google.protobuf.")
-            || c.startsWith("io.lattice.proto.") || c.startsWith("org.jline."))
+            || c.startsWith("io.lattice.proto.") || c.startsWith("org.jline.")
+            || c.startsWith("org.bouncycastle."))
         .toList();
     assertThat(heavy).as("classes loaded by `lattice %s`", args).isEmpty();
   }
@@ -44,6 +46,10 @@ class StartupClassesTest {
     assertThat(run.loaded().stream().filter(c -> c.startsWith("org.slf4j.")
         || c.startsWith("ch.qos.logback.") || c.startsWith("jdk.jfr.internal.MetadataRepository")
         || c.startsWith("jdk.jfr.EventType")).toList()).isEmpty();
+    assertThat(run.loaded().stream().filter(c -> c.startsWith("org.bouncycastle.")
+        || c.startsWith("io.grpc.netty.shaded.io.netty.handler.ssl.")).toList())
+        .as("no certificate or TLS context classes for plaintext")
+        .isEmpty();
   }
 
   record Run(int exitCode, List<String> loaded) {}

@@ -88,6 +88,15 @@ final class Calls {
     /** Closes a session: retried whatever happened, since closing twice changes nothing. */
     CLOSE;
 
+    /** What the call needs of the client's certificate. */
+    AccessErrors.Need need() {
+      return switch (this) {
+        case READ -> AccessErrors.Need.READ;
+        case WRITE, OPEN, CLOSE -> AccessErrors.Need.WRITE;
+        case CHANGE -> AccessErrors.Need.ADMIN;
+      };
+    }
+
     /** Whether an attempt of unknown outcome leaves the call's own outcome unknown. */
     boolean outcomeMatters() {
       return this == WRITE || this == CHANGE;
@@ -129,6 +138,7 @@ final class Calls {
       } catch (StatusRuntimeException e) {
         RpcError err = RpcError.of(e);
         checkCancelled(err, e);
+        router.checkDenied(e, address, kind.need());
         lastError = err.describe(address);
         ErrorInfo.Reason reason = err.reason();
         boolean wasOverloaded = overloaded;

@@ -5,6 +5,7 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.nio.NioEventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioSocketChannel;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
 import io.grpc.netty.shaded.io.netty.util.concurrent.DefaultThreadFactory;
 import io.grpc.netty.shaded.io.netty.util.internal.logging.InternalLoggerFactory;
 import io.grpc.netty.shaded.io.netty.util.internal.logging.JdkLoggerFactory;
@@ -35,22 +36,51 @@ public final class Channels implements AutoCloseable {
   }
 
   private final EventLoopGroup group;
+  private final ClientTls tls;
   private final List<ManagedChannel> open = new ArrayList<>();
+  /** The TLS context, made on the first channel (null for plaintext channels). */
+  private SslContext sslContext;
 
-  /** A group of {@code threads} event loop threads (daemon threads). */
+  /** A group of {@code threads} event loop threads (daemon threads); plaintext channels. */
   public Channels(int threads) {
-    this.group = new NioEventLoopGroup(threads, new DefaultThreadFactory("lattice-client", true));
+    this(threads, null);
   }
 
-  /** A new plaintext channel to {@code address} ({@code host:port}). */
+  /**
+   * A group of {@code threads} event loop threads (daemon threads); channels dial TLS with {@code
+   * tls}, or plaintext when it is null.
+   */
+  public Channels(int threads, ClientTls tls) {
+    this.group = new NioEventLoopGroup(threads, new DefaultThreadFactory("lattice-client", true));
+    this.tls = tls;
+  }
+
+  /** How these channels dial: null for plaintext. */
+  public ClientTls tls() {
+    return tls;
+  }
+
+  /**
+   * A new channel to {@code address} ({@code host:port}): TLS (the server's certificate checked
+   * against the CA and {@code host}) when these channels have a {@link ClientTls}, else plaintext.
+   *
+   * @throws ClientException FAILED when the TLS files cannot be read
+   */
   public synchronized ManagedChannel open(String address) {
-    ManagedChannel c = NettyChannelBuilder.forAddress(Endpoints.host(address),
+    NettyChannelBuilder b = NettyChannelBuilder.forAddress(Endpoints.host(address),
             Endpoints.port(address))
         .eventLoopGroup(group)
         .channelType(NioSocketChannel.class)
-        .usePlaintext()
-        .maxInboundMessageSize(64 << 20)
-        .build();
+        .maxInboundMessageSize(64 << 20);
+    if (tls == null) {
+      b.usePlaintext();
+    } else {
+      if (sslContext == null) {
+        sslContext = tls.sslContext();
+      }
+      b.sslContext(sslContext);
+    }
+    ManagedChannel c = b.build();
     open.add(c);
     return c;
   }

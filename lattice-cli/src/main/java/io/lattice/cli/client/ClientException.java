@@ -17,6 +17,12 @@ public final class ClientException extends RuntimeException {
     UNAVAILABLE,
     /** A write may or may not have been applied. */
     INDETERMINATE,
+    /**
+     * Refused for a reason of security: the cluster refused our credentials (PERMISSION_DENIED,
+     * UNAUTHENTICATED), or no TLS connection could be made (untrusted, expired or wrong-host
+     * certificate, TLS against plaintext). No retry can help; the request had no effect.
+     */
+    DENIED,
     /** The caller cancelled the request (interrupt); a write may or may not have been applied. */
     CANCELLED
   }

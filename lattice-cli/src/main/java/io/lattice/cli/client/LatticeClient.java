@@ -82,9 +82,17 @@ public final class LatticeClient implements AutoCloseable {
   private final Duration timeout;
   private final Calls calls;
 
-  /** A client for {@code endpoints} ({@code host:port}, at least one) with a per-call timeout. */
+  /** A plaintext client for {@code endpoints} ({@code host:port}, at least one). */
   public LatticeClient(List<String> endpoints, Duration timeout) {
-    this.router = new Router(endpoints);
+    this(endpoints, timeout, null);
+  }
+
+  /**
+   * A client for {@code endpoints} ({@code host:port}, at least one) with a per-call timeout,
+   * dialling TLS with {@code tls}, or plaintext when it is null.
+   */
+  public LatticeClient(List<String> endpoints, Duration timeout, ClientTls tls) {
+    this.router = new Router(endpoints, tls);
     this.timeout = timeout;
     this.calls = new Calls(router, timeout, new WriteSession(), new Calls.SessionRpcs() {
       @Override
@@ -105,6 +113,16 @@ public final class LatticeClient implements AutoCloseable {
 
   public Duration timeout() {
     return timeout;
+  }
+
+  /** How this client dials: null for plaintext. */
+  public ClientTls tls() {
+    return router.tls();
+  }
+
+  /** New channels on {@code threads} event loop threads that dial as this client does. */
+  public Channels newChannels(int threads) {
+    return new Channels(threads, router.tls());
   }
 
   /** The channel to {@code address}, opened on first use and kept until {@link #close()}. */
@@ -158,6 +176,7 @@ public final class LatticeClient implements AutoCloseable {
       return router.learn(admin(channel(address), Calls.remainingOf(deadline())).status(
           StatusRequest.getDefaultInstance()));
     } catch (StatusRuntimeException e) {
+      router.checkDenied(e, address, AccessErrors.Need.READ);
       RpcError err = RpcError.of(e);
       throw new ClientException(Calls.outcomeOfFinal(err), err.describe(address), e);
     }
@@ -202,6 +221,7 @@ public final class LatticeClient implements AutoCloseable {
       return router.learn(admin(channel(address), Calls.remainingOf(deadline()))
           .snapshot(SnapshotRequest.getDefaultInstance()));
     } catch (StatusRuntimeException e) {
+      router.checkDenied(e, address, AccessErrors.Need.ADMIN);
       RpcError err = RpcError.of(e);
       throw new ClientException(Calls.outcomeOfFinal(err), err.describe(address), e);
     }
@@ -235,6 +255,7 @@ public final class LatticeClient implements AutoCloseable {
         } catch (StatusRuntimeException e) {
           RpcError err = RpcError.of(e);
           Calls.checkCancelled(err, e);
+          router.checkDenied(e, address, AccessErrors.Need.READ);
           last = err.describe(address);
           router.forgetLeader(address);
         }

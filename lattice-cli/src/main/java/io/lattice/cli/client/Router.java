@@ -16,16 +16,36 @@ import java.util.Map;
  */
 final class Router implements AutoCloseable {
   private final List<String> endpoints;
-  private final Channels channels = new Channels(1);
+  private final Channels channels;
+  private final AccessErrors access;
   private final Map<String, ManagedChannel> byAddress = new HashMap<>();
   private volatile String leaderHint;
   private int preferred;
 
-  Router(List<String> endpoints) {
+  /** A router for {@code endpoints}, dialling with {@code tls} (null: plaintext). */
+  Router(List<String> endpoints, ClientTls tls) {
     if (endpoints.isEmpty()) {
       throw new IllegalArgumentException("at least one endpoint is required");
     }
     this.endpoints = List.copyOf(endpoints);
+    this.channels = new Channels(1, tls);
+    this.access = new AccessErrors(tls);
+  }
+
+  /** How the channels dial: null for plaintext. */
+  ClientTls tls() {
+    return channels.tls();
+  }
+
+  /**
+   * Fails at once, as {@link ClientException.Outcome#DENIED} with a message in plain words, if
+   * the call to {@code address} failed for a reason of security (see {@link AccessErrors}).
+   */
+  void checkDenied(io.grpc.StatusRuntimeException e, String address, AccessErrors.Need need) {
+    String denied = access.explain(e, address, need);
+    if (denied != null) {
+      throw new ClientException(ClientException.Outcome.DENIED, denied, e);
+    }
   }
 
   List<String> endpoints() {

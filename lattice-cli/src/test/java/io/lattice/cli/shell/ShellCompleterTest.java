@@ -21,7 +21,8 @@ class ShellCompleterTest {
   @Test
   void theModelsValueOptionsAreKnown() {
     assertThat(VALUE_OPTIONS).contains("-o", "--output", "--endpoints", "--timeout", "--member",
-        "--limit").doesNotContain("--prefix", "--learner", "--help");
+        "--limit", "--cacert", "--cert", "--key", "--certs-dir", "--host", "--ca-key")
+        .doesNotContain("--prefix", "--learner", "--help", "--admin", "--overwrite");
   }
 
   @Test

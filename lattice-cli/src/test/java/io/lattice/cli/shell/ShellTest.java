@@ -131,6 +131,8 @@ class ShellTest {
     assertThat(complete(shell, "mem")).contains("member");
     assertThat(complete(shell, "")).contains("put", "get", "status", "bench", "leader");
     assertThat(complete(shell, "member ")).contains("list", "add", "promote", "remove");
+    assertThat(complete(shell, "cert ")).contains("create-ca", "create-node", "create-client",
+        "list");
     assertThat(complete(shell, "get k --")).contains("--prefix", "--consistency", "--limit");
     assertThat(complete(shell, "get k --consistency ")).contains("linearizable", "lease",
         "stale");
