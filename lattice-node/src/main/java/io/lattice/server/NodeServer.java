@@ -16,6 +16,7 @@ import io.lattice.node.NodeMetrics;
 import io.lattice.node.RaftNode;
 import io.lattice.raft.Member;
 import io.lattice.raft.Membership;
+import io.lattice.security.NodeSecurity;
 import io.lattice.storage.FileIo;
 import io.lattice.storage.FileSnapshotStore;
 import io.lattice.transport.GrpcPeerTransport;
@@ -110,7 +111,21 @@ public final class NodeServer implements AutoCloseable {
       Function<RaftNode<KvStateMachine>, List<BindableService>> clientServices,
       GrpcPeerTransport.Options options, String metricsAddress, ListenerLimits limits)
       throws IOException {
+    return start(config, clientServices, options, metricsAddress, limits,
+        NodeSecurity.insecure());
+  }
+
+  /**
+   * As {@link #start(NodeConfig, Function, GrpcPeerTransport.Options, String, ListenerLimits)},
+   * with the listener's TLS and the peers' mutual TLS and identity checks of {@code security}
+   * (the overloads without it serve plaintext, as {@code --insecure}).
+   */
+  public static NodeServer start(NodeConfig config,
+      Function<RaftNode<KvStateMachine>, List<BindableService>> clientServices,
+      GrpcPeerTransport.Options options, String metricsAddress, ListenerLimits limits,
+      NodeSecurity security) throws IOException {
     Objects.requireNonNull(clientServices, "clientServices");
+    Objects.requireNonNull(security, "security");
     Objects.requireNonNull(limits, "limits");
     InetSocketAddress listen = parseHostPort(config.listenAddress());
     InetSocketAddress metricsListen = metricsAddress == null ? null : parseHostPort(metricsAddress);
@@ -120,7 +135,8 @@ public final class NodeServer implements AutoCloseable {
     Function<String, String> addresses = peer -> addressOf(config, nodeRef.get(), peer);
     RaftNode<KvStateMachine> node = RaftNode.start(config, new KvStateMachine(), inbox -> {
       GrpcPeerTransport t = new GrpcPeerTransport(config.clusterId(), config.id(), addresses,
-          inbox, options, FileSnapshotStore.receiver(config.dataDir(), FileIo.SYSTEM));
+          inbox, options, FileSnapshotStore.receiver(config.dataDir(), FileIo.SYSTEM),
+          security.peerSecurity());
       transportRef.set(t);
       return t;
     }, metrics == null ? NodeMetrics.NONE : metrics);
@@ -137,6 +153,10 @@ public final class NodeServer implements AutoCloseable {
       NettyServerBuilder b = GrpcPeerTransport.configureServer(
           NettyServerBuilder.forAddress(listen), options);
       applyLimits(b, limits);
+      // Security: one listener serves clients and peers today, so it gets the shared TLS (peer
+      // calls checked as on security.peerServerTls(), client calls as on
+      // security.clientServerTls()); separate listeners take those two instead.
+      security.sharedServerTls().applyTo(b);
       b.channelFactory(limiter.channelFactory()).bossEventLoopGroup(boss)
           .workerEventLoopGroup(workers);
       // A malformed peer message is INVALID_ARGUMENT plus a rate-limited one-line warning, not an
