@@ -3,7 +3,6 @@ package io.lattice.security;
 import java.net.Socket;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
-import java.util.ArrayList;
 import java.util.List;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.X509ExtendedTrustManager;
@@ -91,12 +90,13 @@ final class ListenerTrust extends X509ExtendedTrustManager {
     checkServer(() -> bundles.get(0).checkServerTrusted(chain, authType, engine));
   }
 
+  /**
+   * None: the listener names no CA in its certificate request, so that a client holding a
+   * certificate of another CA (or a self-signed one) still presents it and is refused with a
+   * reason that says so, instead of presenting nothing.
+   */
   @Override
   public X509Certificate[] getAcceptedIssuers() {
-    List<X509Certificate> all = new ArrayList<>();
-    for (ReloadingTrustManager b : bundles) {
-      all.addAll(List.of(b.getAcceptedIssuers()));
-    }
-    return all.toArray(X509Certificate[]::new);
+    return new X509Certificate[0];
   }
 }
