@@ -161,7 +161,7 @@ start() {
     printf '%s\n' "$marker" >>"$data/n$i.log"
     # nohup and no terminal input: the node outlives this script and the terminal.
     nohup "$home/bin/lattice-node" --id "n$i" --data-dir "$data/n$i" --listen "$(address "$i")" \
-      --initial-cluster "$(initial_cluster)" </dev/null >>"$data/n$i.log" 2>&1 &
+      --initial-cluster "$(initial_cluster)" --insecure </dev/null >>"$data/n$i.log" 2>&1 &
     printf '%s\n' "$!" >"$data/n$i.pid"
     started="$started $i"
   done
