@@ -1298,12 +1298,18 @@ function _picocli_lattice_member_add() {
 
   local commands=""
   local flag_opts="'--learner' '-h' '--help' '-V' '--version' '-v' '--verbose'"
-  local arg_opts="'--data-dir' '--endpoints' '--timeout' '-o' '--output' '--cacert' '--cert' '--key' '--certs-dir'"
+  local arg_opts="'--peer-address' '--client-address' '--data-dir' '--endpoints' '--timeout' '-o' '--output' '--cacert' '--cert' '--key' '--certs-dir'"
   local FORMAT_option_args=("text" "json" "table") # --output values
 
   type compopt &>/dev/null && compopt +o default
 
   case ${prev_word} in
+    '--peer-address')
+      return
+      ;;
+    '--client-address')
+      return
+      ;;
     '--data-dir')
       return
       ;;
@@ -1619,8 +1625,8 @@ function _picocli_lattice_bench_put() {
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
   local commands=""
-  local flag_opts="'--progress' '-h' '--help' '-V' '--version' '-v' '--verbose'"
-  local arg_opts="'--inflight' '--conns' '--keys' '--key-size' '--value-size' '--duration' '--warmup' '--consistency' '--endpoints' '--timeout' '-o' '--output' '--cacert' '--cert' '--key' '--certs-dir'"
+  local flag_opts="'--preload' '--progress' '-h' '--help' '-V' '--version' '-v' '--verbose'"
+  local arg_opts="'--inflight' '--conns' '--keys' '--key-size' '--value-size' '--duration' '--warmup' '--consistency' '--preload-batch' '--background-ranges' '--range-limit' '--endpoints' '--timeout' '-o' '--output' '--cacert' '--cert' '--key' '--certs-dir'"
   local MODE_option_args=("linearizable" "lease" "stale") # --consistency values
   local FORMAT_option_args=("text" "json" "table") # --output values
 
@@ -1652,6 +1658,15 @@ function _picocli_lattice_bench_put() {
       local IFS=$'\n'
       COMPREPLY=( $( compReplyArray "${MODE_option_args[@]}" ) )
       return $?
+      ;;
+    '--preload-batch')
+      return
+      ;;
+    '--background-ranges')
+      return
+      ;;
+    '--range-limit')
+      return
       ;;
     '--endpoints')
       return
@@ -1706,8 +1721,8 @@ function _picocli_lattice_bench_get() {
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
   local commands=""
-  local flag_opts="'--progress' '-h' '--help' '-V' '--version' '-v' '--verbose'"
-  local arg_opts="'--inflight' '--conns' '--keys' '--key-size' '--value-size' '--duration' '--warmup' '--consistency' '--endpoints' '--timeout' '-o' '--output' '--cacert' '--cert' '--key' '--certs-dir'"
+  local flag_opts="'--preload' '--progress' '-h' '--help' '-V' '--version' '-v' '--verbose'"
+  local arg_opts="'--inflight' '--conns' '--keys' '--key-size' '--value-size' '--duration' '--warmup' '--consistency' '--preload-batch' '--background-ranges' '--range-limit' '--endpoints' '--timeout' '-o' '--output' '--cacert' '--cert' '--key' '--certs-dir'"
   local MODE_option_args=("linearizable" "lease" "stale") # --consistency values
   local FORMAT_option_args=("text" "json" "table") # --output values
 
@@ -1739,6 +1754,15 @@ function _picocli_lattice_bench_get() {
       local IFS=$'\n'
       COMPREPLY=( $( compReplyArray "${MODE_option_args[@]}" ) )
       return $?
+      ;;
+    '--preload-batch')
+      return
+      ;;
+    '--background-ranges')
+      return
+      ;;
+    '--range-limit')
+      return
       ;;
     '--endpoints')
       return
@@ -1793,8 +1817,8 @@ function _picocli_lattice_bench_mixed() {
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
   local commands=""
-  local flag_opts="'--progress' '-h' '--help' '-V' '--version' '-v' '--verbose'"
-  local arg_opts="'--inflight' '--conns' '--keys' '--key-size' '--value-size' '--duration' '--warmup' '--consistency' '--read-ratio' '--endpoints' '--timeout' '-o' '--output' '--cacert' '--cert' '--key' '--certs-dir'"
+  local flag_opts="'--preload' '--progress' '-h' '--help' '-V' '--version' '-v' '--verbose'"
+  local arg_opts="'--inflight' '--conns' '--keys' '--key-size' '--value-size' '--duration' '--warmup' '--consistency' '--preload-batch' '--background-ranges' '--range-limit' '--read-ratio' '--endpoints' '--timeout' '-o' '--output' '--cacert' '--cert' '--key' '--certs-dir'"
   local MODE_option_args=("linearizable" "lease" "stale") # --consistency values
   local FORMAT_option_args=("text" "json" "table") # --output values
 
@@ -1826,6 +1850,15 @@ function _picocli_lattice_bench_mixed() {
       local IFS=$'\n'
       COMPREPLY=( $( compReplyArray "${MODE_option_args[@]}" ) )
       return $?
+      ;;
+    '--preload-batch')
+      return
+      ;;
+    '--background-ranges')
+      return
+      ;;
+    '--range-limit')
+      return
       ;;
     '--read-ratio')
       return

@@ -7,6 +7,9 @@
 #   ./dist/local-cluster.sh status   which nodes run, and the last role each one logged
 #   ./dist/local-cluster.sh stop     stop exactly the nodes this script started; keeps the data
 #
+# TLS: the first start makes a CA and certificates in data/certs (the CA key in data/ca.key) with
+# `lattice cert`; the nodes serve TLS on both listeners and require client certificates.
+#
 # Data: data/n1 .. data/n3 at the top of the repository, one log file per node (data/n1.log ...)
 # and the pid of each running node (data/n1.pid ...). `start` again after `stop` reuses the data:
 # the nodes recover from their logs. To start from scratch: stop, then remove the data directory.
@@ -24,6 +27,7 @@ set -eu
 NODES="1 2 3"
 repo=$(cd "$(dirname "$0")/.." && pwd -P)
 data=${LATTICE_DATA:-$repo/data}
+certs=$data/certs
 base_port=${LATTICE_BASE_PORT:-7000}
 peer_base_port=${LATTICE_PEER_BASE_PORT:-$((base_port + 100))}
 wait_seconds=${LATTICE_WAIT:-30}
@@ -154,11 +158,47 @@ short_role_line() {
   sed -n "s/^[0-9-]*T\([0-9:.]*\)[^ ]* .* - \(n[0-9]*$ROLE_LINE.*\)\$/\1  \2/p"
 }
 
+# --- certificates -------------------------------------------------------------------------------
+
+# The first start makes a CA (its key in $data/ca.key, outside the certificates directory), a
+# certificate for each node (valid for 127.0.0.1 and localhost) and an admin client certificate
+# (client.root) in $certs, with `lattice cert`. Later starts reuse them. The CLI of the
+# distribution finds them because they are also copied to $home/certs (bin/lattice uses that
+# directory when no certificate option or variable is given).
+ensure_certs() {
+  cli=$home/bin/lattice
+  mkdir -p "$certs"
+  if [ ! -f "$certs/ca.crt" ]; then
+    "$cli" cert create-ca --certs-dir "$certs" --ca-key "$data/ca.key" >/dev/null
+    made=yes
+  fi
+  for i in $NODES; do
+    [ -f "$certs/node.n$i.crt" ] || "$cli" cert create-node "n$i" --host 127.0.0.1 \
+      --host localhost --certs-dir "$certs" --ca-key "$data/ca.key" >/dev/null
+  done
+  [ -f "$certs/client.root.crt" ] || "$cli" cert create-client root --admin \
+    --certs-dir "$certs" --ca-key "$data/ca.key" >/dev/null
+  [ -z "${made:-}" ] || say "Made a CA and certificates for n1..n3 and an admin client in $(show "$certs") (lattice cert)"
+  if mkdir -p "$home/certs" 2>/dev/null && [ -w "$home/certs" ]; then
+    cp "$certs/ca.crt" "$certs/client.root.crt" "$certs/client.root.key" "$home/certs/"
+    chmod 600 "$home/certs/client.root.key"
+  fi
+}
+
+# Node $1's TLS flags: its certificate on both listeners, client certificates required.
+tls_flags() {
+  printf -- '--cert-file %s --key-file %s --trusted-ca-file %s --client-cert-auth ' \
+    "$certs/node.n$1.crt" "$certs/node.n$1.key" "$certs/ca.crt"
+  printf -- '--peer-cert-file %s --peer-key-file %s --peer-trusted-ca-file %s' \
+    "$certs/node.n$1.crt" "$certs/node.n$1.key" "$certs/ca.crt"
+}
+
 # --- commands -----------------------------------------------------------------------------------
 
 start() {
   ensure_dist
   mkdir -p "$data"
+  ensure_certs
   marker="--- started by local-cluster.sh at $(date '+%Y-%m-%dT%H:%M:%S%z') (run $$) ---"
   started=
   for i in $NODES; do
@@ -172,7 +212,7 @@ start() {
     # nohup and no terminal input: the node outlives this script and the terminal.
     nohup "$home/bin/lattice-node" --id "n$i" --data-dir "$data/n$i" \
       --listen-client "$(address "$i")" --listen-peer "$(peer_address "$i")" \
-      --initial-cluster "$(initial_cluster)" </dev/null >>"$data/n$i.log" 2>&1 &
+      --initial-cluster "$(initial_cluster)" $(tls_flags "$i") </dev/null >>"$data/n$i.log" 2>&1 &
     printf '%s\n' "$!" >"$data/n$i.pid"
     started="$started $i"
   done
@@ -230,8 +270,9 @@ demo() {
     return
   fi
   say "A few writes and reads through the leader, and the members as they see themselves (bin/lattice):"
-  export LATTICE_ENDPOINTS
+  export LATTICE_ENDPOINTS LATTICE_CERTS_DIR
   LATTICE_ENDPOINTS=$(endpoints)
+  LATTICE_CERTS_DIR=$certs
   for step in "put greeting hello" "put lattice raft" "get greeting" "get lattice --print-value-only" "status"; do
     say "  \$ lattice $step"
     # shellcheck disable=SC2086 # the words of a step are the arguments
@@ -242,8 +283,10 @@ demo() {
 info() {
   say ""
   say "Lattice is running: n1..n3, clients on $(endpoints), peers on $(peer_address 1)-$((peer_base_port + 3))."
+  say "TLS on both listeners; clients need a certificate (an admin one is $(show "$certs")/client.root.crt)."
   say "Talk to it:"
   say "  export LATTICE_ENDPOINTS=$(endpoints)"
+  say "  export LATTICE_CERTS_DIR=$(show "$certs")   # bin/lattice of this build finds them anyway"
   say "  $(show "$home")/bin/lattice status"
   say "  $(show "$home")/bin/lattice shell"
   say "Logs:    tail -f $(show "$data")/n1.log   (one file per node)"

@@ -4,6 +4,7 @@ import io.grpc.Server;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.netty.shaded.io.netty.channel.nio.NioEventLoopGroup;
+import io.lattice.security.ServerTls;
 import io.lattice.transport.GrpcPeerTransport;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -55,7 +56,7 @@ final class GrpcListener {
    */
   static GrpcListener start(Kind kind, String nodeId, InetSocketAddress address,
       List<ServerServiceDefinition> services, ListenerLimits limits,
-      GrpcPeerTransport.Options options) throws IOException {
+      GrpcPeerTransport.Options options, ServerTls tls) throws IOException {
     ConnectionLimiter limiter = new ConnectionLimiter(limits.maxConnections());
     String prefix = "lattice-" + kind.label;
     NioEventLoopGroup boss = new NioEventLoopGroup(1, daemonThreads(prefix + "-accept-" + nodeId));
@@ -64,6 +65,7 @@ final class GrpcListener {
       NettyServerBuilder b = GrpcPeerTransport.configureServer(
           NettyServerBuilder.forAddress(address), options);
       applyLimits(b, limits);
+      tls.applyTo(b); // TLS and the interceptors that check who calls (plaintext: nothing)
       b.channelFactory(limiter.channelFactory()).bossEventLoopGroup(boss)
           .workerEventLoopGroup(workers);
       for (ServerServiceDefinition s : services) {

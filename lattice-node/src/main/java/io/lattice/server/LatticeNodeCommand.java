@@ -11,6 +11,7 @@ import io.lattice.node.LoadLimits;
 import io.lattice.node.NodeConfig;
 import io.lattice.node.RaftNode;
 import io.lattice.node.RepairCommand;
+import io.lattice.security.NodeSecurity;
 import io.lattice.transport.GrpcPeerTransport;
 import java.io.IOException;
 import java.io.Reader;
@@ -53,10 +54,13 @@ import picocli.CommandLine;
     subcommands = {RepairCommand.class},
     footer = {"", "Examples:",
         "  lattice-node --id n1 --data-dir data/n1 --listen-client 127.0.0.1:7001 \\",
-        "      --listen-peer 127.0.0.1:7101 \\",
+        "      --listen-peer 127.0.0.1:7101 --insecure \\",
         "      --initial-cluster n1=127.0.0.1:7101,n2=127.0.0.1:7102,n3=127.0.0.1:7103",
         "  lattice-node --id n4 --data-dir data/n4 --listen-client 127.0.0.1:7004 \\",
-        "      --listen-peer 127.0.0.1:7104 --join",
+        "      --listen-peer 127.0.0.1:7104 --join \\",
+        "      --cert-file node.n4.crt --key-file node.n4.key --trusted-ca-file ca.crt \\",
+        "      --client-cert-auth --peer-cert-file node.n4.crt --peer-key-file node.n4.key \\",
+        "      --peer-trusted-ca-file ca.crt",
         "  lattice-node --config /etc/lattice/n1.properties"},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {"0:success", "1:failure", "2:usage error",
@@ -66,14 +70,27 @@ public final class LatticeNodeCommand implements Callable<Integer> {
   static final int EXIT_CORRUPT = 3;
 
   /** Keys accepted in a --config file (the long option names without dashes). */
-  static final Set<String> CONFIG_KEYS = Set.of("id", "data-dir", "listen-client", "listen-peer",
-      "listen", "initial-cluster",
+  static final Set<String> CONFIG_KEYS = union(TlsOptions.CONFIG_KEYS, "id", "data-dir",
+      "listen-client", "listen-peer", "listen", "initial-cluster",
       "join", "cluster-id", "tick-ms", "election-ticks", "heartbeat-ticks", "snapshot-threshold",
       "snapshot-trailing", "lease-drift-ticks", "max-request-bytes", "metrics",
       "max-pending-requests", "max-pending-bytes", "max-inbox-bytes", "max-uncommitted-bytes",
       "max-connections", "max-streams-per-connection", "max-connection-idle-ms",
       "keepalive-min-time-ms", "keepalive-without-calls", "max-txn-ops",
       "disk-reserve");
+
+  private static Set<String> union(Set<String> a, String... b) {
+    Set<String> all = new java.util.HashSet<>(a);
+    all.addAll(List.of(b));
+    return Set.copyOf(all);
+  }
+
+  /** TLS: the etcd-named flags, in one block (see {@link TlsOptions}). */
+  @CommandLine.Mixin
+  TlsOptions tls = new TlsOptions();
+
+  /** The --config file's properties (set by resolveConfig; empty without --config). */
+  Properties resolvedFile = new Properties();
 
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
@@ -225,7 +242,8 @@ public final class LatticeNodeCommand implements Callable<Integer> {
       spec.commandLine().usage(spec.commandLine().getErr());
       return CommandLine.ExitCode.USAGE;
     }
-    return run(resolveConfig());
+    NodeConfig config = resolveConfig();
+    return run(config, tls.security(config.id(), resolvedFile, this::usage));
   }
 
   /** The client-facing services with the default limits. */
@@ -242,10 +260,10 @@ public final class LatticeNodeCommand implements Callable<Integer> {
     return List.of(() -> kv, () -> cluster);
   }
 
-  private int run(NodeConfig config) throws IOException {
+  private int run(NodeConfig config, NodeSecurity security) throws IOException {
     int txnOps = resolvedMaxTxnOps;
     NodeServer server = NodeServer.start(config, node -> clientServices(node, txnOps),
-        GrpcPeerTransport.Options.defaults(), resolvedMetrics, resolvedLimits);
+        GrpcPeerTransport.Options.defaults(), resolvedMetrics, resolvedLimits, security);
     Thread hook = new Thread(() -> {
       server.close();
       if (!server.node().fatalError().isDone()) {
@@ -290,6 +308,7 @@ public final class LatticeNodeCommand implements Callable<Integer> {
         }
       }
     }
+    resolvedFile = file;
     String theId = pick(id, file, "id");
     if (theId == null || theId.isBlank()) {
       throw usage("--id is required");

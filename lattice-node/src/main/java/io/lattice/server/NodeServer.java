@@ -14,6 +14,7 @@ import io.lattice.node.NodeMetrics;
 import io.lattice.node.RaftNode;
 import io.lattice.raft.Member;
 import io.lattice.raft.Membership;
+import io.lattice.security.NodeSecurity;
 import io.lattice.storage.FileIo;
 import io.lattice.storage.FileSnapshotStore;
 import io.lattice.transport.GrpcPeerTransport;
@@ -118,7 +119,21 @@ public final class NodeServer implements AutoCloseable {
       Function<RaftNode<KvStateMachine>, List<BindableService>> clientServices,
       GrpcPeerTransport.Options options, String metricsAddress, ListenerLimits limits)
       throws IOException {
+    return start(config, clientServices, options, metricsAddress, limits,
+        NodeSecurity.insecure());
+  }
+
+  /**
+   * As {@link #start(NodeConfig, Function, GrpcPeerTransport.Options, String, ListenerLimits)},
+   * with the client listener's TLS and the peers' mutual TLS and identity checks of {@code security}
+   * (the overloads without it serve plaintext, as {@code --insecure}).
+   */
+  public static NodeServer start(NodeConfig config,
+      Function<RaftNode<KvStateMachine>, List<BindableService>> clientServices,
+      GrpcPeerTransport.Options options, String metricsAddress, ListenerLimits limits,
+      NodeSecurity security) throws IOException {
     Objects.requireNonNull(clientServices, "clientServices");
+    Objects.requireNonNull(security, "security");
     Objects.requireNonNull(limits, "limits");
     InetSocketAddress peerListen = parseHostPort(config.peerAddress());
     // No client address (tests): the peer host on a port chosen at bind time.
@@ -132,7 +147,8 @@ public final class NodeServer implements AutoCloseable {
     Function<String, String> addresses = peer -> addressOf(config, nodeRef.get(), peer);
     RaftNode<KvStateMachine> node = RaftNode.start(config, new KvStateMachine(), inbox -> {
       GrpcPeerTransport t = new GrpcPeerTransport(config.clusterId(), config.id(), addresses,
-          inbox, options, FileSnapshotStore.receiver(config.dataDir(), FileIo.SYSTEM));
+          inbox, options, FileSnapshotStore.receiver(config.dataDir(), FileIo.SYSTEM),
+          security.peerSecurity());
       transportRef.set(t);
       return t;
     }, metrics == null ? NodeMetrics.NONE : metrics);
@@ -153,7 +169,7 @@ public final class NodeServer implements AutoCloseable {
       // UNKNOWN error with a stack trace logged per message.
       peerListener = GrpcListener.start(GrpcListener.Kind.PEER, config.id(), peerListen,
           List.of(MalformedRequests.rejectAsInvalidArgument(transport.service().bindService(),
-              transport::malformedMessage)), limits, options);
+              transport::malformedMessage)), limits, options, security.peerServerTls());
       List<ServerServiceDefinition> clientSide = new ArrayList<>();
       for (BindableService s : clientServices.apply(node)) {
         clientSide.add(s.bindService());
@@ -161,7 +177,7 @@ public final class NodeServer implements AutoCloseable {
       clientSide.add(health.getHealthService().bindService());
       clientSide.add(ProtoReflectionServiceV1.newInstance().bindService());
       clientListener = GrpcListener.start(GrpcListener.Kind.CLIENT, config.id(), clientListen,
-          clientSide, limits, options);
+          clientSide, limits, options, security.clientServerTls());
       if (metrics != null) {
         try {
           metricsServer = MetricsServer.start(metricsListen, metrics);

@@ -6,6 +6,7 @@ import io.lattice.node.PeerInbox;
 import io.lattice.node.Transport;
 import io.lattice.proto.v1.RaftGrpc;
 import io.lattice.raft.Message;
+import io.lattice.security.PeerSecurity;
 import io.lattice.storage.SnapshotReceiver;
 import io.lattice.storage.SnapshotStore;
 import java.time.Duration;
@@ -121,6 +122,7 @@ public final class GrpcPeerTransport implements Transport, AutoCloseable {
   final PeerInbox inbox;
   final Options options;
   final SnapshotReceiver snapshotReceiver;
+  final PeerSecurity security;
   private final Function<String, String> addresses;
   private final ScheduledExecutorService executor;
   private final ExecutorService snapshotIo;
@@ -140,9 +142,13 @@ public final class GrpcPeerTransport implements Transport, AutoCloseable {
    *     consulted on every send, so it may follow membership changes
    * @param inbox where messages from peers and transport events go
    * @param snapshotReceiver where snapshots from the leader are written as they arrive
+   * @param security how peers are dialed (TLS with the node's peer certificate, or plaintext) and
+   *     whether inbound messages must come from the member their certificate names
    */
   public GrpcPeerTransport(String clusterId, String selfId, Function<String, String> addresses,
-      PeerInbox inbox, Options options, SnapshotReceiver snapshotReceiver) {
+      PeerInbox inbox, Options options, SnapshotReceiver snapshotReceiver,
+      PeerSecurity security) {
+    this.security = Objects.requireNonNull(security);
     this.clusterId = Objects.requireNonNull(clusterId);
     this.selfId = Objects.requireNonNull(selfId);
     this.addresses = Objects.requireNonNull(addresses);
@@ -154,6 +160,12 @@ public final class GrpcPeerTransport implements Transport, AutoCloseable {
     this.snapshotIo = Executors.newSingleThreadExecutor(r -> daemon(r,
         "lattice-snapshot-send-" + selfId));
     this.server = new PeerServer(this);
+  }
+
+  /** As the full constructor, over plaintext without peer identity checks. */
+  public GrpcPeerTransport(String clusterId, String selfId, Function<String, String> addresses,
+      PeerInbox inbox, Options options, SnapshotReceiver snapshotReceiver) {
+    this(clusterId, selfId, addresses, inbox, options, snapshotReceiver, PeerSecurity.plaintext());
   }
 
   /** As the full constructor, receiving snapshots in memory (up to the options' maximum). */

@@ -1,5 +1,6 @@
 package io.lattice.transport;
 
+import io.grpc.ChannelCredentials;
 import io.grpc.ConnectivityState;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
@@ -19,8 +20,12 @@ final class PeerChannel {
   private volatile ManagedChannel oldChannel;
   private RaftGrpc.RaftStub stub;
 
-  PeerChannel(GrpcPeerTransport.Options options) {
+  private final ChannelCredentials credentials;
+
+  /** @param credentials TLS with the node's peer certificate, or plaintext (--insecure) */
+  PeerChannel(GrpcPeerTransport.Options options, ChannelCredentials credentials) {
     this.options = options;
+    this.credentials = credentials;
   }
 
   /** Whether the channel is open to {@code a}. */
@@ -31,7 +36,7 @@ final class PeerChannel {
   /** Opens the channel to {@code a} (after {@link #close} of any other). */
   void open(String a) {
     address = a;
-    channel = NettyChannelBuilder.forTarget(a).usePlaintext()
+    channel = NettyChannelBuilder.forTarget(a, credentials)
         .withOption(ChannelOption.CONNECT_TIMEOUT_MILLIS,
             (int) Math.min(Integer.MAX_VALUE, options.connectTimeout().toMillis()))
         .keepAliveTime(options.keepAliveTime().toSeconds(), TimeUnit.SECONDS)

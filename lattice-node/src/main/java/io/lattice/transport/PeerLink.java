@@ -65,7 +65,7 @@ final class PeerLink {
   PeerLink(String id, GrpcPeerTransport transport) {
     this.id = id;
     this.t = transport;
-    this.channel = new PeerChannel(transport.options);
+    this.channel = new PeerChannel(transport.options, transport.security.dialCredentials());
     this.backoff = new Backoff(transport.options.backoffMin(), transport.options.backoffMax());
   }
 

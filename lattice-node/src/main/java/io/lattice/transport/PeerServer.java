@@ -16,6 +16,7 @@ import io.lattice.proto.v1.RequestVoteResponse;
 import io.lattice.proto.v1.TimeoutNowRequest;
 import io.lattice.proto.v1.TimeoutNowResponse;
 import io.lattice.raft.Message;
+import io.lattice.security.PeerIdentity;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -25,7 +26,8 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The server side of {@code lattice.v1.Raft}. Checks every inbound message (cluster id, recipient,
+ * The server side of {@code lattice.v1.Raft}. Checks every inbound message (with TLS, that its
+ * sender is the member the call's certificate names: {@link PeerIdentity}; cluster id, recipient,
  * well-formedness) before it reaches the core, hands it to the {@link PeerInbox}, and keeps what
  * is needed to route the core's later answer back on the same call:
  *
@@ -68,8 +70,13 @@ final class PeerServer extends RaftGrpc.RaftImplBase {
 
   /** Null if the envelope is acceptable, else the error to answer with (logged, rate-limited). */
   private StatusRuntimeException check(String cluster, String from, String to) {
-    StatusRuntimeException e = null;
-    if (!t.clusterId.equals(cluster)) {
+    // With TLS, the sender must be the member the call's certificate names (nothing else here
+    // may be trusted before that); with --insecure there is no identity to check.
+    StatusRuntimeException e = t.security.verifyPeerIdentity()
+        ? PeerIdentity.refusal(t.selfId, from) : null;
+    if (e != null) {
+      // refused: logged below
+    } else if (!t.clusterId.equals(cluster)) {
       e = PeerErrors.clusterMismatch(t.selfId, t.clusterId, cluster, from);
     } else if (!t.selfId.equals(to)) {
       e = PeerErrors.memberMismatch(t.selfId, to, from);

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import io.lattice.proto.v1.ErrorInfo;
@@ -86,7 +85,7 @@ class FloodProcessTest extends ProcessClusterTest {
 
     List<ManagedChannel> channels = new ArrayList<>();
     for (int i = 0; i < 4; i++) {
-      channels.add(ManagedChannelBuilder.forTarget(leader.address()).usePlaintext().build());
+      channels.add(cluster.tls.channel(leader.address()));
     }
     List<Long> heaps = new ArrayList<>();
     try {

@@ -15,4 +15,12 @@ final class ItProperties {
     }
     return Integer.parseInt(v.trim());
   }
+
+  static boolean boolValue(String name, boolean dflt) {
+    String v = System.getProperty(name);
+    if (v == null || v.isBlank() || v.trim().startsWith("${")) {
+      return dflt;
+    }
+    return Boolean.parseBoolean(v.trim());
+  }
 }

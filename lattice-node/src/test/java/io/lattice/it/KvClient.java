@@ -3,7 +3,6 @@ package io.lattice.it;
 import com.google.protobuf.Any;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
@@ -24,15 +23,17 @@ import java.util.function.Function;
 final class KvClient implements AutoCloseable {
   private final List<String> endpoints;
   private final Map<String, ManagedChannel> channels = new ConcurrentHashMap<>();
+  private final ProcessTls tls;
   private int next;
 
-  KvClient(List<String> endpoints) {
+  KvClient(List<String> endpoints, ProcessTls tls) {
     this.endpoints = List.copyOf(endpoints);
+    this.tls = tls;
   }
 
   KVGrpc.KVBlockingStub stub(String address) {
     ManagedChannel ch = channels.computeIfAbsent(address,
-        a -> ManagedChannelBuilder.forTarget(a).usePlaintext().build());
+        tls::channel);
     return KVGrpc.newBlockingStub(ch).withDeadlineAfter(2, TimeUnit.SECONDS);
   }
 

@@ -30,6 +30,12 @@ class MultiProcessTest extends ProcessClusterTest {
   /** kill -9 of the leader, repeated. */
   static final int KILL_CYCLES = 5;
 
+  /** kill -9 and restarts always run with TLS, mutual TLS and client certificate auth. */
+  @Override
+  ProcessTls tls() {
+    return ProcessTls.tls(tmp.resolve("pki"));
+  }
+
   private ProcessCluster startCluster() throws Exception {
     return start(3, List.of());
   }
@@ -117,7 +123,7 @@ class MultiProcessTest extends ProcessClusterTest {
     AtomicBoolean stop = new AtomicBoolean();
     AtomicReference<Throwable> writerError = new AtomicReference<>();
     Thread writer = new Thread(() -> {
-      try (KvClient wc = new KvClient(cluster.addresses())) {
+      try (KvClient wc = new KvClient(cluster.addresses(), cluster.tls)) {
         for (int i = 0; !stop.get(); i++) {
           String key = String.format("w/%06d", i);
           String value = "v" + i;

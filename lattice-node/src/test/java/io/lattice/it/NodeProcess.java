@@ -1,7 +1,6 @@
 package io.lattice.it;
 
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import io.lattice.proto.v1.ClusterGrpc;
 import io.lattice.proto.v1.KVGrpc;
 import io.lattice.proto.v1.StatusRequest;
@@ -50,13 +49,16 @@ final class NodeProcess {
   volatile boolean joining;
   private ManagedChannel channel;
 
-  NodeProcess(String id, int port, int peerPort, Path dataDir, List<String> nodeArgs) {
-    this(id, port, peerPort, dataDir, nodeArgs, List.of());
-  }
+  private final ProcessTls tls;
 
-  /** A node whose JVM also gets {@code jvmArgs} (e.g. the flags of a {@link FaultProxy}). */
+  /**
+   * A node whose JVM also gets {@code jvmArgs} (e.g. the flags of a {@link FaultProxy}); {@code
+   * nodeArgs} must hold its security flags ({@link ProcessTls#nodeFlags}), and {@code tls} is how
+   * the test talks to it.
+   */
   NodeProcess(String id, int port, int peerPort, Path dataDir, List<String> nodeArgs,
-      List<String> jvmArgs) {
+      List<String> jvmArgs, ProcessTls tls) {
+    this.tls = tls;
     this.id = id;
     this.port = port;
     this.peerPort = peerPort;
@@ -178,7 +180,7 @@ final class NodeProcess {
 
   synchronized ManagedChannel channel() {
     if (channel == null) {
-      channel = ManagedChannelBuilder.forTarget(address()).usePlaintext().build();
+      channel = tls.channel(address());
     }
     return channel;
   }

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import io.grpc.StatusRuntimeException;
 import io.lattice.check.Call;
 import io.lattice.check.History;
@@ -79,6 +78,12 @@ class PartitionProcessTest extends ProcessClusterTest {
   private final AtomicBoolean stop = new AtomicBoolean();
   private final AtomicReference<Throwable> clientError = new AtomicReference<>();
   private final Map<String, Integer> outcomes = new java.util.concurrent.ConcurrentHashMap<>();
+
+  /** Partitions always run with TLS (peers through the proxy: TLS end to end). */
+  @Override
+  ProcessTls tls() {
+    return ProcessTls.tls(tmp.resolve("pki"));
+  }
 
   @Test
   void historyStaysLinearizableThroughPartitionsCrashesAndPauses() {
@@ -224,7 +229,7 @@ class PartitionProcessTest extends ProcessClusterTest {
     private KVGrpc.KVBlockingStub kv(String member) {
       String address = cluster.node(member).address();
       ManagedChannel ch = channels.computeIfAbsent(address,
-          a -> ManagedChannelBuilder.forTarget(a).usePlaintext().build());
+          cluster.tls::channel);
       return KVGrpc.newBlockingStub(ch).withDeadlineAfter(CALL_MILLIS, TimeUnit.MILLISECONDS);
     }
 

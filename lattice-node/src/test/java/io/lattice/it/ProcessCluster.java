@@ -25,6 +25,8 @@ final class ProcessCluster implements AutoCloseable {
   private final List<String> extraArgs;
   /** Peer traffic goes through this proxy when not null (see {@link FaultProxy}). */
   final FaultProxy proxy;
+  /** TLS or --insecure, for every node and for the test's clients. */
+  final ProcessTls tls;
 
   ProcessCluster(int size, Path baseDir) {
     this(size, baseDir, List.of());
@@ -40,6 +42,13 @@ final class ProcessCluster implements AutoCloseable {
    * closed with the cluster.
    */
   ProcessCluster(int size, Path baseDir, List<String> extraArgs, FaultProxy proxy) {
+    this(size, baseDir, extraArgs, proxy, ProcessTls.fromProperty(baseDir.resolve("pki")));
+  }
+
+  /** As {@link #ProcessCluster(int, Path, List, FaultProxy)}, secured by {@code tls}. */
+  ProcessCluster(int size, Path baseDir, List<String> extraArgs, FaultProxy proxy,
+      ProcessTls tls) {
+    this.tls = tls;
     this.baseDir = baseDir;
     this.extraArgs = List.copyOf(extraArgs);
     this.proxy = proxy;
@@ -64,9 +73,10 @@ final class ProcessCluster implements AutoCloseable {
           "--listen-peer", "127.0.0.1:" + peerPorts.get(i),
           "--initial-cluster", initial.toString()));
       args.addAll(TIMING);
+      args.addAll(tls.nodeFlags(id));
       args.addAll(extraArgs);
       nodes.add(new NodeProcess(id, ports.get(i), peerPorts.get(i), baseDir.resolve(id), args,
-          proxyArgs(id, "127.0.0.1:" + peerPorts.get(i))));
+          proxyArgs(id, "127.0.0.1:" + peerPorts.get(i)), tls));
     }
   }
 
@@ -108,9 +118,10 @@ final class ProcessCluster implements AutoCloseable {
         "--listen-client", "127.0.0.1:" + port, "--listen-peer", "127.0.0.1:" + peerPort,
         "--join"));
     args.addAll(TIMING);
+    args.addAll(tls.nodeFlags(id));
     args.addAll(extraArgs);
     NodeProcess n = new NodeProcess(id, port, peerPort, baseDir.resolve(id), args,
-        proxyArgs(id, "127.0.0.1:" + peerPort));
+        proxyArgs(id, "127.0.0.1:" + peerPort), tls);
     n.joining = true;
     nodes.add(n);
     n.start();

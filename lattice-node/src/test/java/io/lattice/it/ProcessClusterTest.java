@@ -47,9 +47,17 @@ abstract class ProcessClusterTest {
 
   /** As {@link #start(int, List)}, the members dialling each other through {@code proxy}. */
   ProcessCluster start(int size, List<String> extraArgs, FaultProxy proxy) throws IOException {
-    cluster = new ProcessCluster(size, tmp, extraArgs, proxy).start();
-    client = new KvClient(cluster.addresses());
+    cluster = new ProcessCluster(size, tmp, extraArgs, proxy, tls()).start();
+    client = new KvClient(cluster.addresses(), cluster.tls);
     return cluster;
+  }
+
+  /**
+   * How this suite's nodes are secured: TLS with {@code -Dlattice.it.tls=true}, else --insecure.
+   * Suites that must always run with TLS override it.
+   */
+  ProcessTls tls() {
+    return ProcessTls.fromProperty(tmp.resolve("pki"));
   }
 
   static ByteString bs(String s) {

@@ -179,7 +179,7 @@ class RejoinTimeProcessTest extends ProcessClusterTest {
 
   private Thread startWriter() {
     Thread t = new Thread(() -> {
-      try (KvClient wc = new KvClient(cluster.addresses())) {
+      try (KvClient wc = new KvClient(cluster.addresses(), cluster.tls)) {
         for (long i = 0; !stopWriter.get(); i++) {
           String key = "r/" + (i % 100);
           try {

@@ -74,7 +74,7 @@ class SnapshotCatchUpProcessTest extends ProcessClusterTest {
       n.addJvmArgs("-Xmx" + mib(3 * state + (256L << 20)));
     }
     cluster.start();
-    client = new KvClient(cluster.addresses());
+    client = new KvClient(cluster.addresses(), cluster.tls);
     NodeProcess leader = cluster.awaitLeader(Duration.ofSeconds(90)); // slow JVM starts when loaded
     NodeProcess follower = cluster.nodes.stream().filter(n -> n != leader).findFirst()
         .orElseThrow();

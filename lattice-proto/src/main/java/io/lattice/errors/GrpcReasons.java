@@ -28,6 +28,8 @@ public final class GrpcReasons {
       case NOT_FOUND -> Status.Code.NOT_FOUND;
       case ALREADY_EXISTS -> Status.Code.ALREADY_EXISTS;
       case INTERNAL -> Status.Code.INTERNAL;
+      case UNAUTHENTICATED -> Status.Code.UNAUTHENTICATED;
+      case PERMISSION_DENIED -> Status.Code.PERMISSION_DENIED;
     };
   }
 

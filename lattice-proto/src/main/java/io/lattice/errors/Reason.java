@@ -101,7 +101,17 @@ public enum Reason {
    * before it was proposed and had no effect. Reads are still served; writes resume by themselves
    * once space is freed.
    */
-  NO_SPACE(Effect.NONE);
+  NO_SPACE(Effect.NONE),
+  /**
+   * The call needs a verified certificate and came without one (no TLS client certificate, or a
+   * peer call without a peer certificate). Nothing was done.
+   */
+  UNAUTHENTICATED(Effect.NONE),
+  /**
+   * The caller's certificate does not allow the call: a client role below the one the call needs,
+   * or a peer message whose sender is not the member its certificate names. Nothing was done.
+   */
+  PERMISSION_DENIED(Effect.NONE);
 
   /** What a request that failed with a reason did. */
   public enum Effect {

@@ -1,0 +1,157 @@
+package io.lattice.security;
+
+import io.grpc.netty.shaded.io.grpc.netty.NettySslContextChannelCredentials;
+import io.grpc.netty.shaded.io.netty.handler.ssl.ClientAuth;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What a node's {@link TlsSettings} build: the TLS of its client listener ({@link
+ * #clientServerTls}), of its peer listener ({@link #peerServerTls}), of the one listener that
+ * serves both while a node has a single port ({@link #sharedServerTls}), and the credentials it
+ * dials peers with ({@link #peerSecurity}). Certificates and CAs are re-read when their files
+ * change. With --insecure everything is plaintext and nothing is checked.
+ */
+public final class NodeSecurity {
+  private static final Logger log = LoggerFactory.getLogger(NodeSecurity.class);
+
+  private final boolean insecure;
+  private final ServerTls clientServerTls;
+  private final ServerTls peerServerTls;
+  private final ServerTls sharedServerTls;
+  private final PeerSecurity peerSecurity;
+  private final ReloadingKeyManager clientKeys;
+  private final CertificateRefusals refusals;
+
+  private NodeSecurity(boolean insecure, ServerTls clientServerTls, ServerTls peerServerTls,
+      ServerTls sharedServerTls, PeerSecurity peerSecurity, ReloadingKeyManager clientKeys,
+      CertificateRefusals refusals) {
+    this.insecure = insecure;
+    this.clientServerTls = clientServerTls;
+    this.peerServerTls = peerServerTls;
+    this.sharedServerTls = sharedServerTls;
+    this.peerSecurity = peerSecurity;
+    this.clientKeys = clientKeys;
+    this.refusals = refusals;
+  }
+
+  /** Plaintext, no checks: --insecure (and in-process tests that do not test security). */
+  public static NodeSecurity insecure() {
+    return new NodeSecurity(true, ServerTls.plaintext(), ServerTls.plaintext(),
+        ServerTls.plaintext(), PeerSecurity.plaintext(), null, new CertificateRefusals());
+  }
+
+  /**
+   * Builds the node's TLS from validated settings (with --insecure: {@link #insecure()}, and one
+   * WARN line says so).
+   *
+   * @throws IllegalArgumentException if {@link TlsSettings#validate()} refuses the settings
+   * @throws IOException if a file cannot be read or used (the message names it and why)
+   */
+  public static NodeSecurity create(String selfId, TlsSettings s) throws IOException {
+    return create(selfId, s, System::nanoTime);
+  }
+
+  static NodeSecurity create(String selfId, TlsSettings s, LongSupplier nanoClock)
+      throws IOException {
+    Objects.requireNonNull(selfId, "selfId");
+    String problem = s.validate();
+    if (problem != null) {
+      throw new IllegalArgumentException(problem);
+    }
+    if (s.insecure()) {
+      log.warn("{}: --insecure: serving PLAINTEXT with no authentication: anyone who can reach "
+          + "the port can read and write every key, change the membership, and send peer "
+          + "messages as any member (peer identities are not checked)", selfId);
+      return insecure();
+    }
+    ReloadingKeyManager clientKeys = new ReloadingKeyManager("--cert-file/--key-file",
+        s.certFile(), s.keyFile(), nanoClock);
+    ReloadingKeyManager peerKeys = new ReloadingKeyManager("--peer-cert-file/--peer-key-file",
+        s.peerCertFile(), s.peerKeyFile(), nanoClock);
+    ReloadingTrustManager peerCa = new ReloadingTrustManager("--peer-trusted-ca-file",
+        s.peerTrustedCaFile(), nanoClock);
+    ReloadingTrustManager clientCa = s.trustedCaFile() == null ? null
+        : new ReloadingTrustManager("--trusted-ca-file", s.trustedCaFile(), nanoClock);
+    ReloadingTrustManager clientAuthCa = s.clientCertAuth() ? clientCa : null;
+    CertificateRefusals refusals = new CertificateRefusals();
+
+    ServerTls client = new ServerTls(TlsContexts.server(clientKeys,
+        clientCa == null ? null : new ListenerTrust(selfId + " client listener",
+            List.of(clientCa), refusals),
+        s.clientCertAuth() ? ClientAuth.REQUIRE : clientCa == null ? ClientAuth.NONE
+            : ClientAuth.OPTIONAL),
+        new AuthInterceptor(selfId, null, clientAuthCa));
+    ServerTls peer = new ServerTls(TlsContexts.server(peerKeys,
+        new ListenerTrust(selfId + " peer listener", List.of(peerCa), refusals),
+        ClientAuth.REQUIRE), new AuthInterceptor(selfId, peerCa, null));
+    // One port for clients and peers: it presents the client certificate, accepts a client
+    // certificate from either CA (peers must present one; clients must with --client-cert-auth),
+    // and AuthInterceptor decides per service which CA the certificate must come from.
+    List<ReloadingTrustManager> both = new ArrayList<>(List.of(peerCa));
+    if (clientCa != null) {
+      both.add(clientCa);
+    }
+    ServerTls shared = new ServerTls(TlsContexts.server(clientKeys,
+        new ListenerTrust(selfId + " listener", both, refusals),
+        s.clientCertAuth() ? ClientAuth.REQUIRE : ClientAuth.OPTIONAL),
+        new AuthInterceptor(selfId, peerCa, clientAuthCa));
+    PeerSecurity dial = new PeerSecurity(NettySslContextChannelCredentials.create(
+        TlsContexts.client(peerKeys, new ListenerTrust(selfId + " peer dialer", List.of(peerCa),
+            refusals))), true);
+    log.info("{}: TLS ({}) on; client certificates {}; peers use mutual TLS and are checked "
+        + "against the member their certificate names; certificate files are re-read when they "
+        + "change", selfId, TlsContexts.provider(),
+        s.clientCertAuth() ? "required (--client-cert-auth), admin calls need the admin role"
+            : "not required");
+    return new NodeSecurity(false, client, peer, shared, dial, clientKeys, refusals);
+  }
+
+  /** Whether the node runs without TLS (--insecure). */
+  public boolean isInsecure() {
+    return insecure;
+  }
+
+  /** The TLS of the client listener (KV, Cluster, health, reflection). */
+  public ServerTls clientServerTls() {
+    return clientServerTls;
+  }
+
+  /** The TLS of the peer listener (Raft): mutual TLS with the peer CA. */
+  public ServerTls peerServerTls() {
+    return peerServerTls;
+  }
+
+  /**
+   * The TLS of a listener that serves clients and peers on one port: peers are checked as on
+   * {@link #peerServerTls}, clients as on {@link #clientServerTls}, call by call.
+   */
+  public ServerTls sharedServerTls() {
+    return sharedServerTls;
+  }
+
+  /** How the transport dials peers, and whether it checks their identity. */
+  public PeerSecurity peerSecurity() {
+    return peerSecurity;
+  }
+
+  /** Certificates refused on this node's listeners and dials so far (tests, diagnostics). */
+  public long refusedCertificates() {
+    return refusals.count();
+  }
+
+  /** Why the latest certificate was refused ("" if none). */
+  public String lastRefusal() {
+    return refusals.last();
+  }
+
+  /** The certificate the client listener presents now (null with --insecure). */
+  public java.security.cert.X509Certificate presentedCertificate() {
+    return clientKeys == null ? null : clientKeys.certificate();
+  }
+}
