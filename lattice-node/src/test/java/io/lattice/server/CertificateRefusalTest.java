@@ -49,7 +49,7 @@ class CertificateRefusalTest {
   void start() throws Exception {
     cluster = new SecureClusterFixture(tmp, true);
     n1 = cluster.security.get("n1");
-    n1Address = cluster.addresses.get("n1");
+    n1Address = cluster.servers.get("n1").clientAddress();
   }
 
   @AfterEach

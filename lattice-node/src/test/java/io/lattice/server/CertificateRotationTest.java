@@ -36,7 +36,7 @@ class CertificateRotationTest {
     try (SecureClusterFixture cluster = new SecureClusterFixture(tmp, false)) {
       NodeServer leader = cluster.awaitLeader();
       String id = leader.node().id();
-      String address = cluster.addresses.get(id);
+      String address = cluster.servers.get(id).clientAddress();
       BigInteger oldSerial = presentedSerial(cluster, address);
 
       ManagedChannel ch = cluster.track(cluster.pki.channel(address, null));

@@ -46,7 +46,7 @@ class ClientAuthorizationTest {
   void start() throws Exception {
     cluster = new SecureClusterFixture(tmp, true);
     leader = cluster.awaitLeader();
-    leaderAddress = cluster.addresses.get(leader.node().id());
+    leaderAddress = leader.clientAddress();
   }
 
   @AfterEach
@@ -111,7 +111,7 @@ class ClientAuthorizationTest {
           throw e;
         }
         leader = cluster.awaitLeader();
-        leaderAddress = cluster.addresses.get(leader.node().id());
+        leaderAddress = leader.clientAddress();
       }
     }
   }

@@ -16,12 +16,12 @@ import picocli.CommandLine;
 
 /** lattice-node refuses to start without certificates or --insecure, and with partial TLS. */
 class NodeTlsFlagsTest {
-  private static final String CLUSTER = "n1=127.0.0.1:7001,n2=127.0.0.1:7002,n3=127.0.0.1:7003";
+  private static final String CLUSTER = "n1=127.0.0.1:7101,n2=127.0.0.1:7102,n3=127.0.0.1:7103";
   @TempDir Path tmp;
 
   private int execute(StringWriter err, List<String> extra) {
     List<String> args = new ArrayList<>(List.of("--id", "n1", "--data-dir",
-        tmp.resolve("n1").toString(), "--listen", "127.0.0.1:7001", "--initial-cluster",
+        tmp.resolve("n1").toString(), "--listen-client", "127.0.0.1:7001", "--initial-cluster",
         CLUSTER));
     args.addAll(extra);
     CommandLine cl = LatticeNodeCommand.commandLine();
@@ -77,7 +77,7 @@ class NodeTlsFlagsTest {
         + pki.cert("n1") + "\npeer-key-file=" + pki.key("n1") + "\npeer-trusted-ca-file="
         + pki.caFile + "\n");
     CommandLine cl = LatticeNodeCommand.commandLine();
-    cl.parseArgs("--id", "n1", "--data-dir", tmp.toString(), "--listen", "127.0.0.1:7001",
+    cl.parseArgs("--id", "n1", "--data-dir", tmp.toString(), "--listen-client", "127.0.0.1:7001",
         "--initial-cluster", CLUSTER, "--config", conf.toString(), "--client-cert-auth=false");
     LatticeNodeCommand cmd = cl.getCommand();
     cmd.resolveConfig();
