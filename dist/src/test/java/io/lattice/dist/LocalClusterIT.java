@@ -63,7 +63,12 @@ class LocalClusterIT {
     assertThat(pids).containsOnlyKeys("n1", "n2", "n3");
     pids.forEach((node, pid) -> assertThat(commandLine(pid)).as(node)
         .contains("io.lattice.server.LatticeNodeCommand")
-        .contains("--data-dir " + data.resolve(node)));
+        .contains("--data-dir " + data.resolve(node))
+        .contains("--client-cert-auth", "--peer-cert-file", "--peer-trusted-ca-file"));
+    // TLS with client certificate auth, from certificates the first start made
+    assertThat(data.resolve("certs").resolve("ca.crt")).isNotEmptyFile();
+    assertThat(data.resolve("certs").resolve("client.root.crt")).isNotEmptyFile();
+    assertThat(data.resolve("ca.key")).isNotEmptyFile();
 
     Run again = script("start");
     assertThat(again.exitCode()).as(again.output()).isZero();
