@@ -9,12 +9,9 @@ import io.lattice.tls.Pem;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.GeneralSecurityException;
-import java.security.cert.CertificateParsingException;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
 import java.util.stream.Stream;
@@ -113,43 +110,12 @@ final class CertListCommand extends BaseCommand {
       String kind = isCa ? "ca" : Identities.isNode(c) ? "node" : "client";
       String role = kind.equals("client")
           ? Identities.roleOf(c).name().toLowerCase(Locale.ROOT) : null;
-      String signed = ca == null ? "no CA" : signedBy(c, ca)
+      String signed = ca == null ? "no CA" : Identities.signedBy(c, ca)
           ? (c.equals(ca) ? "self" : "yes") : "no";
       Instant expires = c.getNotAfter().toInstant();
-      rows.add(new Row(file, kind, Identities.commonName(c), role, hosts(c), expires,
+      rows.add(new Row(file, kind, Identities.commonName(c), role, Identities.hosts(c), expires,
           expires.isBefore(now), signed, key));
     }
     return rows;
-  }
-
-  private static boolean signedBy(X509Certificate c, X509Certificate ca) {
-    if (!c.getIssuerX500Principal().equals(ca.getSubjectX500Principal())) {
-      return false;
-    }
-    try {
-      c.verify(ca.getPublicKey());
-      return true;
-    } catch (GeneralSecurityException e) {
-      return false;
-    }
-  }
-
-  /** The DNS names and IP addresses of the subjectAltName, in order. */
-  static List<String> hosts(X509Certificate c) {
-    List<String> out = new ArrayList<>();
-    try {
-      Collection<List<?>> names = c.getSubjectAlternativeNames();
-      if (names != null) {
-        for (List<?> n : names) {
-          int type = (Integer) n.get(0);
-          if (type == 2 || type == 7) { // dNSName, iPAddress
-            out.add(String.valueOf(n.get(1)));
-          }
-        }
-      }
-    } catch (CertificateParsingException e) {
-      // an unreadable extension lists no hosts
-    }
-    return out;
   }
 }

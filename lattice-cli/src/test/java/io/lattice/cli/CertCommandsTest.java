@@ -53,7 +53,7 @@ class CertCommandsTest {
     n1.verify(ca.getPublicKey());
     assertThat(Identities.isNode(n1)).isTrue();
     assertThat(Identities.commonName(n1)).isEqualTo("n1");
-    assertThat(CertListCommand.hosts(n1)).containsExactly("127.0.0.1", "localhost");
+    assertThat(Identities.hosts(n1)).containsExactly("127.0.0.1", "localhost");
     assertThat(n1.getNotAfter().toInstant()).isBefore(Instant.now().plus(Duration.ofDays(367)));
     assertThat(Pem.readPrivateKey(dir.resolve("node.n1.key"))).isNotNull();
 

@@ -78,6 +78,38 @@ public final class Identities {
     return units.contains(READONLY_UNIT) ? Role.READONLY : Role.READWRITE;
   }
 
+  /** The DNS names and IP addresses of the certificate's subjectAltName, in order. */
+  public static List<String> hosts(X509Certificate cert) {
+    List<String> out = new ArrayList<>();
+    try {
+      java.util.Collection<List<?>> names = cert.getSubjectAlternativeNames();
+      if (names != null) {
+        for (List<?> n : names) {
+          int type = (Integer) n.get(0);
+          if (type == 2 || type == 7) { // dNSName, iPAddress
+            out.add(String.valueOf(n.get(1)));
+          }
+        }
+      }
+    } catch (java.security.cert.CertificateParsingException e) {
+      // an unreadable extension lists no hosts
+    }
+    return out;
+  }
+
+  /** Whether {@code ca} issued {@code cert}: its name is the issuer and its key verifies the signature. */
+  public static boolean signedBy(X509Certificate cert, X509Certificate ca) {
+    if (!cert.getIssuerX500Principal().equals(ca.getSubjectX500Principal())) {
+      return false;
+    }
+    try {
+      cert.verify(ca.getPublicKey());
+      return true;
+    } catch (java.security.GeneralSecurityException e) {
+      return false; // another CA of the same name, or a forged signature
+    }
+  }
+
   private static List<String> attribute(X509Certificate cert, String type) {
     List<String> values = new ArrayList<>();
     try {

@@ -2,6 +2,7 @@ package io.lattice.cli.client;
 
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.lattice.tls.Identities;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.ConnectException;
@@ -9,7 +10,6 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.GeneralSecurityException;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateExpiredException;
@@ -18,7 +18,6 @@ import java.security.cert.CertificateNotYetValidException;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -126,7 +125,7 @@ final class AccessErrors {
       return "the server's certificate at " + address + " is not signed by the CA in "
           + tls.caFile();
     }
-    List<String> hosts = hosts(leaf);
+    List<String> hosts = Identities.hosts(leaf);
     if (!matches(hosts, host)) {
       return "the server's certificate is for " + (hosts.isEmpty() ? "no host"
           : String.join(", ", hosts)) + ", not " + host;
@@ -154,36 +153,12 @@ final class AccessErrors {
     List<X509Certificate> cas = certificates(tls.caFile());
     for (X509Certificate c : chain) {
       for (X509Certificate ca : cas) {
-        if (c.getIssuerX500Principal().equals(ca.getSubjectX500Principal())) {
-          try {
-            c.verify(ca.getPublicKey());
-            return true;
-          } catch (GeneralSecurityException e) {
-            // another CA of the same name, or a forged signature: try the next
-          }
+        if (Identities.signedBy(c, ca)) {
+          return true;
         }
       }
     }
     return false;
-  }
-
-  /** The DNS names and IP addresses in the certificate's subjectAltName. */
-  static List<String> hosts(X509Certificate c) {
-    List<String> out = new ArrayList<>();
-    try {
-      Collection<List<?>> names = c.getSubjectAlternativeNames();
-      if (names != null) {
-        for (List<?> n : names) {
-          int type = (Integer) n.get(0);
-          if (type == 2 || type == 7) {
-            out.add(String.valueOf(n.get(1)));
-          }
-        }
-      }
-    } catch (CertificateException e) {
-      // no readable names
-    }
-    return out;
   }
 
   /** Whether {@code host} is one of {@code names} (an IP by value; a DNS name, "*." for one label). */
