@@ -20,15 +20,22 @@ import java.util.List;
 
 /**
  * Reads PEM certificates and keys with the JDK alone (a node does not carry BouncyCastle). Keys
- * must be unencrypted PKCS#8 ({@code BEGIN PRIVATE KEY}), which {@code lattice cert} writes and
+ * must be unencrypted PKCS#8 (PEM label {@value #KEY_LABEL}), which {@code lattice cert} writes and
  * {@code openssl pkcs8 -topk8 -nocrypt} converts to. Every failure is an IOException whose message
  * names the file and what is wrong with it.
  */
 final class PemFiles {
-  private static final String KEY_BEGIN = "-----BEGIN PRIVATE KEY-----";
-  private static final String KEY_END = "-----END PRIVATE KEY-----";
+  /** The PEM label of an unencrypted PKCS#8 key (RFC 7468 section 10). */
+  static final String KEY_LABEL = "PRIVATE KEY";
+  private static final String KEY_BEGIN = boundary("BEGIN", KEY_LABEL);
+  private static final String KEY_END = boundary("END", KEY_LABEL);
 
   private PemFiles() {}
+
+  /** A PEM boundary line: {@code -----BEGIN label-----} or {@code -----END label-----}. */
+  static String boundary(String which, String label) {
+    return "-----" + which + " " + label + "-----";
+  }
 
   /** The certificates of a PEM file, in order (at least one). */
   static List<X509Certificate> certificates(Path file) throws IOException {
@@ -53,11 +60,12 @@ final class PemFiles {
     int begin = text.indexOf(KEY_BEGIN);
     int end = text.indexOf(KEY_END);
     if (begin < 0 || end < begin) {
-      if (text.contains("ENCRYPTED PRIVATE KEY")) {
+      if (text.contains(boundary("BEGIN", "ENCRYPTED " + KEY_LABEL))) {
         throw new IOException(file + " holds an encrypted key; the node needs it unencrypted "
             + "(readable by the node's user only)");
       }
-      if (text.contains("BEGIN EC PRIVATE KEY") || text.contains("BEGIN RSA PRIVATE KEY")) {
+      if (text.contains(boundary("BEGIN", "EC " + KEY_LABEL))
+          || text.contains(boundary("BEGIN", "RSA " + KEY_LABEL))) {
         throw new IOException(file + " holds a key in OpenSSL's traditional format; convert it "
             + "to PKCS#8 with: openssl pkcs8 -topk8 -nocrypt -in " + file + " -out KEY.pem");
       }

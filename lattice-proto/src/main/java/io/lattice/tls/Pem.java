@@ -35,7 +35,7 @@ public final class Pem {
   }
 
   /**
-   * Writes a private key as unencrypted PKCS#8 ("BEGIN PRIVATE KEY"), replacing the file
+   * Writes a private key as unencrypted PKCS#8 (the PEM label RFC 7468 gives it), replacing the file
    * atomically; on a POSIX file system the file is created readable by its owner only.
    */
   public static void writePrivateKey(Path file, PrivateKey key) throws IOException {

