@@ -3,7 +3,6 @@ package io.lattice.security;
 import io.grpc.netty.shaded.io.grpc.netty.NettySslContextChannelCredentials;
 import io.grpc.netty.shaded.io.netty.handler.ssl.ClientAuth;
 import java.io.IOException;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.LongSupplier;
@@ -12,9 +11,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * What a node's {@link TlsSettings} build: the TLS of its client listener ({@link
- * #clientServerTls}), of its peer listener ({@link #peerServerTls}), of the one listener that
- * serves both while a node has a single port ({@link #sharedServerTls}), and the credentials it
- * dials peers with ({@link #peerSecurity}). Certificates and CAs are re-read when their files
+ * #clientServerTls}), of its peer listener ({@link #peerServerTls}), and the credentials it dials
+ * peers with ({@link #peerSecurity}). Certificates and CAs are re-read when their files
  * change. With --insecure everything is plaintext and nothing is checked.
  */
 public final class NodeSecurity {
@@ -23,18 +21,16 @@ public final class NodeSecurity {
   private final boolean insecure;
   private final ServerTls clientServerTls;
   private final ServerTls peerServerTls;
-  private final ServerTls sharedServerTls;
   private final PeerSecurity peerSecurity;
   private final ReloadingKeyManager clientKeys;
   private final CertificateRefusals refusals;
 
   private NodeSecurity(boolean insecure, ServerTls clientServerTls, ServerTls peerServerTls,
-      ServerTls sharedServerTls, PeerSecurity peerSecurity, ReloadingKeyManager clientKeys,
+      PeerSecurity peerSecurity, ReloadingKeyManager clientKeys,
       CertificateRefusals refusals) {
     this.insecure = insecure;
     this.clientServerTls = clientServerTls;
     this.peerServerTls = peerServerTls;
-    this.sharedServerTls = sharedServerTls;
     this.peerSecurity = peerSecurity;
     this.clientKeys = clientKeys;
     this.refusals = refusals;
@@ -43,7 +39,7 @@ public final class NodeSecurity {
   /** Plaintext, no checks: --insecure (and in-process tests that do not test security). */
   public static NodeSecurity insecure() {
     return new NodeSecurity(true, ServerTls.plaintext(), ServerTls.plaintext(),
-        ServerTls.plaintext(), PeerSecurity.plaintext(), null, new CertificateRefusals());
+        PeerSecurity.plaintext(), null, new CertificateRefusals());
   }
 
   /**
@@ -90,17 +86,6 @@ public final class NodeSecurity {
     ServerTls peer = new ServerTls(TlsContexts.server(peerKeys,
         new ListenerTrust(selfId + " peer listener", List.of(peerCa), refusals),
         ClientAuth.REQUIRE), new AuthInterceptor(selfId, peerCa, null));
-    // One port for clients and peers: it presents the client certificate, accepts a client
-    // certificate from either CA (peers must present one; clients must with --client-cert-auth),
-    // and AuthInterceptor decides per service which CA the certificate must come from.
-    List<ReloadingTrustManager> both = new ArrayList<>(List.of(peerCa));
-    if (clientCa != null) {
-      both.add(clientCa);
-    }
-    ServerTls shared = new ServerTls(TlsContexts.server(clientKeys,
-        new ListenerTrust(selfId + " listener", both, refusals),
-        s.clientCertAuth() ? ClientAuth.REQUIRE : ClientAuth.OPTIONAL),
-        new AuthInterceptor(selfId, peerCa, clientAuthCa));
     PeerSecurity dial = new PeerSecurity(NettySslContextChannelCredentials.create(
         TlsContexts.client(peerKeys, new ListenerTrust(selfId + " peer dialer", List.of(peerCa),
             refusals))), true);
@@ -109,7 +94,7 @@ public final class NodeSecurity {
         + "change", selfId, TlsContexts.provider(),
         s.clientCertAuth() ? "required (--client-cert-auth), admin calls need the admin role"
             : "not required");
-    return new NodeSecurity(false, client, peer, shared, dial, clientKeys, refusals);
+    return new NodeSecurity(false, client, peer, dial, clientKeys, refusals);
   }
 
   /** Whether the node runs without TLS (--insecure). */
@@ -125,14 +110,6 @@ public final class NodeSecurity {
   /** The TLS of the peer listener (Raft): mutual TLS with the peer CA. */
   public ServerTls peerServerTls() {
     return peerServerTls;
-  }
-
-  /**
-   * The TLS of a listener that serves clients and peers on one port: peers are checked as on
-   * {@link #peerServerTls}, clients as on {@link #clientServerTls}, call by call.
-   */
-  public ServerTls sharedServerTls() {
-    return sharedServerTls;
   }
 
   /** How the transport dials peers, and whether it checks their identity. */

@@ -127,7 +127,7 @@ class CertificateRefusalTest {
     // the server's own settings are not validated against the clock: it serves what it is given
     NodeSecurity peer = NodeSecurity.create(id, new TlsSettings(c, k, null, false, c, k,
         cluster.pki.caFile, false));
-    Server server = peer.sharedServerTls().applyTo(NettyServerBuilder.forAddress(
+    Server server = peer.peerServerTls().applyTo(NettyServerBuilder.forAddress(
         new InetSocketAddress("127.0.0.1", 0))).addService(new HealthStatusManager()
         .getHealthService()).build().start();
     try {
