@@ -41,7 +41,8 @@ final class Responses {
   static KeyValue kv(KvEntry e) {
     return KeyValue.newBuilder()
         .setKey(UnsafeByteOperations.unsafeWrap(e.key()))
-        .setValue(e.value() == null ? ByteString.EMPTY : UnsafeByteOperations.unsafeWrap(e.value()))
+        .setValue(e.valueInHeap() ? UnsafeByteOperations.unsafeWrap(e.value())
+            : UnsafeByteOperations.unsafeWrap(e.valueBuffer()))
         .setCreateIndex(e.createIndex())
         .setModIndex(e.modIndex())
         .setVersion(e.version())

@@ -47,6 +47,6 @@ public final class KvLimits {
 
   /** What {@code e} counts against {@link #MAX_RESULT_BYTES}. */
   public static long entryBytes(KvEntry e) {
-    return (long) e.key().length + e.value().length + ENTRY_OVERHEAD_BYTES;
+    return (long) e.key().length + e.valueLength() + ENTRY_OVERHEAD_BYTES;
   }
 }

@@ -125,8 +125,9 @@ public final class KvResultCodec {
     p.packArrayHeader(5);
     p.packBinaryHeader(e.key().length);
     p.writePayload(e.key());
-    p.packBinaryHeader(e.value().length);
-    p.writePayload(e.value());
+    byte[] value = e.value(); // a copy when mapped: results are bounded by the answer limit
+    p.packBinaryHeader(value.length);
+    p.writePayload(value);
     p.packLong(e.createIndex());
     p.packLong(e.modIndex());
     p.packLong(e.version());

@@ -3,6 +3,7 @@ package io.lattice.kv;
 import io.lattice.format.FormatException;
 import io.lattice.format.SnapshotDataReader;
 import io.lattice.format.SnapshotDataWriter;
+import io.lattice.storage.SnapshotRegions;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -50,6 +51,12 @@ final class KvSnapshotCodec {
   private static final int MAPPING_VERSION = 2;
   private static final int SESSION_WINDOW_VERSION = 2;
 
+  /**
+   * The smallest value a restore from a snapshot file keeps as a mapped region of the file rather
+   * than an array: below it the buffer object would save little over the array.
+   */
+  static final int MAPPED_VALUE_BYTES = 1024;
+
   /** A state read from a snapshot. */
   record Restored(long appliedIndex, KeySpace keys, ClientSessions sessions) {}
 
@@ -65,7 +72,11 @@ final class KvSnapshotCodec {
         new SnapshotDataWriter(out, appliedIndex, keys.size(), sessions.byId().size() + 1L);
     for (Iterator<KvEntry> it = keys.iterator(); it.hasNext(); ) {
       KvEntry e = it.next();
-      w.key(e.key(), e.value(), e.createIndex(), e.modIndex(), e.version());
+      if (e.valueInHeap()) {
+        w.key(e.key(), e.value(), e.createIndex(), e.modIndex(), e.version());
+      } else {
+        w.key(e.key(), e.valueBuffer(), e.createIndex(), e.modIndex(), e.version());
+      }
     }
     w.session(META_ID, MAPPING_VERSION, limitsBlob(limits), sessions.clockMillis());
     for (SessionState s : sessions.sessions()) {
@@ -102,11 +113,23 @@ final class KvSnapshotCodec {
    * @throws IOException if reading {@code in} fails (a cancelled restore among others)
    */
   static Restored read(java.io.InputStream in, SessionLimits limits) throws IOException {
-    Builder b = new Builder(new ClientSessions(limits));
+    return read(in, limits, null);
+  }
+
+  /**
+   * As {@link #read(java.io.InputStream, SessionLimits)}, keeping every value of at least {@link
+   * #MAPPED_VALUE_BYTES} as a region of {@code regions} (the same data, in its file) instead of an
+   * array; {@code regions} null: none.
+   */
+  static Restored read(java.io.InputStream in, SessionLimits limits, SnapshotRegions regions)
+      throws IOException {
+    Builder b = new Builder(new ClientSessions(limits), regions);
     try {
       SnapshotDataReader.read(in, b);
     } catch (FormatException e) {
       throw new IllegalArgumentException("malformed snapshot: " + e.getMessage(), e);
+    } catch (java.io.UncheckedIOException e) {
+      throw e.getCause(); // a region that could not be mapped
     }
     if (!b.metaSeen) {
       throw new IllegalArgumentException("malformed snapshot: no session meta record");
@@ -151,12 +174,32 @@ final class KvSnapshotCodec {
     /** The keys in ascending order, as read (checked as they come). */
     final java.util.ArrayList<KvEntry> keys = new java.util.ArrayList<>();
     final ClientSessions sessions;
+    /** Where large values are mapped from; null: every value is read into an array. */
+    final SnapshotRegions regions;
     long appliedIndex;
     boolean metaSeen;
     long lastId;
 
-    Builder(ClientSessions sessions) {
+    Builder(ClientSessions sessions, SnapshotRegions regions) {
       this.sessions = sessions;
+      this.regions = regions;
+    }
+
+    @Override
+    public boolean valueByPosition(int length) {
+      return regions != null && length >= MAPPED_VALUE_BYTES;
+    }
+
+    @Override
+    public void keyAt(byte[] key, long valueOffset, int valueLength, long createIndex,
+        long modIndex, long version) {
+      check(key, createIndex, modIndex, version);
+      try {
+        keys.add(KvEntry.mapped(key, regions.map(valueOffset, valueLength), createIndex, modIndex,
+            version));
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
     }
 
     @Override
@@ -168,6 +211,12 @@ final class KvSnapshotCodec {
 
     @Override
     public void key(byte[] key, byte[] value, long createIndex, long modIndex, long version) {
+      check(key, createIndex, modIndex, version);
+      keys.add(new KvEntry(key, value, createIndex, modIndex, version));
+    }
+
+    /** Checks a key record's key order and metadata before it is added. */
+    private void check(byte[] key, long createIndex, long modIndex, long version) {
       if (key.length == 0) {
         throw bad("empty key");
       }
@@ -179,7 +228,6 @@ final class KvSnapshotCodec {
         throw bad("impossible metadata for key " + Bytes.show(key) + ": create " + createIndex
             + ", mod " + modIndex + ", version " + version + ", applied " + appliedIndex);
       }
-      keys.add(new KvEntry(key, value, createIndex, modIndex, version));
     }
 
     @Override

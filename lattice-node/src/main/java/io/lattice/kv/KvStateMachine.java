@@ -300,6 +300,19 @@ public final class KvStateMachine implements StateMachine {
     return () -> install(r);
   }
 
+  /**
+   * {@inheritDoc} Values of at least {@link KvSnapshotCodec#MAPPED_VALUE_BYTES} bytes are kept as
+   * mapped regions of the snapshot file ({@link KvEntry#mapped}), the rest as arrays: the heap
+   * holds the keys, the small values and one small buffer object per large value.
+   */
+  @Override
+  public Restoration prepareRestore(java.io.InputStream data, long length,
+      io.lattice.storage.SnapshotRegions regions) throws IOException {
+    java.util.Objects.requireNonNull(data, "data");
+    KvSnapshotCodec.Restored r = KvSnapshotCodec.read(data, limits, regions);
+    return () -> install(r);
+  }
+
   private void install(KvSnapshotCodec.Restored r) {
     store.reset(r.keys());
     sessions = r.sessions();

@@ -24,7 +24,9 @@ final class SnapshotInput extends InputStream {
   /**
    * Prepares the restore of {@code stateMachine} from the snapshot {@code source} of a store,
    * streaming its data and checking its length and CRC-32C as it goes: a mismatch, a short file or
-   * a malformed snapshot throws, and nothing is in place (the caller installs the result).
+   * a malformed snapshot throws, and nothing is in place (the caller installs the result). When the
+   * source is a file, the state machine is also given its {@linkplain
+   * io.lattice.storage.SnapshotRegions regions} to map large values from.
    *
    * @throws IOException if the data cannot be read or is damaged, or {@code cancelled} turned true
    *     ({@link InterruptedIOException})
@@ -36,9 +38,16 @@ final class SnapshotInput extends InputStream {
     long length = source.dataLength();
     java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
     StateMachine.Restoration r;
+    java.util.Optional<io.lattice.storage.SnapshotRegions> regions = source.openRegions();
     try (SnapshotInput in = new SnapshotInput(source.openData(), length, cancelled, crc)) {
-      r = stateMachine.prepareRestore(in, length);
+      r = regions.isPresent()
+          ? stateMachine.prepareRestore(in, length, regions.get())
+          : stateMachine.prepareRestore(in, length);
       in.finish(); // what the decoder left unread still counts for the checksum and the length
+    } finally {
+      if (regions.isPresent()) {
+        regions.get().close();
+      }
     }
     if ((int) crc.getValue() != source.dataCrc()) {
       throw new IOException("snapshot " + source.meta().index() + " does not match its CRC-32C:"

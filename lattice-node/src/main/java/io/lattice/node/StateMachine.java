@@ -121,6 +121,19 @@ public interface StateMachine {
   }
 
   /**
+   * As {@link #prepareRestore(java.io.InputStream, long)}, with {@code regions} over the same data
+   * in its file: a state machine may keep large values as mapped regions of the file instead of
+   * copies in the heap ({@link io.lattice.storage.SnapshotRegions} says how long they stay
+   * valid), so that it can restore a state larger than its heap. It must still read the whole
+   * stream (the caller checks the checksum of what it read: the regions' bytes are verified only
+   * then). The caller closes {@code regions} once this returns. The default ignores them.
+   */
+  default Restoration prepareRestore(java.io.InputStream data, long length,
+      io.lattice.storage.SnapshotRegions regions) throws java.io.IOException {
+    return prepareRestore(data, length);
+  }
+
+  /**
    * A state read from a snapshot by {@link #prepareRestore}, not yet in place.
    */
   @FunctionalInterface

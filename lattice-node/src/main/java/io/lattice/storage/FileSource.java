@@ -71,6 +71,11 @@ record FileSource(Path file, SnapshotMeta meta, long dataOffset, long dataLength
   }
 
   @Override
+  public java.util.Optional<SnapshotRegions> openRegions() throws IOException {
+    return java.util.Optional.of(MappedFileRegions.open(file, dataOffset, dataLength));
+  }
+
+  @Override
   public InputStream openData() throws IOException {
     FileChannel ch = FileChannel.open(file, StandardOpenOption.READ);
     try {

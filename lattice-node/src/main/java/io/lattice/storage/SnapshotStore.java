@@ -49,6 +49,15 @@ public interface SnapshotStore {
     /** A fresh stream over the data, from its first byte; the caller closes it. */
     InputStream openData() throws IOException;
 
+    /**
+     * The data's bytes as regions to map, for a restore that keeps large values in the file
+     * ({@link SnapshotRegions}); empty when the data is not in a file that can be mapped (the
+     * default). The caller closes it.
+     */
+    default Optional<SnapshotRegions> openRegions() throws IOException {
+      return Optional.empty();
+    }
+
     /** The whole snapshot in memory (for callers that need the bytes; O(data)). */
     default Snapshot load() throws IOException {
       try (InputStream in = openData()) {

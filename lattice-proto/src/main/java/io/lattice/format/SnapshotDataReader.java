@@ -14,10 +14,31 @@ public final class SnapshotDataReader {
 
     void key(byte[] key, byte[] value, long createIndex, long modIndex, long version);
 
+    /**
+     * Whether the value about to be read, {@code length} bytes long, should be passed by its
+     * position in the stream ({@link #keyAt}) instead of being read into an array: a visitor that
+     * can reach the stream's bytes later (a file it maps) saves the copy. The reader then skips
+     * the value's bytes (they still pass through the stream, and through its checksum). The
+     * default is never.
+     */
+    default boolean valueByPosition(int length) {
+      return false;
+    }
+
+    /**
+     * A key whose value {@link #valueByPosition} asked for by position: the value is the {@code
+     * valueLength} bytes at {@code valueOffset} from the first byte of the stream.
+     */
+    default void keyAt(byte[] key, long valueOffset, int valueLength, long createIndex,
+        long modIndex, long version) {
+      throw new UnsupportedOperationException("this visitor takes values as arrays");
+    }
+
     void session(long sessionId, long lastSequence, byte[] lastResult, long lastActiveMillis);
   }
 
   private static final int MAX_LEN = 64 << 20;
+  private static final int SKIP_CHUNK = 64 << 10;
 
   private SnapshotDataReader() {}
 
@@ -40,6 +61,7 @@ public final class SnapshotDataReader {
       }
       visitor.summary(applied, keys, sessions);
       long seenKeys = 0;
+      byte[] scratch = null;
       long seenSessions = 0;
       while (true) {
         if (!u.hasNext()) {
@@ -50,7 +72,15 @@ public final class SnapshotDataReader {
         if (tag == SnapshotDataWriter.TAG_END && n == 1) {
           break;
         } else if (tag == SnapshotDataWriter.TAG_KV && n == 6) {
-          visitor.key(bin(u), bin(u), u.unpackLong(), u.unpackLong(), u.unpackLong());
+          byte[] key = bin(u);
+          int len = binHeader(u);
+          if (visitor.valueByPosition(len)) {
+            long at = u.getTotalReadBytes();
+            skip(u, len, scratch == null ? scratch = new byte[SKIP_CHUNK] : scratch);
+            visitor.keyAt(key, at, len, u.unpackLong(), u.unpackLong(), u.unpackLong());
+          } else {
+            visitor.key(key, u.readPayload(len), u.unpackLong(), u.unpackLong(), u.unpackLong());
+          }
           seenKeys++;
         } else if (tag == SnapshotDataWriter.TAG_SESSION && n == 5) {
           visitor.session(u.unpackLong(), u.unpackLong(), bin(u), u.unpackLong());
@@ -70,10 +100,24 @@ public final class SnapshotDataReader {
   }
 
   private static byte[] bin(MessageUnpacker u) throws IOException, FormatException {
+    return u.readPayload(binHeader(u));
+  }
+
+  private static int binHeader(MessageUnpacker u) throws IOException, FormatException {
     int len = u.unpackBinaryHeader();
     if (len < 0 || len > MAX_LEN) {
       throw new FormatException("impossible length " + len, u.getTotalReadBytes());
     }
-    return u.readPayload(len);
+    return len;
+  }
+
+  /** Reads past {@code len} payload bytes through {@code scratch}, keeping none of them. */
+  private static void skip(MessageUnpacker u, int len, byte[] scratch) throws IOException {
+    int left = len;
+    while (left > 0) {
+      int n = Math.min(left, scratch.length);
+      u.readPayload(scratch, 0, n);
+      left -= n;
+    }
   }
 }

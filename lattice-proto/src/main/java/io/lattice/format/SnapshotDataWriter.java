@@ -2,6 +2,7 @@ package io.lattice.format;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
 import org.msgpack.core.MessagePack;
 import org.msgpack.core.MessagePacker;
 
@@ -26,7 +27,11 @@ public final class SnapshotDataWriter implements AutoCloseable {
   static final int TAG_KV = 2;
   static final int TAG_SESSION = 3;
 
+  private static final int COPY_CHUNK = 64 << 10;
+
   private final MessagePacker packer;
+  /** Reused to copy values that are not arrays; made on first use. */
+  private byte[] scratch;
 
   public SnapshotDataWriter(OutputStream out, long appliedIndex, long keyCount, long sessionCount)
       throws IOException {
@@ -46,6 +51,32 @@ public final class SnapshotDataWriter implements AutoCloseable {
     packer.writePayload(key);
     packer.packBinaryHeader(value.length);
     packer.writePayload(value);
+    packer.packLong(createIndex);
+    packer.packLong(modIndex);
+    packer.packLong(version);
+  }
+
+  /**
+   * As {@link #key(byte[], byte[], long, long, long)}, the value read from {@code value}'s
+   * remaining bytes (its position does not move): the same bytes on the stream, copied through a
+   * small buffer, for values that are not in the heap (a mapped file region).
+   */
+  public void key(byte[] key, ByteBuffer value, long createIndex, long modIndex, long version)
+      throws IOException {
+    packer.packArrayHeader(6);
+    packer.packInt(TAG_KV);
+    packer.packBinaryHeader(key.length);
+    packer.writePayload(key);
+    ByteBuffer v = value.duplicate();
+    packer.packBinaryHeader(v.remaining());
+    if (scratch == null) {
+      scratch = new byte[COPY_CHUNK];
+    }
+    while (v.hasRemaining()) {
+      int n = Math.min(v.remaining(), scratch.length);
+      v.get(scratch, 0, n);
+      packer.writePayload(scratch, 0, n);
+    }
     packer.packLong(createIndex);
     packer.packLong(modIndex);
     packer.packLong(version);
