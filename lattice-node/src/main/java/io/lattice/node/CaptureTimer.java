@@ -66,6 +66,17 @@ final class CaptureTimer implements StateMachine {
   }
 
   @Override
+  public Restoration prepareRestore(InputStream data, long length) throws IOException {
+    return delegate.prepareRestore(data, length);
+  }
+
+  @Override
+  public Restoration prepareRestore(InputStream data, long length,
+      io.lattice.storage.SnapshotRegions regions) throws IOException {
+    return delegate.prepareRestore(data, length, regions);
+  }
+
+  @Override
   public long hash() {
     return delegate.hash();
   }
