@@ -23,13 +23,12 @@ import org.junit.jupiter.api.Timeout;
 /**
  * A follower far behind catches up through InstallSnapshot with a small heap: it is killed, the
  * others write {@code lattice.snapshot.bytes} (default 48 MiB) of 1 MiB values and compact their
- * logs past it, and it restarts with {@code -Xmx} of 1.25 times the state plus 96 MiB, or {@code
- * lattice.snapshot.follower.xmx} if set (e.g. {@code 256m}): room for the state it rebuilds, the
- * entries after the snapshot (up to a quarter of the values: the last snapshot is taken while the
- * writes go on, and the core holds its log in memory) and little more, since the transfer
- * streams to disk in 1 MiB chunks and the restore decodes the
- * snapshot file as it reads it (before, the receiver held a whole copy per incoming stream, and
- * the restore read the whole file into memory). It must catch up, through one transfer (the
+ * logs past it, and it restarts with an {@code -Xmx} smaller than the state (half of it, between 64
+ * and 256 MiB), or {@code lattice.snapshot.follower.xmx} if set: the transfer streams to disk in 1
+ * MiB chunks, the restore decodes the snapshot file as it reads it, and it keeps the large values
+ * as mapped regions of the file rather than copies in the heap (before, the receiver held a whole
+ * copy per incoming stream, the restore read the whole file into memory, and the state it built
+ * was all in the heap). It must catch up, through one transfer (the
  * leader does not restart it every heartbeat), leaving no temporary file behind, and serve the
  * values. Its peak heap after GC (from its GC log) and the restore's duration (from its log) are
  * printed.
@@ -46,11 +45,15 @@ class SnapshotCatchUpProcessTest extends ProcessClusterTest {
     return Long.parseLong(v.trim());
   }
 
-  /** The follower's -Xmx: {@code lattice.snapshot.follower.xmx}, or 1.25 × state + 96 MiB. */
+  /**
+   * The follower's -Xmx: {@code lattice.snapshot.follower.xmx}, or half the state, at least 64 MiB
+   * and at most 256 MiB: a heap that cannot hold the state, since the restore keeps the values in
+   * the snapshot file.
+   */
   private static String followerXmx(long state) {
     String v = System.getProperty("lattice.snapshot.follower.xmx");
     if (v == null || v.isBlank() || v.trim().startsWith("${")) {
-      return mib(state + state / 4 + (96L << 20));
+      return mib(Math.max(64L << 20, Math.min(256L << 20, state / 2)));
     }
     return v.trim();
   }
