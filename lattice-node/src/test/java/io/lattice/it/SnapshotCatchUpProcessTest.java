@@ -112,14 +112,24 @@ class SnapshotCatchUpProcessTest extends ProcessClusterTest {
       assertThat(files.map(p -> p.getFileName().toString()))
           .as("no partial snapshot left").noneMatch(n -> n.endsWith(".tmp"));
     }
-    long sends = out.lines().filter(l -> l.contains("received snapshot")).count();
-    assertThat(sends).as("snapshot transfers the follower received").isBetween(1L, 2L);
+    List<String> senders = out.lines().filter(l -> l.contains("received snapshot"))
+        .map(l -> l.substring(l.lastIndexOf(" from ") + 6).trim()).toList();
+    long sends = senders.size();
+    assertThat(sends).as("snapshot transfers the follower received").isPositive();
+    // One leader sends it once (twice at most, when a transfer breaks): a new leader elected
+    // meanwhile (the two members left are slow on a loaded machine) sends it again, and that is
+    // not a leader restarting its transfer every heartbeat.
+    int run = 1;
+    for (int i = 1; i < senders.size(); i++) {
+      run = senders.get(i).equals(senders.get(i - 1)) ? run + 1 : 1;
+      assertThat(run).as("transfers in a row from one leader: " + senders).isLessThanOrEqualTo(2);
+    }
     String restored = out.lines().filter(l -> l.contains("restored the state machine from snapshot"))
         .reduce((a, b) -> b).orElse("(no off-loop restore logged)");
     assertThat(restored).as("the restore ran off the loop").contains("off the loop");
     System.out.printf("snapshot catch-up: %d MiB state, snapshot %d, follower -Xmx%s, caught up "
-        + "in %d ms, follower peak heap after GC %d MiB, %d transfer(s); %s%n", state >> 20,
-        fs.getSnapshotIndex(), xmx, catchUpMillis, peakHeapMib(gcLog), sends,
+        + "in %d ms, follower peak heap after GC %d MiB, %d transfer(s) from %s; %s%n", state >> 20,
+        fs.getSnapshotIndex(), xmx, catchUpMillis, peakHeapMib(gcLog), sends, senders,
         restored.substring(restored.indexOf("restored")));
   }
 
