@@ -1626,8 +1626,9 @@ function _picocli_lattice_bench_put() {
 
   local commands=""
   local flag_opts="'--preload' '--progress' '-h' '--help' '-V' '--version' '-v' '--verbose'"
-  local arg_opts="'--inflight' '--conns' '--keys' '--key-size' '--value-size' '--duration' '--warmup' '--consistency' '--preload-batch' '--background-ranges' '--range-limit' '--endpoints' '--timeout' '-o' '--output' '--cacert' '--cert' '--key' '--certs-dir'"
+  local arg_opts="'--inflight' '--conns' '--keys' '--key-size' '--value-size' '--duration' '--warmup' '--consistency' '--preload-batch' '--background-ranges' '--range-limit' '--target' '--endpoints' '--timeout' '-o' '--output' '--cacert' '--cert' '--key' '--certs-dir'"
   local MODE_option_args=("linearizable" "lease" "stale") # --consistency values
+  local WHERE_option_args=("auto" "leader" "followers" "all") # --target values
   local FORMAT_option_args=("text" "json" "table") # --output values
 
   type compopt &>/dev/null && compopt +o default
@@ -1667,6 +1668,11 @@ function _picocli_lattice_bench_put() {
       ;;
     '--range-limit')
       return
+      ;;
+    '--target')
+      local IFS=$'\n'
+      COMPREPLY=( $( compReplyArray "${WHERE_option_args[@]}" ) )
+      return $?
       ;;
     '--endpoints')
       return
@@ -1722,8 +1728,9 @@ function _picocli_lattice_bench_get() {
 
   local commands=""
   local flag_opts="'--preload' '--progress' '-h' '--help' '-V' '--version' '-v' '--verbose'"
-  local arg_opts="'--inflight' '--conns' '--keys' '--key-size' '--value-size' '--duration' '--warmup' '--consistency' '--preload-batch' '--background-ranges' '--range-limit' '--endpoints' '--timeout' '-o' '--output' '--cacert' '--cert' '--key' '--certs-dir'"
+  local arg_opts="'--inflight' '--conns' '--keys' '--key-size' '--value-size' '--duration' '--warmup' '--consistency' '--preload-batch' '--background-ranges' '--range-limit' '--target' '--endpoints' '--timeout' '-o' '--output' '--cacert' '--cert' '--key' '--certs-dir'"
   local MODE_option_args=("linearizable" "lease" "stale") # --consistency values
+  local WHERE_option_args=("auto" "leader" "followers" "all") # --target values
   local FORMAT_option_args=("text" "json" "table") # --output values
 
   type compopt &>/dev/null && compopt +o default
@@ -1763,6 +1770,11 @@ function _picocli_lattice_bench_get() {
       ;;
     '--range-limit')
       return
+      ;;
+    '--target')
+      local IFS=$'\n'
+      COMPREPLY=( $( compReplyArray "${WHERE_option_args[@]}" ) )
+      return $?
       ;;
     '--endpoints')
       return
@@ -1818,8 +1830,9 @@ function _picocli_lattice_bench_mixed() {
 
   local commands=""
   local flag_opts="'--preload' '--progress' '-h' '--help' '-V' '--version' '-v' '--verbose'"
-  local arg_opts="'--inflight' '--conns' '--keys' '--key-size' '--value-size' '--duration' '--warmup' '--consistency' '--preload-batch' '--background-ranges' '--range-limit' '--read-ratio' '--endpoints' '--timeout' '-o' '--output' '--cacert' '--cert' '--key' '--certs-dir'"
+  local arg_opts="'--inflight' '--conns' '--keys' '--key-size' '--value-size' '--duration' '--warmup' '--consistency' '--preload-batch' '--background-ranges' '--range-limit' '--target' '--read-ratio' '--endpoints' '--timeout' '-o' '--output' '--cacert' '--cert' '--key' '--certs-dir'"
   local MODE_option_args=("linearizable" "lease" "stale") # --consistency values
+  local WHERE_option_args=("auto" "leader" "followers" "all") # --target values
   local FORMAT_option_args=("text" "json" "table") # --output values
 
   type compopt &>/dev/null && compopt +o default
@@ -1859,6 +1872,11 @@ function _picocli_lattice_bench_mixed() {
       ;;
     '--range-limit')
       return
+      ;;
+    '--target')
+      local IFS=$'\n'
+      COMPREPLY=( $( compReplyArray "${WHERE_option_args[@]}" ) )
+      return $?
       ;;
     '--read-ratio')
       return

@@ -7,6 +7,7 @@ import io.lattice.cli.bench.BenchResult;
 import io.lattice.cli.bench.BenchRunner;
 import io.lattice.cli.bench.BenchSpec;
 import io.lattice.cli.bench.Preload;
+import io.lattice.cli.bench.ServerUsage;
 import io.lattice.cli.bench.Workload;
 import io.lattice.cli.client.Channels;
 import io.lattice.cli.client.ClientException;
@@ -97,9 +98,19 @@ final class BenchCommand extends BaseCommand {
             + "answer (default: ${DEFAULT-VALUE}).")
     long rangeLimit;
 
+    @Option(names = "--target", paramLabel = "WHERE", defaultValue = "auto",
+        description = "Where the reads go: ${COMPLETION-CANDIDATES}; auto: the leader, or every "
+            + "member for stale reads (default: ${DEFAULT-VALUE}). Writes always go to the leader.")
+    Target target;
+
     @Option(names = "--progress", negatable = true,
         description = "Show the live progress line (default: when stderr is a terminal).")
     Boolean progress;
+  }
+
+  /** Where a bench sends its reads. */
+  enum Target {
+    auto, leader, followers, all
   }
 
   abstract static class Run extends BaseCommand {
@@ -122,6 +133,7 @@ final class BenchCommand extends BaseCommand {
       BenchResult result;
       Preload.Result preloaded = null;
       BackgroundRanges.Result ranged = null;
+      ServerUsage.Result usage;
       String target;
       int cpus = Runtime.getRuntime().availableProcessors();
       // the background ranges get event-loop threads of their own: their large answers must not
@@ -132,15 +144,39 @@ final class BenchCommand extends BaseCommand {
               Math.max(1, Math.min(o.backgroundRanges, cpus)))) {
         LatticeClient c = lease.client();
         StatusResponse leader = c.leaderStatus();
+        List<String> members = memberAddresses(c);
         List<String> targets = new ArrayList<>();
-        if (bench.workload() == Workload.GET && bench.consistency()
-            == io.lattice.proto.v1.ReadConsistency.STALE) {
-          targets.addAll(memberAddresses(c));
-          target = "every member";
-        } else {
-          targets.add(leader.getAddress());
-          target = "leader " + leader.getMemberId() + " (" + leader.getAddress() + ")";
+        Target where = o.target;
+        if (where == Target.auto) {
+          where = bench.consistency() == io.lattice.proto.v1.ReadConsistency.STALE
+              && bench.workload() == Workload.GET ? Target.all : Target.leader;
         }
+        if (bench.workload() != Workload.GET && where != Target.leader) {
+          throw new CommandLine.ParameterException(spec.commandLine(), "--target " + o.target
+              + ": writes go to the leader; only `bench get` reads elsewhere");
+        }
+        switch (where) {
+          case all -> {
+            targets.addAll(members);
+            target = "every member";
+          }
+          case followers -> {
+            for (String a : members) {
+              if (!a.equals(leader.getAddress())) {
+                targets.add(a);
+              }
+            }
+            if (targets.isEmpty()) {
+              throw CliException.failure("--target followers: the cluster has no follower");
+            }
+            target = "followers (" + String.join(", ", targets) + ")";
+          }
+          default -> {
+            targets.add(leader.getAddress());
+            target = "leader " + leader.getMemberId() + " (" + leader.getAddress() + ")";
+          }
+        }
+        ServerUsage servers = new ServerUsage(members, c::statusOf);
         List<ManagedChannel> open = new ArrayList<>();
         for (int i = 0; i < bench.conns(); i++) {
           open.add(channels.open(targets.get(i % targets.size())));
@@ -154,7 +190,7 @@ final class BenchCommand extends BaseCommand {
         }
         boolean live = o.progress != null ? o.progress : System.console() != null;
         if (o.backgroundRanges == 0) {
-          result = runner.run(live ? spec.commandLine().getErr() : null);
+          result = runner.run(live ? spec.commandLine().getErr() : null, List.of(servers));
         } else {
           List<String> rangeTargets = bench.consistency()
               == io.lattice.proto.v1.ReadConsistency.STALE ? memberAddresses(c)
@@ -164,19 +200,24 @@ final class BenchCommand extends BaseCommand {
             rangeOpen.add(rangeChannels.open(rangeTargets.get(i % rangeTargets.size())));
           }
           try (BackgroundRanges ranges = new BackgroundRanges(bench, o.rangeLimit, rangeOpen)) {
-            result = runner.run(live ? spec.commandLine().getErr() : null, ranges);
+            result = runner.run(live ? spec.commandLine().getErr() : null,
+                List.of(ranges, servers));
             ranged = ranges.result();
           }
         }
+        usage = servers.result();
       } catch (IllegalStateException e) {
         throw CliException.failure(e.getMessage());
       } catch (InterruptedException e) {
         throw new ClientException(ClientException.Outcome.CANCELLED, "cancelled", e);
       }
       if (format() == io.lattice.cli.output.OutputFormat.json) {
-        printJson(BenchReport.json(bench, target, result, preloaded, ranged));
+        // one line per result, so that runs can be appended to one file and compared
+        out().println(io.lattice.cli.output.Json.formatLine(
+            BenchReport.json(bench, target, result, preloaded, ranged, usage)));
+        out().flush();
       } else {
-        BenchReport.text(bench, target, result, preloaded, ranged, out());
+        BenchReport.text(bench, target, result, preloaded, ranged, usage, out());
       }
       if (result.ops() == 0) {
         throw CliException.failure("no operation succeeded (" + result.errorCount()

@@ -34,14 +34,38 @@ class BenchCommandTest extends ClusterTest {
     Cli.Result mixed = lattice("bench", "mixed", "--duration", "1s", "--warmup", "0",
         "--keys", "10", "--inflight", "2");
     assertThat(mixed.code()).as(mixed.toString()).isZero();
-    assertThat(mixed.out().lines().toList()).hasSize(4);
+    assertThat(mixed.out().lines().toList()).hasSize(5);
     assertThat(mixed.out()).startsWith("bench mixed: ").contains("ops ", "errors   0",
-        "latency  p50 ", " p99.9 ", " max ");
+        "latency  p50 ", " p99.9 ", " max ", "servers  ", " MiB, ", " threads");
     Cli.Result stale = lattice("bench", "get", "--duration", "1s", "--warmup", "0", "--keys",
         "10", "--consistency", "stale", "--conns", "3", "-o", "json");
     assertThat(stale.code()).as(stale.toString()).isZero();
     assertThat(stale.json().get("reads").getAsLong()).isPositive();
     assertThat(stale.json().get("target").getAsString()).isEqualTo("every member");
+  }
+
+  @Test
+  void jsonIsOneLineWithTheMembersCpuAndMemoryAndReadsCanGoToTheFollowers() {
+    Cli.Result r = lattice("bench", "get", "--duration", "1s", "--warmup", "0", "--keys", "10",
+        "--target", "followers", "--conns", "2", "-o", "json");
+    assertThat(r.code()).as(r.toString()).isZero();
+    assertThat(r.out().strip().lines().toList()).as("one JSON line per result").hasSize(1);
+    JsonObject o = r.json();
+    assertThat(o.get("target").getAsString()).startsWith("followers (");
+    assertThat(o.get("reads").getAsLong()).isPositive();
+    JsonObject servers = o.getAsJsonObject("servers");
+    assertThat(servers.getAsJsonArray("members")).hasSize(3);
+    assertThat(servers.getAsJsonArray("unreachable")).isEmpty();
+    assertThat(servers.get("cpu_s").getAsDouble()).isPositive();
+    assertThat(servers.get("cpu_ms_per_op").getAsDouble()).isPositive();
+    for (var m : servers.getAsJsonArray("members")) {
+      JsonObject mo = m.getAsJsonObject();
+      assertThat(mo.get("rss_bytes").getAsLong()).as(mo.toString()).isGreaterThan(1L << 20);
+      assertThat(mo.get("threads").getAsInt()).as(mo.toString()).isGreaterThan(1);
+    }
+    Cli.Result refused = lattice("bench", "put", "--duration", "1s", "--target", "followers");
+    assertThat(refused.code()).isEqualTo(2);
+    assertThat(refused.err()).contains("writes go to the leader");
   }
 
   @Test
@@ -78,10 +102,10 @@ class BenchCommandTest extends ClusterTest {
     Cli.Result r = lattice("bench", "put", "--keys", "30", "--preload", "--background-ranges",
         "1", "--duration", "1s", "--warmup", "0", "--inflight", "1");
     assertThat(r.code()).as(r.toString()).isZero();
-    assertThat(r.out().lines().toList()).hasSize(6);
+    assertThat(r.out().lines().toList()).hasSize(7);
     assertThat(r.out()).startsWith("preload  30 keys in 1 txns, ")
         .containsPattern("\\nranges   1 loops: [0-9,]+ full scans \\([0-9,]+ calls, [0-9,]+ keys, "
-            + "[0-9,]+ B; 0 errors, 0 overloaded\\)(; scan p50 .*)?\\n");
+            + "[0-9,]+ B; 0 errors, 0 overloaded\\)(; scan p50 .*)?\\nservers  ");
   }
 
   @Test

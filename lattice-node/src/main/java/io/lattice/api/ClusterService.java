@@ -83,7 +83,10 @@ public final class ClusterService extends ClusterGrpc.ClusterImplBase {
           .setAddress(clientAddress(s.membership(), s.id(),
               node.config().clientAddress()))
           .setPeerAddress(peerAddress(s.membership(), s.id(), node.config().peerAddress()))
-          .setDiskFreeBytes(s.diskFreeBytes() == Long.MAX_VALUE ? 0 : s.diskFreeBytes());
+          .setDiskFreeBytes(s.diskFreeBytes() == Long.MAX_VALUE ? 0 : s.diskFreeBytes())
+          .setProcessCpuSeconds(ProcessUsage.cpuSeconds())
+          .setResidentMemoryBytes(ProcessUsage.residentBytes())
+          .setProcessThreads(ProcessUsage.threads());
       for (DiskSpaceMonitor.Alarm a : s.alarms()) {
         b.addAlarms(Alarm.newBuilder().setType(Alarm.Type.valueOf(a.type().name()))
             .setDetail(a.detail()));

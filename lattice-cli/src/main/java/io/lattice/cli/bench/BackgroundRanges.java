@@ -33,7 +33,7 @@ import org.HdrHistogram.Recorder;
  * again after a pause (doubling on RESOURCE_EXHAUSTED, as the workload's slots do); the scan goes on
  * from where it was.
  */
-public final class BackgroundRanges implements AutoCloseable {
+public final class BackgroundRanges implements AutoCloseable, MeasuredPhase {
   private static final long ERROR_PAUSE_MILLIS = 10;
   private static final long MAX_OVERLOAD_PAUSE_MILLIS = 500;
 
@@ -90,6 +90,7 @@ public final class BackgroundRanges implements AutoCloseable {
   }
 
   /** Starts (true) or stops (false) counting; starting forgets what was counted before. */
+  @Override
   public void measure(boolean on) {
     if (on) {
       scanRecorder.reset();

@@ -26,6 +26,15 @@ public final class BenchReport {
    */
   public static void text(BenchSpec spec, String target, BenchResult r, Preload.Result preload,
       BackgroundRanges.Result background, PrintWriter out) {
+    text(spec, target, r, preload, background, null, out);
+  }
+
+  /**
+   * As {@link #text(BenchSpec, String, BenchResult, Preload.Result, BackgroundRanges.Result,
+   * PrintWriter)}, with a line on the members' CPU and memory when {@code usage} is not null.
+   */
+  public static void text(BenchSpec spec, String target, BenchResult r, Preload.Result preload,
+      BackgroundRanges.Result background, ServerUsage.Result usage, PrintWriter out) {
     if (preload != null) {
       out.printf(Locale.ROOT, "preload  %,d keys in %,d txns, %.1f s (%,d retries)%n",
           preload.keys(), preload.txns(), preload.seconds(), preload.retries());
@@ -62,6 +71,19 @@ public final class BenchReport {
           "; scan p50 %.1f ms  p99 %.1f ms  max %.1f ms", scan.getValueAtPercentile(50) / 1000.0,
           scan.getValueAtPercentile(99) / 1000.0, scan.getMaxValue() / 1000.0));
     }
+    if (usage != null && !usage.members().isEmpty()) {
+      StringBuilder b2 = new StringBuilder(String.format(Locale.ROOT,
+          "servers  %.1f CPU s (%.3f ms per op):", usage.cpuSeconds(), usage.cpuMillisPerOp(r.ops())));
+      for (ServerUsage.Member m : usage.members()) {
+        b2.append(String.format(Locale.ROOT, " %s %.1f s, %d MiB, %d threads;", m.id(),
+            m.cpuSeconds(), m.residentBytes() >> 20, m.threads()));
+      }
+      b2.setLength(b2.length() - 1);
+      if (!usage.unreachable().isEmpty()) {
+        b2.append(" (not reached: ").append(String.join(", ", usage.unreachable())).append(')');
+      }
+      out.println(b2);
+    }
     out.flush();
   }
 
@@ -76,6 +98,16 @@ public final class BenchReport {
    */
   public static JsonObject json(BenchSpec spec, String target, BenchResult r,
       Preload.Result preload, BackgroundRanges.Result background) {
+    return json(spec, target, r, preload, background, null);
+  }
+
+  /**
+   * As {@link #json(BenchSpec, String, BenchResult, Preload.Result, BackgroundRanges.Result)},
+   * with a {@code servers} object (CPU seconds per member over the measured phase, resident bytes
+   * and threads at its end, total CPU per operation) when {@code usage} is not null.
+   */
+  public static JsonObject json(BenchSpec spec, String target, BenchResult r,
+      Preload.Result preload, BackgroundRanges.Result background, ServerUsage.Result usage) {
     JsonObject o = new JsonObject();
     o.addProperty("workload", spec.workload().label());
     o.addProperty("target", target);
@@ -132,6 +164,26 @@ public final class BenchReport {
       scan.addProperty("mean", sh.getTotalCount() == 0 ? 0 : sh.getMean());
       g.add("scan_us", scan);
       o.add("background_ranges", g);
+    }
+    if (usage != null) {
+      JsonObject u = new JsonObject();
+      u.addProperty("cpu_s", usage.cpuSeconds());
+      u.addProperty("cpu_ms_per_op", usage.cpuMillisPerOp(r.ops()));
+      com.google.gson.JsonArray members = new com.google.gson.JsonArray();
+      for (ServerUsage.Member m : usage.members()) {
+        JsonObject mo = new JsonObject();
+        mo.addProperty("id", m.id());
+        mo.addProperty("address", m.address());
+        mo.addProperty("cpu_s", m.cpuSeconds());
+        mo.addProperty("rss_bytes", m.residentBytes());
+        mo.addProperty("threads", m.threads());
+        members.add(mo);
+      }
+      u.add("members", members);
+      com.google.gson.JsonArray missing = new com.google.gson.JsonArray();
+      usage.unreachable().forEach(missing::add);
+      u.add("unreachable", missing);
+      o.add("servers", u);
     }
     return o;
   }

@@ -98,7 +98,7 @@ public final class BenchRunner {
    * @throws InterruptedException if interrupted (the requests in flight are abandoned)
    */
   public BenchResult run(PrintWriter progress) throws InterruptedException {
-    return run(progress, null);
+    return run(progress, List.<MeasuredPhase>of());
   }
 
   /**
@@ -106,6 +106,15 @@ public final class BenchRunner {
    * measured phase: it is told to start measuring when the phase starts and to stop when it ends.
    */
   public BenchResult run(PrintWriter progress, BackgroundRanges background)
+      throws InterruptedException {
+    return run(progress, background == null ? List.of() : List.of(background));
+  }
+
+  /**
+   * As {@link #run(PrintWriter)}, and each of {@code phases} is told when the measured phase starts
+   * and ends ({@link MeasuredPhase}), so that it counts over exactly that time.
+   */
+  public BenchResult run(PrintWriter progress, List<? extends MeasuredPhase> phases)
       throws InterruptedException {
     CountDownLatch drained = new CountDownLatch(spec.inflight());
     for (int slot = 0; slot < spec.inflight(); slot++) {
@@ -120,16 +129,16 @@ public final class BenchRunner {
       writes.reset();
       overloaded.reset();
       measuring = true;
-      if (background != null) {
-        background.measure(true);
+      for (MeasuredPhase p : phases) {
+        p.measure(true);
       }
       long measureStart = System.nanoTime();
       long measureEnd = measureStart + spec.duration().toNanos();
       Histogram total = new Histogram(3);
       tickUntil(measureEnd, measureStart, progress, null, total);
       measuring = false;
-      if (background != null) {
-        background.measure(false);
+      for (MeasuredPhase p : phases) {
+        p.measure(false);
       }
       total.add(recorder.getIntervalHistogram());
       double seconds = (System.nanoTime() - measureStart) / 1e9;

@@ -20,6 +20,14 @@ public final class Json {
     return GSON.toJson(e);
   }
 
+  private static final Gson COMPACT = new GsonBuilder().disableHtmlEscaping().serializeNulls()
+      .create();
+
+  /** The document on one line (no trailing newline): for records meant to be appended and grepped. */
+  public static String formatLine(JsonElement e) {
+    return COMPACT.toJson(e);
+  }
+
   /**
    * Adds {@code bytes} as {@code name} (a string) when they are printable UTF-8, else as {@code
    * name_base64} (a base64 string).
