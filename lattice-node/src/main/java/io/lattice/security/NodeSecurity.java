@@ -27,16 +27,18 @@ public final class NodeSecurity {
   static final long DIAL_REFUSAL_LOG_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(30);
 
   private final boolean insecure;
+  private final boolean clientCertAuth;
   private final ServerTls clientServerTls;
   private final ServerTls peerServerTls;
   private final PeerSecurity peerSecurity;
   private final ReloadingKeyManager clientKeys;
   private final CertificateRefusals refusals;
 
-  private NodeSecurity(boolean insecure, ServerTls clientServerTls, ServerTls peerServerTls,
-      PeerSecurity peerSecurity, ReloadingKeyManager clientKeys,
+  private NodeSecurity(boolean insecure, boolean clientCertAuth, ServerTls clientServerTls,
+      ServerTls peerServerTls, PeerSecurity peerSecurity, ReloadingKeyManager clientKeys,
       CertificateRefusals refusals) {
     this.insecure = insecure;
+    this.clientCertAuth = clientCertAuth;
     this.clientServerTls = clientServerTls;
     this.peerServerTls = peerServerTls;
     this.peerSecurity = peerSecurity;
@@ -46,7 +48,7 @@ public final class NodeSecurity {
 
   /** Plaintext, no checks: --insecure (and in-process tests that do not test security). */
   public static NodeSecurity insecure() {
-    return new NodeSecurity(true, ServerTls.plaintext(), ServerTls.plaintext(),
+    return new NodeSecurity(true, false, ServerTls.plaintext(), ServerTls.plaintext(),
         PeerSecurity.plaintext(), null, new CertificateRefusals());
   }
 
@@ -107,7 +109,8 @@ public final class NodeSecurity {
         + "change", selfId, TlsContexts.provider(),
         s.clientCertAuth() ? "required (--client-cert-auth), admin calls need the admin role"
             : "not required");
-    return new NodeSecurity(false, client, peer, dial, clientKeys, refusals);
+    return new NodeSecurity(false, s.clientCertAuth(), client, peer, dial, clientKeys,
+        refusals);
   }
 
   /**
@@ -130,6 +133,11 @@ public final class NodeSecurity {
   /** Whether the node runs without TLS (--insecure). */
   public boolean isInsecure() {
     return insecure;
+  }
+
+  /** Whether every client call needs a certificate from the trusted CA (--client-cert-auth). */
+  public boolean clientCertAuth() {
+    return clientCertAuth;
   }
 
   /** The TLS of the client listener (KV, Cluster, health, reflection). */
