@@ -49,7 +49,9 @@ final class MemberCommand extends BaseCommand {
   @Command(name = "add", description = "Add a member (as a learner, promoted automatically once "
       + "it has caught up unless --learner) and print the command that starts it.",
       footer = {"", "Example:",
-          "  lattice member add n4 --peer-address 127.0.0.1:7104 --client-address 127.0.0.1:7004"})
+          "  lattice member add n4 --peer-address 127.0.0.1:7104 --client-address 127.0.0.1:7004",
+          "", "On a TLS cluster the printed command has the TLS flags, and is preceded by the",
+          "`lattice cert create-node` command that makes the certificate they name."})
   static final class Add extends BaseCommand {
     @Parameters(index = "0", paramLabel = "ID", description = "The new member's id.")
     String id;
@@ -69,6 +71,12 @@ final class MemberCommand extends BaseCommand {
     @Option(names = "--data-dir", paramLabel = "DIR",
         description = "Data directory to put in the printed start command (default: data/ID).")
     String dataDir;
+
+    @Option(names = "--node-certs-dir", paramLabel = "DIR",
+        description = "On a TLS cluster, where the new member's certificate, key and CA "
+            + "certificate will be on its host, for the printed start command (default: "
+            + "--certs-dir, else certs).")
+    Path nodeCertsDir;
 
     Add(CliContext ctx) {
       super(ctx);
@@ -96,7 +104,8 @@ final class MemberCommand extends BaseCommand {
       String clusterId = r.getHeader().getClusterId();
       Path certsDir = globals().certsDir() != null ? globals().certsDir() : CertsDir.DEFAULT;
       List<String> args = NodeStartLine.args(id, peerAddress, clientAddress, dataDir != null
-          ? dataDir : "data/" + id, clusterId, security, certsDir);
+          ? dataDir : "data/" + id, clusterId, security,
+          nodeCertsDir != null ? nodeCertsDir : certsDir);
       List<String> certArgs = security.tls()
           ? NodeStartLine.certificateArgs(id, peerAddress, clientAddress, certsDir) : null;
       if (format() == io.lattice.cli.output.OutputFormat.json) {
@@ -115,8 +124,10 @@ final class MemberCommand extends BaseCommand {
           + (learner ? "promote it with `lattice member promote " + id + "` once it has caught up."
               : "the leader promotes it to voter once it has caught up."));
       if (certArgs != null) {
-        out().println("Make its certificate where the CA key is (then copy " + certsDir
-            + "/ca.crt and " + certsDir + "/node." + id + ".* to its host):");
+        out().println("Make its certificate where the CA key is, then copy "
+            + CertsDir.caCert(certsDir) + ", " + CertsDir.nodeCert(certsDir, id) + " and "
+            + CertsDir.nodeKey(certsDir, id) + " to its host"
+            + (nodeCertsDir != null ? " (" + nodeCertsDir + ")" : "") + ":");
         out().println("  " + NodeStartLine.line("lattice", certArgs));
       }
       out().println("Start it with:");

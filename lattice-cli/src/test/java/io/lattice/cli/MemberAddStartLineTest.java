@@ -98,6 +98,20 @@ class MemberAddStartLineTest {
   }
 
   @Test
+  void theStartLineNamesTheFilesWhereTheyWillBeOnTheNewHost() throws Exception {
+    try (TlsStub s = serving(ClientAuth.REQUIRE, MTLS)) {
+      List<String> lines = add(s, "n3", "--certs-dir", certs.toString(), "--node-certs-dir",
+          "/etc/lattice/certs").out().lines().toList();
+      assertThat(lines.get(1)).endsWith(" to its host (/etc/lattice/certs):");
+      assertThat(lines.get(2).trim()).isEqualTo("lattice cert create-node n3 --host 127.0.0.1 "
+          + "--certs-dir " + certs);
+      assertThat(lines.get(4).trim()).contains(" --cert-file /etc/lattice/certs/node.n3.crt "
+          + "--key-file /etc/lattice/certs/node.n3.key --trusted-ca-file "
+          + "/etc/lattice/certs/ca.crt --client-cert-auth ");
+    }
+  }
+
+  @Test
   void withoutClientCertificateAuthTheLineLeavesItOut() throws Exception {
     try (TlsStub s = serving(ClientAuth.NONE, TLS)) {
       String start = add(s, "n5", "--certs-dir", certs.toString()).out().lines().toList().get(4)
