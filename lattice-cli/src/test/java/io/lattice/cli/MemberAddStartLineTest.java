@@ -151,6 +151,31 @@ class MemberAddStartLineTest {
   }
 
   @Test
+  void statusShowsTheSecurityInItsHeader() throws Exception {
+    try (TlsStub s = serving(ClientAuth.REQUIRE, MTLS)) {
+      Cli.Result r = Cli.run("status", "--endpoints", s.address(), "--certs-dir",
+          certs.toString(), "--timeout", "3s");
+      assertThat(r.out().lines().findFirst().orElse("")).as(r.toString())
+          .endsWith(" members reachable; mTLS");
+      Cli.Result j = Cli.run("status", "--endpoints", s.address(), "--certs-dir",
+          certs.toString(), "--timeout", "3s", "-o", "json");
+      assertThat(j.json().getAsJsonArray("members").get(0).getAsJsonObject().get("security")
+          .getAsString()).isEqualTo("mtls");
+    }
+    try (TlsStub s = serving(ClientAuth.NONE, TLS)) {
+      assertThat(Cli.run("status", "--endpoints", s.address(), "--cacert",
+          CertsDir.caCert(certs).toString(), "--timeout", "3s").out()).contains("reachable; TLS\n");
+    }
+    try (TlsStub s = serving(ClientAuth.NONE, null)) {
+      assertThat(Cli.run("status", "--endpoints", s.address(), "--cacert",
+          CertsDir.caCert(certs).toString(), "--timeout", "3s").out())
+          .as("a member that does not say").contains(" members reachable\n");
+    }
+    assertThat(StatusReport.securityOf(io.lattice.proto.v1.StatusResponse.newBuilder()
+        .setSecurity(Security.getDefaultInstance()).build())).isEqualTo("insecure");
+  }
+
+  @Test
   void onAPlaintextClusterTheLineSaysInsecure() throws Exception {
     try (TlsStub s = TlsStub.plaintext()) {
       String out = add(s, "n9").out();
