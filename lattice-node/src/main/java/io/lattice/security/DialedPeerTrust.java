@@ -44,6 +44,10 @@ final class DialedPeerTrust extends X509ExtendedTrustManager {
       CertificateRefusals refusals, RefusalLog refusalLog) {
     this.selfId = Objects.requireNonNull(selfId);
     this.expected = Objects.requireNonNull(expected);
+    if (expected.isEmpty()) {
+      // "" is what a certificate that is not a node's presents: it must never match
+      throw new IllegalArgumentException("a dial needs the member id it expects");
+    }
     this.delegate = Objects.requireNonNull(delegate);
     this.refusals = Objects.requireNonNull(refusals);
     this.refusalLog = Objects.requireNonNull(refusalLog);

@@ -2,6 +2,7 @@ package io.lattice.security;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import io.lattice.tls.Identities.Role;
@@ -45,6 +46,13 @@ class DialedPeerTrustTest {
     assertThat(client).hasMessageContaining("not a node certificate");
     assertThat(refusals.count()).isEqualTo(2);
     assertThat(refusals.last()).contains("not a node certificate");
+  }
+
+  @Test
+  void noTrustExpectsTheEmptyIdThatANonNodeCertificatePresents() {
+    assertThatThrownBy(() -> new DialedPeerTrust("n1", "", new AcceptAll(),
+        new CertificateRefusals(), new DialedPeerTrust.RefusalLog(() -> 0, 1)))
+        .isInstanceOf(IllegalArgumentException.class);
   }
 
   @Test
