@@ -1298,7 +1298,7 @@ function _picocli_lattice_member_add() {
 
   local commands=""
   local flag_opts="'--learner' '-h' '--help' '-V' '--version' '-v' '--verbose'"
-  local arg_opts="'--peer-address' '--client-address' '--data-dir' '--endpoints' '--timeout' '-o' '--output' '--cacert' '--cert' '--key' '--certs-dir'"
+  local arg_opts="'--peer-address' '--client-address' '--data-dir' '--node-certs-dir' '--endpoints' '--timeout' '-o' '--output' '--cacert' '--cert' '--key' '--certs-dir'"
   local FORMAT_option_args=("text" "json" "table") # --output values
 
   type compopt &>/dev/null && compopt +o default
@@ -1312,6 +1312,12 @@ function _picocli_lattice_member_add() {
       ;;
     '--data-dir')
       return
+      ;;
+    '--node-certs-dir')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
       ;;
     '--endpoints')
       return

@@ -2,9 +2,13 @@ package io.lattice.cli;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
+import io.lattice.cli.client.ClientTls;
 import io.lattice.cli.client.Endpoints;
+import io.lattice.cli.client.LatticeClient;
 import io.lattice.cli.output.Members;
 import io.lattice.proto.v1.MemberAddResponse;
+import io.lattice.proto.v1.StatusResponse;
+import java.nio.file.Path;
 import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -45,7 +49,9 @@ final class MemberCommand extends BaseCommand {
   @Command(name = "add", description = "Add a member (as a learner, promoted automatically once "
       + "it has caught up unless --learner) and print the command that starts it.",
       footer = {"", "Example:",
-          "  lattice member add n4 --peer-address 127.0.0.1:7104 --client-address 127.0.0.1:7004"})
+          "  lattice member add n4 --peer-address 127.0.0.1:7104 --client-address 127.0.0.1:7004",
+          "", "On a TLS cluster the printed command has the TLS flags, and is preceded by the",
+          "`lattice cert create-node` command that makes the certificate they name."})
   static final class Add extends BaseCommand {
     @Parameters(index = "0", paramLabel = "ID", description = "The new member's id.")
     String id;
@@ -66,6 +72,12 @@ final class MemberCommand extends BaseCommand {
         description = "Data directory to put in the printed start command (default: data/ID).")
     String dataDir;
 
+    @Option(names = "--node-certs-dir", paramLabel = "DIR",
+        description = "On a TLS cluster, where the new member's certificate, key and CA "
+            + "certificate will be on its host, for the printed start command (default: "
+            + "--certs-dir, else certs).")
+    Path nodeCertsDir;
+
     Add(CliContext ctx) {
       super(ctx);
     }
@@ -84,21 +96,26 @@ final class MemberCommand extends BaseCommand {
             + "listeners");
       }
       MemberAddResponse r;
+      NodeStartLine.Security security;
       try (CliContext.ClientLease lease = client()) {
         r = lease.client().memberAdd(id, peerAddress, clientAddress, learner);
+        security = securityOf(lease.client());
       }
       String clusterId = r.getHeader().getClusterId();
+      Path certsDir = globals().certsDir() != null ? globals().certsDir() : CertsDir.DEFAULT;
       List<String> args = NodeStartLine.args(id, peerAddress, clientAddress, dataDir != null
-          ? dataDir : "data/" + id, clusterId);
-      String line = NodeStartLine.line(args);
+          ? dataDir : "data/" + id, clusterId, security,
+          nodeCertsDir != null ? nodeCertsDir : certsDir);
+      List<String> certArgs = security.tls()
+          ? NodeStartLine.certificateArgs(id, peerAddress, clientAddress, certsDir) : null;
       if (format() == io.lattice.cli.output.OutputFormat.json) {
         JsonObject o = new JsonObject();
         o.add("member", Members.json(r.getMember()));
         o.add("members", Members.json(r.getMembersList()));
-        JsonArray a = new JsonArray();
-        a.add("lattice-node");
-        args.forEach(a::add);
-        o.add("start_command", a);
+        o.add("start_command", words("lattice-node", args));
+        if (certArgs != null) {
+          o.add("certificate_command", words("lattice", certArgs));
+        }
         printJson(o);
         return ExitCodes.OK;
       }
@@ -106,9 +123,44 @@ final class MemberCommand extends BaseCommand {
           + ") as a learner; "
           + (learner ? "promote it with `lattice member promote " + id + "` once it has caught up."
               : "the leader promotes it to voter once it has caught up."));
+      if (certArgs != null) {
+        out().println("Make its certificate where the CA key is, then copy "
+            + CertsDir.caCert(certsDir) + ", " + CertsDir.nodeCert(certsDir, id) + " and "
+            + CertsDir.nodeKey(certsDir, id) + " to its host"
+            + (nodeCertsDir != null ? " (" + nodeCertsDir + ")" : "") + ":");
+        out().println("  " + NodeStartLine.line("lattice", certArgs));
+      }
       out().println("Start it with:");
-      out().println("  " + line);
+      out().println("  " + NodeStartLine.line(args));
       return ExitCodes.OK;
+    }
+
+    /**
+     * How the cluster is secured: as the leader's Status says, or, from a member that does not
+     * say (older than the field), as this connection is: TLS if the CLI dials TLS, client
+     * certificates required if it presents one (the safer guess: a node started with them serves
+     * clients without certificates too only if they are not required).
+     */
+    private static NodeStartLine.Security securityOf(LatticeClient client) {
+      try {
+        StatusResponse s = client.leaderStatus();
+        if (s.hasSecurity()) {
+          boolean tls = s.getSecurity().getClientTls() || s.getSecurity().getPeerTls();
+          return new NodeStartLine.Security(tls, tls && s.getSecurity().getClientCertAuth());
+        }
+      } catch (RuntimeException e) {
+        // the member is added; say what the connection tells
+      }
+      ClientTls tls = client.tls();
+      return tls == null ? NodeStartLine.Security.INSECURE
+          : new NodeStartLine.Security(true, tls.certFile() != null);
+    }
+
+    private static JsonArray words(String command, List<String> args) {
+      JsonArray a = new JsonArray();
+      a.add(command);
+      args.forEach(a::add);
+      return a;
     }
   }
 

@@ -66,9 +66,14 @@ final class StatusReport {
     long reachable = rows.stream().filter(r -> r.status != null).count();
     String cluster = rows.stream().filter(r -> r.status != null).findFirst()
         .map(r -> r.status.getClusterId()).orElse("?");
+    String security = securityOf(leader);
+    for (Row r : rows) {
+      security = security != null ? security : securityOf(r.status);
+    }
     out.println("cluster " + cluster + ": " + (leader == null ? "no leader"
         : "leader " + leader.getMemberId() + ", term " + leader.getTerm()) + "; "
-        + reachable + " of " + rows.size() + " members reachable");
+        + reachable + " of " + rows.size() + " members reachable"
+        + (security == null ? "" : "; " + security));
     table().print(out);
   }
 
@@ -195,6 +200,20 @@ final class StatusReport {
         : null;
   }
 
+  /**
+   * How a member says it is secured: "mTLS" (TLS, client certificates required), "TLS" or
+   * "insecure"; null if it does not say (or the member did not answer).
+   */
+  static String securityOf(StatusResponse s) {
+    if (s == null || !s.hasSecurity()) {
+      return null;
+    }
+    if (!s.getSecurity().getClientTls()) {
+      return "insecure";
+    }
+    return s.getSecurity().getClientCertAuth() ? "mTLS" : "TLS";
+  }
+
   /** Cluster id, leader, term and one object per member. */
   JsonObject json() {
     JsonObject o = new JsonObject();
@@ -222,6 +241,10 @@ final class StatusReport {
         m.addProperty("snapshot_term", s.getSnapshotTerm());
         m.addProperty("version", s.getVersion());
         m.addProperty("disk_free_bytes", s.getDiskFreeBytes());
+        String security = securityOf(s);
+        if (security != null) {
+          m.addProperty("security", security.toLowerCase(Locale.ROOT));
+        }
         JsonArray alarms = new JsonArray();
         for (Alarm a : s.getAlarmsList()) {
           JsonObject j = new JsonObject();

@@ -117,7 +117,7 @@ class AdminCommandsTest extends ClusterTest {
         + ") as a learner;");
     String line = lines.get(2).trim();
     assertThat(line).isEqualTo("lattice-node --id n4 --listen-client " + n4 + " --listen-peer "
-        + n4Peer + " --data-dir " + dataDir + " --join --cluster-id lattice");
+        + n4Peer + " --data-dir " + dataDir + " --join --cluster-id lattice --insecure");
 
     List<String> args = Arrays.asList(line.substring("lattice-node ".length()).split(" "));
     NodeConfig config = NodeCommandLines.configOf(args);
@@ -179,7 +179,8 @@ class AdminCommandsTest extends ClusterTest {
     List<String> words = new java.util.ArrayList<>();
     o.getAsJsonArray("start_command").forEach(e -> words.add(e.getAsString()));
     assertThat(words).containsExactly("lattice-node", "--id", "n5", "--listen-client", n5,
-        "--listen-peer", n5Peer, "--data-dir", "data/n5", "--join", "--cluster-id", "lattice");
+        "--listen-peer", n5Peer, "--data-dir", "data/n5", "--join", "--cluster-id", "lattice",
+        "--insecure");
     assertThat(o.getAsJsonObject("member").get("peer_address").getAsString()).isEqualTo(n5Peer);
     assertThat(o.getAsJsonObject("member").get("client_address").getAsString()).isEqualTo(n5);
     assertThat(lattice("member", "remove", "n5").code()).isZero();

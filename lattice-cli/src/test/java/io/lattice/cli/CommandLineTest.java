@@ -3,6 +3,7 @@ package io.lattice.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -70,8 +71,12 @@ class CommandLineTest {
   @Test
   void startLinesAreQuotedForTheShell() {
     assertThat(NodeStartLine.line(NodeStartLine.args("n4", "127.0.0.1:7104", "127.0.0.1:7004",
-        "data/n4", "lattice"))).isEqualTo("lattice-node --id n4 --listen-client 127.0.0.1:7004 "
-        + "--listen-peer 127.0.0.1:7104 --data-dir data/n4 --join --cluster-id lattice");
+        "data/n4", "lattice", NodeStartLine.Security.INSECURE, CertsDir.DEFAULT))).isEqualTo(
+            "lattice-node --id n4 --listen-client 127.0.0.1:7004 --listen-peer 127.0.0.1:7104 "
+            + "--data-dir data/n4 --join --cluster-id lattice --insecure");
+    assertThat(NodeStartLine.line("lattice", NodeStartLine.certificateArgs("n4",
+        "[::1]:7104", "my host:7004", Path.of("my certs")))).isEqualTo("lattice cert create-node "
+            + "n4 --host ::1 --host 'my host' --certs-dir 'my certs'");
     assertThat(NodeStartLine.line(List.of("--data-dir", "my data/it's"))).isEqualTo(
         "lattice-node --data-dir 'my data/it'\\''s'");
   }

@@ -21,10 +21,14 @@ import io.lattice.proto.v1.GetRequest;
 import io.lattice.proto.v1.GetResponse;
 import io.lattice.proto.v1.KVGrpc;
 import io.lattice.proto.v1.KeyValue;
+import io.lattice.proto.v1.MemberAddRequest;
+import io.lattice.proto.v1.MemberAddResponse;
+import io.lattice.proto.v1.MemberInfo;
 import io.lattice.proto.v1.MemberRemoveRequest;
 import io.lattice.proto.v1.MemberRemoveResponse;
 import io.lattice.proto.v1.ResponseHeader;
 import io.lattice.proto.v1.Role;
+import io.lattice.proto.v1.Security;
 import io.lattice.proto.v1.StatusRequest;
 import io.lattice.proto.v1.StatusResponse;
 import io.lattice.tls.Identities;
@@ -41,8 +45,9 @@ import javax.net.ssl.SSLSession;
  * A small gRPC server on 127.0.0.1 for the CLI's TLS tests, serving TLS from PEM files (or
  * plaintext): {@code get K} answers with the common name of the client's certificate ("-" for
  * none) as the value, except {@code get denied} (PERMISSION_DENIED) and {@code get unauth}
- * (UNAUTHENTICATED); {@code status} says it leads; {@code member remove} is refused unless the
- * client's certificate has the admin role.
+ * (UNAUTHENTICATED); {@code status} says it leads (and reports the security it was given, if
+ * any); {@code member add} adds anyone, in cluster "lattice"; {@code member remove} is refused
+ * unless the client's certificate has the admin role.
  */
 final class TlsStub implements AutoCloseable {
   private static final Context.Key<String> CLIENT = Context.key("client");
@@ -58,21 +63,27 @@ final class TlsStub implements AutoCloseable {
 
   /** A TLS server with {@code cert}/{@code key}, asking for client certificates per {@code auth}. */
   static TlsStub tls(Path cert, Path key, Path trustedCa, ClientAuth auth) throws IOException {
+    return tls(cert, key, trustedCa, auth, null);
+  }
+
+  /** As {@link #tls(Path, Path, Path, ClientAuth)}, Status reporting {@code security} (or none). */
+  static TlsStub tls(Path cert, Path key, Path trustedCa, ClientAuth auth, Security security)
+      throws IOException {
     var b = GrpcSslContexts.forServer(cert.toFile(), key.toFile()).clientAuth(auth);
     if (trustedCa != null) {
       b.trustManager(trustedCa.toFile());
     }
     SslContext ssl = b.build();
     return start(NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
-        .sslContext(ssl));
+        .sslContext(ssl), security);
   }
 
   /** A plaintext server. */
   static TlsStub plaintext() throws IOException {
-    return start(NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)));
+    return start(NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)), null);
   }
 
-  private static TlsStub start(NettyServerBuilder b) throws IOException {
+  private static TlsStub start(NettyServerBuilder b, Security security) throws IOException {
     ServerInterceptor who = new ServerInterceptor() {
       @Override
       public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
@@ -95,7 +106,7 @@ final class TlsStub implements AutoCloseable {
       }
     };
     Server s = b.addService(ServerInterceptors.intercept(new Kv(), who))
-        .addService(ServerInterceptors.intercept(new Cluster(), who)).build().start();
+        .addService(ServerInterceptors.intercept(new Cluster(security), who)).build().start();
     return new TlsStub(s);
   }
 
@@ -130,10 +141,30 @@ final class TlsStub implements AutoCloseable {
   }
 
   private static final class Cluster extends ClusterGrpc.ClusterImplBase {
+    private final Security security;
+
+    Cluster(Security security) {
+      this.security = security;
+    }
+
     @Override
     public void status(StatusRequest request, StreamObserver<StatusResponse> response) {
-      response.onNext(StatusResponse.newBuilder().setHeader(HEADER).setMemberId("s1")
-          .setRole(Role.LEADER).setTerm(1).build());
+      StatusResponse.Builder b = StatusResponse.newBuilder().setHeader(HEADER).setMemberId("s1")
+          .setRole(Role.LEADER).setTerm(1);
+      if (security != null) {
+        b.setSecurity(security);
+      }
+      response.onNext(b.build());
+      response.onCompleted();
+    }
+
+    @Override
+    public void memberAdd(MemberAddRequest request, StreamObserver<MemberAddResponse> response) {
+      MemberInfo m = MemberInfo.newBuilder().setId(request.getId())
+          .setAddress(request.getClientAddress()).setPeerAddress(request.getPeerAddress())
+          .setIsLearner(true).build();
+      response.onNext(MemberAddResponse.newBuilder().setHeader(HEADER.toBuilder()
+          .setClusterId("lattice")).setMember(m).addMembers(m).build());
       response.onCompleted();
     }
 

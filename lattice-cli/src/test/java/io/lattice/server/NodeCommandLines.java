@@ -1,6 +1,7 @@
 package io.lattice.server;
 
 import io.lattice.node.NodeConfig;
+import io.lattice.security.NodeSecurity;
 import java.util.List;
 import picocli.CommandLine;
 
@@ -19,5 +20,18 @@ public final class NodeCommandLines {
     cl.parseArgs(args.toArray(String[]::new));
     LatticeNodeCommand cmd = cl.getCommand();
     return cmd.resolveConfig();
+  }
+
+  /**
+   * The security {@code args} start the node with, as the node resolves and checks it (the files
+   * they name are read: a start line naming missing or mismatched files fails here).
+   */
+  public static NodeSecurity securityOf(List<String> args) {
+    CommandLine cl = LatticeNodeCommand.commandLine();
+    cl.parseArgs(args.toArray(String[]::new));
+    LatticeNodeCommand cmd = cl.getCommand();
+    NodeConfig config = cmd.resolveConfig();
+    return cmd.tls.security(config.id(), cmd.resolvedFile,
+        m -> new CommandLine.ParameterException(cl, m));
   }
 }

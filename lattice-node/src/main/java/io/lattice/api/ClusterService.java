@@ -25,6 +25,7 @@ import io.lattice.proto.v1.MemberPromoteResponse;
 import io.lattice.proto.v1.MemberRemoveRequest;
 import io.lattice.proto.v1.MemberRemoveResponse;
 import io.lattice.proto.v1.PeerProgress;
+import io.lattice.proto.v1.Security;
 import io.lattice.proto.v1.Alarm;
 import io.lattice.proto.v1.SnapshotRequest;
 import io.lattice.proto.v1.SnapshotResponse;
@@ -56,9 +57,30 @@ public final class ClusterService extends ClusterGrpc.ClusterImplBase {
   private static final long HASH_POLL_MILLIS = 10;
 
   private final RaftNode<KvStateMachine> node;
+  /** Reported in Status; null: not reported (the field is left absent). */
+  private final Security security;
 
+  /** A Cluster service whose Status does not report the member's security. */
   public ClusterService(RaftNode<KvStateMachine> node) {
+    this(node, null);
+  }
+
+  /**
+   * @param security how the member was started, reported in every Status ({@link #security}); null:
+   *     not reported
+   */
+  public ClusterService(RaftNode<KvStateMachine> node, Security security) {
     this.node = Objects.requireNonNull(node, "node");
+    this.security = security;
+  }
+
+  /**
+   * The Status {@code security} of a member: TLS on both listeners or neither (a node has all its
+   * certificates or --insecure), client certificates required or not.
+   */
+  public static Security security(boolean tls, boolean clientCertAuth) {
+    return Security.newBuilder().setClientTls(tls).setPeerTls(tls)
+        .setClientCertAuth(tls && clientCertAuth).build();
   }
 
   @Override
@@ -87,6 +109,9 @@ public final class ClusterService extends ClusterGrpc.ClusterImplBase {
           .setProcessCpuSeconds(ProcessUsage.cpuSeconds())
           .setResidentMemoryBytes(ProcessUsage.residentBytes())
           .setProcessThreads(ProcessUsage.threads());
+      if (security != null) {
+        b.setSecurity(security);
+      }
       for (DiskSpaceMonitor.Alarm a : s.alarms()) {
         b.addAlarms(Alarm.newBuilder().setType(Alarm.Type.valueOf(a.type().name()))
             .setDetail(a.detail()));

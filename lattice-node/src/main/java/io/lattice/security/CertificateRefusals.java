@@ -39,6 +39,12 @@ final class CertificateRefusals {
     }
   }
 
+  /** Counts one refusal that its caller logs (rate-limited) itself. */
+  void counted(String why) {
+    count.incrementAndGet();
+    last = why;
+  }
+
   /** Refusals so far. */
   long count() {
     return count.get();

@@ -1,10 +1,15 @@
 package io.lattice.security;
 
+import io.grpc.ChannelCredentials;
 import io.grpc.netty.shaded.io.grpc.netty.NettySslContextChannelCredentials;
 import io.grpc.netty.shaded.io.netty.handler.ssl.ClientAuth;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -12,23 +17,28 @@ import org.slf4j.LoggerFactory;
 /**
  * What a node's {@link TlsSettings} build: the TLS of its client listener ({@link
  * #clientServerTls}), of its peer listener ({@link #peerServerTls}), and the credentials it dials
- * peers with ({@link #peerSecurity}). Certificates and CAs are re-read when their files
+ * peers with ({@link #peerSecurity}: each member's accept only a certificate that names it). Certificates and CAs are re-read when their files
  * change. With --insecure everything is plaintext and nothing is checked.
  */
 public final class NodeSecurity {
   private static final Logger log = LoggerFactory.getLogger(NodeSecurity.class);
 
+  /** At most one log line per this interval per member whose dials are refused. */
+  static final long DIAL_REFUSAL_LOG_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(30);
+
   private final boolean insecure;
+  private final boolean clientCertAuth;
   private final ServerTls clientServerTls;
   private final ServerTls peerServerTls;
   private final PeerSecurity peerSecurity;
   private final ReloadingKeyManager clientKeys;
   private final CertificateRefusals refusals;
 
-  private NodeSecurity(boolean insecure, ServerTls clientServerTls, ServerTls peerServerTls,
-      PeerSecurity peerSecurity, ReloadingKeyManager clientKeys,
+  private NodeSecurity(boolean insecure, boolean clientCertAuth, ServerTls clientServerTls,
+      ServerTls peerServerTls, PeerSecurity peerSecurity, ReloadingKeyManager clientKeys,
       CertificateRefusals refusals) {
     this.insecure = insecure;
+    this.clientCertAuth = clientCertAuth;
     this.clientServerTls = clientServerTls;
     this.peerServerTls = peerServerTls;
     this.peerSecurity = peerSecurity;
@@ -38,7 +48,7 @@ public final class NodeSecurity {
 
   /** Plaintext, no checks: --insecure (and in-process tests that do not test security). */
   public static NodeSecurity insecure() {
-    return new NodeSecurity(true, ServerTls.plaintext(), ServerTls.plaintext(),
+    return new NodeSecurity(true, false, ServerTls.plaintext(), ServerTls.plaintext(),
         PeerSecurity.plaintext(), null, new CertificateRefusals());
   }
 
@@ -86,20 +96,48 @@ public final class NodeSecurity {
     ServerTls peer = new ServerTls(TlsContexts.server(peerKeys,
         new ListenerTrust(selfId + " peer listener", List.of(peerCa), refusals),
         ClientAuth.REQUIRE), new AuthInterceptor(selfId, peerCa, null));
-    PeerSecurity dial = new PeerSecurity(NettySslContextChannelCredentials.create(
-        TlsContexts.client(peerKeys, new ListenerTrust(selfId + " peer dialer", List.of(peerCa),
-            refusals))), true);
+    ListenerTrust dialerTrust = new ListenerTrust(selfId + " peer dialer", List.of(peerCa),
+        refusals);
+    Map<String, DialedPeerTrust.RefusalLog> dialLogs = new ConcurrentHashMap<>();
+    PeerSecurity dial = new PeerSecurity(member -> dialCredentials(selfId, member, peerKeys,
+        dialerTrust, refusals, dialLogs.computeIfAbsent(member,
+            m -> new DialedPeerTrust.RefusalLog(nanoClock, DIAL_REFUSAL_LOG_INTERVAL_NANOS))),
+        true);
+    dial.dialCredentials(selfId); // fails now, not at the first dial, if the context cannot build
     log.info("{}: TLS ({}) on; client certificates {}; peers use mutual TLS and are checked "
-        + "against the member their certificate names; certificate files are re-read when they "
+        + "against the member their certificate names, both on calls in and on dials out; certificate files are re-read when they "
         + "change", selfId, TlsContexts.provider(),
         s.clientCertAuth() ? "required (--client-cert-auth), admin calls need the admin role"
             : "not required");
-    return new NodeSecurity(false, client, peer, dial, clientKeys, refusals);
+    return new NodeSecurity(false, s.clientCertAuth(), client, peer, dial, clientKeys,
+        refusals);
+  }
+
+  /**
+   * TLS to {@code member}: the node's peer certificate, and a trust that accepts only a server
+   * certificate from the peer CA naming {@code member} ({@link DialedPeerTrust}, at most one log
+   * line per {@link #DIAL_REFUSAL_LOG_INTERVAL_NANOS} per member).
+   */
+  private static ChannelCredentials dialCredentials(String selfId, String member,
+      ReloadingKeyManager keys, ListenerTrust trust, CertificateRefusals refusals,
+      DialedPeerTrust.RefusalLog refusalLog) {
+    try {
+      return NettySslContextChannelCredentials.create(TlsContexts.client(keys,
+          new DialedPeerTrust(selfId, member, trust, refusals, refusalLog)));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot build the TLS context to dial " + member + ": "
+          + e.getMessage(), e);
+    }
   }
 
   /** Whether the node runs without TLS (--insecure). */
   public boolean isInsecure() {
     return insecure;
+  }
+
+  /** Whether every client call needs a certificate from the trusted CA (--client-cert-auth). */
+  public boolean clientCertAuth() {
+    return clientCertAuth;
   }
 
   /** The TLS of the client listener (KV, Cluster, health, reflection). */

@@ -14,6 +14,10 @@
  *   <li>{@link io.lattice.security.MethodAccess}: the one table of what each RPC needs, and {@link
  *       io.lattice.security.AuthInterceptor}, which enforces it and tells the peer service which
  *       member a call's certificate names ({@link io.lattice.security.PeerIdentity}).
+ *   <li>{@link io.lattice.security.DialedPeerTrust}: the same rule on the dialing side, in the
+ *       handshake: a dial to member X accepts only a certificate that names X ({@link
+ *       io.lattice.security.PeerIdentityMismatch} otherwise, turned into PERMISSION_DENIED by the
+ *       peer channels' {@link io.lattice.security.PeerSecurity#dialInterceptor}).
  * </ul>
  *
  * <p>How a certificate names a member or a role is decided in one place only: {@link

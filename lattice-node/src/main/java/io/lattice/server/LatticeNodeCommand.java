@@ -253,16 +253,26 @@ public final class LatticeNodeCommand implements Callable<Integer> {
 
   /** The client-facing services: the KV API and the Cluster admin API. */
   static List<BindableService> clientServices(RaftNode<KvStateMachine> node, int maxTxnOps) {
+    return clientServices(node, maxTxnOps, null);
+  }
+
+  /**
+   * As {@link #clientServices(RaftNode, int)}, Status reporting {@code security} (null: not
+   * reported): what {@code lattice member add} needs to print a start line that fits.
+   */
+  static List<BindableService> clientServices(RaftNode<KvStateMachine> node, int maxTxnOps,
+      NodeSecurity security) {
     ServerServiceDefinition kv =
         MalformedRequests.rejectAsInvalidArgument(new KvService(node, maxTxnOps).bindService());
-    ServerServiceDefinition cluster =
-        MalformedRequests.rejectAsInvalidArgument(new ClusterService(node).bindService());
+    ServerServiceDefinition cluster = MalformedRequests.rejectAsInvalidArgument(
+        new ClusterService(node, security == null ? null : ClusterService.security(
+            !security.isInsecure(), security.clientCertAuth())).bindService());
     return List.of(() -> kv, () -> cluster);
   }
 
   private int run(NodeConfig config, NodeSecurity security) throws IOException {
     int txnOps = resolvedMaxTxnOps;
-    NodeServer server = NodeServer.start(config, node -> clientServices(node, txnOps),
+    NodeServer server = NodeServer.start(config, node -> clientServices(node, txnOps, security),
         GrpcPeerTransport.Options.defaults(), resolvedMetrics, resolvedLimits, security);
     Thread hook = new Thread(() -> {
       server.close();

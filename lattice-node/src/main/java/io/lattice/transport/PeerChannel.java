@@ -1,17 +1,21 @@
 package io.lattice.transport;
 
 import io.grpc.ChannelCredentials;
+import io.grpc.ClientInterceptor;
 import io.grpc.ConnectivityState;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.netty.channel.ChannelOption;
 import io.lattice.proto.v1.RaftGrpc;
+import io.lattice.security.PeerSecurity;
 import java.util.concurrent.TimeUnit;
 
 /**
  * The gRPC channel to one peer's current address. A connection attempt gives up after the
  * options' connect timeout, so a peer behind a network that drops packets is retried at the same
- * pace as one that refuses connections. Transport thread only, except {@link #awaitOldChannel}.
+ * pace as one that refuses connections. With TLS the channel's handshake accepts only a
+ * certificate that names the peer, so nothing is sent to (or taken from) anyone else at its
+ * address. Transport thread only, except {@link #awaitOldChannel}.
  */
 final class PeerChannel {
   private final GrpcPeerTransport.Options options;
@@ -21,11 +25,19 @@ final class PeerChannel {
   private RaftGrpc.RaftStub stub;
 
   private final ChannelCredentials credentials;
+  private final ClientInterceptor refusals;
 
-  /** @param credentials TLS with the node's peer certificate, or plaintext (--insecure) */
-  PeerChannel(GrpcPeerTransport.Options options, ChannelCredentials credentials) {
+  /**
+   * @param credentials TLS with the node's peer certificate that accepts only the peer's own
+   *     certificate, or plaintext (--insecure)
+   * @param refusals gives a call refused for the peer's identity its own status ({@link
+   *     PeerSecurity#dialInterceptor})
+   */
+  PeerChannel(GrpcPeerTransport.Options options, ChannelCredentials credentials,
+      ClientInterceptor refusals) {
     this.options = options;
     this.credentials = credentials;
+    this.refusals = refusals;
   }
 
   /** Whether the channel is open to {@code a}. */
@@ -41,7 +53,7 @@ final class PeerChannel {
             (int) Math.min(Integer.MAX_VALUE, options.connectTimeout().toMillis()))
         .keepAliveTime(options.keepAliveTime().toSeconds(), TimeUnit.SECONDS)
         .keepAliveTimeout(10, TimeUnit.SECONDS)
-        .maxInboundMessageSize(options.maxInboundMessageSize()).build();
+        .maxInboundMessageSize(options.maxInboundMessageSize()).intercept(refusals).build();
     stub = RaftGrpc.newStub(channel);
   }
 

@@ -12,6 +12,7 @@ import io.lattice.proto.v1.ReadIndexResponse;
 import io.lattice.proto.v1.RequestVoteResponse;
 import io.lattice.proto.v1.TimeoutNowResponse;
 import io.lattice.raft.Message;
+import io.lattice.security.PeerSecurity;
 import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -65,7 +66,8 @@ final class PeerLink {
   PeerLink(String id, GrpcPeerTransport transport) {
     this.id = id;
     this.t = transport;
-    this.channel = new PeerChannel(transport.options, transport.security.dialCredentials());
+    this.channel = new PeerChannel(transport.options, transport.security.dialCredentials(id),
+        PeerSecurity.dialInterceptor(transport.selfId));
     this.backoff = new Backoff(transport.options.backoffMin(), transport.options.backoffMax());
   }
 

@@ -8,6 +8,7 @@ import io.lattice.proto.v1.InstallSnapshotRequest;
 import io.lattice.proto.v1.InstallSnapshotResponse;
 import io.lattice.proto.v1.RaftGrpc;
 import io.lattice.raft.Message;
+import io.lattice.security.PeerIdentityMismatch;
 import io.lattice.storage.SnapshotStore;
 import java.io.IOException;
 import java.io.InputStream;
@@ -163,7 +164,8 @@ final class SnapshotSender
             s.getDescription());
       }
     }
-    if (s.getCode() == Status.Code.UNAVAILABLE && !t.isClosed()) {
+    if ((s.getCode() == Status.Code.UNAVAILABLE || PeerIdentityMismatch.in(s.getCause()) != null)
+        && !t.isClosed()) {
       t.inbox.unreachable(peer.id);
     }
     finish(false);

@@ -2,10 +2,12 @@ package io.lattice.transport;
 
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
+import io.lattice.security.PeerIdentityMismatch;
 
 /**
  * The observer of one unary peer call: hands the answer on, and reports the peer unreachable when
- * the call fails for want of a connection or an answer in time.
+ * the call fails for want of a connection or an answer in time, or because the server at its
+ * address is not the peer (logged, rate-limited, where that is found: not again here).
  */
 abstract class UnaryAnswer<T> implements StreamObserver<T> {
   private final GrpcPeerTransport t;
@@ -26,7 +28,8 @@ abstract class UnaryAnswer<T> implements StreamObserver<T> {
   @Override
   public void onError(Throwable e) {
     Status s = Status.fromThrowable(e);
-    if (s.getCode() == Status.Code.UNAVAILABLE || s.getCode() == Status.Code.DEADLINE_EXCEEDED) {
+    if (s.getCode() == Status.Code.UNAVAILABLE || s.getCode() == Status.Code.DEADLINE_EXCEEDED
+        || PeerIdentityMismatch.in(s.getCause()) != null) {
       if (!t.isClosed()) {
         t.inbox.unreachable(peer);
       }

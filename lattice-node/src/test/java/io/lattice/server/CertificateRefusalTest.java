@@ -133,7 +133,7 @@ class CertificateRefusalTest {
     try {
       long before = n1.refusedCertificates();
       ManagedChannel ch = cluster.track(Grpc.newChannelBuilder("127.0.0.1:" + server.getPort(),
-          n1.peerSecurity().dialCredentials()).build());
+          n1.peerSecurity().dialCredentials(id)).build());
       StatusRuntimeException e = catchThrowableOfType(StatusRuntimeException.class,
           () -> HealthGrpc.newBlockingStub(ch).withDeadlineAfter(5, TimeUnit.SECONDS)
               .check(HealthCheckRequest.getDefaultInstance()));

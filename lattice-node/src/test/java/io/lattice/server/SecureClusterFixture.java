@@ -1,6 +1,7 @@
 package io.lattice.server;
 
 import io.grpc.ManagedChannel;
+import io.lattice.kv.KvLimits;
 import io.lattice.node.NodeConfig;
 import io.lattice.node.NodeStatus;
 import io.lattice.raft.Role;
@@ -33,7 +34,8 @@ final class SecureClusterFixture implements AutoCloseable {
       NodeSecurity s = NodeSecurity.create(id, pki.settings(id, clientCertAuth));
       security.put(id, s);
       servers.put(id, NodeServer.start(NodeConfig.of(id, dir.resolve(id), addresses),
-          LatticeNodeCommand::clientServices, GrpcPeerTransport.Options.defaults(), null,
+          node -> LatticeNodeCommand.clientServices(node, KvLimits.DEFAULT_MAX_TXN_OPS, s),
+          GrpcPeerTransport.Options.defaults(), null,
           ListenerLimits.defaults(), s));
     }
   }

@@ -49,7 +49,8 @@ public final class Endpoints {
     }
   }
 
-  static String host(String address) {
+  /** The host of a checked {@code host:port} (an IPv6 host without its brackets). */
+  public static String host(String address) {
     String h = address.substring(0, address.lastIndexOf(':'));
     return h.startsWith("[") && h.endsWith("]") ? h.substring(1, h.length() - 1) : h;
   }
