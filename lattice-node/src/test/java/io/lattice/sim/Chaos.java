@@ -14,7 +14,7 @@ import java.util.concurrent.CompletionException;
 /**
  * Fault injection during the fault phase of a run: crashes (between steps, before a sync takes
  * effect, mid-send, mid-apply, failed fsync), partitions (symmetric and one-way), stalled loops,
- * wall clocks far ahead, membership changes, leadership transfers and snapshots on demand (the
+ * disks that fill up (see {@link #diskFull}), wall clocks far ahead, membership changes, leadership transfers and snapshots on demand (the
  * last three through the node's request API, as an operator would), each at the rate its {@link
  * SimParams} give. Clocks running at different rates are set when the nodes are created.
  */
@@ -34,6 +34,9 @@ final class Chaos {
   /** Follow-ups of operator requests, run at the next tick (not inside the step that ended them). */
   private final List<Runnable> followUps = new ArrayList<>();
   private final List<Stall> stalls = new ArrayList<>();
+  private final List<DiskFull> fullDisks = new ArrayList<>();
+  /** Disks full at a time at most (a full majority just stops commits until one is freed). */
+  private static final int MAX_FULL_DISKS = 2;
   private int added;
   private int clockJumps;
 
@@ -84,6 +87,16 @@ final class Chaos {
     }
     if (params.stallRate > 0 && random.nextDouble() < params.stallRate) {
       stall();
+    }
+    for (DiskFull d : new ArrayList<>(fullDisks)) {
+      d.poll(now);
+      if (d.over) {
+        fullDisks.remove(d);
+      }
+    }
+    if (params.diskFullRate > 0 && fullDisks.size() < MAX_FULL_DISKS
+        && random.nextDouble() < params.diskFullRate) {
+      diskFull();
     }
     if (params.wallClockJumpRate > 0 && clockJumps < 4
         && random.nextDouble() < params.wallClockJumpRate) {
@@ -200,6 +213,141 @@ final class Chaos {
       at(now + 2 + random.nextInt(params.electionTicks),
           () -> others.forEach(o -> cluster.network.uncut(o, victim.id)));
       cluster.trace.add("resume", victim.id, now + 1, probe ? 1 : 0);
+    }
+  }
+
+  /**
+   * A node's disk fills up (the leader's half of the time) for a while, then space is freed. Most
+   * of the time it fills past the node's reserve with room left for what still reaches the log
+   * under the NO_SPACE alarm, as the reserve intends, and snapshots may not fit (a real one is the
+   * size of the whole state); now and then it is full to the last few bytes, when a log write that
+   * does not fit stops the node (see {@link Cluster}: only then may it stop). Meanwhile, probes
+   * check what the node promises while full (see {@link DiskFull}), and half the time the node is
+   * crashed and restarted on its full disk.
+   */
+  private void diskFull() {
+    SimNode leader = cluster.leader();
+    SimNode victim = random.nextBoolean() && leader != null ? leader : cluster.randomAlive();
+    if (victim == null || victim.disk.full()) {
+      return;
+    }
+    long reserve = params.diskReserveBytes;
+    boolean lastBytes = random.nextInt(6) == 0;
+    long room = lastBytes ? random.nextInt(400)
+        : Math.max(SimDisk.HEADROOM_BYTES, reserve / 4 + random.nextLong(reserve / 2));
+    boolean snapshotsFit = !lastBytes && random.nextInt(3) == 0;
+    victim.disk.fill(room, snapshotsFit);
+    long now = cluster.now();
+    long freeAt = now + params.diskFullMinTicks
+        + random.nextInt(params.diskFullMaxTicks - params.diskFullMinTicks + 1);
+    long restartAt = random.nextBoolean() ? now + DiskFull.ALARM_TICKS
+        + random.nextLong(Math.max(1, (freeAt - now) / 2)) : -1;
+    fullDisks.add(new DiskFull(victim, freeAt, restartAt, "k" + random.nextInt(params.keys)));
+    cluster.stats.add(Stats.Kind.DISK_FULL);
+    cluster.trace.add("disk-full", victim.id, room, snapshotsFit ? 1 : 0);
+  }
+
+  /**
+   * One disk-full episode and its probes. While the disk is full and the node leads (and is
+   * neither stalled nor just restarted), a write sent to it must end with NO_SPACE: never
+   * acknowledged (it could not be made durable), never INDETERMINATE (it was refused before it
+   * was proposed: {@link Clients} also checks that no command answered NO_SPACE is ever applied);
+   * a linearizable read sent with it is served as usual (its outcome goes into the history). The
+   * node may be crashed and restarted on the full disk: it must start and stay up (a node stopped
+   * on a disk with room left fails the run, see {@link Cluster}), not loop. Once space is freed, a
+   * write to the same life of the node, if it still leads, must not be refused for want of space:
+   * writes resume without a restart.
+   */
+  private final class DiskFull {
+    /** Ticks after which the node has surely seen its disk's state (it reads it every 100 ms). */
+    static final long ALARM_TICKS = 20;
+    final SimNode victim;
+    final long freeAt;
+    final long restartAt;
+    final String key;
+    /** This episode's fill of the disk ({@link SimDisk#fills}): a later one is another episode. */
+    final int fill;
+    long nextProbe;
+    int freedIncarnation = -1;
+    boolean probing;
+    boolean over;
+
+    DiskFull(SimNode victim, long freeAt, long restartAt, String key) {
+      this.victim = victim;
+      this.freeAt = freeAt;
+      this.restartAt = restartAt;
+      this.key = key;
+      this.fill = victim.disk.fills();
+      this.nextProbe = cluster.now() + ALARM_TICKS;
+    }
+
+    void poll(long now) {
+      if (now == restartAt && victim.alive()) {
+        cluster.trace.add("restart-on-full-disk", victim.id, 0, 0);
+        cluster.crash(victim, "restart on a full disk", 1 + random.nextInt(8));
+        nextProbe = Math.max(nextProbe, now + 1 + 8 + ALARM_TICKS);
+      }
+      if (now == freeAt) {
+        victim.disk.freeSpace();
+        freedIncarnation = victim.alive() ? victim.incarnation() : -1;
+        nextProbe = now + ALARM_TICKS;
+        cluster.trace.add("disk-freed", victim.id, 0, 0);
+      }
+      if (probing || now < nextProbe || !leads(now)) {
+        if (now > freeAt + 3 * ALARM_TICKS && !probing) {
+          over = true; // it did not lead again soon after the space came back: nothing to probe
+        }
+        return;
+      }
+      boolean full = now < freeAt;
+      if (!full && victim.incarnation() != freedIncarnation) {
+        over = true; // restarted since: it is not the same life that saw the disk full
+        return;
+      }
+      probing = true;
+      int incarnation = victim.incarnation();
+      cluster.clients().probeWriteOutcome(victim, key, failure -> {
+        probing = false;
+        nextProbe = cluster.now() + 10 + random.nextInt(20);
+        check(full, failure, incarnation);
+        if (!full) {
+          over = true;
+        }
+      });
+      if (full) {
+        cluster.clients().probe(victim, ReadConsistency.LINEARIZABLE, key);
+      }
+    }
+
+    private boolean leads(long now) {
+      return victim.alive() && victim.running(now) && victim.steppedAt(now - 1)
+          && victim.raft().role() == io.lattice.raft.Role.LEADER;
+    }
+
+    private void check(boolean full, Throwable failure, int incarnation) {
+      Reason reason = failure instanceof NodeException e ? e.reason() : null;
+      if (failure != null && reason == null) {
+        throw new SimulationFailure("a write to " + victim.id + " failed with " + failure);
+      }
+      if (full) {
+        if (failure == null) {
+          throw new SimulationFailure(victim.id + " acknowledged a write while its disk was full");
+        }
+        if (reason == Reason.INDETERMINATE) {
+          throw new SimulationFailure(victim.id + " answered INDETERMINATE to a write it should "
+              + "have refused with NO_SPACE (its disk is full)");
+        }
+        if (reason != Reason.NO_SPACE && reason != Reason.NOT_LEADER
+            && reason != Reason.SHUTTING_DOWN && reason != Reason.TRANSFER_IN_PROGRESS) {
+          throw new SimulationFailure("a write to " + victim.id + " on a full disk ended " + reason
+              + ", not NO_SPACE");
+        }
+      } else if (reason == Reason.NO_SPACE && victim.incarnation() == incarnation
+          && victim.disk.fills() == fill && !victim.disk.full()) {
+        throw new SimulationFailure(victim.id + " still refuses writes with NO_SPACE "
+            + ALARM_TICKS + " ticks after space was freed (writes must resume without a restart): "
+            + failure.getMessage());
+      }
     }
   }
 

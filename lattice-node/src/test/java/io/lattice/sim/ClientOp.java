@@ -74,6 +74,8 @@ final class ClientOp {
     final ClientOp op;
     final SimNode node;
     final long sentAt;
+    /** The encoded command of a write attempt (null for reads). */
+    byte[] command;
     boolean done;
     byte[] result;
     View view;

@@ -174,12 +174,22 @@ final class Clients {
    * acknowledged.
    */
   void probeWrite(SimNode node, String key, java.util.function.Consumer<Boolean> then) {
+    probeWriteOutcome(node, key, failure -> then.accept(failure == null));
+  }
+
+  /**
+   * As {@link #probeWrite}, but {@code then} is told how it ended: null when acknowledged, else
+   * the failure (a {@link NodeException} for any answer of the node).
+   */
+  void probeWriteOutcome(SimNode node, String key, java.util.function.Consumer<Throwable> then) {
     Client c = newProbe();
     String value = c.name + ":put";
     History.Pending record = history.invoke(c.number, Call.put(key, value), stamp());
     cluster.trace.add("probe-put", node.id, c.number, 0);
-    node.loop().propose(KvCommandCodec.encode(new KvCommand.Put(Session.NONE,
-        node.clock.wallMillis(), bytes(key), bytes(value), false))).whenComplete((r, err) -> {
+    byte[] command = KvCommandCodec.encode(new KvCommand.Put(Session.NONE,
+        node.clock.wallMillis(), bytes(key), bytes(value), false));
+    sent(command);
+    node.loop().propose(command).whenComplete((r, err) -> {
           long at = stamp();
           probeOutcomes.add(() -> {
             if (r == null) {
@@ -190,16 +200,47 @@ final class Clients {
               } else {
                 record.failed();
               }
-              then.accept(false);
+              if (t instanceof NodeException e && e.reason() == Reason.NO_SPACE) {
+                refused(command);
+              }
+              then.accept(t);
               return;
             }
             KvResult.Put put = (KvResult.Put) KvResultCodec.decodeTrusted(r);
             record.ok(Result.written(put.version()), at);
             cluster.floors.writeAcked(key, put.index());
             stat(Stats.Kind.WRITE_ACKED);
-            then.accept(true);
+            then.accept(null);
           });
         });
+  }
+
+  // ------------------------------------------------- writes refused for want of space
+
+  /** Per command (its exact bytes): attempts that sent it, and those answered NO_SPACE. */
+  private final Map<java.nio.ByteBuffer, int[]> commandsSent = new HashMap<>();
+
+  private void sent(byte[] command) {
+    commandsSent.computeIfAbsent(java.nio.ByteBuffer.wrap(command), k -> new int[2])[0]++;
+  }
+
+  /** An attempt of {@code command} was answered NO_SPACE: it must never be applied. */
+  private void refused(byte[] command) {
+    stat(Stats.Kind.WRITE_NO_SPACE);
+    commandsSent.computeIfAbsent(java.nio.ByteBuffer.wrap(command), k -> new int[2])[1]++;
+  }
+
+  /**
+   * Checks a command a node applies: NO_SPACE says the write had no effect (it was refused before
+   * it was proposed), so a command whose every attempt was answered NO_SPACE must never reach a
+   * state machine. A write that may have been appended must be answered INDETERMINATE instead.
+   */
+  void applying(SimNode node, long index, byte[] command) {
+    int[] c = commandsSent.get(java.nio.ByteBuffer.wrap(command));
+    if (c != null && c[1] > 0 && c[1] == c[0]) {
+      throw new SimulationFailure(node.id + " applies at " + index + " a command every attempt of "
+          + "which was answered NO_SPACE (a write that may apply must be INDETERMINATE)");
+    }
   }
 
   private Client newProbe() {
@@ -295,7 +336,10 @@ final class Clients {
     }
     cluster.trace.add("propose", n.id, op.client.number,
         op.session == null ? 0 : op.session.sequence());
-    CompletableFuture<byte[]> f = n.loop().propose(KvCommandCodec.encode(command));
+    byte[] encoded = KvCommandCodec.encode(command);
+    a.command = encoded;
+    sent(encoded);
+    CompletableFuture<byte[]> f = n.loop().propose(encoded);
     f.whenComplete((v, e) -> completed(a, v, e));
   }
 
@@ -309,6 +353,9 @@ final class Clients {
       switch (e.reason()) {
         case INDETERMINATE -> stat(Stats.Kind.WRITE_INDETERMINATE);
         case NOT_LEADER, TRANSFER_IN_PROGRESS, MEMBERSHIP_CHANGE_IN_PROGRESS, SHUTTING_DOWN -> { }
+        // The leader's disk is full: no effect; retried (the same sequence number) until space is
+        // freed there or another member leads.
+        case NO_SPACE -> refused(a.command);
         default -> throw new SimulationFailure("write " + op + " failed with " + e);
       }
       if (!op.finished && !op.outstanding()) {
@@ -478,6 +525,9 @@ final class Clients {
     long valueIndex = e == null ? 0 : e.modIndex();
     String value = e == null ? null : new String(e.value(), StandardCharsets.UTF_8);
     cluster.trace.add("read-ok", a.node.id, op.client.number, valueIndex);
+    if (a.node.disk.full()) {
+      stat(Stats.Kind.READ_ON_FULL_DISK);
+    }
     if (op.mode == ReadConsistency.STALE) {
       stat(Stats.Kind.STALE_READ);
       ExactlyOnce.Write w = valueIndex == 0 ? null : cluster.exactlyOnce.writeAt(valueIndex);

@@ -248,14 +248,37 @@ final class Cluster implements NodeHooks {
     }
   }
 
-  /** A process died (simulated crash inside the step, or a storage failure that stops it). */
+  /**
+   * A process died (simulated crash inside the step, or a storage failure that stops it). On a
+   * disk full to the last bytes a log or hard-state write that does not fit stops the node, as it
+   * must (the Ready cannot be taken back, and nothing not durable may be acknowledged). But the
+   * node's reserve exists so that this never happens while the disk has the room its reserve is
+   * meant to keep, and a snapshot that does not fit must never stop it: either fails the run.
+   */
   private void died(SimNode node, String why) {
-    stats.add(why.startsWith("storage failure") ? Stats.Kind.FSYNC_FAILURE
-        : Stats.Kind.CRASH_INSIDE_STEP);
+    boolean storage = why.startsWith("storage failure");
+    if (storage && why.contains("No space left on device")) {
+      boolean logOrHardState = why.contains("appending") || why.contains("hard state");
+      if (node.disk.filledWithHeadroom() || !logOrHardState) {
+        throw new SimulationFailure(node.id + " stopped for want of space with "
+            + node.disk.room() + " bytes left on its disk (it must refuse writes and go on): "
+            + why);
+      }
+      stats.add(Stats.Kind.STOPPED_BY_ENOSPC);
+    }
+    stats.add(storage ? Stats.Kind.FSYNC_FAILURE : Stats.Kind.CRASH_INSIDE_STEP);
     crash(node, why);
   }
 
   void crash(SimNode node, String why) {
+    crash(node, why, -1);
+  }
+
+  /**
+   * Crashes {@code node}; it restarts {@code downtime} ticks from now (negative: a random
+   * downtime within the run's bounds; the next tick when healing).
+   */
+  void crash(SimNode node, String why, long downtime) {
     int keep = random.nextDouble() < params.keepUnsyncedRate ? random.nextInt(4) : 0;
     stats.add(Stats.Kind.CRASH);
     stats.add(Stats.Kind.UNSYNCED_WRITES_LOST,
@@ -266,7 +289,8 @@ final class Cluster implements NodeHooks {
     if (clients != null) {
       clients.drain();
     }
-    long down = params.minDowntime + random.nextInt(params.maxDowntime - params.minDowntime + 1);
+    long down = downtime >= 0 ? downtime
+        : params.minDowntime + random.nextInt(params.maxDowntime - params.minDowntime + 1);
     restartAt.put(node.id, healing ? now + 1 : now + down);
   }
 
@@ -309,6 +333,9 @@ final class Cluster implements NodeHooks {
         SimNode n = nodes.get(id);
         n.start();
         stats.add(Stats.Kind.RESTART);
+        if (n.disk.full()) {
+          stats.add(Stats.Kind.RESTART_ON_FULL_DISK);
+        }
         trace.add("restart", n.id, n.incarnation(), n.raft().lastIndex());
         safety.restarted(n.id);
         afterStep(n);
@@ -345,6 +372,13 @@ final class Cluster implements NodeHooks {
         continue;
       }
       trace.add("deliver", m, 0);
+      if (m instanceof InstallSnapshot is && to.disk.refusesIncomingSnapshot(e.snapshot().length)) {
+        // The receiver writes the stream into a temporary file first; on a full disk that fails
+        // (ENOSPC), the transfer fails, and the sender is told so and tries again later.
+        trace.add("snapshot-no-space", m, 0);
+        lost(e, false);
+        continue;
+      }
       if (m instanceof InstallSnapshot is) {
         to.loop().deliverSnapshot(is, e.snapshot());
         stats.add(Stats.Kind.SNAPSHOT_SENT);
@@ -399,6 +433,9 @@ final class Cluster implements NodeHooks {
           + " as a command: " + e);
     }
     safety.applied(node.id, e);
+    if (clients != null) {
+      clients.applying(node, index, command);
+    }
     exactlyOnce.applied(node.id, index, command, result);
     if (Long.hashCode(index * 0x9E3779B97F4A7C15L) % 8 == 0) {
       // A sample of exact indexes: the state after them must be the same everywhere.

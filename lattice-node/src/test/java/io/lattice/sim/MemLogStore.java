@@ -126,7 +126,11 @@ final class MemLogStore implements LogStore {
     if (entries.isEmpty()) {
       return;
     }
-    disk.beforeWrite();
+    long bytes = 0;
+    for (Entry e : entries) {
+      bytes += e.size();
+    }
+    disk.beforeWrite(bytes);
     List<Entry> copy = List.copyOf(entries);
     Entry prev = entry(LogIndex.prev(copy.get(0).index()));
     observer.appending(copy, prev == null ? -1 : prev.term());
@@ -149,14 +153,14 @@ final class MemLogStore implements LogStore {
 
   @Override
   public void compactUpTo(long index) throws IOException {
-    disk.beforeWrite();
+    disk.beforeWrite(0);
     current.compactUpTo(index);
     unsynced.add(img -> img.compactUpTo(index));
   }
 
   @Override
   public void reset(long afterIndex) throws IOException {
-    disk.beforeWrite();
+    disk.beforeWrite(0);
     current.reset(afterIndex);
     unsynced.add(img -> img.reset(afterIndex));
     unsyncedData++;

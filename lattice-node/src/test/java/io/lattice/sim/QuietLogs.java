@@ -1,32 +1,36 @@
 package io.lattice.sim;
 
 import java.lang.reflect.Method;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Raises the level of the node's loggers to WARN while simulations run: a thousand runs of real
- * node loops would otherwise log every election, restart and snapshot. Logback is only a runtime
- * dependency of the module (the tests compile against SLF4J), hence the reflection; with another
- * SLF4J binding this does nothing.
+ * node loops would otherwise log every election, restart and snapshot. The disk-space monitor is
+ * silenced altogether: its alarms (disk full, snapshot failed, started on a full disk) are what
+ * the simulated disk-full faults are meant to cause, and the runs count them instead. Logback is
+ * only a runtime dependency of the module (the tests compile against SLF4J), hence the
+ * reflection; with another SLF4J binding this does nothing.
  */
 final class QuietLogs implements AutoCloseable {
-  private static final String LOGGER = "io.lattice.node";
-  private final Object previous;
-  private final boolean changed;
+  private static final Map<String, String> LEVELS = Map.of(
+      "io.lattice.node", "WARN",
+      "io.lattice.node.DiskSpaceMonitor", "OFF");
+  /** Logger name to its level before (null: inherited), for the loggers that were changed. */
+  private final Map<String, Object> previous = new LinkedHashMap<>();
 
   private QuietLogs() {
-    Object before = null;
-    boolean ok = false;
-    try {
-      before = invoke("getLevel");
-      invoke("setLevel", level("WARN"));
-      ok = true;
-    } catch (ReflectiveOperationException | RuntimeException e) {
-      // not logback: leave the logging as it is
+    for (Map.Entry<String, String> e : LEVELS.entrySet()) {
+      try {
+        Object before = invoke(e.getKey(), "getLevel");
+        invoke(e.getKey(), "setLevel", level(e.getValue()));
+        previous.put(e.getKey(), before);
+      } catch (ReflectiveOperationException | RuntimeException ex) {
+        // not logback: leave the logging as it is
+      }
     }
-    previous = before;
-    changed = ok;
   }
 
   static QuietLogs quiet() {
@@ -35,10 +39,10 @@ final class QuietLogs implements AutoCloseable {
 
   @Override
   public void close() {
-    if (changed) {
+    for (Map.Entry<String, Object> e : previous.entrySet()) {
       try {
-        invoke("setLevel", previous);
-      } catch (ReflectiveOperationException | RuntimeException e) {
+        invoke(e.getKey(), "setLevel", e.getValue());
+      } catch (ReflectiveOperationException | RuntimeException ex) {
         // nothing to restore
       }
     }
@@ -49,8 +53,9 @@ final class QuietLogs implements AutoCloseable {
     return c.getField(name).get(null);
   }
 
-  private static Object invoke(String method, Object... args) throws ReflectiveOperationException {
-    Logger logger = LoggerFactory.getLogger(LOGGER);
+  private static Object invoke(String loggerName, String method, Object... args)
+      throws ReflectiveOperationException {
+    Logger logger = LoggerFactory.getLogger(loggerName);
     for (Method m : logger.getClass().getMethods()) {
       if (m.getName().equals(method) && m.getParameterCount() == args.length) {
         return m.invoke(logger, args);

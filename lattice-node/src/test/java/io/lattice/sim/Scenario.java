@@ -172,7 +172,28 @@ enum Scenario {
       p.trailingEntries = r.nextInt(6);
       p.stallRate = 0.003;
       p.snapshotRate = 0.005;
+      p.diskFullRate = 0.003;
       p.network = new NetworkFaults(0.04, 0.03, 1, 4, 0.02, 20);
+    }
+  },
+  /**
+   * Disks filling up (past the reserve, sometimes to the last bytes), leaders' most of the time,
+   * and freed again; full nodes restarted on their full disks; snapshots that do not fit, small
+   * snapshot thresholds so that they are tried often (and InstallSnapshot to full followers), and a
+   * few crashes and partitions around them.
+   */
+  DISK_FULL {
+    @Override
+    void configure(SimParams p, SplittableRandom r) {
+      p.diskFullRate = 0.02;
+      p.snapshotThreshold = 8 + r.nextInt(30);
+      p.trailingEntries = r.nextInt(6);
+      p.opRate = 0.5;
+      p.readFraction = 0.4;
+      p.crashRate = 0.004;
+      p.partitionRate = 0.005;
+      p.snapshotRate = 0.005;
+      p.network = new NetworkFaults(0.02, 0.02, 1, 3, 0.01, 15);
     }
   };
 

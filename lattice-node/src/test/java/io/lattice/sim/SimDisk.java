@@ -3,8 +3,10 @@ package io.lattice.sim;
 import io.lattice.node.NodeStorage;
 import io.lattice.raft.HardState;
 import io.lattice.raft.SnapshotMeta;
+import io.lattice.storage.FreeSpace;
 import io.lattice.storage.HardStateStore;
 import io.lattice.storage.SnapshotStore;
+import io.lattice.storage.SnapshotWriter;
 import java.io.IOException;
 import java.util.Optional;
 import java.util.function.BiConsumer;
@@ -17,6 +19,20 @@ import java.util.function.BiConsumer;
  * <p>Fault injection: the next durable operation (log sync, hard-state save, snapshot save) can be
  * armed to fail with an {@link IOException} (a failed fsync) or to crash the process right before
  * it takes effect.
+ *
+ * <p>Disk full ({@link #fill}): the file system reports only {@code room} bytes free (what the
+ * node's {@link FreeSpace} reads, so its NO_SPACE alarm sees it as on a real disk), log appends
+ * use that room up, and a write that does not fit fails as the real stores fail on ENOSPC: with an
+ * {@link IOException} whose message is the system's "No space left on device" ({@link
+ * #noSpace}), taking no effect. Snapshots of the node's own state are written (staged) before
+ * they are published, as the real store writes a temporary file and renames it: the write fails
+ * when the snapshot does not fit or the episode says snapshots do not ({@code snapshotsFit}:
+ * a real snapshot is the size of the whole state, far bigger than the log's next batch), and
+ * so does the publishing of one staged before the disk filled. A snapshot from the leader is
+ * written while it is received ({@link #refusesIncomingSnapshot}, checked at delivery, where the
+ * real receiver's staging fails) and installing it afterwards is a rename that needs no room.
+ * Hard-state saves need a little room for their temporary file but give it back. {@link
+ * #freeSpace()} ends the episode.
  */
 final class SimDisk {
   enum Fault {
@@ -49,6 +65,77 @@ final class SimDisk {
     return lies;
   }
 
+  /** Bytes the file system still takes; {@link Long#MAX_VALUE} while the disk is not full. */
+  private long room = Long.MAX_VALUE;
+  private boolean snapshotsFit = true;
+  /** Disk-full episodes so far. */
+  private int fills;
+
+  /** Disk-full episodes so far (tells one episode from the next). */
+  int fills() {
+    return fills;
+  }
+
+  /** The room left when the disk filled. */
+  private long filledWith;
+  /**
+   * Room that covers what may still reach the log under the NO_SPACE alarm (in the simulation: a
+   * few batches before the alarm is seen, new terms' no-ops and hard states); a disk filled with
+   * less is full "to the last byte", past what the node's reserve is for.
+   */
+  static final long HEADROOM_BYTES = 8192;
+  /** What a hard-state save needs for its temporary file (given back by the rename). */
+  static final long HARD_STATE_BYTES = 64;
+
+  /**
+   * The exception the real stores throw on ENOSPC (the JDK reports it only as an IOException with
+   * the system's message, which {@code FreeSpace.isNoSpace} recognises).
+   */
+  static IOException noSpace(String what) {
+    return new IOException(what + ": No space left on device");
+  }
+
+  /** The disk fills up: {@code room} bytes are left; snapshots fit in them or not. */
+  void fill(long room, boolean snapshotsFit) {
+    this.room = room;
+    this.filledWith = room;
+    fills++;
+    this.snapshotsFit = snapshotsFit;
+  }
+
+  /** Space is freed: the disk is no longer full. */
+  void freeSpace() {
+    room = Long.MAX_VALUE;
+    snapshotsFit = true;
+  }
+
+  /** Whether a disk-full episode is on. */
+  boolean full() {
+    return room != Long.MAX_VALUE;
+  }
+
+  private long snapshotWritesRefused;
+
+  /** Snapshots of the node's own state that failed for want of space (over the whole run). */
+  long snapshotWritesRefused() {
+    return snapshotWritesRefused;
+  }
+
+  /** Whether the disk filled leaving the room the node's reserve is meant to keep. */
+  boolean filledWithHeadroom() {
+    return full() && filledWith >= HEADROOM_BYTES;
+  }
+
+  /** Bytes the file system still takes (Long.MAX_VALUE when not full). */
+  long room() {
+    return room;
+  }
+
+  /** Whether receiving a snapshot of {@code bytes} from the leader would fail for want of space. */
+  boolean refusesIncomingSnapshot(long bytes) {
+    return full() && (!snapshotsFit || bytes > room);
+  }
+
   SimDisk(BiConsumer<SnapshotMeta, byte[]> onSnapshotSaved) {
     this.onSnapshotSaved = onSnapshotSaved;
   }
@@ -72,8 +159,10 @@ final class SimDisk {
   }
 
   NodeStorage storage() {
-    return new NodeStorage(log, hardStateStore, snapshotStore);
+    return new NodeStorage(log, hardStateStore, snapshotStore, freeSpaceOfDisk);
   }
+
+  private final FreeSpace freeSpaceOfDisk = () -> room;
 
   /** Power loss: unsynced log writes are lost except the first {@code keep}. */
   void crash(int keep) {
@@ -97,8 +186,19 @@ final class SimDisk {
     return true;
   }
 
-  void beforeWrite() {
-    // Writes to the cache never fail in this model; only making them durable does.
+  /**
+   * Before a write of {@code bytes} to the log: fails with ENOSPC, taking no effect, when they do
+   * not fit in the room left; else uses the room up. (Writes to the cache fail in this model only
+   * for want of space; otherwise only making them durable can fail.)
+   */
+  void beforeWrite(long bytes) throws IOException {
+    if (!full()) {
+      return;
+    }
+    if (bytes > room) {
+      throw noSpace("appending " + bytes + " bytes to the log (" + room + " left)");
+    }
+    room -= bytes;
   }
 
   void beforeSync() throws IOException {
@@ -131,6 +231,9 @@ final class SimDisk {
 
     @Override
     public void save(HardState state) throws IOException {
+      if (full() && room < HARD_STATE_BYTES) {
+        throw noSpace("writing the hard state's temporary file");
+      }
       beforeSync();
       hardState = state;
     }
@@ -144,6 +247,28 @@ final class SimDisk {
       if (snapshot == null || meta.index() > snapshot.meta().index()) {
         snapshot = new SnapshotStore.Snapshot(meta, data.clone());
       }
+    }
+
+    @Override
+    public SnapshotStore.Staged stage(SnapshotMeta meta, SnapshotWriter data) throws IOException {
+      SnapshotStore.Staged staged = SnapshotStore.super.stage(meta, data);
+      long bytes = ((SnapshotStore.Buffered) staged).data().length;
+      if (full() && (!snapshotsFit || bytes > room)) {
+        snapshotWritesRefused++;
+        throw noSpace("writing snapshot " + meta.index() + " (" + bytes + " bytes)");
+      }
+      return staged;
+    }
+
+    @Override
+    public void publish(SnapshotStore.Staged staged) throws IOException {
+      // Staged before the disk filled: the file system reports the full disk when it is made
+      // durable (delayed allocation), before the rename.
+      if (full() && !snapshotsFit) {
+        snapshotWritesRefused++;
+        throw noSpace("making snapshot " + staged.meta().index() + " durable");
+      }
+      SnapshotStore.super.publish(staged);
     }
 
     @Override

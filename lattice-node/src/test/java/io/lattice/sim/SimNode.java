@@ -114,6 +114,7 @@ final class SimNode {
     return base.withTiming(SimParams.TICK_MILLIS, p.electionTicks, p.heartbeatTicks,
             p.leaseDriftTicks)
         .withSnapshots(p.snapshotThreshold, p.trailingEntries)
+        .withDiskReserve(p.diskReserveBytes)
         .withTimeouts(p.requestTimeoutTicks * SimParams.TICK_MILLIS,
             p.transferTimeoutTicks * SimParams.TICK_MILLIS);
   }
@@ -245,7 +246,8 @@ final class SimNode {
       died.died(this, e.getMessage());
       return false;
     } catch (StorageFailureException e) {
-      died.died(this, "storage failure: " + e.getMessage());
+      died.died(this, "storage failure: " + e.getMessage()
+          + (e.getCause() == null ? "" : " (" + e.getCause().getMessage() + ")"));
       return false;
     }
   }

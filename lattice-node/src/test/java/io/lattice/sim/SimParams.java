@@ -51,6 +51,12 @@ final class SimParams {
   double stallRate = 0;
   /** Rate of the composite fault aimed at leader leases (see Chaos#leaseAttack). */
   double leaseAttackRate = 0;
+  /** Rate of a node's disk filling up (see Chaos#diskFull), and how long an episode lasts. */
+  double diskFullRate = 0;
+  int diskFullMinTicks = 40;
+  int diskFullMaxTicks = 250;
+  /** The nodes' disk reserve (NodeConfig#diskReserveBytes): below it, the NO_SPACE alarm. */
+  long diskReserveBytes = 64 * 1024;
   /** Rate of a node's wall clock jumping hours ahead (at most four times a run). */
   double wallClockJumpRate = 0;
 
@@ -132,7 +138,8 @@ final class SimParams {
   public String toString() {
     return scenario + " n=" + clusterSize + " faultTicks=" + faultTicks + " net=" + network
         + " crash=" + crashRate + " partition=" + partitionRate + " membership=" + membershipRate
-        + " transfer=" + transferRate + " stall=" + stallRate + " wallJump=" + wallClockJumpRate
+        + " transfer=" + transferRate + " stall=" + stallRate
+        + (diskFullRate > 0 ? " diskFull=" + diskFullRate : "") + " wallJump=" + wallClockJumpRate
         + " clockSpread=" + clockRateSpread + " ops=" + opRate + " reads=" + readFraction
         + " snapshot=" + snapshotThreshold + "/" + trailingEntries
         + (backgroundSnapshots ? " background" : "")

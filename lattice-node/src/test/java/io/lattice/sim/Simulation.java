@@ -93,6 +93,7 @@ final class Simulation {
     cluster.network.setFaults(NetworkFaults.CALM);
     for (SimNode n : cluster.nodes()) {
       n.disk.arm(SimDisk.Fault.NONE);
+      n.disk.freeSpace();
       if (n.alive()) {
         n.armCrash(SimNode.CrashPoint.NONE, 0);
         n.resume();
@@ -165,6 +166,9 @@ final class Simulation {
   }
 
   private Result result(long ticks, Linearizability.Report history) {
+    for (SimNode n : cluster.nodes()) {
+      cluster.stats.add(Stats.Kind.SNAPSHOT_NO_SPACE, n.disk.snapshotWritesRefused());
+    }
     return new Result(seed, cluster.trace.hash(), cluster.trace.count(), ticks,
         cluster.safety.elections(),
         cluster.stats.get(Stats.Kind.WRITE_ACKED) + cluster.stats.get(Stats.Kind.CAS_SWAPPED)

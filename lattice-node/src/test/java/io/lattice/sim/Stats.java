@@ -39,7 +39,16 @@ final class Stats {
     DUPLICATE_RESULT,
     SESSION_EXPIRED,
     SESSION_REGISTERED,
-    SESSION_CLOSED
+    SESSION_CLOSED,
+    /** Disk-full episodes, restarts on a full disk, writes answered NO_SPACE, reads served by a
+     * node whose disk is full, snapshots of a full node's own state that failed for want of space
+     * (no restart needed: the node went on), and nodes stopped by ENOSPC in a log write. */
+    DISK_FULL,
+    RESTART_ON_FULL_DISK,
+    WRITE_NO_SPACE,
+    READ_ON_FULL_DISK,
+    SNAPSHOT_NO_SPACE,
+    STOPPED_BY_ENOSPC
   }
 
   private final EnumMap<Kind, Long> counts = new EnumMap<>(Kind.class);

@@ -20,7 +20,8 @@
  * own rate (within what the lease's drift margin tolerates) and keeps running while its loop is
  * stalled; wall clocks, stamped into commands, can jump hours ahead. The disk ({@link
  * io.lattice.sim.SimDisk}, {@link io.lattice.sim.MemLogStore}): a crash loses what was not
- * synced, or keeps a prefix of it; an fsync can fail; a repair can truncate acknowledged entries.
+ * synced, or keeps a prefix of it; an fsync can fail; a repair can truncate acknowledged entries;
+ * it can fill up, past the node's reserve or to its last bytes, failing writes as ENOSPC does.
  * The network ({@link io.lattice.sim.SimNetwork}): delay, reorder, drop, duplicate, symmetric and
  * one-way partitions; the transport delivers into the loop's inbox and reports lost snapshots and
  * unreachable peers as the gRPC one does. The simulation steps every running loop once a tick
@@ -28,7 +29,8 @@
  *
  * <p><b>Faults</b> ({@link io.lattice.sim.Chaos}, mixed per seed by {@link
  * io.lattice.sim.Scenario}): crashes between steps, before a sync takes effect, mid-send,
- * mid-apply, failed fsyncs, damaged logs repaired; partitions; stalled loops (a leader stalled past
+ * mid-apply, failed fsyncs, damaged logs repaired; disks full (and nodes restarted on them);
+ * partitions; stalled loops (a leader stalled past
  * its lease and cut off while another leader commits a newer write, then asked a LEASE read of it
  * first thing); clocks at different rates; wall clocks far ahead; duplicated client retries;
  * membership changes, leadership transfers, snapshots on demand, composite attacks on leases.
