@@ -1,8 +1,6 @@
 package io.lattice.metrics;
 
 import com.sun.net.httpserver.HttpServer;
-import io.prometheus.metrics.exporter.httpserver.DefaultHandler;
-import io.prometheus.metrics.exporter.httpserver.HealthyHandler;
 import io.prometheus.metrics.exporter.httpserver.MetricsHandler;
 import java.io.IOException;
 import java.io.InputStream;
@@ -19,7 +17,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Serves one node's metrics over HTTP at {@code /metrics} (Prometheus text format; OpenMetrics
- * when asked for) on the {@code --metrics} address, held to limits so that no number of clients,
+ * when asked for) and its health checks at {@code /livez}, {@code /readyz} and {@code /health}
+ * (JSON; 200 when the check passes, 503 when not: see {@link HealthCheck}) on the {@code
+ * --metrics} address; any other path is 404. It is held to limits so that no number of clients,
  * idle sockets or slow readers can exhaust the node (file descriptors, threads, memory):
  *
  * <ul>
@@ -88,21 +88,28 @@ public final class MetricsServer implements AutoCloseable {
   }
 
   /**
-   * Starts serving {@code metrics} on {@code address}.
+   * Starts serving {@code metrics}, and the health checks of the node {@code probe} reads, on
+   * {@code address}.
    *
    * @throws IOException if the address cannot be bound
    */
-  public static MetricsServer start(InetSocketAddress address, PrometheusNodeMetrics metrics)
-      throws IOException {
+  public static MetricsServer start(InetSocketAddress address, PrometheusNodeMetrics metrics,
+      NodeProbe probe) throws IOException {
+    HealthCheck health = new HealthCheck(probe);
+    ReplicationGauges gauges = new ReplicationGauges(metrics.registry(), probe,
+        HealthCheck.DEFAULT_STATUS_TIMEOUT.toMillis());
     warnIfLimitUnsupported();
     ExecutorService workers = new ThreadPoolExecutor(WORKERS, WORKERS, 0, TimeUnit.MILLISECONDS,
         new LinkedBlockingQueue<>(), daemonThreads());
     try {
       // Built here rather than by the exporter's HTTPServer, which fixes the backlog at 3.
       HttpServer server = HttpServer.create(address, BACKLOG);
-      server.createContext("/metrics", new MetricsHandler(metrics.registry()));
-      server.createContext("/-/healthy", new HealthyHandler());
-      server.createContext("/", new DefaultHandler("/metrics"));
+      server.createContext("/metrics",
+          new ScrapeHandler(gauges, new MetricsHandler(metrics.registry())));
+      for (HealthCheck.Kind kind : HealthCheck.Kind.values()) {
+        server.createContext(kind.path(), new HealthHandler(health, kind));
+      }
+      server.createContext("/", new RootHandler());
       server.setExecutor(workers);
       server.start();
       return new MetricsServer(server, workers);

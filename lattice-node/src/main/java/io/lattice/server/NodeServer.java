@@ -1,16 +1,22 @@
 package io.lattice.server;
 
 import io.grpc.BindableService;
+import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.protobuf.services.ProtoReflectionService;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.lattice.api.MalformedRequests;
 import io.lattice.kv.KvStateMachine;
+import io.lattice.metrics.GrpcRequestMetrics;
 import io.lattice.metrics.MetricsServer;
+import io.lattice.metrics.NodeProbe;
 import io.lattice.metrics.PrometheusNodeMetrics;
 import io.lattice.node.NodeConfig;
 import io.lattice.node.NodeMetrics;
+import io.lattice.node.NodeStatus;
+import io.lattice.node.ReadConsistency;
 import io.lattice.node.RaftNode;
 import io.lattice.raft.Member;
 import io.lattice.raft.Membership;
@@ -23,6 +29,7 @@ import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
@@ -175,12 +182,16 @@ public final class NodeServer implements AutoCloseable {
         clientSide.add(s.bindService());
       }
       clientSide.add(health.getHealthService().bindService());
-      clientSide.add(ProtoReflectionServiceV1.newInstance().bindService());
+      clientSide.addAll(reflectionServices());
+      if (metrics != null) {
+        GrpcRequestMetrics requestMetrics = new GrpcRequestMetrics(metrics.registry());
+        clientSide.replaceAll(d -> ServerInterceptors.intercept(d, requestMetrics));
+      }
       clientListener = GrpcListener.start(GrpcListener.Kind.CLIENT, config.id(), clientListen,
           clientSide, limits, options, security.clientServerTls());
       if (metrics != null) {
         try {
-          metricsServer = MetricsServer.start(metricsListen, metrics);
+          metricsServer = MetricsServer.start(metricsListen, metrics, probe(node));
         } catch (IOException e) {
           throw new IOException("cannot listen on " + metricsAddress + " (metrics): "
               + e.getMessage(), e);
@@ -208,6 +219,37 @@ public final class NodeServer implements AutoCloseable {
         HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.NOT_SERVING));
     return new NodeServer(node, transport, clientListener, peerListener, advertised, health,
         metricsServer, publisher);
+  }
+
+  /**
+   * Server reflection in both versions: v1, and v1alpha for older tools (grpcurl before 1.8.8,
+   * Postman, Evans) that speak only that one.
+   */
+  @SuppressWarnings("deprecation")
+  private static List<ServerServiceDefinition> reflectionServices() {
+    return List.of(ProtoReflectionServiceV1.newInstance().bindService(),
+        ProtoReflectionService.newInstance().bindService());
+  }
+
+  /** What the metrics listener reads of {@code node} for its health checks and gauges. */
+  private static NodeProbe probe(RaftNode<KvStateMachine> node) {
+    return new NodeProbe() {
+      @Override
+      public CompletableFuture<NodeStatus> status() {
+        return node.status();
+      }
+
+      @Override
+      public CompletableFuture<?> quorumRead() {
+        return node.read(ReadConsistency.LINEARIZABLE, sm -> Boolean.TRUE);
+      }
+
+      @Override
+      public String knownLeader() {
+        RaftNode.Header h = node.header();
+        return h == null ? null : h.leaderId();
+      }
+    };
   }
 
   /**

@@ -190,6 +190,39 @@ class NodeServerTest {
         .contains("grpc.health.v1.Health").doesNotContain("lattice.v1.Raft");
   }
 
+  /** Older tools (grpcurl before 1.8.8, Evans, Postman) speak reflection v1alpha only. */
+  @Test
+  @SuppressWarnings("deprecation")
+  void reflectionIsServedInV1alphaToo() throws Exception {
+    NodeServer s = servers.get("n1");
+    CompletableFuture<List<String>> names = new CompletableFuture<>();
+    StreamObserver<io.grpc.reflection.v1alpha.ServerReflectionRequest> req =
+        io.grpc.reflection.v1alpha.ServerReflectionGrpc.newStub(channel(s))
+            .withDeadlineAfter(5, TimeUnit.SECONDS)
+            .serverReflectionInfo(new StreamObserver<>() {
+              @Override
+              public void onNext(io.grpc.reflection.v1alpha.ServerReflectionResponse r) {
+                names.complete(r.getListServicesResponse().getServiceList().stream()
+                    .map(io.grpc.reflection.v1alpha.ServiceResponse::getName)
+                    .collect(Collectors.toList()));
+              }
+
+              @Override
+              public void onError(Throwable t) {
+                names.completeExceptionally(t);
+              }
+
+              @Override
+              public void onCompleted() {}
+            });
+    req.onNext(io.grpc.reflection.v1alpha.ServerReflectionRequest.newBuilder()
+        .setListServices("").build());
+    List<String> got = names.get(5, TimeUnit.SECONDS);
+    req.onCompleted();
+    assertThat(got).contains("grpc.health.v1.Health", "grpc.reflection.v1.ServerReflection",
+        "grpc.reflection.v1alpha.ServerReflection").doesNotContain("lattice.v1.Raft");
+  }
+
   @Test
   void closingTheLeaderHandsLeadershipToAnotherNode() throws Exception {
     NodeServer leader = awaitLeader();
