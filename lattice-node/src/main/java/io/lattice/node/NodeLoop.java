@@ -98,6 +98,7 @@ public final class NodeLoop<S extends StateMachine> extends NodeRequests<S> impl
   private SoftState lastSoft;
   private long lastSnapshotIndex;
   private Membership lastMembership;
+  private final MembershipGate gate;
 
   /** A unit of work for the loop; {@link #abort} ends its request when it will never run. */
   interface Task {
@@ -180,6 +181,7 @@ public final class NodeLoop<S extends StateMachine> extends NodeRequests<S> impl
     this.lastSoft = core.softState();
     this.lastSnapshotIndex = core.snapshot().index();
     this.lastMembership = core.membership();
+    this.gate = new MembershipGate(core.snapshot().membership());
     publishHeader();
   }
 
@@ -438,6 +440,19 @@ public final class NodeLoop<S extends StateMachine> extends NodeRequests<S> impl
     enqueue(() -> raft.reportSnapshot(peer, success));
   }
 
+  @Override
+  public boolean refusesAsRemoved(String peer) {
+    return gate.refuses(peer);
+  }
+
+  @Override
+  public void removedFromCluster(String by, String message) {
+    enqueue(() -> {
+      throw new MemberRemovedException("member " + config.id() + " has been permanently removed "
+          + "from the cluster (the leader " + by + " said: " + message + ")");
+    });
+  }
+
   // ====================================================================== after a Ready
 
   /** Role changes, membership changes, snapshots; ends requests the Ready made hopeless. */
@@ -464,6 +479,7 @@ public final class NodeLoop<S extends StateMachine> extends NodeRequests<S> impl
       }
       lastSoft = s;
     }
+    gate.observe(rd);
     Membership m = raft.membership();
     if (!m.equals(lastMembership)) {
       log.info("{}: membership is now {} (commit index {})", config.id(), m, raft.commitIndex());
@@ -560,6 +576,7 @@ public final class NodeLoop<S extends StateMachine> extends NodeRequests<S> impl
     header = new RaftNode.Header(config.id(), raft.role(), raft.term(), raft.leaderId(),
         leaderAddress(raft.leaderId()), raft.commitIndex(), handler.appliedIndex(),
         raft.membership());
+    gate.publish(raft.role(), raft.membership());
     metrics.state(raft.role(), raft.term(), raft.commitIndex(), handler.appliedIndex(),
         storage.log().firstIndex(), storage.log().lastIndex(), storage.log().sizeBytes(),
         raft.snapshot().index());

@@ -35,4 +35,19 @@ public interface PeerInbox {
 
   /** A snapshot transfer to {@code peer} ended (the core's reportSnapshot). */
   void snapshotSent(String peer, boolean success);
+
+  /**
+   * Whether a message from {@code peer} is to be refused because {@code peer} is no longer a
+   * member (the rule is {@link MembershipGate}'s): the transport answers MEMBER_REMOVED instead of
+   * delivering it. Quick, from state the loop publishes.
+   */
+  default boolean refusesAsRemoved(String peer) {
+    return false;
+  }
+
+  /**
+   * The leader {@code by} refused a message of this node with MEMBER_REMOVED ({@code message} is
+   * its text): this member's removal is committed, and the node stops for good.
+   */
+  default void removedFromCluster(String by, String message) {}
 }

@@ -8,6 +8,7 @@ import io.lattice.storage.FileHardStateStore;
 import io.lattice.storage.FileIo;
 import io.lattice.storage.FileSnapshotStore;
 import io.lattice.storage.FreeSpace;
+import io.lattice.storage.RemovalRecord;
 import io.lattice.storage.SegmentedLogStore;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -75,6 +76,7 @@ public final class RaftNode<S extends StateMachine> implements AutoCloseable {
     this.config = Objects.requireNonNull(config, "config");
     this.metrics = Objects.requireNonNull(metrics, "metrics");
     Files.createDirectories(config.dataDir());
+    refuseIfRemoved(config);
     this.dataDirLock = DataDirLock.acquire(config.dataDir());
     try {
       this.logStore = SegmentedLogStore.open(config.dataDir(), io,
@@ -264,6 +266,12 @@ public final class RaftNode<S extends StateMachine> implements AutoCloseable {
           LockSupport.parkNanos(this, wait);
         }
       }
+    } catch (MemberRemovedException e) {
+      log.error("{}: {}; stopping", config.id(), e.getMessage());
+      recordRemoval(e);
+      stopping = true;
+      loop.stop(e);
+      fatal.complete(e);
     } catch (Throwable e) {
       log.error("{}: fatal error, stopping the node: {}", config.id(), e.toString(), e);
       stopping = true;
@@ -271,6 +279,30 @@ public final class RaftNode<S extends StateMachine> implements AutoCloseable {
       fatal.complete(e);
     } finally {
       finish();
+    }
+  }
+
+  /** Writes the data directory's {@link RemovalRecord}, so that the node does not start again. */
+  private void recordRemoval(MemberRemovedException e) {
+    try {
+      RemovalRecord.write(FileIo.SYSTEM, config.dataDir(), java.time.Instant.now() + " "
+          + e.getMessage());
+    } catch (IOException | RuntimeException io) {
+      log.warn("{}: could not record the removal in {}: {}", config.id(), config.dataDir(),
+          io.toString());
+    }
+  }
+
+  /**
+   * Refuses a data directory whose member was removed from the cluster ({@link RemovalRecord}).
+   */
+  private static void refuseIfRemoved(NodeConfig config) throws IOException {
+    java.util.Optional<String> record = RemovalRecord.read(config.dataDir());
+    if (record.isPresent()) {
+      throw new MemberRemovedException("member " + config.id() + " was removed from the cluster "
+          + "and must not start again on " + config.dataDir() + " (" + record.get() + "). To bring "
+          + "this machine back, add it anew (lattice member add) and start it with an empty data "
+          + "directory and --join");
     }
   }
 

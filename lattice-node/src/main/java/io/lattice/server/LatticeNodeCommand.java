@@ -8,6 +8,7 @@ import io.lattice.api.MalformedRequests;
 import io.lattice.kv.KvLimits;
 import io.lattice.kv.KvStateMachine;
 import io.lattice.node.LoadLimits;
+import io.lattice.node.MemberRemovedException;
 import io.lattice.node.NodeConfig;
 import io.lattice.node.RaftNode;
 import io.lattice.node.RepairCommand;
@@ -64,10 +65,13 @@ import picocli.CommandLine;
         "  lattice-node --config /etc/lattice/n1.properties"},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {"0:success", "1:failure", "2:usage error",
-        "3:the data directory is corrupt (nothing was changed)"})
+        "3:the data directory is corrupt (nothing was changed)",
+        "4:this member was removed from the cluster (it must not run again on this data "
+            + "directory)"})
 public final class LatticeNodeCommand implements Callable<Integer> {
   private static final Logger log = LoggerFactory.getLogger(LatticeNodeCommand.class);
   static final int EXIT_CORRUPT = 3;
+  static final int EXIT_REMOVED = 4;
 
   /** Keys accepted in a --config file (the long option names without dashes). */
   static final Set<String> CONFIG_KEYS = union(TlsOptions.CONFIG_KEYS, "id", "data-dir",
@@ -292,6 +296,11 @@ public final class LatticeNodeCommand implements Callable<Integer> {
     CompletableFuture.anyOf(node.fatalError(), node.terminated()).join();
     if (node.fatalError().isDone()) {
       Throwable t = node.fatalError().join();
+      if (t instanceof MemberRemovedException) {
+        spec.commandLine().getErr().println("lattice-node: " + t.getMessage()
+            + "; stopping for good (the data directory records it)");
+        return EXIT_REMOVED;
+      }
       spec.commandLine().getErr().println("lattice-node: fatal error, stopping: " + t);
       log.error("{}: fatal error, stopping", config.id(), t);
       return 1;
@@ -583,6 +592,9 @@ public final class LatticeNodeCommand implements Callable<Integer> {
       if (ex instanceof CommandLine.ParameterException) {
         commandLine.getErr().println("Try 'lattice-node --help' for the options.");
         return CommandLine.ExitCode.USAGE;
+      }
+      if (ex instanceof MemberRemovedException) {
+        return EXIT_REMOVED;
       }
       return ex instanceof io.lattice.storage.CorruptStorageException ? EXIT_CORRUPT : 1;
     });

@@ -38,6 +38,39 @@ final class PeerErrors {
     return error(Reason.INVALID_ARGUMENT, self, message);
   }
 
+  static StatusRuntimeException removed(String self, String clusterId, String from) {
+    return error(Reason.MEMBER_REMOVED, self, "member '" + from + "' is not in cluster '"
+        + clusterId + "': its removal is committed (or it never was a member); this leader ("
+        + self + ") takes no more messages from it");
+  }
+
+  /**
+   * The message of a MEMBER_REMOVED refusal carried by {@code e} (a failed peer call), or null
+   * when {@code e} is anything else.
+   */
+  static String removedMessage(Throwable e) {
+    if (e == null) {
+      return null;
+    }
+    com.google.rpc.Status s = StatusProto.fromThrowable(e);
+    if (s == null) {
+      return null;
+    }
+    for (Any d : s.getDetailsList()) {
+      if (d.is(ErrorInfo.class)) {
+        try {
+          ErrorInfo info = d.unpack(ErrorInfo.class);
+          if (info.getReason() == ErrorInfo.Reason.MEMBER_REMOVED) {
+            return info.getMessage();
+          }
+        } catch (com.google.protobuf.InvalidProtocolBufferException bad) {
+          return null;
+        }
+      }
+    }
+    return null;
+  }
+
   static StatusRuntimeException shuttingDown(String self) {
     return error(Reason.SHUTTING_DOWN, self,
         "member is shutting down");

@@ -292,6 +292,11 @@ final class PeerLink {
     if (t.isClosed()) {
       return;
     }
+    String removed = PeerErrors.removedMessage(e);
+    if (removed != null) {
+      t.inbox.removedFromCluster(id, removed);
+      return;
+    }
     if (log.isDebugEnabled()) {
       Status s = e == null ? Status.OK : Status.fromThrowable(e);
       log.debug("AppendEntries stream to {} ended ({} {}); retrying in {} ms", id, s.getCode(),

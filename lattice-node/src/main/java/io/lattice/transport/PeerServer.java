@@ -84,6 +84,8 @@ final class PeerServer extends RaftGrpc.RaftImplBase {
       e = PeerErrors.invalid(t.selfId, "peer message without from_id");
     } else if (t.isClosed()) {
       return PeerErrors.shuttingDown(t.selfId);
+    } else if (t.inbox.refusesAsRemoved(from)) {
+      e = PeerErrors.removed(t.selfId, t.clusterId, from);
     }
     if (e != null) {
       t.warn("rejected peer message: " + e.getStatus().getDescription());

@@ -27,6 +27,11 @@ abstract class UnaryAnswer<T> implements StreamObserver<T> {
 
   @Override
   public void onError(Throwable e) {
+    String removed = PeerErrors.removedMessage(e);
+    if (removed != null) {
+      t.inbox.removedFromCluster(peer, removed);
+      return;
+    }
     Status s = Status.fromThrowable(e);
     if (s.getCode() == Status.Code.UNAVAILABLE || s.getCode() == Status.Code.DEADLINE_EXCEEDED
         || PeerIdentityMismatch.in(s.getCause()) != null) {

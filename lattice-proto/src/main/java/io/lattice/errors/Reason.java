@@ -111,7 +111,12 @@ public enum Reason {
    * The caller's certificate does not allow the call: a client role below the one the call needs,
    * or a peer message whose sender is not the member its certificate names. Nothing was done.
    */
-  PERMISSION_DENIED(Effect.NONE);
+  PERMISSION_DENIED(Effect.NONE),
+  /**
+   * A peer message came from a member whose removal from the cluster is committed (or that never
+   * was a member): the leader refuses it, and the member told so stops for good. Peer-only.
+   */
+  MEMBER_REMOVED(Effect.NONE);
 
   /** What a request that failed with a reason did. */
   public enum Effect {
