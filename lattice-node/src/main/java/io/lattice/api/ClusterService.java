@@ -3,6 +3,7 @@ package io.lattice.api;
 import io.grpc.Context;
 import io.grpc.Deadline;
 import io.grpc.StatusRuntimeException;
+import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.lattice.errors.Reason;
 import io.lattice.kv.KvStateMachine;
@@ -15,6 +16,8 @@ import io.lattice.node.ReadConsistency;
 import io.lattice.proto.v1.ClusterGrpc;
 import io.lattice.proto.v1.ErrorInfo;
 import io.lattice.proto.v1.HashRequest;
+import io.lattice.proto.v1.SnapshotSaveChunk;
+import io.lattice.proto.v1.SnapshotSaveRequest;
 import io.lattice.proto.v1.HashResponse;
 import io.lattice.proto.v1.MemberAddRequest;
 import io.lattice.proto.v1.MemberAddResponse;
@@ -261,6 +264,22 @@ public final class ClusterService extends ClusterGrpc.ClusterImplBase {
     complete(node.snapshotNow(), out, meta -> SnapshotResponse.newBuilder()
         .setHeader(Responses.header(node, node.header(), meta.index()))
         .setSnapshotIndex(meta.index()).setSnapshotTerm(meta.term()).build());
+  }
+
+  @Override
+  public void snapshotSave(SnapshotSaveRequest req, StreamObserver<SnapshotSaveChunk> out) {
+    ServerCallStreamObserver<SnapshotSaveChunk> call =
+        (ServerCallStreamObserver<SnapshotSaveChunk>) out;
+    // gRPC takes the stream's handlers only during this call: attach first, stream later.
+    BackupStream stream = BackupStream.attach(call);
+    node.backupSnapshot().whenComplete((source, t) -> {
+      if (t != null) {
+        stream.fail(ApiErrors.toStatus(t, node.header()));
+        return;
+      }
+      stream.begin(source, Responses.header(node, node.header(), source.meta().index()),
+          node.config().clusterId(), VERSION);
+    });
   }
 
   /** Hash, index and key count of one state (checked by comparing the two hashes). */

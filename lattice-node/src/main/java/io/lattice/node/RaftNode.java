@@ -10,6 +10,7 @@ import io.lattice.storage.FileSnapshotStore;
 import io.lattice.storage.FreeSpace;
 import io.lattice.storage.RemovalRecord;
 import io.lattice.storage.SegmentedLogStore;
+import io.lattice.storage.SnapshotStore;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.util.Objects;
@@ -66,6 +67,8 @@ public final class RaftNode<S extends StateMachine> implements AutoCloseable {
   /** Restores from snapshots installed from the leader, off the loop (one at a time). */
   private final ExecutorService restorer;
   private final NodeLoop<S> loop;
+  /** The snapshot files, read off the loop only through immutable {@link SnapshotStore.Source}s. */
+  private final SnapshotStore snapshots;
   private final Thread thread;
   private final CompletableFuture<Throwable> fatal = new CompletableFuture<>();
   private final CompletableFuture<Void> terminated = new CompletableFuture<>();
@@ -91,8 +94,9 @@ public final class RaftNode<S extends StateMachine> implements AutoCloseable {
       return t;
     });
     try {
+      this.snapshots = new FileSnapshotStore(config.dataDir(), io);
       NodeStorage storage = new NodeStorage(new TimedLogStore(logStore, metrics),
-          new FileHardStateStore(config.dataDir(), io), new FileSnapshotStore(config.dataDir(), io),
+          new FileHardStateStore(config.dataDir(), io), snapshots,
           freeSpace == null ? FreeSpace.of(config.dataDir()) : freeSpace);
       this.loop = new NodeLoop<>(config, storage, stateMachine, transports, metrics,
           NodeClock.SYSTEM, new SplittableRandom(), snapshotWriter);
@@ -251,6 +255,36 @@ public final class RaftNode<S extends StateMachine> implements AutoCloseable {
   /** {@link NodeRequests#snapshotNow()}. */
   public CompletableFuture<io.lattice.raft.SnapshotMeta> snapshotNow() {
     return loop.snapshotNow();
+  }
+
+  /**
+   * For a backup: at the leader, takes a snapshot of everything applied (as {@link #snapshotNow})
+   * and completes with the newest durable snapshot to stream from its file (which stays readable
+   * while a stream is open, even if pruned meanwhile). Elsewhere fails NOT_LEADER, naming the
+   * leader: a backup is taken where the newest committed state is.
+   */
+  public CompletableFuture<SnapshotStore.Source> backupSnapshot() {
+    Header h = header();
+    if (h == null || h.role() != Role.LEADER) {
+      String leader = h == null ? null : h.leaderId();
+      return CompletableFuture.failedFuture(new NodeException(io.lattice.errors.Reason.NOT_LEADER,
+          "backups are taken at the leader" + (leader == null ? " (none known now)" : ": " + leader),
+          leader, h == null ? null : h.leaderAddress()));
+    }
+    return snapshotNow().thenApply(meta -> {
+      try {
+        SnapshotStore.Source s = snapshots.latestSource().orElseThrow(() -> new NodeException(
+            io.lattice.errors.Reason.INTERNAL, "no snapshot file after taking snapshot "
+                + meta.index()));
+        if (s.meta().index() < meta.index()) {
+          throw new NodeException(io.lattice.errors.Reason.INTERNAL, "the newest snapshot file ("
+              + s.meta().index() + ") is older than the snapshot just taken (" + meta.index() + ")");
+        }
+        return s;
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    });
   }
 
   /** {@link NodeRequests#hash()}. */

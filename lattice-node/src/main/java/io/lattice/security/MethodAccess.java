@@ -85,7 +85,8 @@ public final class MethodAccess {
         "MemberPromote", Need.ADMIN,
         "MemberRemove", Need.ADMIN,
         "TransferLeader", Need.ADMIN,
-        "Snapshot", Need.ADMIN));
+        "Snapshot", Need.ADMIN,
+        "SnapshotSave", Need.ADMIN)); // a backup holds every key and value
     d.put(RaftGrpc.getServiceDescriptor(), Map.of(
         "RequestVote", Need.PEER,
         "AppendEntries", Need.PEER,

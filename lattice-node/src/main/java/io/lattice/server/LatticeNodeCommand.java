@@ -52,7 +52,7 @@ import picocli.CommandLine;
 @Command(name = "lattice-node", mixinStandardHelpOptions = true,
     versionProvider = LatticeNodeCommand.Version.class,
     description = "The Lattice server: one member of a Raft-replicated key-value store.",
-    subcommands = {RepairCommand.class},
+    subcommands = {RepairCommand.class, RestoreCommand.class},
     footer = {"", "Examples:",
         "  lattice-node --id n1 --data-dir data/n1 --listen-client 127.0.0.1:7001 \\",
         "      --listen-peer 127.0.0.1:7101 --insecure \\",

@@ -10,7 +10,9 @@ public enum FileKind {
   /** The hard-state file: term, vote, repair mark. */
   HARD_STATE(0x4C544853, 1), // "LTHS"
   /** A snapshot file: {@code snapshots/snap-<term>-<index>.snap}. */
-  SNAPSHOT(0x4C54534E, 1); // "LTSN"
+  SNAPSHOT(0x4C54534E, 1), // "LTSN"
+  /** A backup made by {@code lattice snapshot save}: see {@link BackupFile}. */
+  BACKUP(0x4C54424B, 1); // "LTBK"
 
   private final int magic;
   private final int currentVersion;
