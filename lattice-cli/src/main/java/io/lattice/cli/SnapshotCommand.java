@@ -8,7 +8,9 @@ import picocli.CommandLine.Option;
 
 /** {@code lattice snapshot}: makes a member (default: the leader) snapshot now. */
 @Command(name = "snapshot", description = "Make a member (default: the leader) take a snapshot "
-    + "now and compact its log; prints the snapshot's index.")
+    + "now and compact its log; prints the snapshot's index. 'snapshot save FILE' makes a "
+    + "backup, 'snapshot status FILE' checks one.",
+    subcommands = {SnapshotSaveCommand.class, SnapshotStatusCommand.class})
 final class SnapshotCommand extends BaseCommand {
   @Option(names = "--member", paramLabel = "ID", description = "The member to snapshot.")
   String member;

@@ -31,6 +31,8 @@ import io.lattice.proto.v1.RangeResponse;
 import io.lattice.proto.v1.ReadConsistency;
 import io.lattice.proto.v1.ResponseHeader;
 import io.lattice.proto.v1.SnapshotRequest;
+import io.lattice.proto.v1.SnapshotSaveChunk;
+import io.lattice.proto.v1.SnapshotSaveRequest;
 import io.lattice.proto.v1.SnapshotResponse;
 import io.lattice.proto.v1.StatusRequest;
 import io.lattice.proto.v1.StatusResponse;
@@ -225,6 +227,42 @@ public final class LatticeClient implements AutoCloseable {
       RpcError err = RpcError.of(e);
       throw new ClientException(Calls.outcomeOfFinal(err), err.describe(address), e);
     }
+  }
+
+  /**
+   * A backup stream from the leader at {@code address} ({@code SnapshotSave}), which may run for
+   * up to {@code limit} (a large state takes longer than a one-shot call's timeout). Failures
+   * surface from the iterator as {@link ClientException}s, mapped as every call's are.
+   */
+  public java.util.Iterator<SnapshotSaveChunk> snapshotSave(String address, Duration limit) {
+    java.util.Iterator<SnapshotSaveChunk> it = ClusterGrpc.newBlockingStub(channel(address))
+        .withDeadlineAfter(limit.toNanos(), TimeUnit.NANOSECONDS)
+        .snapshotSave(SnapshotSaveRequest.getDefaultInstance());
+    return new java.util.Iterator<>() {
+      @Override
+      public boolean hasNext() {
+        try {
+          return it.hasNext();
+        } catch (StatusRuntimeException e) {
+          throw mapped(e);
+        }
+      }
+
+      @Override
+      public SnapshotSaveChunk next() {
+        try {
+          return it.next();
+        } catch (StatusRuntimeException e) {
+          throw mapped(e);
+        }
+      }
+
+      private ClientException mapped(StatusRuntimeException e) {
+        router.checkDenied(e, address, AccessErrors.Need.ADMIN);
+        RpcError err = RpcError.of(e);
+        return new ClientException(Calls.outcomeOfFinal(err), err.describe(address), e);
+      }
+    };
   }
 
   /**
