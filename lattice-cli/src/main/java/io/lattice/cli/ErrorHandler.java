@@ -64,7 +64,8 @@ final class ErrorHandler
   public int handleParseException(CommandLine.ParameterException ex, String[] args) {
     CommandLine cl = ex.getCommandLine();
     PrintWriter err = cl.getErr();
-    String message = ex.getMessage();
+    String suggested = Suggestions.messageFor(ex);
+    String message = suggested != null ? suggested : ex.getMessage();
     // picocli starts some messages with "Error: "; the "lattice: " prefix already says it
     err.println("lattice: " + (message.startsWith("Error: ") ? message.substring(7) : message));
     String path = cl.getCommandSpec().qualifiedName();
