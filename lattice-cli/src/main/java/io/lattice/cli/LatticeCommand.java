@@ -119,8 +119,14 @@ public final class LatticeCommand extends BaseCommand {
     return cl;
   }
 
-  /** Gives every command on the parsed path its spec (see {@link BaseCommand#spec}), then runs. */
+  /**
+   * Gives every command on the parsed path its spec (see {@link BaseCommand#spec}), keeps library
+   * logging quiet unless {@code -v} (see {@link LibraryLogging}), then runs.
+   */
   private static int execute(CommandLine.ParseResult parsed) {
+    if (parsed.commandSpec().userObject() instanceof LatticeCommand root) {
+      LibraryLogging.configure(root.globals.verbose());
+    }
     for (CommandLine c : parsed.asCommandLineList()) {
       if (c.getCommand() instanceof BaseCommand b) {
         b.spec = c.getCommandSpec();
