@@ -233,13 +233,15 @@ public final class LatticeClient implements AutoCloseable {
    */
   public StatusResponse leaderStatus() {
     long deadline = deadline();
-    String last = "no endpoint answered";
+    StatusRuntimeException last = null;
     long backoff = Calls.FIRST_BACKOFF_MILLIS;
     while (true) {
       for (String address : router.candidates()) {
         if (System.nanoTime() - deadline > 0) {
-          throw new ClientException(Outcome.UNAVAILABLE,
-              "no leader found within " + human(timeout) + " (" + last + ")", null);
+          throw new ClientException(Outcome.UNAVAILABLE, "no leader found within "
+              + human(timeout) + ": " + NoLeaderDiagnosis.explain(router,
+                  timeout.compareTo(NoLeaderDiagnosis.BUDGET) < 0 ? timeout
+                      : NoLeaderDiagnosis.BUDGET), last);
         }
         try {
           StatusResponse s = admin(channel(address), Calls.remainingOf(deadline))
@@ -251,12 +253,11 @@ public final class LatticeClient implements AutoCloseable {
           if (!s.getLeaderAddress().isEmpty() && !s.getLeaderAddress().equals(address)) {
             router.leaderAt(s.getLeaderAddress());
           }
-          last = s.getMemberId() + " knows no leader";
         } catch (StatusRuntimeException e) {
           RpcError err = RpcError.of(e);
           Calls.checkCancelled(err, e);
           router.checkDenied(e, address, AccessErrors.Need.READ);
-          last = err.describe(address);
+          last = e;
           router.forgetLeader(address);
         }
       }
