@@ -33,10 +33,36 @@ class NoLeaderErrorsTest {
           "-v");
       assertThat(verbose.err()).startsWith(get.err()).contains("io.grpc.StatusRuntimeException");
 
+      Cli.Result list = Cli.run("--endpoints", endpoints, "--timeout", "1s", "member", "list");
+      assertThat(list.code()).as(list.toString()).isEqualTo(ExitCodes.UNAVAILABLE);
+      assertThat(list.out()).startsWith("ID ").contains(survivor).doesNotContain("yes");
+      assertThat(list.err()).isEqualTo("lattice: no leader: " + survivor + " is up but has no "
+          + "leader (2 of 3 voters unreachable, no quorum)\n");
+
       Cli.Result status = Cli.run("--endpoints", endpoints, "--timeout", "1s", "leader",
           "transfer");
       assertThat(status.code()).as(status.toString()).isEqualTo(ExitCodes.UNAVAILABLE);
       assertThat(status.err()).doesNotContain("DEADLINE_EXCEEDED", "CallOptions");
+    }
+  }
+
+  @Test
+  void aMemberTheLeaderNeverHeardFromWasLastContactedNever(@TempDir Path dir) {
+    try (LocalCluster cluster = LocalCluster.startWithout(dir, 3, "n3")) {
+      LocalCluster.await("the leader's view of n3", () -> {
+        Cli.Result r = Cli.run("--endpoints", cluster.endpoints(), "status", "-o", "json");
+        return r.out().contains("\"replication\"") ? r : null;
+      });
+      Cli.Result status = Cli.run("--endpoints", cluster.endpoints(), "status");
+      assertThat(status.code()).as(status.toString()).isZero();
+      String n3 = status.out().lines().filter(l -> l.startsWith("n3 ")).findFirst().orElseThrow();
+      assertThat(n3).contains(" never ").doesNotContain(" ago");
+      Cli.Result json = Cli.run("--endpoints", cluster.endpoints(), "status", "-o", "json");
+      for (var m : json.json().getAsJsonArray("members")) {
+        if (m.getAsJsonObject().get("id").getAsString().equals("n3")) {
+          assertThat(m.getAsJsonObject().get("last_contact_ms").getAsLong()).isEqualTo(-1);
+        }
+      }
     }
   }
 

@@ -188,6 +188,16 @@ public final class LatticeClient implements AutoCloseable {
         ch -> admin(ch).memberList(MemberListRequest.getDefaultInstance()));
   }
 
+  /**
+   * Why no leader is known, in the cluster's terms ({@code n1 is up but has no leader (2 of 3
+   * voters unreachable, no quorum)}), from the Status of the members that answer within a second
+   * (or the timeout, if shorter).
+   */
+  public String whyNoLeader() {
+    return NoLeaderDiagnosis.explain(router,
+        timeout.compareTo(NoLeaderDiagnosis.BUDGET) < 0 ? timeout : NoLeaderDiagnosis.BUDGET);
+  }
+
   /** Adds a member (at the leader); it stays a learner only if {@code stayLearner}. */
   public MemberAddResponse memberAdd(String id, String peerAddress, String clientAddress,
       boolean stayLearner) {
