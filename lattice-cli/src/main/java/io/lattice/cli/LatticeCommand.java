@@ -66,6 +66,7 @@ public final class LatticeCommand extends BaseCommand {
       GetCommand.class,
       DelCommand.class,
       CasCommand.class,
+      TxnCommand.class,
       StatusCommand.class,
       MemberCommand.class,
       LeaderCommand.class,

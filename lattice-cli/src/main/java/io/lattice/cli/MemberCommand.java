@@ -44,7 +44,7 @@ final class MemberCommand extends BaseCommand {
       try (CliContext.ClientLease lease = client()) {
         var r = lease.client().memberList();
         Members.print(out(), format(), null, r.getMembersList(), r.getHeader());
-        if (r.getMembersList().stream().noneMatch(m -> m.getIsLeader())) {
+        if (!Members.anyLeader(r.getMembersList())) {
           throw new CliException(ExitCodes.UNAVAILABLE,
               "no leader: " + lease.client().whyNoLeader());
         }

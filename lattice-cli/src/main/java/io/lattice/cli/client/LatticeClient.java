@@ -36,6 +36,8 @@ import io.lattice.proto.v1.StatusRequest;
 import io.lattice.proto.v1.StatusResponse;
 import io.lattice.proto.v1.TransferLeaderRequest;
 import io.lattice.proto.v1.TransferLeaderResponse;
+import io.lattice.proto.v1.TxnRequest;
+import io.lattice.proto.v1.TxnResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -153,6 +155,12 @@ public final class LatticeClient implements AutoCloseable {
   public CompareAndSwapResponse compareAndSwap(CompareAndSwapRequest req) {
     return write("compare-and-swap", s -> req.toBuilder().setSession(s).build(),
         (ch, r) -> kv(ch).compareAndSwap(r));
+  }
+
+  /** Runs the transaction {@code req} (its session is set here) at the leader, exactly once. */
+  public TxnResponse txn(TxnRequest req) {
+    return write("txn", s -> req.toBuilder().setSession(s).build(),
+        (ch, r) -> kv(ch).txn(r));
   }
 
   /** Reads one key; stale reads go to any endpoint, the others to the leader. */
