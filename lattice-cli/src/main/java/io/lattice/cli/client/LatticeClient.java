@@ -13,6 +13,8 @@ import io.lattice.proto.v1.DeleteRequest;
 import io.lattice.proto.v1.DeleteResponse;
 import io.lattice.proto.v1.GetRequest;
 import io.lattice.proto.v1.GetResponse;
+import io.lattice.proto.v1.HashRequest;
+import io.lattice.proto.v1.HashResponse;
 import io.lattice.proto.v1.KVGrpc;
 import io.lattice.proto.v1.MemberAddRequest;
 import io.lattice.proto.v1.MemberAddResponse;
@@ -183,6 +185,21 @@ public final class LatticeClient implements AutoCloseable {
     try {
       return router.learn(admin(channel(address), Calls.remainingOf(deadline())).status(
           StatusRequest.getDefaultInstance()));
+    } catch (StatusRuntimeException e) {
+      router.checkDenied(e, address, AccessErrors.Need.READ);
+      RpcError err = RpcError.of(e);
+      throw new ClientException(Calls.outcomeOfFinal(err), err.describe(address), e);
+    }
+  }
+
+  /**
+   * The state hash of the member at {@code address} (one attempt): at its applied index, after
+   * waiting (within the timeout) until it has applied {@code waitForIndex} if that is not 0.
+   */
+  public HashResponse hashOf(String address, long waitForIndex) {
+    try {
+      return router.learn(admin(channel(address), Calls.remainingOf(deadline())).hash(
+          HashRequest.newBuilder().setWaitForIndex(waitForIndex).build()));
     } catch (StatusRuntimeException e) {
       router.checkDenied(e, address, AccessErrors.Need.READ);
       RpcError err = RpcError.of(e);
