@@ -82,6 +82,32 @@ public final class LatticeCommand extends BaseCommand {
       VersionCommand.class,
       CommandLine.HelpCommand.class);
 
+  /** Commands that never connect: the inherited connection options are not theirs. */
+  private static final Set<String> OFFLINE = Set.of("log", "completion");
+
+  /** The global options that say how to connect to a cluster. */
+  private static final Set<String> CONNECTION_OPTIONS = Set.of("--endpoints", "--timeout",
+      "--cacert", "--cert", "--key", "--certs-dir");
+
+  /**
+   * Removes the connection options that {@code cl} and its subcommands inherit, so that their help
+   * does not offer them and they are refused if given there.
+   */
+  private static void withoutConnectionOptions(CommandLine cl) {
+    for (CommandLine.Model.OptionSpec o : List.copyOf(cl.getCommandSpec().options())) {
+      if (CONNECTION_OPTIONS.contains(o.longestName())) {
+        cl.getCommandSpec().remove(o);
+      }
+    }
+    CommandLine.Model.UsageMessageSpec usage = cl.getCommandSpec().usageMessage();
+    if (java.util.Arrays.equals(usage.footer(),
+        cl.getCommandSpec().root().usageMessage().footer())) {
+      // the root's footer is about the connection options and their variables
+      usage.footer(new String[0]);
+    }
+    cl.getSubcommands().values().forEach(LatticeCommand::withoutConnectionOptions);
+  }
+
   /** Root options that take a value as the next argument (unless written --name=value). */
   private static final Set<String> VALUE_OPTIONS = Set.of("--endpoints", "--timeout", "-o",
       "--output", "--cacert", "--cert", "--key", "--certs-dir");
@@ -112,6 +138,12 @@ public final class LatticeCommand extends BaseCommand {
     CommandLine cl = new CommandLine(LatticeCommand.class, factory);
     for (Class<?> sub : subcommands) {
       cl.addSubcommand(sub);
+    }
+    for (String offline : OFFLINE) {
+      CommandLine sub = cl.getSubcommands().get(offline);
+      if (sub != null) {
+        withoutConnectionOptions(sub);
+      }
     }
     ErrorHandler errors = new ErrorHandler();
     cl.setExecutionExceptionHandler(errors);

@@ -42,6 +42,21 @@ class CommandLineTest {
   }
 
   @Test
+  void offlineCommandsOfferNoConnectionOptions() {
+    Cli.Result help = Cli.run("log", "inspect", "--help");
+    assertThat(help.code()).isZero();
+    assertThat(help.out()).contains("--verify", "--output", "--verbose")
+        .doesNotContain("--endpoints", "--timeout", "--cacert", "--certs-dir");
+    assertThat(Cli.run("log", "--help").out()).doesNotContain("--endpoints");
+    assertThat(Cli.run("completion", "--help").out()).doesNotContain("--endpoints");
+    Cli.Result given = Cli.run("log", "inspect", "data", "--endpoints", "127.0.0.1:1");
+    assertThat(given.code()).isEqualTo(ExitCodes.USAGE);
+    assertThat(given.err()).startsWith("lattice: unknown option '--endpoints' of lattice log "
+        + "inspect");
+    assertThat(Cli.run("get", "--help").out()).contains("--endpoints", "--timeout");
+  }
+
+  @Test
   void versionNeedsNoCluster() {
     Cli.Result r = Cli.run("version");
     assertThat(r.code()).isZero();
