@@ -1,5 +1,6 @@
 package io.lattice.cli.client;
 
+import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -355,6 +356,31 @@ public final class LatticeClient implements AutoCloseable {
       }
     }
     return null;
+  }
+
+  /**
+   * Up to {@code limit} keys that start with {@code prefix}, as the first endpoint to answer
+   * within {@code max} has them (a stale read: for completion, where speed beats freshness); empty
+   * if none answers. Never retries.
+   */
+  public List<ByteString> keysWithPrefix(ByteString prefix, int limit, Duration max) {
+    long deadline = System.nanoTime() + max.toNanos();
+    RangeRequest req = RangeRequest.newBuilder().setPrefix(prefix).setLimit(limit)
+        .setKeysOnly(true).setConsistency(ReadConsistency.STALE).build();
+    for (String address : router.endpoints()) {
+      long left = deadline - System.nanoTime();
+      if (left <= 0) {
+        break;
+      }
+      try {
+        RangeResponse r = KVGrpc.newBlockingStub(channel(address))
+            .withDeadlineAfter(left, TimeUnit.NANOSECONDS).range(req);
+        return r.getKvsList().stream().map(io.lattice.proto.v1.KeyValue::getKey).toList();
+      } catch (StatusRuntimeException e) {
+        // the next endpoint
+      }
+    }
+    return List.of();
   }
 
   /**
