@@ -55,8 +55,11 @@ final class EndpointHealth {
       if (e.outcome() == ClientException.Outcome.CANCELLED) {
         throw e;
       }
-      return new Result(m.address(), m.id(), false, System.nanoTime() - start, "",
-          e.getMessage());
+      String error = e.getMessage();
+      if (error.startsWith(m.address() + ": ")) {
+        error = error.substring(m.address().length() + 2); // the line starts with the address
+      }
+      return new Result(m.address(), m.id(), false, System.nanoTime() - start, "", error);
     }
   }
 
@@ -69,7 +72,7 @@ final class EndpointHealth {
           o.addProperty("endpoint", r.address());
           o.addProperty("member_id", r.id());
           o.addProperty("health", r.healthy());
-          o.addProperty("took_ms", r.tookNanos() / 1e6);
+          o.addProperty("took_ms", Math.round(r.tookNanos() / 1e5) / 10.0);
           if (!r.error().isEmpty()) {
             o.addProperty("error", r.error());
           }

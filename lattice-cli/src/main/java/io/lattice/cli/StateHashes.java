@@ -121,17 +121,19 @@ final class StateHashes {
       text.append("no member could be compared");
     } else if (byHash.size() == 1) {
       most.forEach(p -> agreeing.add(p.id));
-      text.append("OK: ").append(String.join(", ", agreeing)).append(agreeing.size() == 1
+      // OK only when no member was left out: one that was not compared may be the one that differs
+      text.append(notCompared.isEmpty() ? "OK: " : "INCOMPLETE: ")
+          .append(String.join(", ", agreeing)).append(agreeing.size() == 1
           ? " is the only member compared" : " have the same state").append(" at index ")
           .append(index).append(" (hash ").append(hex(most.get(0).hash.getHash())).append(", ")
-          .append(most.get(0).hash.getKeyCount()).append(" keys)");
+          .append(keys(most.get(0).hash.getKeyCount())).append(")");
     } else if (tie) {
       List<String> parts = new ArrayList<>();
       for (List<Probe> group : byHash.values()) {
         group.forEach(p -> differing.add(p.id));
         parts.add(ids(group) + " " + (group.size() == 1 ? "has " : "have ")
-            + hex(group.get(0).hash.getHash()) + " (" + group.get(0).hash.getKeyCount()
-            + " keys)");
+            + hex(group.get(0).hash.getHash()) + " (" + keys(group.get(0).hash.getKeyCount())
+            + ")");
       }
       text.append("MISMATCH at index ").append(index).append(", no majority: ")
           .append(String.join("; ", parts));
@@ -142,14 +144,14 @@ final class StateHashes {
         if (group != most) {
           group.forEach(p -> differing.add(p.id));
           parts.add(ids(group) + " " + (group.size() == 1 ? "differs" : "differ") + " (hash "
-              + hex(group.get(0).hash.getHash()) + ", " + group.get(0).hash.getKeyCount()
-              + " keys)");
+              + hex(group.get(0).hash.getHash()) + ", " + keys(group.get(0).hash.getKeyCount())
+              + ")");
         }
       }
       text.append("MISMATCH at index ").append(index).append(": ").append(String.join("; ", parts))
           .append("; ").append(ids(most)).append(most.size() == 1 ? " has " : " have ")
           .append(hex(most.get(0).hash.getHash())).append(" (")
-          .append(most.get(0).hash.getKeyCount()).append(" keys)");
+          .append(keys(most.get(0).hash.getKeyCount())).append(")");
     }
     return new Verdict(index, agreeing, differing, notCompared, text.toString());
   }
@@ -158,6 +160,10 @@ final class StateHashes {
     List<String> ids = new ArrayList<>();
     group.forEach(p -> ids.add(p.id));
     return String.join(", ", ids);
+  }
+
+  private static String keys(long n) {
+    return n + (n == 1 ? " key" : " keys");
   }
 
   static String hex(long hash) {
