@@ -158,9 +158,13 @@ function _complete_lattice() {
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} get" ];    then _picocli_lattice; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} del" ];    then _picocli_lattice; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} cas" ];    then _picocli_lattice; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} txn" ];    then _picocli_lattice; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} status" ];    then _picocli_lattice; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} member" ];    then _picocli_lattice; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} leader" ];    then _picocli_lattice; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} endpoint" ];    then _picocli_lattice; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} hash" ];    then _picocli_lattice; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} cluster" ];    then _picocli_lattice; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} snapshot" ];    then _picocli_lattice; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} log" ];    then _picocli_lattice; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} bench" ];    then _picocli_lattice; return $?; fi
@@ -174,6 +178,8 @@ function _complete_lattice() {
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} member promote" ];    then _picocli_lattice_member; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} member remove" ];    then _picocli_lattice_member; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} leader transfer" ];    then _picocli_lattice_leader; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} endpoint health" ];    then _picocli_lattice_endpoint; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} cluster verify" ];    then _picocli_lattice_cluster; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} log inspect" ];    then _picocli_lattice_log; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} bench put" ];    then _picocli_lattice_bench; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} bench get" ];    then _picocli_lattice_bench; return $?; fi
@@ -188,55 +194,67 @@ function _complete_lattice() {
   local cmds1=(get)
   local cmds2=(del)
   local cmds3=(cas)
-  local cmds4=(status)
-  local cmds5=(member)
-  local cmds6=(leader)
-  local cmds7=(snapshot)
-  local cmds8=(log)
-  local cmds9=(bench)
-  local cmds10=(shell)
-  local cmds11=(cert)
-  local cmds12=(completion)
-  local cmds13=(version)
-  local cmds14=(help)
-  local cmds15=(member list)
-  local cmds16=(member add)
-  local cmds17=(member promote)
-  local cmds18=(member remove)
-  local cmds19=(leader transfer)
-  local cmds20=(log inspect)
-  local cmds21=(bench put)
-  local cmds22=(bench get)
-  local cmds23=(bench mixed)
-  local cmds24=(cert create-ca)
-  local cmds25=(cert create-node)
-  local cmds26=(cert create-client)
-  local cmds27=(cert list)
+  local cmds4=(txn)
+  local cmds5=(status)
+  local cmds6=(member)
+  local cmds7=(leader)
+  local cmds8=(endpoint)
+  local cmds9=(hash)
+  local cmds10=(cluster)
+  local cmds11=(snapshot)
+  local cmds12=(log)
+  local cmds13=(bench)
+  local cmds14=(shell)
+  local cmds15=(cert)
+  local cmds16=(completion)
+  local cmds17=(version)
+  local cmds18=(help)
+  local cmds19=(member list)
+  local cmds20=(member add)
+  local cmds21=(member promote)
+  local cmds22=(member remove)
+  local cmds23=(leader transfer)
+  local cmds24=(endpoint health)
+  local cmds25=(cluster verify)
+  local cmds26=(log inspect)
+  local cmds27=(bench put)
+  local cmds28=(bench get)
+  local cmds29=(bench mixed)
+  local cmds30=(cert create-ca)
+  local cmds31=(cert create-node)
+  local cmds32=(cert create-client)
+  local cmds33=(cert list)
 
-  if CompWordsContainsArray "${cmds27[@]}"; then _picocli_lattice_cert_list; return $?; fi
-  if CompWordsContainsArray "${cmds26[@]}"; then _picocli_lattice_cert_createclient; return $?; fi
-  if CompWordsContainsArray "${cmds25[@]}"; then _picocli_lattice_cert_createnode; return $?; fi
-  if CompWordsContainsArray "${cmds24[@]}"; then _picocli_lattice_cert_createca; return $?; fi
-  if CompWordsContainsArray "${cmds23[@]}"; then _picocli_lattice_bench_mixed; return $?; fi
-  if CompWordsContainsArray "${cmds22[@]}"; then _picocli_lattice_bench_get; return $?; fi
-  if CompWordsContainsArray "${cmds21[@]}"; then _picocli_lattice_bench_put; return $?; fi
-  if CompWordsContainsArray "${cmds20[@]}"; then _picocli_lattice_log_inspect; return $?; fi
-  if CompWordsContainsArray "${cmds19[@]}"; then _picocli_lattice_leader_transfer; return $?; fi
-  if CompWordsContainsArray "${cmds18[@]}"; then _picocli_lattice_member_remove; return $?; fi
-  if CompWordsContainsArray "${cmds17[@]}"; then _picocli_lattice_member_promote; return $?; fi
-  if CompWordsContainsArray "${cmds16[@]}"; then _picocli_lattice_member_add; return $?; fi
-  if CompWordsContainsArray "${cmds15[@]}"; then _picocli_lattice_member_list; return $?; fi
-  if CompWordsContainsArray "${cmds14[@]}"; then _picocli_lattice_help; return $?; fi
-  if CompWordsContainsArray "${cmds13[@]}"; then _picocli_lattice_version; return $?; fi
-  if CompWordsContainsArray "${cmds12[@]}"; then _picocli_lattice_completion; return $?; fi
-  if CompWordsContainsArray "${cmds11[@]}"; then _picocli_lattice_cert; return $?; fi
-  if CompWordsContainsArray "${cmds10[@]}"; then _picocli_lattice_shell; return $?; fi
-  if CompWordsContainsArray "${cmds9[@]}"; then _picocli_lattice_bench; return $?; fi
-  if CompWordsContainsArray "${cmds8[@]}"; then _picocli_lattice_log; return $?; fi
-  if CompWordsContainsArray "${cmds7[@]}"; then _picocli_lattice_snapshot; return $?; fi
-  if CompWordsContainsArray "${cmds6[@]}"; then _picocli_lattice_leader; return $?; fi
-  if CompWordsContainsArray "${cmds5[@]}"; then _picocli_lattice_member; return $?; fi
-  if CompWordsContainsArray "${cmds4[@]}"; then _picocli_lattice_status; return $?; fi
+  if CompWordsContainsArray "${cmds33[@]}"; then _picocli_lattice_cert_list; return $?; fi
+  if CompWordsContainsArray "${cmds32[@]}"; then _picocli_lattice_cert_createclient; return $?; fi
+  if CompWordsContainsArray "${cmds31[@]}"; then _picocli_lattice_cert_createnode; return $?; fi
+  if CompWordsContainsArray "${cmds30[@]}"; then _picocli_lattice_cert_createca; return $?; fi
+  if CompWordsContainsArray "${cmds29[@]}"; then _picocli_lattice_bench_mixed; return $?; fi
+  if CompWordsContainsArray "${cmds28[@]}"; then _picocli_lattice_bench_get; return $?; fi
+  if CompWordsContainsArray "${cmds27[@]}"; then _picocli_lattice_bench_put; return $?; fi
+  if CompWordsContainsArray "${cmds26[@]}"; then _picocli_lattice_log_inspect; return $?; fi
+  if CompWordsContainsArray "${cmds25[@]}"; then _picocli_lattice_cluster_verify; return $?; fi
+  if CompWordsContainsArray "${cmds24[@]}"; then _picocli_lattice_endpoint_health; return $?; fi
+  if CompWordsContainsArray "${cmds23[@]}"; then _picocli_lattice_leader_transfer; return $?; fi
+  if CompWordsContainsArray "${cmds22[@]}"; then _picocli_lattice_member_remove; return $?; fi
+  if CompWordsContainsArray "${cmds21[@]}"; then _picocli_lattice_member_promote; return $?; fi
+  if CompWordsContainsArray "${cmds20[@]}"; then _picocli_lattice_member_add; return $?; fi
+  if CompWordsContainsArray "${cmds19[@]}"; then _picocli_lattice_member_list; return $?; fi
+  if CompWordsContainsArray "${cmds18[@]}"; then _picocli_lattice_help; return $?; fi
+  if CompWordsContainsArray "${cmds17[@]}"; then _picocli_lattice_version; return $?; fi
+  if CompWordsContainsArray "${cmds16[@]}"; then _picocli_lattice_completion; return $?; fi
+  if CompWordsContainsArray "${cmds15[@]}"; then _picocli_lattice_cert; return $?; fi
+  if CompWordsContainsArray "${cmds14[@]}"; then _picocli_lattice_shell; return $?; fi
+  if CompWordsContainsArray "${cmds13[@]}"; then _picocli_lattice_bench; return $?; fi
+  if CompWordsContainsArray "${cmds12[@]}"; then _picocli_lattice_log; return $?; fi
+  if CompWordsContainsArray "${cmds11[@]}"; then _picocli_lattice_snapshot; return $?; fi
+  if CompWordsContainsArray "${cmds10[@]}"; then _picocli_lattice_cluster; return $?; fi
+  if CompWordsContainsArray "${cmds9[@]}"; then _picocli_lattice_hash; return $?; fi
+  if CompWordsContainsArray "${cmds8[@]}"; then _picocli_lattice_endpoint; return $?; fi
+  if CompWordsContainsArray "${cmds7[@]}"; then _picocli_lattice_leader; return $?; fi
+  if CompWordsContainsArray "${cmds6[@]}"; then _picocli_lattice_member; return $?; fi
+  if CompWordsContainsArray "${cmds5[@]}"; then _picocli_lattice_status; return $?; fi
+  if CompWordsContainsArray "${cmds4[@]}"; then _picocli_lattice_txn; return $?; fi
   if CompWordsContainsArray "${cmds3[@]}"; then _picocli_lattice_cas; return $?; fi
   if CompWordsContainsArray "${cmds2[@]}"; then _picocli_lattice_del; return $?; fi
   if CompWordsContainsArray "${cmds1[@]}"; then _picocli_lattice_get; return $?; fi
@@ -252,7 +270,7 @@ function _picocli_lattice() {
   local curr_word=${COMP_WORDS[COMP_CWORD]}
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
-  local commands="put get del cas status member leader snapshot log bench shell cert completion version help"
+  local commands="put get del cas txn status member leader endpoint hash cluster snapshot log bench shell cert completion version help"
   local flag_opts="'-v' '--verbose' '-h' '--help' '-V' '--version'"
   local arg_opts="'--endpoints' '--timeout' '-o' '--output' '--cacert' '--cert' '--key' '--certs-dir'"
   local FORMAT_option_args=("text" "json" "table") # --output values
@@ -561,6 +579,66 @@ function _picocli_lattice_cas() {
   fi
 }
 
+# Generates completions for the options and subcommands of the `txn` subcommand.
+function _picocli_lattice_txn() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'-i' '--interactive' '-h' '--help' '-V' '--version' '-v' '--verbose'"
+  local arg_opts="'--endpoints' '--timeout' '-o' '--output' '--cacert' '--cert' '--key' '--certs-dir'"
+  local FORMAT_option_args=("text" "json" "table") # --output values
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '--endpoints')
+      return
+      ;;
+    '--timeout')
+      return
+      ;;
+    '-o'|'--output')
+      local IFS=$'\n'
+      COMPREPLY=( $( compReplyArray "${FORMAT_option_args[@]}" ) )
+      return $?
+      ;;
+    '--cacert')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--cert')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--key')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--certs-dir')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
 # Generates completions for the options and subcommands of the `status` subcommand.
 function _picocli_lattice_status() {
   # Get completion data
@@ -741,6 +819,186 @@ function _picocli_lattice_leader() {
   fi
 }
 
+# Generates completions for the options and subcommands of the `endpoint` subcommand.
+function _picocli_lattice_endpoint() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands="health"
+  local flag_opts="'-h' '--help' '-V' '--version' '-v' '--verbose'"
+  local arg_opts="'--endpoints' '--timeout' '-o' '--output' '--cacert' '--cert' '--key' '--certs-dir'"
+  local FORMAT_option_args=("text" "json" "table") # --output values
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '--endpoints')
+      return
+      ;;
+    '--timeout')
+      return
+      ;;
+    '-o'|'--output')
+      local IFS=$'\n'
+      COMPREPLY=( $( compReplyArray "${FORMAT_option_args[@]}" ) )
+      return $?
+      ;;
+    '--cacert')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--cert')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--key')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--certs-dir')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `hash` subcommand.
+function _picocli_lattice_hash() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'-h' '--help' '-V' '--version' '-v' '--verbose'"
+  local arg_opts="'--endpoints' '--timeout' '-o' '--output' '--cacert' '--cert' '--key' '--certs-dir'"
+  local FORMAT_option_args=("text" "json" "table") # --output values
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '--endpoints')
+      return
+      ;;
+    '--timeout')
+      return
+      ;;
+    '-o'|'--output')
+      local IFS=$'\n'
+      COMPREPLY=( $( compReplyArray "${FORMAT_option_args[@]}" ) )
+      return $?
+      ;;
+    '--cacert')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--cert')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--key')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--certs-dir')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `cluster` subcommand.
+function _picocli_lattice_cluster() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands="verify"
+  local flag_opts="'-h' '--help' '-V' '--version' '-v' '--verbose'"
+  local arg_opts="'--endpoints' '--timeout' '-o' '--output' '--cacert' '--cert' '--key' '--certs-dir'"
+  local FORMAT_option_args=("text" "json" "table") # --output values
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '--endpoints')
+      return
+      ;;
+    '--timeout')
+      return
+      ;;
+    '-o'|'--output')
+      local IFS=$'\n'
+      COMPREPLY=( $( compReplyArray "${FORMAT_option_args[@]}" ) )
+      return $?
+      ;;
+    '--cacert')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--cert')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--key')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--certs-dir')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
 # Generates completions for the options and subcommands of the `snapshot` subcommand.
 function _picocli_lattice_snapshot() {
   # Get completion data
@@ -812,45 +1070,15 @@ function _picocli_lattice_log() {
 
   local commands="inspect"
   local flag_opts="'-h' '--help' '-V' '--version' '-v' '--verbose'"
-  local arg_opts="'--endpoints' '--timeout' '-o' '--output' '--cacert' '--cert' '--key' '--certs-dir'"
+  local arg_opts="'-o' '--output'"
   local FORMAT_option_args=("text" "json" "table") # --output values
 
   type compopt &>/dev/null && compopt +o default
 
   case ${prev_word} in
-    '--endpoints')
-      return
-      ;;
-    '--timeout')
-      return
-      ;;
     '-o'|'--output')
       local IFS=$'\n'
       COMPREPLY=( $( compReplyArray "${FORMAT_option_args[@]}" ) )
-      return $?
-      ;;
-    '--cacert')
-      local IFS=$'\n'
-      type compopt &>/dev/null && compopt -o filenames
-      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
-      return $?
-      ;;
-    '--cert')
-      local IFS=$'\n'
-      type compopt &>/dev/null && compopt -o filenames
-      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
-      return $?
-      ;;
-    '--key')
-      local IFS=$'\n'
-      type compopt &>/dev/null && compopt -o filenames
-      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
-      return $?
-      ;;
-    '--certs-dir')
-      local IFS=$'\n'
-      type compopt &>/dev/null && compopt -o filenames
-      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
       return $?
       ;;
   esac
@@ -1052,45 +1280,15 @@ function _picocli_lattice_completion() {
 
   local commands=""
   local flag_opts="'-h' '--help' '-V' '--version' '-v' '--verbose'"
-  local arg_opts="'--endpoints' '--timeout' '-o' '--output' '--cacert' '--cert' '--key' '--certs-dir'"
+  local arg_opts="'-o' '--output'"
   local FORMAT_option_args=("text" "json" "table") # --output values
 
   type compopt &>/dev/null && compopt +o default
 
   case ${prev_word} in
-    '--endpoints')
-      return
-      ;;
-    '--timeout')
-      return
-      ;;
     '-o'|'--output')
       local IFS=$'\n'
       COMPREPLY=( $( compReplyArray "${FORMAT_option_args[@]}" ) )
-      return $?
-      ;;
-    '--cacert')
-      local IFS=$'\n'
-      type compopt &>/dev/null && compopt -o filenames
-      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
-      return $?
-      ;;
-    '--cert')
-      local IFS=$'\n'
-      type compopt &>/dev/null && compopt -o filenames
-      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
-      return $?
-      ;;
-    '--key')
-      local IFS=$'\n'
-      type compopt &>/dev/null && compopt -o filenames
-      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
-      return $?
-      ;;
-    '--certs-dir')
-      local IFS=$'\n'
-      type compopt &>/dev/null && compopt -o filenames
-      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
       return $?
       ;;
   esac
@@ -1176,7 +1374,7 @@ function _picocli_lattice_help() {
   local curr_word=${COMP_WORDS[COMP_CWORD]}
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
-  local commands="put get del cas status member leader snapshot log bench shell cert completion version"
+  local commands="put get del cas txn status member leader endpoint hash cluster snapshot log bench shell cert completion version"
   local flag_opts="'-h' '--help' '-v' '--verbose'"
   local arg_opts="'--endpoints' '--timeout' '-o' '--output' '--cacert' '--cert' '--key' '--certs-dir'"
   local FORMAT_option_args=("text" "json" "table") # --output values
@@ -1545,32 +1743,20 @@ function _picocli_lattice_leader_transfer() {
   fi
 }
 
-# Generates completions for the options and subcommands of the `inspect` subcommand.
-function _picocli_lattice_log_inspect() {
+# Generates completions for the options and subcommands of the `health` subcommand.
+function _picocli_lattice_endpoint_health() {
   # Get completion data
   local curr_word=${COMP_WORDS[COMP_CWORD]}
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
   local commands=""
-  local flag_opts="'--verify' '-h' '--help' '-V' '--version' '-v' '--verbose'"
-  local arg_opts="'--from' '--to' '--type' '--endpoints' '--timeout' '-o' '--output' '--cacert' '--cert' '--key' '--certs-dir'"
-  local TYPE_option_args=("command" "config" "noop") # --type values
+  local flag_opts="'--cluster' '-h' '--help' '-V' '--version' '-v' '--verbose'"
+  local arg_opts="'--endpoints' '--timeout' '-o' '--output' '--cacert' '--cert' '--key' '--certs-dir'"
   local FORMAT_option_args=("text" "json" "table") # --output values
 
   type compopt &>/dev/null && compopt +o default
 
   case ${prev_word} in
-    '--from')
-      return
-      ;;
-    '--to')
-      return
-      ;;
-    '--type')
-      local IFS=$'\n'
-      COMPREPLY=( $( compReplyArray "${TYPE_option_args[@]}" ) )
-      return $?
-      ;;
     '--endpoints')
       return
       ;;
@@ -1604,6 +1790,108 @@ function _picocli_lattice_log_inspect() {
       local IFS=$'\n'
       type compopt &>/dev/null && compopt -o filenames
       COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `verify` subcommand.
+function _picocli_lattice_cluster_verify() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'-h' '--help' '-V' '--version' '-v' '--verbose'"
+  local arg_opts="'--endpoints' '--timeout' '-o' '--output' '--cacert' '--cert' '--key' '--certs-dir'"
+  local FORMAT_option_args=("text" "json" "table") # --output values
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '--endpoints')
+      return
+      ;;
+    '--timeout')
+      return
+      ;;
+    '-o'|'--output')
+      local IFS=$'\n'
+      COMPREPLY=( $( compReplyArray "${FORMAT_option_args[@]}" ) )
+      return $?
+      ;;
+    '--cacert')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--cert')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--key')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--certs-dir')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `inspect` subcommand.
+function _picocli_lattice_log_inspect() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'--verify' '-h' '--help' '-V' '--version' '-v' '--verbose'"
+  local arg_opts="'--from' '--to' '--type' '-o' '--output'"
+  local TYPE_option_args=("command" "config" "noop") # --type values
+  local FORMAT_option_args=("text" "json" "table") # --output values
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '--from')
+      return
+      ;;
+    '--to')
+      return
+      ;;
+    '--type')
+      local IFS=$'\n'
+      COMPREPLY=( $( compReplyArray "${TYPE_option_args[@]}" ) )
+      return $?
+      ;;
+    '-o'|'--output')
+      local IFS=$'\n'
+      COMPREPLY=( $( compReplyArray "${FORMAT_option_args[@]}" ) )
       return $?
       ;;
   esac

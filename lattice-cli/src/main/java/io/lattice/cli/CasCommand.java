@@ -93,7 +93,19 @@ final class CasCommand extends BaseCommand {
       printJson(o);
       return r.getSucceeded() ? ExitCodes.OK : ExitCodes.FAILURE;
     }
-    if (r.getSucceeded()) {
+    if (format() == io.lattice.cli.output.OutputFormat.table) {
+      String k = ReadableBytes.display(KeyArgs.bytes(key, spec).toByteArray());
+      if (r.getSucceeded()) {
+        new io.lattice.cli.output.Table("KEY", "SUCCEEDED", "INDEX").row(k, "yes", r.getIndex())
+            .print(out());
+        return ExitCodes.OK;
+      }
+      new io.lattice.cli.output.Table("KEY", "SUCCEEDED", "INDEX", "VERSION", "VALUE")
+          .row(k, "no", r.getIndex(), r.hasPrevKv() ? r.getPrevKv().getVersion() : 0,
+              r.hasPrevKv() ? ReadableBytes.display(r.getPrevKv().getValue().toByteArray())
+                  : "(absent)")
+          .print(out());
+    } else if (r.getSucceeded()) {
       out().println("OK (" + (delete ? "deleted" : "swapped") + " at index " + r.getIndex() + ")");
       return ExitCodes.OK;
     }

@@ -59,6 +59,8 @@ final class DelCommand extends BaseCommand {
         o.add("header", Json.header(r.getHeader()));
         printJson(o);
       }
+      case table -> new io.lattice.cli.output.Table("DELETED", "INDEX").row(n, r.getIndex())
+          .print(out());
       default -> out().println("deleted " + n + (n == 1 ? " key" : " keys"));
     }
     return ExitCodes.OK;

@@ -64,13 +64,25 @@ final class ErrorHandler
   public int handleParseException(CommandLine.ParameterException ex, String[] args) {
     CommandLine cl = ex.getCommandLine();
     PrintWriter err = cl.getErr();
-    String message = ex.getMessage();
+    String suggested = Suggestions.messageFor(ex);
+    String message = suggested != null ? suggested : ex.getMessage();
     // picocli starts some messages with "Error: "; the "lattice: " prefix already says it
     err.println("lattice: " + (message.startsWith("Error: ") ? message.substring(7) : message));
     String path = cl.getCommandSpec().qualifiedName();
-    err.println("Try '" + path + " --help' for usage.");
+    if (interactive(cl)) {
+      // in the shell, commands are typed without "lattice"
+      path = path.equals("lattice") ? "help" : path.substring("lattice ".length()) + " --help";
+      err.println("Type '" + path + "' for usage.");
+    } else {
+      err.println("Try '" + path + " --help' for usage.");
+    }
     err.flush();
     return ExitCodes.USAGE;
+  }
+
+  private static boolean interactive(CommandLine cl) {
+    Object root = cl.getCommandSpec().root().userObject();
+    return root instanceof LatticeCommand lc && lc.ctx.interactive();
   }
 
   private static boolean verbose(CommandLine cl) {

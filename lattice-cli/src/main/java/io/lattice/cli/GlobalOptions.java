@@ -36,7 +36,8 @@ public final class GlobalOptions {
   io.lattice.cli.output.OutputFormat output;
 
   @Option(names = {"-v", "--verbose"}, scope = ScopeType.INHERIT,
-      description = "Print stack traces with errors.")
+      description = "Print the details of errors (the raw gRPC status, stack traces) and "
+          + "the libraries' log messages.")
   boolean verbose;
 
   @Option(names = "--cacert", paramLabel = "FILE", scope = ScopeType.INHERIT,

@@ -66,9 +66,13 @@ public final class LatticeCommand extends BaseCommand {
       GetCommand.class,
       DelCommand.class,
       CasCommand.class,
+      TxnCommand.class,
       StatusCommand.class,
       MemberCommand.class,
       LeaderCommand.class,
+      EndpointCommand.class,
+      HashCommand.class,
+      ClusterCommand.class,
       SnapshotCommand.class,
       LogCommand.class,
       BenchCommand.class,
@@ -77,6 +81,32 @@ public final class LatticeCommand extends BaseCommand {
       CompletionCommand.class,
       VersionCommand.class,
       CommandLine.HelpCommand.class);
+
+  /** Commands that never connect: the inherited connection options are not theirs. */
+  private static final Set<String> OFFLINE = Set.of("log", "completion");
+
+  /** The global options that say how to connect to a cluster. */
+  private static final Set<String> CONNECTION_OPTIONS = Set.of("--endpoints", "--timeout",
+      "--cacert", "--cert", "--key", "--certs-dir");
+
+  /**
+   * Removes the connection options that {@code cl} and its subcommands inherit, so that their help
+   * does not offer them and they are refused if given there.
+   */
+  private static void withoutConnectionOptions(CommandLine cl) {
+    for (CommandLine.Model.OptionSpec o : List.copyOf(cl.getCommandSpec().options())) {
+      if (CONNECTION_OPTIONS.contains(o.longestName())) {
+        cl.getCommandSpec().remove(o);
+      }
+    }
+    CommandLine.Model.UsageMessageSpec usage = cl.getCommandSpec().usageMessage();
+    if (java.util.Arrays.equals(usage.footer(),
+        cl.getCommandSpec().root().usageMessage().footer())) {
+      // the root's footer is about the connection options and their variables
+      usage.footer(new String[0]);
+    }
+    cl.getSubcommands().values().forEach(LatticeCommand::withoutConnectionOptions);
+  }
 
   /** Root options that take a value as the next argument (unless written --name=value). */
   private static final Set<String> VALUE_OPTIONS = Set.of("--endpoints", "--timeout", "-o",
@@ -109,6 +139,12 @@ public final class LatticeCommand extends BaseCommand {
     for (Class<?> sub : subcommands) {
       cl.addSubcommand(sub);
     }
+    for (String offline : OFFLINE) {
+      CommandLine sub = cl.getSubcommands().get(offline);
+      if (sub != null) {
+        withoutConnectionOptions(sub);
+      }
+    }
     ErrorHandler errors = new ErrorHandler();
     cl.setExecutionExceptionHandler(errors);
     cl.setParameterExceptionHandler(errors);
@@ -119,8 +155,14 @@ public final class LatticeCommand extends BaseCommand {
     return cl;
   }
 
-  /** Gives every command on the parsed path its spec (see {@link BaseCommand#spec}), then runs. */
+  /**
+   * Gives every command on the parsed path its spec (see {@link BaseCommand#spec}), keeps library
+   * logging quiet unless {@code -v} (see {@link LibraryLogging}), then runs.
+   */
   private static int execute(CommandLine.ParseResult parsed) {
+    if (parsed.commandSpec().userObject() instanceof LatticeCommand root) {
+      LibraryLogging.configure(root.globals.verbose());
+    }
     for (CommandLine c : parsed.asCommandLineList()) {
       if (c.getCommand() instanceof BaseCommand b) {
         b.spec = c.getCommandSpec();

@@ -5,8 +5,8 @@ import java.util.Locale;
 import picocli.CommandLine;
 
 /**
- * Parses certificate lifetimes: {@code 8760h}, {@code 366d}, {@code 10y} (a year is 365 days), or
- * a bare number of days. At least an hour: a shorter certificate would expire before it is
+ * Parses certificate lifetimes: {@code 8760h}, {@code 366d}, {@code 10y} (a year is 365 days); a
+ * bare number is refused, as by {@link DurationConverter}: the unit is not to be guessed. At least an hour: a shorter certificate would expire before it is
  * deployed.
  */
 final class LifetimeConverter implements CommandLine.ITypeConverter<Duration> {
@@ -22,11 +22,17 @@ final class LifetimeConverter implements CommandLine.ITypeConverter<Duration> {
     } else if (v.endsWith("y")) {
       hoursPer = 24 * 365;
     } else {
-      hoursPer = 24;
-      number = v;
+      if (v.matches("\\d+")) {
+        throw new CommandLine.TypeConversionException("'" + value + "' has no unit: add a unit: "
+            + v + "d or " + v + "h");
+      }
+      hoursPer = 0;
     }
     long n;
     try {
+      if (hoursPer == 0) {
+        throw new NumberFormatException(v);
+      }
       n = Long.parseLong(number);
     } catch (NumberFormatException e) {
       throw new CommandLine.TypeConversionException(

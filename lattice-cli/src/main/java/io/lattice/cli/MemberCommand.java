@@ -30,7 +30,10 @@ final class MemberCommand extends BaseCommand {
         "a subcommand is required: list, add, promote or remove");
   }
 
-  @Command(name = "list", description = "List the members, their roles and the leader.")
+  @Command(name = "list", description = "List the members, their roles and the leader.",
+      footer = {"", "Exits with 0 when the answering member knows a leader; when it knows none, "
+          + "the list is printed, then `lattice: no leader: ...` (why, as the reachable members "
+          + "say) on standard error, and the exit code is 4."})
   static final class ListMembers extends BaseCommand {
     ListMembers(CliContext ctx) {
       super(ctx);
@@ -41,6 +44,10 @@ final class MemberCommand extends BaseCommand {
       try (CliContext.ClientLease lease = client()) {
         var r = lease.client().memberList();
         Members.print(out(), format(), null, r.getMembersList(), r.getHeader());
+        if (!Members.anyLeader(r.getMembersList())) {
+          throw new CliException(ExitCodes.UNAVAILABLE,
+              "no leader: " + lease.client().whyNoLeader());
+        }
       }
       return ExitCodes.OK;
     }

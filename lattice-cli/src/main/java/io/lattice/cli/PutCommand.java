@@ -50,6 +50,19 @@ final class PutCommand extends BaseCommand {
         o.add("header", Json.header(r.getHeader()));
         printJson(o);
       }
+      case table -> {
+        io.lattice.cli.output.Table t = prevKv
+            ? new io.lattice.cli.output.Table("KEY", "VERSION", "MOD_INDEX", "PREVIOUS")
+            : new io.lattice.cli.output.Table("KEY", "VERSION", "MOD_INDEX");
+        String k = ReadableBytes.display(KeyArgs.bytes(key, spec).toByteArray());
+        if (prevKv) {
+          t.row(k, r.getVersion(), r.getModIndex(), r.hasPrevKv()
+              ? ReadableBytes.display(r.getPrevKv().getValue().toByteArray()) : "(none)");
+        } else {
+          t.row(k, r.getVersion(), r.getModIndex());
+        }
+        t.print(out());
+      }
       default -> {
         out().println("OK (version " + r.getVersion() + ", index " + r.getModIndex() + ")");
         if (prevKv) {

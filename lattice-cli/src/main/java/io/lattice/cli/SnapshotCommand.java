@@ -42,6 +42,10 @@ final class SnapshotCommand extends BaseCommand {
       o.addProperty("snapshot_index", r.getSnapshotIndex());
       o.addProperty("snapshot_term", r.getSnapshotTerm());
       printJson(o);
+    } else if (format() == io.lattice.cli.output.OutputFormat.table) {
+      new io.lattice.cli.output.Table("MEMBER", "SNAPSHOT_INDEX", "SNAPSHOT_TERM")
+          .row(r.getHeader().getMemberId(), r.getSnapshotIndex(), r.getSnapshotTerm())
+          .print(out());
     } else {
       out().println(r.getHeader().getMemberId() + ": snapshot at index " + r.getSnapshotIndex()
           + " (term " + r.getSnapshotTerm() + ")");

@@ -142,8 +142,7 @@ final class StatusReport {
       boolean isLeader = leader != null && leader.getMemberId().equals(r.id);
       String lag = isLeader ? "0" : p != null ? Long.toString(p.getLagEntries()) : null;
       String contact = isLeader ? "(leader)" : p == null ? null
-          : p.getLastContactMillisAgo() < 0 ? "never" : Sizes.millis(p.getLastContactMillisAgo())
-              + " ago";
+          : neverHeardFrom(p) ? "never" : Sizes.millis(p.getLastContactMillisAgo()) + " ago";
       String error = r.error != null ? r.error : join(alarms(r.status), replicationProblem(p));
       StatusResponse s = r.status;
       if (s == null) {
@@ -157,6 +156,17 @@ final class StatusReport {
       }
     }
     return t;
+  }
+
+  /**
+   * True if the leader has never heard from the member: it says so (-1), or nothing it sent was
+   * ever acknowledged (no match index) and it has not heard from the member lately. A member
+   * that answered even once has a match index: the leader's first entry of its term (a no-op) is
+   * matched by every member it reaches. Needed because a leader counts a member it never reached
+   * as last contacted when the leadership began.
+   */
+  static boolean neverHeardFrom(PeerProgress p) {
+    return p.getLastContactMillisAgo() < 0 || (p.getMatchIndex() == 0 && !p.getReachable());
   }
 
   /** The member's raised alarms as "TYPE: detail; ...", or null when none (or unreachable). */
@@ -193,7 +203,7 @@ final class StatusReport {
       return null;
     }
     long ago = p.getLastContactMillisAgo();
-    if (ago < 0) {
+    if (neverHeardFrom(p)) {
       return "the leader has not heard from it since it became leader";
     }
     return ago >= STALE_CONTACT_MILLIS ? "no contact with the leader for " + Sizes.millis(ago)
@@ -261,7 +271,7 @@ final class StatusReport {
       } else if (p != null) {
         m.addProperty("lag", p.getLagEntries());
         m.addProperty("match_index", p.getMatchIndex());
-        m.addProperty("last_contact_ms", p.getLastContactMillisAgo());
+        m.addProperty("last_contact_ms", neverHeardFrom(p) ? -1 : p.getLastContactMillisAgo());
         m.addProperty("replication", p.getState().name().toLowerCase(Locale.ROOT));
         m.addProperty("recently_active", p.getReachable());
       }

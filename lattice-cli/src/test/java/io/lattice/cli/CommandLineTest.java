@@ -42,6 +42,21 @@ class CommandLineTest {
   }
 
   @Test
+  void offlineCommandsOfferNoConnectionOptions() {
+    Cli.Result help = Cli.run("log", "inspect", "--help");
+    assertThat(help.code()).isZero();
+    assertThat(help.out()).contains("--verify", "--output", "--verbose")
+        .doesNotContain("--endpoints", "--timeout", "--cacert", "--certs-dir");
+    assertThat(Cli.run("log", "--help").out()).doesNotContain("--endpoints");
+    assertThat(Cli.run("completion", "--help").out()).doesNotContain("--endpoints");
+    Cli.Result given = Cli.run("log", "inspect", "data", "--endpoints", "127.0.0.1:1");
+    assertThat(given.code()).isEqualTo(ExitCodes.USAGE);
+    assertThat(given.err()).startsWith("lattice: unknown option '--endpoints' of lattice log "
+        + "inspect");
+    assertThat(Cli.run("get", "--help").out()).contains("--endpoints", "--timeout");
+  }
+
+  @Test
   void versionNeedsNoCluster() {
     Cli.Result r = Cli.run("version");
     assertThat(r.code()).isZero();
@@ -59,13 +74,40 @@ class CommandLineTest {
     assertThat(c.convert("5s")).isEqualTo(Duration.ofSeconds(5));
     assertThat(c.convert("1.5s")).isEqualTo(Duration.ofMillis(1500));
     assertThat(c.convert("2m")).isEqualTo(Duration.ofMinutes(2));
-    assertThat(c.convert("3")).isEqualTo(Duration.ofSeconds(3));
+    assertThat(c.convert("500ms")).isEqualTo(Duration.ofMillis(500));
+    assertThat(c.convert("1m")).isEqualTo(Duration.ofMinutes(1));
+    assertThat(c.convert("1m30s")).isEqualTo(Duration.ofSeconds(90));
+    assertThat(c.convert("1h0m0.5s")).isEqualTo(Duration.ofMillis(3_600_500));
+    assertThatThrownBy(() -> c.convert("3"))
+        .isInstanceOf(CommandLine.TypeConversionException.class)
+        .hasMessageContaining("add a unit: 3ms or 3s");
+    assertThatThrownBy(() -> c.convert("1m30"))
+        .isInstanceOf(CommandLine.TypeConversionException.class);
+    assertThatThrownBy(() -> c.convert("s"))
+        .isInstanceOf(CommandLine.TypeConversionException.class);
     assertThatThrownBy(() -> c.convert("0"))
         .isInstanceOf(CommandLine.TypeConversionException.class);
     assertThatThrownBy(() -> c.convert("soon"))
         .isInstanceOf(CommandLine.TypeConversionException.class);
     assertThat(new DurationConverter.OrZero().convert("0")).isEqualTo(Duration.ZERO);
     assertThat(new DurationConverter.OrZero().convert("2s")).isEqualTo(Duration.ofSeconds(2));
+    assertThatThrownBy(() -> new DurationConverter.OrZero().convert("2"))
+        .isInstanceOf(CommandLine.TypeConversionException.class);
+  }
+
+  @Test
+  void aTimeoutWithoutAUnitIsAUsageErrorThatSaysWhichUnitsToAdd() {
+    Cli.Result r = Cli.run("--endpoints", "127.0.0.1:1", "--timeout", "1000", "get", "k");
+    assertThat(r.code()).as(r.toString()).isEqualTo(ExitCodes.USAGE);
+    assertThat(r.err()).contains("'1000' has no unit: add a unit: 1000ms or 1000s");
+    Cli.Result env = Cli.run(java.util.Map.of("LATTICE_TIMEOUT", "2"), new byte[0],
+        "--endpoints", "127.0.0.1:1", "get", "k");
+    assertThat(env.code()).as(env.toString()).isEqualTo(ExitCodes.USAGE);
+    assertThat(env.err()).contains("add a unit: 2ms or 2s");
+    Cli.Result lifetime = Cli.run("cert", "create-ca", "--certs-dir", "unused-dir",
+        "--lifetime", "365");
+    assertThat(lifetime.code()).as(lifetime.toString()).isEqualTo(ExitCodes.USAGE);
+    assertThat(lifetime.err()).contains("add a unit: 365d or 365h");
   }
 
   @Test

@@ -55,6 +55,32 @@ class KvCommandsTest extends ClusterTest {
     expected[value.length] = '\n';
     assertThat(raw).isEqualTo(expected);
     assertThat(lattice("get", "blob").out()).isEqualTo("blob\nbase64:AAEC/3g=\n");
+
+    // a text value that reads like that label prints differently: as its own bytes in base64
+    assertThat(lattice("put", "lookalike", "base64:AAEC/3g=").code()).isZero();
+    assertThat(lattice("get", "lookalike").out())
+        .isEqualTo("lookalike\nbase64:YmFzZTY0OkFBRUMvM2c9\n");
+    assertThat(lattice("get", "lookalike", "--print-value-only").out())
+        .isEqualTo("base64:AAEC/3g=\n");
+  }
+
+  @Test
+  void tableOutputIsHonouredByEveryWriteAndBySnapshot() {
+    Cli.Result put = lattice("put", "t", "one", "-o", "table");
+    assertThat(put.out()).matches("KEY  VERSION  MOD_INDEX\nt    1        \\d+\n");
+    Cli.Result prev = lattice("put", "t", "two", "--prev-kv", "-o", "table");
+    assertThat(prev.out()).matches("KEY  VERSION  MOD_INDEX  PREVIOUS\nt    2        \\d+ +one\n");
+    Cli.Result cas = lattice("cas", "t", "three", "--expect", "two", "-o", "table");
+    assertThat(cas.out()).matches("KEY  SUCCEEDED  INDEX\nt    yes        \\d+\n");
+    Cli.Result casFailed = lattice("cas", "t", "four", "--expect", "two", "-o", "table");
+    assertThat(casFailed.code()).isEqualTo(ExitCodes.FAILURE);
+    assertThat(casFailed.out()).matches("KEY  SUCCEEDED  INDEX  VERSION  VALUE\n"
+        + "t    no         \\d+ +3        three\n");
+    Cli.Result del = lattice("del", "t", "-o", "table");
+    assertThat(del.out()).matches("DELETED  INDEX\n1        \\d+\n");
+    Cli.Result snap = lattice("snapshot", "-o", "table");
+    assertThat(snap.code()).as(snap.toString()).isZero();
+    assertThat(snap.out()).matches("MEMBER  SNAPSHOT_INDEX  SNAPSHOT_TERM\nn\\d      \\d+ +\\d+\n");
   }
 
   @Test

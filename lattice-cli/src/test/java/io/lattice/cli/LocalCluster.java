@@ -41,12 +41,23 @@ public final class LocalCluster implements AutoCloseable {
 
   /** Starts nodes n1..n{size} of a new cluster and waits for a leader. */
   public static LocalCluster start(Path dir, int size) {
+    return startWithout(dir, size, null);
+  }
+
+  /**
+   * Starts the nodes n1..n{size} of a new cluster but {@code absent} (a member of the initial
+   * cluster that never runs; null: none) and waits for a leader.
+   */
+  static LocalCluster startWithout(Path dir, int size, String absent) {
     LocalCluster c = new LocalCluster(dir);
     try {
       for (int i = 1; i <= size; i++) {
         c.peerAddresses.put("n" + i, "127.0.0.1:" + freePort());
       }
       for (String id : c.peerAddresses.keySet()) {
+        if (id.equals(absent)) {
+          continue;
+        }
         NodeServer s = NodeServer.start(timing(NodeConfig.of(id, dir.resolve(id),
             c.peerAddresses)), LocalCluster::services);
         c.servers.put(id, s);

@@ -47,6 +47,6 @@ class OneCommandTreeTest {
         assertThat(named(name)).as(name).isEqualTo(sub.getCommandSpec().userObject().getClass());
       }
     });
-    assertThat(whole.getSubcommands()).hasSize(15);
+    assertThat(whole.getSubcommands()).hasSize(19);
   }
 }

@@ -121,13 +121,14 @@ final class Calls {
     boolean renewed = false;
     boolean overloaded = false;
     String lastError = null;
+    StatusRuntimeException lastCause = null;
     long backoff = FIRST_BACKOFF_MILLIS;
     int failedInARow = 0;
     String target = null;
     while (true) {
       long remaining = deadline - System.nanoTime();
       if (remaining < MIN_ATTEMPT_NANOS) {
-        throw timedOut(what, kind, maybeApplied, overloaded, lastError);
+        throw timedOut(what, kind, maybeApplied, overloaded, lastError, lastCause);
       }
       if (target == null) {
         target = router.target(toLeader);
@@ -140,6 +141,7 @@ final class Calls {
         checkCancelled(err, e);
         router.checkDenied(e, address, kind.need());
         lastError = err.describe(address);
+        lastCause = e;
         ErrorInfo.Reason reason = err.reason();
         boolean wasOverloaded = overloaded;
         overloaded = reason == ErrorInfo.Reason.OVERLOADED;
@@ -228,7 +230,7 @@ final class Calls {
               }
             } else if (err.code() == Status.Code.DEADLINE_EXCEEDED) {
               maybeApplied |= kind.outcomeMatters(); // it was sent and never answered
-              throw timedOut(what, kind, maybeApplied, wasOverloaded, lastError);
+              throw timedOut(what, kind, maybeApplied, wasOverloaded, lastError, e);
             } else {
               throw new ClientException(maybeApplied ? Outcome.INDETERMINATE : Outcome.FAILED,
                   lastError, e);
@@ -241,7 +243,7 @@ final class Calls {
         // after a growing, jittered pause so that a crowd of clients does not come back at once.
         if (overloaded) {
           if (deadline - System.nanoTime() < 2 * MIN_OVERLOADED_ATTEMPT_NANOS) {
-            throw timedOut(what, kind, maybeApplied, true, lastError);
+            throw timedOut(what, kind, maybeApplied, true, lastError, e);
           }
           backoff = sleep(backoff, deadline - MIN_OVERLOADED_ATTEMPT_NANOS,
               MAX_OVERLOAD_BACKOFF_MILLIS);
@@ -306,20 +308,28 @@ final class Calls {
     }
   }
 
+  /**
+   * The failure of a call whose time ran out: INDETERMINATE if an attempt may have been applied,
+   * else UNAVAILABLE, saying why in the cluster's terms when no leader was reachable (see {@link
+   * NoLeaderDiagnosis}, which takes up to a second more). {@code cause}, the last gRPC error, keeps
+   * the raw detail for {@code -v}.
+   */
   private ClientException timedOut(String what, Kind kind, boolean maybeApplied,
-      boolean overloaded, String lastError) {
+      boolean overloaded, String lastError, StatusRuntimeException cause) {
     String last = lastError == null ? "" : " (last error: " + lastError + ")";
     if (maybeApplied) {
       return new ClientException(Outcome.INDETERMINATE, what + " did not complete within "
-          + human(timeout) + "; it may or may not have been applied" + last, null);
+          + human(timeout) + "; it may or may not have been applied" + last, cause);
     }
     if (overloaded) {
       return new ClientException(Outcome.UNAVAILABLE, what + ": the cluster was still "
           + "overloaded after " + human(timeout) + " of retries"
-          + (kind.outcomeMatters() ? "; it was not applied" : "") + last, null);
+          + (kind.outcomeMatters() ? "; it was not applied" : "") + last, cause);
     }
+    String why = kind == Kind.CLOSE ? lastError : NoLeaderDiagnosis.explain(router,
+        timeout.compareTo(NoLeaderDiagnosis.BUDGET) < 0 ? timeout : NoLeaderDiagnosis.BUDGET);
     return new ClientException(Outcome.UNAVAILABLE, what + ": no leader reachable within "
-        + human(timeout) + last, null);
+        + human(timeout) + (why == null ? "" : ": " + why), cause);
   }
 
   long deadline() {

@@ -1,5 +1,6 @@
 package io.lattice.cli.client;
 
+import com.google.protobuf.ByteString;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -13,6 +14,8 @@ import io.lattice.proto.v1.DeleteRequest;
 import io.lattice.proto.v1.DeleteResponse;
 import io.lattice.proto.v1.GetRequest;
 import io.lattice.proto.v1.GetResponse;
+import io.lattice.proto.v1.HashRequest;
+import io.lattice.proto.v1.HashResponse;
 import io.lattice.proto.v1.KVGrpc;
 import io.lattice.proto.v1.MemberAddRequest;
 import io.lattice.proto.v1.MemberAddResponse;
@@ -38,6 +41,8 @@ import io.lattice.proto.v1.StatusRequest;
 import io.lattice.proto.v1.StatusResponse;
 import io.lattice.proto.v1.TransferLeaderRequest;
 import io.lattice.proto.v1.TransferLeaderResponse;
+import io.lattice.proto.v1.TxnRequest;
+import io.lattice.proto.v1.TxnResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -157,6 +162,12 @@ public final class LatticeClient implements AutoCloseable {
         (ch, r) -> kv(ch).compareAndSwap(r));
   }
 
+  /** Runs the transaction {@code req} (its session is set here) at the leader, exactly once. */
+  public TxnResponse txn(TxnRequest req) {
+    return write("txn", s -> req.toBuilder().setSession(s).build(),
+        (ch, r) -> kv(ch).txn(r));
+  }
+
   /** Reads one key; stale reads go to any endpoint, the others to the leader. */
   public GetResponse get(GetRequest req) {
     return read("get", toLeader(req.getConsistency()), ch -> kv(ch).get(req));
@@ -184,10 +195,35 @@ public final class LatticeClient implements AutoCloseable {
     }
   }
 
+  /**
+   * The state hash of the member at {@code address} (one attempt): at its applied index, after
+   * waiting (within the timeout) until it has applied {@code waitForIndex} if that is not 0.
+   */
+  public HashResponse hashOf(String address, long waitForIndex) {
+    try {
+      return router.learn(admin(channel(address), Calls.remainingOf(deadline())).hash(
+          HashRequest.newBuilder().setWaitForIndex(waitForIndex).build()));
+    } catch (StatusRuntimeException e) {
+      router.checkDenied(e, address, AccessErrors.Need.READ);
+      RpcError err = RpcError.of(e);
+      throw new ClientException(Calls.outcomeOfFinal(err), err.describe(address), e);
+    }
+  }
+
   /** The configuration as seen by the first endpoint that answers. */
   public MemberListResponse memberList() {
     return read("member list", false,
         ch -> admin(ch).memberList(MemberListRequest.getDefaultInstance()));
+  }
+
+  /**
+   * Why no leader is known, in the cluster's terms ({@code n1 is up but has no leader (2 of 3
+   * voters unreachable, no quorum)}), from the Status of the members that answer within a second
+   * (or the timeout, if shorter).
+   */
+  public String whyNoLeader() {
+    return NoLeaderDiagnosis.explain(router,
+        timeout.compareTo(NoLeaderDiagnosis.BUDGET) < 0 ? timeout : NoLeaderDiagnosis.BUDGET);
   }
 
   /** Adds a member (at the leader); it stays a learner only if {@code stayLearner}. */
@@ -271,13 +307,15 @@ public final class LatticeClient implements AutoCloseable {
    */
   public StatusResponse leaderStatus() {
     long deadline = deadline();
-    String last = "no endpoint answered";
+    StatusRuntimeException last = null;
     long backoff = Calls.FIRST_BACKOFF_MILLIS;
     while (true) {
       for (String address : router.candidates()) {
         if (System.nanoTime() - deadline > 0) {
-          throw new ClientException(Outcome.UNAVAILABLE,
-              "no leader found within " + human(timeout) + " (" + last + ")", null);
+          throw new ClientException(Outcome.UNAVAILABLE, "no leader found within "
+              + human(timeout) + ": " + NoLeaderDiagnosis.explain(router,
+                  timeout.compareTo(NoLeaderDiagnosis.BUDGET) < 0 ? timeout
+                      : NoLeaderDiagnosis.BUDGET), last);
         }
         try {
           StatusResponse s = admin(channel(address), Calls.remainingOf(deadline))
@@ -289,12 +327,11 @@ public final class LatticeClient implements AutoCloseable {
           if (!s.getLeaderAddress().isEmpty() && !s.getLeaderAddress().equals(address)) {
             router.leaderAt(s.getLeaderAddress());
           }
-          last = s.getMemberId() + " knows no leader";
         } catch (StatusRuntimeException e) {
           RpcError err = RpcError.of(e);
           Calls.checkCancelled(err, e);
           router.checkDenied(e, address, AccessErrors.Need.READ);
-          last = err.describe(address);
+          last = e;
           router.forgetLeader(address);
         }
       }
@@ -357,6 +394,31 @@ public final class LatticeClient implements AutoCloseable {
       }
     }
     return null;
+  }
+
+  /**
+   * Up to {@code limit} keys that start with {@code prefix}, as the first endpoint to answer
+   * within {@code max} has them (a stale read: for completion, where speed beats freshness); empty
+   * if none answers. Never retries.
+   */
+  public List<ByteString> keysWithPrefix(ByteString prefix, int limit, Duration max) {
+    long deadline = System.nanoTime() + max.toNanos();
+    RangeRequest req = RangeRequest.newBuilder().setPrefix(prefix).setLimit(limit)
+        .setKeysOnly(true).setConsistency(ReadConsistency.STALE).build();
+    for (String address : router.endpoints()) {
+      long left = deadline - System.nanoTime();
+      if (left <= 0) {
+        break;
+      }
+      try {
+        RangeResponse r = KVGrpc.newBlockingStub(channel(address))
+            .withDeadlineAfter(left, TimeUnit.NANOSECONDS).range(req);
+        return r.getKvsList().stream().map(io.lattice.proto.v1.KeyValue::getKey).toList();
+      } catch (StatusRuntimeException e) {
+        // the next endpoint
+      }
+    }
+    return List.of();
   }
 
   /**

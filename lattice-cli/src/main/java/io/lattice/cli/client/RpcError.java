@@ -35,7 +35,11 @@ record RpcError(Status.Code code, ErrorInfo info, String message, boolean neverS
     if (info != null && !info.getMessage().isEmpty()) {
       msg = info.getMessage();
     } else if (st.getCode() == Status.Code.UNAVAILABLE) {
-      msg = "unreachable (" + rootMessage(e) + ")";
+      msg = "unreachable (" + transportFailure(e) + ")";
+    } else if (st.getCode() == Status.Code.DEADLINE_EXCEEDED) {
+      // gRPC's own text (CallOptions deadline exceeded after ..., name resolution delay ...) says
+      // nothing to an operator; it stays in the cause, shown with -v
+      msg = "no answer in time";
     } else {
       msg = st.getCode() + (st.getDescription() != null ? ": " + st.getDescription() : "");
     }
@@ -61,6 +65,22 @@ record RpcError(Status.Code code, ErrorInfo info, String message, boolean neverS
 
   private String msg() {
     return message;
+  }
+
+  /** How a connection failed, in plain words where the cause is a common one. */
+  private static String transportFailure(Throwable t) {
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      if (c instanceof ConnectException) {
+        return "connection refused";
+      }
+      if (c instanceof java.net.UnknownHostException) {
+        return "unknown host";
+      }
+      if (c instanceof java.net.NoRouteToHostException) {
+        return "no route to host";
+      }
+    }
+    return rootMessage(t);
   }
 
   private static String rootMessage(Throwable t) {

@@ -10,6 +10,16 @@ import java.util.List;
 public final class Members {
   private Members() {}
 
+  /** True if some member of {@code members} is the leader (as the answering member knows). */
+  public static boolean anyLeader(List<MemberInfo> members) {
+    for (MemberInfo m : members) {
+      if (m.getIsLeader()) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** "voter", "learner" or "learner (auto-promote)". */
   public static String role(MemberInfo m) {
     if (!m.getIsLearner()) {

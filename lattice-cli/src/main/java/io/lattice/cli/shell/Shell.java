@@ -53,13 +53,22 @@ public final class Shell {
         terminal.output(), defaults);
     CommandLine model = newCommandLine();
     this.completer = new ShellCompleter(new PicocliJLineCompleter(model.getCommandSpec()),
-        new MemberIds(client), ShellCompleter.valueOptions(model));
+        new MemberIds(client), new KeyNames(client), ShellCompleter.valueOptions(model));
+    // An open quote (or a trailing backslash) makes the parser ask for more: the reader then
+    // shows the continuation prompt and the value goes on on the next line. The words of the
+    // finished line are split by ShellWords, which honours \n and the other escapes.
+    DefaultParser parser = new DefaultParser();
+    parser.setEofOnUnclosedQuote(true);
+    parser.setEofOnEscapedNewLine(true);
     this.reader = LineReaderBuilder.builder()
         .terminal(terminal)
         .appName("lattice")
-        .parser(new DefaultParser())
+        .parser(parser)
         .completer(completer)
         .variable(LineReader.HISTORY_FILE, history)
+        .variable(LineReader.SECONDARY_PROMPT_PATTERN, "%M> ")
+        // history expansion (!!, !n) would also eat every backslash before ShellWords sees it
+        .option(LineReader.Option.DISABLE_EVENT_EXPANSION, true)
         .build();
   }
 
@@ -92,12 +101,7 @@ public final class Shell {
         } catch (EndOfFileException e) {
           break;
         }
-        List<String> words = new ArrayList<>();
-        for (String word : reader.getParsedLine().words()) {
-          if (!word.isEmpty()) {
-            words.add(word);
-          }
-        }
+        List<String> words = new ArrayList<>(ShellWords.split(line));
         if (words.isEmpty()) {
           continue;
         }

@@ -12,21 +12,26 @@ import picocli.CommandLine;
 
 /**
  * Completes the shell's lines: member ids where a command takes one ({@code member promote|remove
- * ID}, {@code leader transfer ID}, {@code snapshot --member ID}), and everything else (commands,
- * options, enum values) from the picocli model.
+ * ID}, {@code leader transfer ID}, {@code snapshot --member ID}), keys of the cluster where a
+ * command takes a key ({@code get|put|del|cas KEY}), and everything else (commands, options, enum
+ * values) from the picocli model.
  */
 final class ShellCompleter implements Completer {
   private final Completer model;
   private final MemberIds memberIds;
+  private final KeyNames keys;
   private final Set<String> valueOptions;
+  /** The commands whose first argument is a key. */
+  private static final Set<String> KEY_COMMANDS = Set.of("get", "put", "del", "cas");
 
   /**
    * {@code valueOptions}: the names of options that take a value (their next word is that value,
    * not a positional argument).
    */
-  ShellCompleter(Completer model, MemberIds memberIds, Set<String> valueOptions) {
+  ShellCompleter(Completer model, MemberIds memberIds, KeyNames keys, Set<String> valueOptions) {
     this.model = model;
     this.memberIds = memberIds;
+    this.keys = keys;
     this.valueOptions = Set.copyOf(valueOptions);
   }
 
@@ -52,7 +57,22 @@ final class ShellCompleter implements Completer {
       }
       return;
     }
+    if (expectsKey(line.words(), line.wordIndex(), valueOptions)) {
+      for (String key : keys.startingWith(line.word().substring(0, line.wordCursor()))) {
+        candidates.add(new Candidate(key, key, null, "key", null, null, true));
+      }
+      return;
+    }
     model.complete(reader, line, candidates);
+  }
+
+  /** True if the word at {@code index} is the KEY of get, put, del or cas. */
+  static boolean expectsKey(List<String> words, int index, Set<String> valueOptions) {
+    if (index < words.size() && words.get(index).startsWith("-")) {
+      return false; // an option is being typed
+    }
+    List<String> positional = positionalBefore(words, index, valueOptions);
+    return positional.size() == 1 && KEY_COMMANDS.contains(positional.get(0));
   }
 
   /** True if the word at {@code index} is where a command expects a member id. */
@@ -60,6 +80,18 @@ final class ShellCompleter implements Completer {
     if (index > 0 && words.get(index - 1).equals("--member")) {
       return true;
     }
+    List<String> positional = positionalBefore(words, index, valueOptions);
+    if (positional.size() != 2) {
+      return false;
+    }
+    String cmd = positional.get(0) + " " + positional.get(1);
+    return cmd.equals("member promote") || cmd.equals("member remove")
+        || cmd.equals("leader transfer");
+  }
+
+  /** The positional words before {@code index} (options and their values left out). */
+  private static List<String> positionalBefore(List<String> words, int index,
+      Set<String> valueOptions) {
     List<String> positional = new ArrayList<>();
     for (int i = 0; i < index && i < words.size(); i++) {
       String w = words.get(i);
@@ -69,11 +101,6 @@ final class ShellCompleter implements Completer {
         i++; // skip the option's value
       }
     }
-    if (positional.size() != 2) {
-      return false;
-    }
-    String cmd = positional.get(0) + " " + positional.get(1);
-    return cmd.equals("member promote") || cmd.equals("member remove")
-        || cmd.equals("leader transfer");
+    return positional;
   }
 }

@@ -23,6 +23,12 @@ class OutputTest {
     assertThat(ReadableBytes.text(new byte[] {(byte) 0xff, (byte) 0xfe})).isNull();
     assertThat(ReadableBytes.display(new byte[] {0, 1})).isEqualTo("base64:AAE=");
     assertThat(ReadableBytes.display("v".getBytes(StandardCharsets.UTF_8))).isEqualTo("v");
+    // text that looks like the label is shown in base64 too, so base64:X always decodes to the
+    // bytes: the text "base64:AAE=" and the bytes {0, 1} never print the same
+    assertThat(ReadableBytes.display("base64:AAE=".getBytes(StandardCharsets.UTF_8)))
+        .isEqualTo("base64:YmFzZTY0OkFBRT0=");
+    assertThat(ReadableBytes.display("a base64: b".getBytes(StandardCharsets.UTF_8)))
+        .isEqualTo("a base64: b");
   }
 
   @Test

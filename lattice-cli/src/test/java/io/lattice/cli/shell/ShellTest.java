@@ -116,6 +116,36 @@ class ShellTest {
   }
 
   @Test
+  void quotesEscapesAndContinuationLinesMakeMultiLineValues() throws Exception {
+    byte[] input = ("put esc \"a\\nb\\t\\\"c\\\"\"\n"
+        + "put open \"line one\nline two\"\n"
+        + "put single 'x\\ny'\n"
+        + "get esc --print-value-only\nget open --print-value-only\n"
+        + "get single --print-value-only\nexit\n").getBytes(StandardCharsets.UTF_8);
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    int code = runBounded(shell(new ByteArrayInputStream(input), out, null));
+    assertThat(code).isZero();
+    String screen = out.toString(StandardCharsets.UTF_8);
+    // (the continuation prompt is checked in a real terminal: ShellInTerminalTest)
+    assertThat(screen).contains("a\nb\t\"c\"\n").contains("line one\nline two\n")
+        .contains("x\\ny\n");
+    assertThat(screen).doesNotContain("anb");
+  }
+
+  @Test
+  void errorsInTheShellPointAtItsOwnHelp() throws Exception {
+    byte[] input = "put onlykey\nmember lsit\nfrobnicate\nexit\n"
+        .getBytes(StandardCharsets.UTF_8);
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    assertThat(runBounded(shell(new ByteArrayInputStream(input), out, null))).isZero();
+    String screen = out.toString(StandardCharsets.UTF_8);
+    assertThat(screen).contains("Type 'put --help' for usage.")
+        .contains("lattice: unknown subcommand 'lsit' of lattice member (did you mean list?)")
+        .contains("Type 'member --help' for usage.").contains("Type 'help' for usage.");
+    assertThat(screen).doesNotContain("Try 'lattice");
+  }
+
+  @Test
   void endOfInputLeavesTheShell() throws Exception {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     int code = runBounded(shell(new ByteArrayInputStream("version\n".getBytes(
@@ -139,6 +169,24 @@ class ShellTest {
     assertThat(complete(shell, "member remove ")).containsExactlyInAnyOrder("n1", "n2", "n3");
     assertThat(complete(shell, "leader transfer ")).containsExactlyInAnyOrder("n1", "n2", "n3");
     assertThat(complete(shell, "snapshot --member ")).contains("n1");
+    try (LatticeClient c = new LatticeClient(List.of(endpoints.split(",")),
+        Duration.ofSeconds(5))) {
+      for (String k : List.of("complete/greeting", "complete/grey", "complete/other")) {
+        c.put(io.lattice.proto.v1.PutRequest.newBuilder()
+            .setKey(com.google.protobuf.ByteString.copyFromUtf8(k))
+            .setValue(com.google.protobuf.ByteString.copyFromUtf8("v")).build());
+      }
+    }
+    // a stale read may trail the leader by a moment: wait (bounded) for the member to have them
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    while (complete(shell, "get complete/gre").size() < 2 && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    assertThat(complete(shell, "get complete/gre")).containsExactly("complete/greeting",
+        "complete/grey");
+    assertThat(complete(shell, "del -o json complete/o")).containsExactly("complete/other");
+    assertThat(complete(shell, "put complete/gree")).containsExactly("complete/greeting");
+    assertThat(complete(shell, "get complete/greeting --")).contains("--prefix");
   }
 
   @Test
