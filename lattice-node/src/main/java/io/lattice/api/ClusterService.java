@@ -55,7 +55,7 @@ import java.util.function.Function;
  */
 public final class ClusterService extends ClusterGrpc.ClusterImplBase {
   /** The software version reported by Status. */
-  public static final String VERSION = "0.1.0";
+  public static final String VERSION = buildVersion();
 
   private static final long HASH_POLL_MILLIS = 10;
 
@@ -84,6 +84,21 @@ public final class ClusterService extends ClusterGrpc.ClusterImplBase {
   public static Security security(boolean tls, boolean clientCertAuth) {
     return Security.newBuilder().setClientTls(tls).setPeerTls(tls)
         .setClientCertAuth(tls && clientCertAuth).build();
+  }
+
+  /** The build's version (version.properties, filtered by Maven), as the CLI reports its own. */
+  private static String buildVersion() {
+    try (java.io.InputStream in = ClusterService.class.getResourceAsStream("version.properties")) {
+      if (in == null) {
+        return "development";
+      }
+      java.util.Properties p = new java.util.Properties();
+      p.load(in);
+      String v = p.getProperty("version", "");
+      return v.isEmpty() || v.startsWith("${") ? "development" : v;
+    } catch (java.io.IOException e) {
+      return "development";
+    }
   }
 
   @Override
