@@ -116,9 +116,9 @@ class NodeServerCommandTest {
     java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of(base));
     args.addAll(java.util.List.of("--disk-reserve", "1GiB"));
     assertThat(resolve(args.toArray(String[]::new)).diskReserveBytes()).isEqualTo(1L << 30);
-    assertThat(LatticeNodeCommand.parseSize("512KiB")).isEqualTo(512L << 10);
-    assertThat(LatticeNodeCommand.parseSize("4096")).isEqualTo(4096);
-    assertThat(LatticeNodeCommand.parseSize("0")).isZero();
+    assertThat(Sizes.parse("512KiB")).isEqualTo(512L << 10);
+    assertThat(Sizes.parse("4096")).isEqualTo(4096);
+    assertThat(Sizes.parse("0")).isZero();
 
     java.nio.file.Path conf = tmp.resolve("disk.conf");
     java.nio.file.Files.writeString(conf, "disk-reserve=16MiB\n");
