@@ -108,6 +108,13 @@ public final class ReadyHandler {
     this(raft, storage, stateMachine, transport, listener, snapshotThreshold, null);
   }
 
+  /** As the first constructor, automatic snapshots (synchronous) taken as {@code policy} says. */
+  public ReadyHandler(Raft raft, NodeStorage storage, StateMachine stateMachine,
+      Transport transport, ApplyListener listener, SnapshotPolicy policy) {
+    this(raft, storage, stateMachine, transport, listener, policy, null,
+        DiskSpaceMonitor.unlimited(System::nanoTime));
+  }
+
   /**
    * As the other constructor, but automatic snapshots are taken in the background: when one is
    * due, the handler {@link #beginSnapshot begins} it and passes the job to {@code background},
