@@ -84,7 +84,6 @@ public final class ReadyHandler {
   private final OwnSnapshots own;
   private final SnapshotStaging staging;
   private final PendingReads pendingReads = new PendingReads();
-  private final DiskSpaceMonitor space;
   /** Peers whose InstallSnapshot of this Ready named a snapshot already replaced (not sent). */
   private final List<String> supersededSnapshots = new ArrayList<>();
 
@@ -137,7 +136,6 @@ public final class ReadyHandler {
   public ReadyHandler(Raft raft, NodeStorage storage, StateMachine stateMachine,
       Transport transport, ApplyListener listener, SnapshotPolicy policy,
       Consumer<SnapshotJob> background, DiskSpaceMonitor space) {
-    this.space = Objects.requireNonNull(space, "space");
     this.raft = Objects.requireNonNull(raft, "raft");
     this.storage = Objects.requireNonNull(storage, "storage");
     this.stateMachine = Objects.requireNonNull(stateMachine, "stateMachine");
@@ -146,7 +144,8 @@ public final class ReadyHandler {
     this.applied = raft.appliedIndex();
     this.staging = new SnapshotStaging(storage.snapshots());
     this.own = new OwnSnapshots(raft, storage, stateMachine, listener,
-        Objects.requireNonNull(policy, "policy"), background, space, this::fatal);
+        Objects.requireNonNull(policy, "policy"), background,
+        Objects.requireNonNull(space, "space"), this::fatal);
   }
 
   /** The index of the last entry applied to the state machine. */
