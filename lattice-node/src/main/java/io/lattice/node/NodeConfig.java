@@ -48,7 +48,8 @@ import java.util.TreeMap;
  * @param tickMillis length of one core tick in milliseconds
  * @param electionTicks base election timeout in ticks (randomized to [n, 2n))
  * @param heartbeatTicks leader heartbeat period in ticks
- * @param snapshotThreshold take a snapshot every this many applied entries (0: only on demand)
+ * @param snapshotThreshold take a snapshot every this many applied entries at least (0: only on
+ *     demand); with the byte rules below, see {@link SnapshotPolicy}
  * @param trailingEntries entries kept behind a snapshot for slow followers
  * @param leaseDriftTicks clock-drift margin subtracted from the leader lease, in ticks
  * @param maxRequestBytes largest command accepted by {@link RaftNode#propose}
@@ -60,6 +61,10 @@ import java.util.TreeMap;
  * @param diskReserveBytes free space the data directory's file system must keep: below it the
  *     node raises the NO_SPACE alarm and takes no new entries (see {@link DiskSpaceMonitor}); 0
  *     only turns the alarm off until the disk is completely full
+ * @param snapshotLogRatio an automatic snapshot waits until the log bytes since the last one reach
+ *     this multiple of its size (0: no such wait); see {@link SnapshotPolicy#logRatio()}
+ * @param snapshotLogBytes log bytes since the last snapshot past which one is due even below the
+ *     threshold (0: none); see {@link SnapshotPolicy#logBytes()}
  */
 public record NodeConfig(
     String id,
@@ -79,7 +84,9 @@ public record NodeConfig(
     long requestTimeoutMillis,
     long transferTimeoutMillis,
     LoadLimits limits,
-    long diskReserveBytes) {
+    long diskReserveBytes,
+    double snapshotLogRatio,
+    long snapshotLogBytes) {
 
   public static final long DEFAULT_TICK_MILLIS = 50;
   public static final int DEFAULT_ELECTION_TICKS = 10;
@@ -99,7 +106,7 @@ public record NodeConfig(
    */
   public static final long DEFAULT_DISK_RESERVE_BYTES = 64L << 20;
 
-  /** A configuration with the default back-pressure limits and disk reserve. */
+  /** A configuration with the default back-pressure limits, disk reserve and snapshot bytes. */
   public NodeConfig(String id, Path dataDir, String peerAddress, String clientAddress,
       String clusterId,
       Map<String, String> initialCluster, boolean join, long tickMillis, int electionTicks,
@@ -109,7 +116,8 @@ public record NodeConfig(
         electionTicks,
         heartbeatTicks, snapshotThreshold, trailingEntries, leaseDriftTicks, maxRequestBytes,
         requestTimeoutMillis, transferTimeoutMillis, LoadLimits.DEFAULTS,
-        DEFAULT_DISK_RESERVE_BYTES);
+        DEFAULT_DISK_RESERVE_BYTES, SnapshotPolicy.DEFAULT_LOG_RATIO,
+        SnapshotPolicy.DEFAULT_LOG_BYTES);
   }
 
   public NodeConfig {
@@ -139,6 +147,7 @@ public record NodeConfig(
       throw new IllegalArgumentException("sizes and timeouts must be positive");
     }
     raftConfigOf(id, electionTicks, heartbeatTicks, leaseDriftTicks, trailingEntries); // validates
+    new SnapshotPolicy(snapshotThreshold, snapshotLogRatio, snapshotLogBytes); // validates
   }
 
   /** A node of a new cluster with every other setting at its default. */
@@ -148,7 +157,8 @@ public record NodeConfig(
         DEFAULT_TICK_MILLIS, DEFAULT_ELECTION_TICKS, DEFAULT_HEARTBEAT_TICKS,
         DEFAULT_SNAPSHOT_THRESHOLD, DEFAULT_TRAILING_ENTRIES, DEFAULT_LEASE_DRIFT_TICKS,
         DEFAULT_MAX_REQUEST_BYTES, DEFAULT_REQUEST_TIMEOUT_MILLIS, DEFAULT_TRANSFER_TIMEOUT_MILLIS,
-        LoadLimits.DEFAULTS, DEFAULT_DISK_RESERVE_BYTES);
+        LoadLimits.DEFAULTS, DEFAULT_DISK_RESERVE_BYTES, SnapshotPolicy.DEFAULT_LOG_RATIO,
+        SnapshotPolicy.DEFAULT_LOG_BYTES);
   }
 
   /** A node that joins a running cluster, reachable by peers at {@code peerAddress}. */
@@ -157,7 +167,8 @@ public record NodeConfig(
         DEFAULT_TICK_MILLIS, DEFAULT_ELECTION_TICKS, DEFAULT_HEARTBEAT_TICKS,
         DEFAULT_SNAPSHOT_THRESHOLD, DEFAULT_TRAILING_ENTRIES, DEFAULT_LEASE_DRIFT_TICKS,
         DEFAULT_MAX_REQUEST_BYTES, DEFAULT_REQUEST_TIMEOUT_MILLIS, DEFAULT_TRANSFER_TIMEOUT_MILLIS,
-        LoadLimits.DEFAULTS, DEFAULT_DISK_RESERVE_BYTES);
+        LoadLimits.DEFAULTS, DEFAULT_DISK_RESERVE_BYTES, SnapshotPolicy.DEFAULT_LOG_RATIO,
+        SnapshotPolicy.DEFAULT_LOG_BYTES);
   }
 
   public NodeConfig withTiming(long tickMillis, int electionTicks, int heartbeatTicks,
@@ -166,7 +177,7 @@ public record NodeConfig(
         tickMillis,
         electionTicks, heartbeatTicks, snapshotThreshold, trailingEntries, leaseDriftTicks,
         maxRequestBytes, requestTimeoutMillis, transferTimeoutMillis, limits,
-        diskReserveBytes);
+        diskReserveBytes, snapshotLogRatio, snapshotLogBytes);
   }
 
   public NodeConfig withSnapshots(long snapshotThreshold, long trailingEntries) {
@@ -174,7 +185,20 @@ public record NodeConfig(
         tickMillis,
         electionTicks, heartbeatTicks, snapshotThreshold, trailingEntries, leaseDriftTicks,
         maxRequestBytes, requestTimeoutMillis, transferTimeoutMillis, limits,
-        diskReserveBytes);
+        diskReserveBytes, snapshotLogRatio, snapshotLogBytes);
+  }
+
+  /** This configuration with the snapshot policy's byte rules (see {@link SnapshotPolicy}). */
+  public NodeConfig withSnapshotBytes(double snapshotLogRatio, long snapshotLogBytes) {
+    return new NodeConfig(id, dataDir, peerAddress, clientAddress, clusterId, initialCluster, join,
+        tickMillis, electionTicks, heartbeatTicks, snapshotThreshold, trailingEntries,
+        leaseDriftTicks, maxRequestBytes, requestTimeoutMillis, transferTimeoutMillis, limits,
+        diskReserveBytes, snapshotLogRatio, snapshotLogBytes);
+  }
+
+  /** When automatic snapshots are taken. */
+  public SnapshotPolicy snapshotPolicy() {
+    return new SnapshotPolicy(snapshotThreshold, snapshotLogRatio, snapshotLogBytes);
   }
 
   public NodeConfig withTimeouts(long requestTimeoutMillis, long transferTimeoutMillis) {
@@ -182,28 +206,31 @@ public record NodeConfig(
         tickMillis,
         electionTicks, heartbeatTicks, snapshotThreshold, trailingEntries, leaseDriftTicks,
         maxRequestBytes, requestTimeoutMillis, transferTimeoutMillis, limits,
-        diskReserveBytes);
+        diskReserveBytes, snapshotLogRatio, snapshotLogBytes);
   }
 
   public NodeConfig withMaxRequestBytes(int maxRequestBytes) {
     return new NodeConfig(id, dataDir, peerAddress, clientAddress, clusterId, initialCluster, join,
         tickMillis,
         electionTicks, heartbeatTicks, snapshotThreshold, trailingEntries, leaseDriftTicks,
-        maxRequestBytes, requestTimeoutMillis, transferTimeoutMillis, limits, diskReserveBytes);
+        maxRequestBytes, requestTimeoutMillis, transferTimeoutMillis, limits, diskReserveBytes,
+        snapshotLogRatio, snapshotLogBytes);
   }
 
   public NodeConfig withLimits(LoadLimits limits) {
     return new NodeConfig(id, dataDir, peerAddress, clientAddress, clusterId, initialCluster, join,
         tickMillis,
         electionTicks, heartbeatTicks, snapshotThreshold, trailingEntries, leaseDriftTicks,
-        maxRequestBytes, requestTimeoutMillis, transferTimeoutMillis, limits, diskReserveBytes);
+        maxRequestBytes, requestTimeoutMillis, transferTimeoutMillis, limits, diskReserveBytes,
+        snapshotLogRatio, snapshotLogBytes);
   }
 
   public NodeConfig withDiskReserve(long diskReserveBytes) {
     return new NodeConfig(id, dataDir, peerAddress, clientAddress, clusterId, initialCluster, join,
         tickMillis,
         electionTicks, heartbeatTicks, snapshotThreshold, trailingEntries, leaseDriftTicks,
-        maxRequestBytes, requestTimeoutMillis, transferTimeoutMillis, limits, diskReserveBytes);
+        maxRequestBytes, requestTimeoutMillis, transferTimeoutMillis, limits, diskReserveBytes,
+        snapshotLogRatio, snapshotLogBytes);
   }
 
   /** This configuration with the client listener at {@code clientAddress}. */
@@ -211,7 +238,7 @@ public record NodeConfig(
     return new NodeConfig(id, dataDir, peerAddress, clientAddress, clusterId, initialCluster, join,
         tickMillis, electionTicks, heartbeatTicks, snapshotThreshold, trailingEntries,
         leaseDriftTicks, maxRequestBytes, requestTimeoutMillis, transferTimeoutMillis, limits,
-        diskReserveBytes);
+        diskReserveBytes, snapshotLogRatio, snapshotLogBytes);
   }
 
   /** The core's tuning derived from this configuration. */

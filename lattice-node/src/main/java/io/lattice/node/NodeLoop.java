@@ -174,7 +174,7 @@ public final class NodeLoop<S extends StateMachine> extends NodeRequests<S> impl
     Transport transport = Objects.requireNonNull(transports.apply(this), "transport");
     this.captureTimer = new CaptureTimer(applyVia, clock, metrics);
     this.handler = new ReadyHandler(core, storage, captureTimer, transport, new Listener(),
-        config.snapshotThreshold(), snapshotExecutor == null ? null : this::writeInBackground,
+        config.snapshotPolicy(), snapshotExecutor == null ? null : this::writeInBackground,
         space);
     attach(core, handler, space);
     this.nextTick = clock.nanoTime() + tickNanos;
@@ -453,6 +453,11 @@ public final class NodeLoop<S extends StateMachine> extends NodeRequests<S> impl
     });
   }
 
+  @Override
+  public void snapshotDamaged(SnapshotStore.Source source) {
+    enqueue(() -> handler.snapshotDamaged(source));
+  }
+
   // ====================================================================== after a Ready
 
   /** Role changes, membership changes, snapshots; ends requests the Ready made hopeless. */
@@ -532,7 +537,7 @@ public final class NodeLoop<S extends StateMachine> extends NodeRequests<S> impl
   }
 
   /** Runs a begun snapshot's slow part on the snapshot executor, then finishes it on the loop. */
-  private void writeInBackground(ReadyHandler.SnapshotJob job) {
+  private void writeInBackground(SnapshotJob job) {
     log.debug("{}: writing {} in the background", config.id(), job);
     snapshotExecutor.execute(() -> {
       try {

@@ -50,4 +50,12 @@ public interface PeerInbox {
    * its text): this member's removal is committed, and the node stops for good.
    */
   default void removedFromCluster(String by, String message) {}
+
+  /**
+   * The snapshot {@code source} (as the node handed it to the transport) turned out damaged on
+   * this node's disk while it was streamed: its data does not match its recorded CRC-32C, or the
+   * file is shorter than its header says. It was not sent. The node sets the file aside and takes
+   * a fresh snapshot, so that the core's next InstallSnapshot sends one that is intact.
+   */
+  void snapshotDamaged(SnapshotStore.Source source);
 }

@@ -11,7 +11,6 @@ import io.lattice.raft.Ready;
 import io.lattice.raft.SnapshotMeta;
 import io.lattice.storage.FreeSpace;
 import io.lattice.storage.SnapshotStore;
-import io.lattice.storage.SnapshotWriter;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -44,10 +43,13 @@ import java.util.function.Consumer;
  *   <li><b>advance</b> the core;
  * </ol>
  *
- * and then, if the applied index is {@code snapshotThreshold} entries past the core's last
- * snapshot, takes a snapshot and compacts the log: synchronously, or in the background (the loop
- * only captures the state; encoding, writing and fsync run elsewhere, and the compaction happens
- * once the snapshot is durable; see {@link SnapshotJob}).
+ * and then, if the {@link SnapshotPolicy} says one is due (entries and log bytes applied since the
+ * core's last snapshot, against the last snapshot's size), takes a snapshot and compacts the log:
+ * synchronously, or in the background (the loop only captures the state; encoding, writing and
+ * fsync run elsewhere, and the compaction happens once the snapshot is durable; see {@link
+ * SnapshotJob}). Snapshots of the node's own state are {@link OwnSnapshots}' part, including the
+ * fresh one taken at once when the newest snapshot file is found damaged ({@link
+ * #snapshotDamaged}).
  *
  * <p>Crash safety of an install: the hard state is saved first, then the snapshot is made durable
  * in the store, then the log is reset after it and synced, all in step 1, before the restore
@@ -79,18 +81,14 @@ public final class ReadyHandler {
   private final StateMachine stateMachine;
   private final Transport transport;
   private final ApplyListener listener;
-  private final long snapshotThreshold;
-  private final Consumer<SnapshotJob> background;
+  private final OwnSnapshots own;
   private final SnapshotStaging staging;
   private final PendingReads pendingReads = new PendingReads();
-  private final DiskSpaceMonitor space;
   /** Peers whose InstallSnapshot of this Ready named a snapshot already replaced (not sent). */
   private final List<String> supersededSnapshots = new ArrayList<>();
 
   /** Index of the last entry reflected in the state machine. */
   private long applied;
-  /** The snapshot begun and not yet finished (at most one at a time), or null. */
-  private SnapshotJob inFlight;
   /** Runs restores from installed snapshots off the loop; null: restore inside the Ready. */
   private Consumer<RestoreJob> restores;
   /** The restore handed to {@link #restores} and not yet finished (the newest), or null. */
@@ -101,11 +99,19 @@ public final class ReadyHandler {
    * @param raft a core built from {@code storage} (see {@link RaftRecovery}), whose state machine
    *     was restored from the same snapshot
    * @param snapshotThreshold take a snapshot once this many entries were applied since the last
-   *     one; 0 disables automatic snapshots
+   *     one, whatever their size ({@link SnapshotPolicy#everyEntries}); 0 disables automatic
+   *     snapshots
    */
   public ReadyHandler(Raft raft, NodeStorage storage, StateMachine stateMachine,
       Transport transport, ApplyListener listener, long snapshotThreshold) {
     this(raft, storage, stateMachine, transport, listener, snapshotThreshold, null);
+  }
+
+  /** As the first constructor, automatic snapshots (synchronous) taken as {@code policy} says. */
+  public ReadyHandler(Raft raft, NodeStorage storage, StateMachine stateMachine,
+      Transport transport, ApplyListener listener, SnapshotPolicy policy) {
+    this(raft, storage, stateMachine, transport, listener, policy, null,
+        DiskSpaceMonitor.unlimited(System::nanoTime));
   }
 
   /**
@@ -117,30 +123,29 @@ public final class ReadyHandler {
   public ReadyHandler(Raft raft, NodeStorage storage, StateMachine stateMachine,
       Transport transport, ApplyListener listener, long snapshotThreshold,
       Consumer<SnapshotJob> background) {
-    this(raft, storage, stateMachine, transport, listener, snapshotThreshold, background,
+    this(raft, storage, stateMachine, transport, listener,
+        SnapshotPolicy.everyEntries(snapshotThreshold), background,
         DiskSpaceMonitor.unlimited(System::nanoTime));
   }
 
   /**
-   * As the other constructors, with the node's disk-space monitor: automatic snapshots wait out
-   * its back-off after a snapshot failed for want of space, and it hears of every such failure.
+   * As the other constructors, with the automatic snapshots' {@code policy} and the node's
+   * disk-space monitor: automatic snapshots wait out its back-off after a snapshot failed for want
+   * of space, and it hears of every such failure.
    */
   public ReadyHandler(Raft raft, NodeStorage storage, StateMachine stateMachine,
-      Transport transport, ApplyListener listener, long snapshotThreshold,
+      Transport transport, ApplyListener listener, SnapshotPolicy policy,
       Consumer<SnapshotJob> background, DiskSpaceMonitor space) {
-    this.space = Objects.requireNonNull(space, "space");
-    this.background = background;
     this.raft = Objects.requireNonNull(raft, "raft");
     this.storage = Objects.requireNonNull(storage, "storage");
     this.stateMachine = Objects.requireNonNull(stateMachine, "stateMachine");
     this.transport = Objects.requireNonNull(transport, "transport");
     this.listener = Objects.requireNonNull(listener, "listener");
-    if (snapshotThreshold < 0) {
-      throw new IllegalArgumentException("snapshotThreshold must be >= 0");
-    }
-    this.snapshotThreshold = snapshotThreshold;
     this.applied = raft.appliedIndex();
     this.staging = new SnapshotStaging(storage.snapshots());
+    this.own = new OwnSnapshots(raft, storage, stateMachine, listener,
+        Objects.requireNonNull(policy, "policy"), background,
+        Objects.requireNonNull(space, "space"), this::fatal);
   }
 
   /** The index of the last entry applied to the state machine. */
@@ -285,23 +290,15 @@ public final class ReadyHandler {
   }
 
   /**
-   * Takes the automatic snapshot if one is due ({@code snapshotThreshold} entries applied since
-   * the last) and none is under way, unless a snapshot failed for want of space and its back-off
-   * has not passed ({@link DiskSpaceMonitor#snapshotAllowed}). Called after every Ready, and by the
-   * loop between Readies, so that a retry after the back-off happens on an idle node too. Same
-   * calling rule as {@link #snapshotNow()}.
+   * Takes the automatic snapshot if one is due (the {@link SnapshotPolicy}, or at once after the
+   * newest snapshot file was found damaged) and none is under way, unless a snapshot failed for
+   * want of space and its back-off has not passed ({@link DiskSpaceMonitor#snapshotAllowed}).
+   * Called after every Ready, and by the loop between Readies, so that a retry after the back-off
+   * happens on an idle node too. Same calling rule as {@link #snapshotNow()}.
    */
   public void maybeSnapshot() {
     checkRunning();
-    if (snapshotThreshold > 0 && inFlight == null && restoring == null
-        && raft.appliedIndex() - raft.snapshot().index() >= snapshotThreshold
-        && space.snapshotAllowed()) {
-      if (background == null) {
-        snapshotNow();
-      } else {
-        beginSnapshot().ifPresent(background);
-      }
-    }
+    own.maybeSnapshot(applied, restoring != null);
   }
 
   /**
@@ -313,41 +310,34 @@ public final class ReadyHandler {
    * #snapshotFailed} says (not fatal); the snapshot is then simply not taken.
    */
   public void snapshotNow() {
-    Optional<SnapshotJob> job = beginSnapshot();
-    if (job.isEmpty()) {
-      return;
-    }
-    try {
-      job.get().write();
-    } catch (IOException e) {
-      snapshotFailed(job.get(), e);
-      return;
-    }
-    finishSnapshot(job.get());
+    checkRunning();
+    own.now(applied, restoring != null);
   }
 
   /**
    * Begins a snapshot at the applied index: fixes its metadata and captures the state machine
    * ({@link StateMachine#capture()}), both cheap. Same calling rule as {@link #snapshotNow()}.
-   * Returns empty if nothing was applied since the last snapshot or one is already under way.
+   * Returns empty if nothing was applied since the last snapshot (and the newest snapshot file is
+   * intact) or one is already under way.
    */
   public Optional<SnapshotJob> beginSnapshot() {
     checkRunning();
-    long index = raft.appliedIndex();
-    if (inFlight != null || restoring != null || index <= raft.snapshot().index()) {
-      return Optional.empty(); // (while restoring, the state machine is behind the core)
-    }
-    if (index != applied) {
-      throw new IllegalStateException("state machine at " + applied + ", core applied " + index);
-    }
-    inFlight = new SnapshotJob(raft.snapshotMetaAt(index), stateMachine.capture(),
-        storage.snapshots());
-    return Optional.of(inFlight);
+    return own.begin(applied, restoring != null);
   }
 
   /** Whether a snapshot was begun and not yet finished. */
   public boolean snapshotInProgress() {
-    return inFlight != null;
+    return own.inProgress();
+  }
+
+  /** Log bytes applied since the core's last snapshot (what the policy's byte rules count). */
+  public long logBytesSinceSnapshot() {
+    return own.logBytesSinceSnapshot();
+  }
+
+  /** Size of the last snapshot's data, written here or installed from the leader. */
+  public long lastSnapshotBytes() {
+    return own.lastSnapshotBytes();
   }
 
   /**
@@ -357,34 +347,7 @@ public final class ReadyHandler {
    */
   public boolean finishSnapshot(SnapshotJob job) {
     checkRunning();
-    if (job != inFlight || job.staged == null) {
-      throw new IllegalStateException("not the written snapshot in progress: " + job);
-    }
-    inFlight = null;
-    SnapshotMeta meta = job.meta();
-    if (meta.index() <= raft.snapshot().index()) {
-      storage.snapshots().discard(job.staged);
-      return false;
-    }
-    try {
-      // Durable before the core forgets entries: until then the log is the only copy.
-      storage.snapshots().publish(job.staged);
-    } catch (IOException e) {
-      if (!FreeSpace.isNoSpace(e)) {
-        throw fatal("saving snapshot " + meta.index(), e);
-      }
-      // Not renamed into place (the store removed the file): nothing changed, the log is whole.
-      noSpaceForSnapshot(meta, e);
-      return false;
-    }
-    space.snapshotSucceeded();
-    long upTo = raft.compact(meta);
-    try {
-      storage.log().compactUpTo(upTo);
-    } catch (IOException e) {
-      throw fatal("compacting the log up to " + upTo, e);
-    }
-    return true;
+    return own.finish(job);
   }
 
   /**
@@ -399,52 +362,21 @@ public final class ReadyHandler {
    * {@link StorageFailureException}.
    */
   public void snapshotFailed(SnapshotJob job, IOException cause) {
-    if (job == inFlight) {
-      inFlight = null;
-    }
-    if (!FreeSpace.isNoSpace(cause)) {
-      throw fatal("writing snapshot " + job.meta().index(), cause);
-    }
-    noSpaceForSnapshot(job.meta(), cause);
-  }
-
-  private void noSpaceForSnapshot(SnapshotMeta meta, IOException cause) {
-    space.snapshotFailed(meta.index(), cause);
-    listener.snapshotFailed(meta, cause);
+    own.failed(job, cause);
   }
 
   /**
-   * A snapshot between {@link #beginSnapshot} and {@link #finishSnapshot}. Its {@link #write()} is
-   * the slow part (encode, write, fsync) and may run on any thread while the loop goes on.
+   * Reports that the transport found {@code source}, the snapshot it was streaming to a follower,
+   * damaged on disk (its data does not match its checksum). If it is still the newest snapshot,
+   * the store sets the file aside (kept for examination, never deleted) and a fresh snapshot is
+   * taken at once at the applied index, bypassing the policy; InstallSnapshots the core emits
+   * meanwhile wait for it, and then go out with the fresh one. A stale report (the file was
+   * replaced since) is ignored. On the loop thread, between Readies. Returns whether the file was
+   * set aside.
    */
-  public static final class SnapshotJob {
-    private final SnapshotMeta meta;
-    private final SnapshotWriter capture;
-    private final SnapshotStore store;
-    private volatile SnapshotStore.Staged staged;
-
-    private SnapshotJob(SnapshotMeta meta, SnapshotWriter capture, SnapshotStore store) {
-      this.meta = meta;
-      this.capture = capture;
-      this.store = store;
-    }
-
-    public SnapshotMeta meta() {
-      return meta;
-    }
-
-    /** Writes the captured state durably (not yet visible); call once, on any thread. */
-    public void write() throws IOException {
-      if (staged != null) {
-        throw new IllegalStateException("snapshot " + meta.index() + " written twice");
-      }
-      staged = store.stage(meta, capture);
-    }
-
-    @Override
-    public String toString() {
-      return "snapshot " + meta.index() + "@" + meta.term() + (staged == null ? "" : " (written)");
-    }
+  public boolean snapshotDamaged(SnapshotStore.Source source) {
+    checkRunning();
+    return own.damaged(Objects.requireNonNull(source, "source"), applied, restoring != null);
   }
 
   // ---------------------------------------------------------------- the four steps
@@ -496,15 +428,22 @@ public final class ReadyHandler {
    * newest is not sent: the core queued it before a newer snapshot replaced that one (taken
    * between Readies, e.g. on demand or finishing a background write, after the core's output of
    * the same step), and the store may no longer hold it. The core is told after the Ready that the
-   * transfer failed, and sends the newest.
+   * transfer failed, and sends the newest. One naming a snapshot whose file was set aside as
+   * damaged waits for the fresh snapshot ({@link OwnSnapshots#holdForRefresh}).
    */
   private void send(Ready rd) {
-    SnapshotStore.Source latest = null;
+    Optional<SnapshotStore.Source> newest = null;
     for (Message m : rd.messages()) {
       if (m instanceof InstallSnapshot is) {
-        if (latest == null || latest.meta().index() != is.snapshot().index()) {
-          latest = latestSnapshot();
+        if (newest == null || newest.isEmpty()
+            || newest.get().meta().index() != is.snapshot().index()) {
+          newest = newestSnapshot();
         }
+        if (own.holdForRefresh(is.to(), is.snapshot(), newest)) {
+          continue;
+        }
+        SnapshotStore.Source latest = newest.orElseThrow(
+            () -> new IllegalStateException("core sends a snapshot, store has none"));
         if (latest.meta().index() > is.snapshot().index()) {
           supersededSnapshots.add(is.to());
           continue;
@@ -522,10 +461,9 @@ public final class ReadyHandler {
   }
 
   /** The newest snapshot by identity: cheap, reads no data (the transport streams it). */
-  private SnapshotStore.Source latestSnapshot() {
+  private Optional<SnapshotStore.Source> newestSnapshot() {
     try {
-      Optional<SnapshotStore.Source> s = storage.snapshots().latestSource();
-      return s.orElseThrow(() -> new IllegalStateException("core sends a snapshot, store has none"));
+      return storage.snapshots().latestSource();
     } catch (IOException e) {
       throw fatal("reading the latest snapshot", e);
     }
@@ -568,6 +506,7 @@ public final class ReadyHandler {
       byte[] result = e.type() == EntryType.COMMAND
           ? stateMachine.apply(e.index(), e.data(), listener.awaits(e.index())) : null;
       applied = e.index();
+      own.applied(e);
       listener.applied(e, result);
     }
     for (ReadState rs : rd.readStates()) {
@@ -588,6 +527,7 @@ public final class ReadyHandler {
   private void install(RestoreJob job) {
     job.restoration().install();
     applied = job.meta().index();
+    own.installed(job.dataBytes());
     listener.snapshotRestored(job.meta());
   }
 

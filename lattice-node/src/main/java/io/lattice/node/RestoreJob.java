@@ -31,6 +31,11 @@ public final class RestoreJob {
     return meta;
   }
 
+  /** Length of the snapshot's data in bytes. */
+  long dataBytes() {
+    return source != null ? source.dataLength() : data.length;
+  }
+
   /** Whether a newer snapshot replaced this one (its {@link #prepare()} stops early). */
   public boolean cancelled() {
     return cancelled;

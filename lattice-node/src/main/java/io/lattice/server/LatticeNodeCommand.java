@@ -12,6 +12,7 @@ import io.lattice.node.MemberRemovedException;
 import io.lattice.node.NodeConfig;
 import io.lattice.node.RaftNode;
 import io.lattice.node.RepairCommand;
+import io.lattice.node.SnapshotPolicy;
 import io.lattice.security.NodeSecurity;
 import io.lattice.transport.GrpcPeerTransport;
 import java.io.IOException;
@@ -81,7 +82,7 @@ public final class LatticeNodeCommand implements Callable<Integer> {
       "max-pending-requests", "max-pending-bytes", "max-inbox-bytes", "max-uncommitted-bytes",
       "max-connections", "max-streams-per-connection", "max-connection-idle-ms",
       "keepalive-min-time-ms", "keepalive-without-calls", "max-txn-ops",
-      "disk-reserve");
+      "disk-reserve", "snapshot-log-ratio", "snapshot-log-bytes");
 
   private static Set<String> union(Set<String> a, String... b) {
     Set<String> all = new java.util.HashSet<>(a);
@@ -150,6 +151,19 @@ public final class LatticeNodeCommand implements Callable<Integer> {
       description = "Snapshot every N applied entries, 0 = only on demand (default: "
           + NodeConfig.DEFAULT_SNAPSHOT_THRESHOLD + ").")
   Long snapshotThreshold;
+
+  @Option(names = "--snapshot-log-ratio", paramLabel = "R",
+      description = "An automatic snapshot also waits until the log bytes since the last one reach "
+          + "R times its size, so snapshots write about 1/R of the log's bytes whatever the state "
+          + "size; 0 = every --snapshot-threshold entries (default: "
+          + SnapshotPolicy.DEFAULT_LOG_RATIO + ").")
+  Double snapshotLogRatio;
+
+  @Option(names = "--snapshot-log-bytes", paramLabel = "SIZE",
+      description = "Snapshot once the log since the last snapshot passes SIZE, e.g. 64MiB, even "
+          + "below --snapshot-threshold entries (if --snapshot-log-ratio allows); 0 = off "
+          + "(default: 64MiB).")
+  String snapshotLogBytes;
 
   @Option(names = "--snapshot-trailing", paramLabel = "N",
       description = "Entries kept behind a snapshot for slow followers (default: "
@@ -425,7 +439,8 @@ public final class LatticeNodeCommand implements Callable<Integer> {
           (int) num(maxRequestBytes, file, "max-request-bytes",
               NodeConfig.DEFAULT_MAX_REQUEST_BYTES),
           NodeConfig.DEFAULT_REQUEST_TIMEOUT_MILLIS, NodeConfig.DEFAULT_TRANSFER_TIMEOUT_MILLIS,
-          loadLimits(file), diskReserveBytes(pick(diskReserve, file, "disk-reserve")));
+          loadLimits(file), diskReserveBytes(pick(diskReserve, file, "disk-reserve")),
+          snapshotLogRatio(file), snapshotLogBytes(file));
     } catch (IllegalArgumentException e) {
       throw usage("invalid configuration: " + e.getMessage());
     }
@@ -532,40 +547,31 @@ public final class LatticeNodeCommand implements Callable<Integer> {
       return NodeConfig.DEFAULT_DISK_RESERVE_BYTES;
     }
     try {
-      return parseSize(text);
+      return Sizes.parse(text);
     } catch (IllegalArgumentException e) {
       throw usage("--disk-reserve: " + e.getMessage());
     }
   }
 
-  /** Parses a size: bytes, or a number with KiB, MiB, GiB (or KB, MB, GB, taken as binary). */
-  static long parseSize(String text) {
-    String t = text.trim();
-    int end = 0;
-    while (end < t.length() && Character.isDigit(t.charAt(end))) {
-      end++;
-    }
-    if (end == 0) {
-      throw new IllegalArgumentException("'" + text + "' is not a size (e.g. 64MiB, 1GiB, 4096)");
-    }
-    long n;
+  private long snapshotLogBytes(Properties file) {
+    String text = pick(snapshotLogBytes, file, "snapshot-log-bytes");
     try {
-      n = Long.parseLong(t.substring(0, end));
+      return text == null ? SnapshotPolicy.DEFAULT_LOG_BYTES : Sizes.parse(text);
+    } catch (IllegalArgumentException e) {
+      throw usage("--snapshot-log-bytes: " + e.getMessage());
+    }
+  }
+
+  private double snapshotLogRatio(Properties file) {
+    if (snapshotLogRatio != null) {
+      return snapshotLogRatio;
+    }
+    String v = file.getProperty("snapshot-log-ratio");
+    try {
+      return v == null ? SnapshotPolicy.DEFAULT_LOG_RATIO : Double.parseDouble(v.trim());
     } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("'" + text + "' is too large");
+      throw usage("--config " + configFile + ": snapshot-log-ratio='" + v + "' is not a number");
     }
-    int shift = switch (t.substring(end).trim().toLowerCase(java.util.Locale.ROOT)) {
-      case "", "b" -> 0;
-      case "k", "kb", "kib" -> 10;
-      case "m", "mb", "mib" -> 20;
-      case "g", "gb", "gib" -> 30;
-      default -> throw new IllegalArgumentException(
-          "'" + text + "' has an unknown unit (use B, KiB, MiB or GiB)");
-    };
-    if (n > (Long.MAX_VALUE >> shift)) {
-      throw new IllegalArgumentException("'" + text + "' is too large");
-    }
-    return n << shift;
   }
 
   private boolean parseBool(Properties file, String key) {

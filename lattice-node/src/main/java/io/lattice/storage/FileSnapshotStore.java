@@ -32,11 +32,15 @@ import org.slf4j.LoggerFactory;
  * {@link SnapshotHeader} (index, term, membership, data length and checksum) then the data. Written
  * to a temp file, fsynced, renamed, and the directory fsynced; the newest {@value #KEEP} are kept.
  * {@link #latest()} returns the newest one whose checksums verify, skipping (with a warning) any
- * that do not.
+ * that do not. A file found damaged while it was streamed is {@linkplain #setAside set aside} as
+ * {@code <name>.damaged<n>}: out of the store's sight (never listed, pruned or deleted), kept for
+ * the operator.
  */
 public final class FileSnapshotStore implements SnapshotStore {
   public static final String DIR_NAME = "snapshots";
   static final int KEEP = 2;
+  /** What a snapshot set aside as damaged is renamed to: {@code <name>.damaged<n>}. */
+  public static final String DAMAGED_SUFFIX = ".damaged";
   private static final Pattern NAME = Pattern.compile("snap-(\\d+)-(\\d+)\\.snap");
   private static final Logger LOG = LoggerFactory.getLogger(FileSnapshotStore.class);
 
@@ -157,6 +161,31 @@ public final class FileSnapshotStore implements SnapshotStore {
         LOG.warn("Could not delete the unused snapshot {}: {}", f.temp(), e.toString());
       }
     }
+  }
+
+  /**
+   * {@inheritDoc} Renames the file to {@code <name>.damaged} (or {@code .damaged2}, ... if that is
+   * taken) and fsyncs the directory, logging once what happened and what to do.
+   */
+  @Override
+  public boolean setAside(Source damaged) throws IOException {
+    if (!(damaged instanceof FileSource f) || !f.file().getParent().equals(dir)
+        || !Files.exists(f.file())) {
+      return false;
+    }
+    String name = f.file().getFileName().toString();
+    Path aside = dir.resolve(name + DAMAGED_SUFFIX);
+    for (int n = 2; Files.exists(aside); n++) {
+      aside = dir.resolve(name + DAMAGED_SUFFIX + n);
+    }
+    newest = null;
+    io.rename(f.file(), aside);
+    io.fsyncDirectory(dir);
+    LOG.error("Snapshot {} ({} bytes) failed its checksum while being read: its data is damaged on "
+        + "disk. Set it aside as {} and taking a fresh snapshot in its place. Check the disk "
+        + "(kernel log, SMART); the set-aside file is not used again and may be deleted once "
+        + "examined.", f.file(), f.dataLength(), aside.getFileName());
+    return true;
   }
 
   /** Counts the bytes written through it. */

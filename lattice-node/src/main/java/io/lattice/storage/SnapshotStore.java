@@ -105,6 +105,19 @@ public interface SnapshotStore {
     return latest().map(BytesSource::new);
   }
 
+  /**
+   * Sets aside {@code damaged}, a snapshot of this store found damaged while it was read (its data
+   * does not match its checksum): it is no longer returned by {@link #latest()} or {@link
+   * #latestSource()}, and its place is free for a fresh snapshot of the same identity, but it is
+   * kept, never deleted silently, for the operator to examine. Called on the store's owning
+   * thread; cheap (a rename). Returns whether it was set aside; false when the store holds no such
+   * snapshot any more. The default, for stores that keep snapshots in memory (which a disk cannot
+   * damage), sets nothing aside.
+   */
+  default boolean setAside(Source damaged) throws IOException {
+    return false;
+  }
+
   /** A snapshot written by {@link #stage} and not yet {@link #publish published}. */
   interface Staged {
     SnapshotMeta meta();

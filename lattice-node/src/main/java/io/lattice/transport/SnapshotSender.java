@@ -26,8 +26,11 @@ import org.slf4j.LoggerFactory;
  * gRPC has not yet written out, which its flow control bounds).
  *
  * <p>The data's CRC-32C is computed while reading; if it does not match the one recorded in the
- * snapshot's header, the last chunk is not sent and the call is cancelled, so a snapshot damaged
- * on disk is never installed anywhere (the receiver checks the checksum too).
+ * snapshot's header (or the file is shorter than its header says), the last chunk is not sent and
+ * the call is cancelled, so a snapshot damaged on disk is never installed anywhere (the receiver
+ * checks the checksum too), and the node is told ({@link
+ * io.lattice.node.PeerInbox#snapshotDamaged}): it sets the file aside and takes a fresh snapshot,
+ * which the core's next InstallSnapshot sends.
  *
  * <p>The transfer ends exactly once ({@link #finish}): it frees the peer's snapshot slot and
  * reports the outcome to the core ({@code snapshotSent}). A failure is reported only after the
@@ -103,6 +106,9 @@ final class SnapshotSender
         int n = (int) Math.min(t.options.snapshotChunkSize(), total - offset);
         byte[] chunk = in.readNBytes(n);
         if (chunk.length != n) {
+          log.error("snapshot {} is damaged on disk (shorter than its header says): not sent to {}",
+              meta().index(), peer.id);
+          damaged();
           cancel("snapshot " + meta().index() + " is shorter than its header says", null);
           return;
         }
@@ -111,6 +117,7 @@ final class SnapshotSender
         if (done && (int) crc.getValue() != source.dataCrc()) {
           log.error("snapshot {} is damaged on disk (CRC-32C mismatch): not sent to {}",
               meta().index(), peer.id);
+          damaged();
           cancel("snapshot damaged on disk", null);
           return;
         }
@@ -132,6 +139,13 @@ final class SnapshotSender
       cancel("reading the snapshot failed", e);
     } catch (RuntimeException e) {
       cancel("sending the snapshot failed", e); // e.g. the call was cancelled meanwhile
+    }
+  }
+
+  /** Tells the node its snapshot file is damaged (it replaces it; see the class comment). */
+  private void damaged() {
+    if (!t.isClosed()) {
+      t.inbox.snapshotDamaged(source);
     }
   }
 

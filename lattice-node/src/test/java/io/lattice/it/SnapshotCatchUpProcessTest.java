@@ -70,8 +70,10 @@ class SnapshotCatchUpProcessTest extends ProcessClusterTest {
     // A few snapshots over the run (each one writes the whole state), the last one compacting the
     // log far past the follower.
     String threshold = Integer.toString(Math.max(8, values / 4));
+    // No byte rule (--snapshot-log-ratio 0): the entry threshold alone, so that the last one
+    // lands at the end of the writes whatever the state's size.
     cluster = new ProcessCluster(3, tmp, List.of("--snapshot-threshold", threshold,
-        "--snapshot-trailing", "4"));
+        "--snapshot-trailing", "4", "--snapshot-log-ratio", "0"));
     for (NodeProcess n : cluster.nodes) {
       // The members that keep running hold the state and write snapshots of it.
       n.addJvmArgs("-Xmx" + mib(3 * state + (256L << 20)));

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.lattice.node.NodeConfig;
+import io.lattice.node.SnapshotPolicy;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -40,7 +41,7 @@ class NodeServerCommandTest {
         "127.0.0.1:7001", "--initial-cluster", CLUSTER, "--tick-ms", "20",
         "--election-ticks", "15", "--heartbeat-ticks", "3", "--snapshot-threshold", "500",
         "--snapshot-trailing", "50", "--lease-drift-ticks", "3", "--max-request-bytes", "4096",
-        "--cluster-id", "prod");
+        "--cluster-id", "prod", "--snapshot-log-ratio", "0.5", "--snapshot-log-bytes", "8MiB");
     assertThat(c.id()).isEqualTo("n1");
     assertThat(c.clientAddress()).isEqualTo("127.0.0.1:7001");
     assertThat(c.peerAddress()).as("from --initial-cluster").isEqualTo("127.0.0.1:7101");
@@ -55,6 +56,7 @@ class NodeServerCommandTest {
     assertThat(c.trailingEntries()).isEqualTo(50);
     assertThat(c.leaseDriftTicks()).isEqualTo(3);
     assertThat(c.maxRequestBytes()).isEqualTo(4096);
+    assertThat(c.snapshotPolicy()).isEqualTo(new SnapshotPolicy(500, 0.5, 8L << 20));
   }
 
   @Test
@@ -77,6 +79,20 @@ class NodeServerCommandTest {
     assertThat(execute(err, "--id", "n1", "--data-dir", tmp.toString(), "--listen-client",
         "127.0.0.1:7001", "--initial-cluster", CLUSTER, "--max-inbox-bytes", "0")).isEqualTo(2);
     assertThat(err.toString()).contains("limits must be positive");
+  }
+
+  @Test
+  void badSnapshotByteRulesAreUsageErrors() {
+    StringWriter err = new StringWriter();
+    assertThat(execute(err, "--id", "n1", "--data-dir", tmp.toString(), "--listen-client",
+        "127.0.0.1:7001", "--initial-cluster", CLUSTER, "--snapshot-log-ratio", "-1"))
+        .isEqualTo(2);
+    assertThat(err.toString()).contains("log ratio");
+    err = new StringWriter();
+    assertThat(execute(err, "--id", "n1", "--data-dir", tmp.toString(), "--listen-client",
+        "127.0.0.1:7001", "--initial-cluster", CLUSTER, "--snapshot-log-bytes", "lots"))
+        .isEqualTo(2);
+    assertThat(err.toString()).contains("--snapshot-log-bytes", "is not a size");
   }
 
   @Test
@@ -116,9 +132,9 @@ class NodeServerCommandTest {
     java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of(base));
     args.addAll(java.util.List.of("--disk-reserve", "1GiB"));
     assertThat(resolve(args.toArray(String[]::new)).diskReserveBytes()).isEqualTo(1L << 30);
-    assertThat(LatticeNodeCommand.parseSize("512KiB")).isEqualTo(512L << 10);
-    assertThat(LatticeNodeCommand.parseSize("4096")).isEqualTo(4096);
-    assertThat(LatticeNodeCommand.parseSize("0")).isZero();
+    assertThat(Sizes.parse("512KiB")).isEqualTo(512L << 10);
+    assertThat(Sizes.parse("4096")).isEqualTo(4096);
+    assertThat(Sizes.parse("0")).isZero();
 
     java.nio.file.Path conf = tmp.resolve("disk.conf");
     java.nio.file.Files.writeString(conf, "disk-reserve=16MiB\n");
@@ -192,6 +208,8 @@ class NodeServerCommandTest {
     assertThat(c.initialCluster()).isEmpty();
     assertThat(c.clusterId()).isEqualTo("lattice");
     assertThat(c.snapshotThreshold()).isEqualTo(1000);
+    assertThat(c.snapshotPolicy()).isEqualTo(new SnapshotPolicy(1000,
+        SnapshotPolicy.DEFAULT_LOG_RATIO, SnapshotPolicy.DEFAULT_LOG_BYTES));
     assertThat(c.tickMillis()).isEqualTo(NodeConfig.DEFAULT_TICK_MILLIS);
   }
 
@@ -321,8 +339,11 @@ class NodeServerCommandTest {
         "cluster-id=from-file",
         "tick-ms=25",
         "snapshot-threshold=200",
+        "snapshot-log-ratio=2.5",
+        "snapshot-log-bytes=1GiB",
         ""));
     NodeConfig c = resolve("--config", file.toString(), "--snapshot-threshold", "300");
+    assertThat(c.snapshotPolicy()).isEqualTo(new SnapshotPolicy(300, 2.5, 1L << 30));
     assertThat(c.id()).isEqualTo("n2");
     assertThat(c.dataDir()).isEqualTo(tmp.resolve("data"));
     assertThat(c.clientAddress()).as("the deprecated key 'listen'").isEqualTo("127.0.0.1:7002");

@@ -61,6 +61,8 @@ class GrpcPeerTransportTest {
 
     record SnapshotSent(String peer, boolean success) {}
 
+    record Damaged(SnapshotStore.Source source) {}
+
     @Override
     public void deliver(Message message) {
       events.add(message);
@@ -79,6 +81,11 @@ class GrpcPeerTransportTest {
     @Override
     public void snapshotSent(String peer, boolean success) {
       events.add(new SnapshotSent(peer, success));
+    }
+
+    @Override
+    public void snapshotDamaged(SnapshotStore.Source source) {
+      events.add(new Damaged(source));
     }
 
     Object next() throws InterruptedException {

@@ -70,6 +70,8 @@ class SnapshotStreamingTest {
 
     record SnapshotSent(String peer, boolean success) {}
 
+    record Damaged(SnapshotStore.Source source) {}
+
     @Override
     public void deliver(Message message) {
       events.add(message);
@@ -91,6 +93,11 @@ class SnapshotStreamingTest {
     @Override
     public void snapshotSent(String peer, boolean success) {
       events.add(new SnapshotSent(peer, success));
+    }
+
+    @Override
+    public void snapshotDamaged(SnapshotStore.Source source) {
+      events.add(new Damaged(source));
     }
 
     <T> T next(Class<T> type) throws InterruptedException {
@@ -242,6 +249,8 @@ class SnapshotStreamingTest {
     Files.write(file, raw);
 
     a.transport.streamSnapshot(MSG, source);
+    // The node hears of the damage (it sets the file aside and takes a fresh snapshot).
+    assertThat(a.inbox.next(Inbox.Damaged.class).source()).isSameAs(source);
     assertThat(a.inbox.next(Inbox.SnapshotSent.class)).isEqualTo(new Inbox.SnapshotSent("b", false));
     assertThat(b.inbox.drainFor(300)).noneMatch(o -> o instanceof Inbox.Staged);
     awaitFiles(b, List.of());
