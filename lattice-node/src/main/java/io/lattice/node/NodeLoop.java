@@ -74,8 +74,6 @@ public final class NodeLoop<S extends StateMachine> extends NodeRequests<S> impl
   private static final Logger log = LoggerFactory.getLogger(NodeLoop.class);
   /** Most inbox tasks run in one step before the Ready is handled (one append, one fsync). */
   static final int MAX_TASKS_PER_STEP = 4096;
-  /** What a queued peer message costs beyond its entries' bytes (object headers, the task). */
-  static final long MESSAGE_OVERHEAD_BYTES = 128;
 
   private final NodeMetrics metrics;
   private final NodeClock clock;
@@ -88,7 +86,7 @@ public final class NodeLoop<S extends StateMachine> extends NodeRequests<S> impl
   private final DiskSpaceMonitor space;
   private final ConcurrentLinkedQueue<Task> inbox = new ConcurrentLinkedQueue<>();
   /** Peer messages queued in {@link #inbox} (by bytes only: there is no bound on their number). */
-  private final Admission peerMessages;
+  private final PeerAdmission peerMessages;
   private volatile Runnable waker = () -> {};
   private volatile boolean stopped;
   private volatile RaftNode.Header header;
@@ -156,7 +154,7 @@ public final class NodeLoop<S extends StateMachine> extends NodeRequests<S> impl
     this.storage = Objects.requireNonNull(storage, "storage");
     this.snapshotExecutor = snapshotExecutor;
     this.tickNanos = TimeUnit.MILLISECONDS.toNanos(config.tickMillis());
-    this.peerMessages = new Admission(Integer.MAX_VALUE, config.limits().maxInboxBytes());
+    this.peerMessages = new PeerAdmission(config.limits().maxInboxBytes(), metrics);
     RestoredState restored =
         RaftRecovery.recover(storage, stateMachine, config.bootstrapMembership());
     Raft core = new Raft(raftConfig, restored, random);
@@ -373,34 +371,10 @@ public final class NodeLoop<S extends StateMachine> extends NodeRequests<S> impl
 
   /** Queues a peer task costing about {@code message}'s bytes, or drops it past the inbox bound. */
   private void enqueuePeer(Message message, Runnable body) {
-    long cost = queuedCost(message);
-    if (peerMessages.tryAdmit(cost) != Admission.Refusal.NONE) {
-      metrics.peerMessageDropped();
-      return;
+    Task t = peerMessages.admit(message, body);
+    if (t != null) {
+      enqueue(t);
     }
-    enqueue(new Task() {
-      @Override
-      public void run() {
-        peerMessages.release(cost);
-        body.run();
-      }
-
-      @Override
-      public void abort(NodeException e) {
-        peerMessages.release(cost);
-      }
-    });
-  }
-
-  /** The bytes a queued message holds: its entries' and a fixed overhead. */
-  static long queuedCost(Message message) {
-    long cost = MESSAGE_OVERHEAD_BYTES;
-    if (message instanceof Message.AppendRequest a) {
-      for (Entry e : a.entries()) {
-        cost += e.size();
-      }
-    }
-    return cost;
   }
 
   /** Bytes of peer messages queued now (for metrics and tests; any thread). */
