@@ -12,7 +12,6 @@ import io.lattice.raft.Message.TimeoutNow;
 import io.lattice.raft.Message.VoteRequest;
 import io.lattice.raft.Message.VoteResponse;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -26,7 +25,6 @@ import java.util.random.RandomGenerator;
 public final class Raft {
   private final RaftConfig cfg;
   private final String id;
-  private final RandomGenerator random;
   private final RaftLog log;
 
   // Durable state (Figure 2), handed out through Ready.hardState.
@@ -45,14 +43,9 @@ public final class Raft {
    * that possible lease by ignoring disruptive votes (dissertation §6.4.1).
    */
   private final boolean mayHoldLease;
-  /** Followers/candidates: ticks since the leader was last heard (or since the election began). */
-  private int electionElapsed;
   private int heartbeatElapsed;
-  private int randomizedElectionTimeout;
-
-  /** Candidate and pre-candidate: votes received in the current election. */
-  private final Map<String, Boolean> votes = new HashMap<>();
-  private boolean campaignIsTransfer;
+  /** The election timer and the votes of the campaign under way. */
+  private final Election election;
 
   // Outputs since the last Ready.
   private final List<Message> outbox = new ArrayList<>();
@@ -65,13 +58,16 @@ public final class Raft {
 
   /** What this server does while it leads; idle (nothing tracked, nothing pending) otherwise. */
   private final Leader leader;
+  /** What it does with the appends, heartbeats and snapshots of the leader it follows. */
+  private final Follower follower;
 
   public Raft(RaftConfig config, RestoredState restored, RandomGenerator random) {
     this.cfg = Objects.requireNonNull(config, "config");
     this.id = config.id();
-    this.random = Objects.requireNonNull(random, "random");
     this.log = new RaftLog(restored.snapshot(), restored.entries());
+    this.election = new Election(id, config, Objects.requireNonNull(random, "random"), log, outbox);
     this.leader = new Leader(id, config, log, outbox, readStates);
+    this.follower = new Follower(id, log, outbox);
     HardState hs = restored.hardState();
     // The current term is never below a term in the log or snapshot (Figure 2: a server only
     // stores entries of terms it has seen). A lost or older hard state (a data directory restored
@@ -89,7 +85,6 @@ public final class Raft {
     this.mayHoldLease = term > LogIndex.NO_TERM;
     this.reportedHardState = hs;
     this.reportedSoftState = softState();
-    resetElectionTimer();
   }
 
   // ---------------------------------------------------------------- observers
@@ -180,21 +175,21 @@ public final class Raft {
   }
 
   private void tickElection() {
-    electionElapsed++;
-    if (promotable() && electionElapsed >= randomizedElectionTimeout) {
+    election.tick();
+    if (promotable() && election.timedOut()) {
       startElection(cfg.preVote(), false);
     }
   }
 
   private void tickLeader() {
     heartbeatElapsed++;
-    electionElapsed++;
+    election.tick();
     if (leader.tick(now)) {
       becomeFollower(term, null);
       return;
     }
-    if (electionElapsed >= cfg.electionTicks()) {
-      electionElapsed = 0;
+    if (election.timeoutPassed()) {
+      election.restartCount();
       if (cfg.checkQuorum()) {
         if (!leader.quorumActive()) {
           becomeFollower(term, null); // §6.2: cannot reach a majority, stop acting as leader
@@ -454,8 +449,8 @@ public final class Raft {
     }
     role = Role.FOLLOWER;
     leaderId = leader;
-    votes.clear();
-    resetElectionTimer();
+    election.clearVotes();
+    election.resetTimer();
     if (wasLeader) {
       this.leader.stepDown(); // followers whose reads it held learn it by timing out
     }
@@ -463,10 +458,7 @@ public final class Raft {
 
 
   private void startElection(boolean pre, boolean transfer) {
-    campaignIsTransfer = transfer;
-    votes.clear();
     leaderId = null;
-    resetElectionTimer();
     long voteTerm;
     if (pre) {
       role = Role.PRE_CANDIDATE; // §9.6: no term change until a majority would vote for us
@@ -477,21 +469,14 @@ public final class Raft {
       votedFor = id;
       voteTerm = term;
     }
-    votes.put(id, true);
-    if (Quorum.tally(log.membership().voters(), votes) == Quorum.VoteResult.WON) {
+    if (election.begin(voteTerm, pre, transfer)) {
       electionWon(pre);
-      return;
-    }
-    for (String v : log.membership().voters()) {
-      if (!v.equals(id)) {
-        outbox.add(new VoteRequest(id, v, voteTerm, log.lastIndex(), log.lastTerm(), pre, transfer));
-      }
     }
   }
 
   private void electionWon(boolean pre) {
     if (pre) {
-      startElection(false, campaignIsTransfer);
+      startElection(false, election.isTransfer());
     } else {
       becomeLeader();
     }
@@ -500,8 +485,8 @@ public final class Raft {
   private void becomeLeader() {
     role = Role.LEADER;
     leaderId = id;
-    votes.clear();
-    electionElapsed = 0;
+    election.clearVotes();
+    election.restartCount();
     heartbeatElapsed = 0;
     leader.start(term, now);
   }
@@ -517,31 +502,19 @@ public final class Raft {
 
   private boolean inLease() {
     return cfg.checkQuorum()
-        && ((leaderId != null && electionElapsed < cfg.electionTicks())
+        && ((leaderId != null && !election.timeoutPassed())
             || (mayHoldLease && now < cfg.electionTicks()));
-  }
-
-  private void resetElectionTimer() {
-    electionElapsed = 0;
-    randomizedElectionTimeout = cfg.electionTicks() + random.nextInt(cfg.electionTicks());
   }
 
   // ---------------------------------------------------------------- votes
 
   private void handleVoteRequest(VoteRequest vr) {
-    boolean canVote = vr.from().equals(votedFor)
-        || (votedFor == null && leaderId == null)
-        || (vr.preVote() && vr.term() > term);
-    boolean grant = canVote && mayVote() && log.isUpToDate(vr.lastLogIndex(), vr.lastLogTerm());
-    if (grant) {
-      outbox.add(new VoteResponse(id, vr.from(), vr.term(), vr.preVote(), true));
-      if (!vr.preVote()) {
-        votedFor = vr.from();
-        electionElapsed = 0;
-      }
-    } else {
-      outbox.add(new VoteResponse(id, vr.from(), term, vr.preVote(), false));
+    VoteResponse answer = election.answer(vr, term, votedFor, leaderId, mayVote());
+    if (answer.granted() && !vr.preVote()) {
+      votedFor = vr.from(); // durable before the answer goes out: both are in the same Ready
+      election.restartCount();
     }
+    outbox.add(answer);
   }
 
   private void stepCandidate(Message m) {
@@ -557,8 +530,7 @@ public final class Raft {
       if (!relevant) {
         return;
       }
-      votes.putIfAbsent(vr.from(), vr.granted());
-      Quorum.VoteResult result = Quorum.tally(log.membership().voters(), votes);
+      Quorum.VoteResult result = election.record(vr);
       if (result == Quorum.VoteResult.WON) {
         electionWon(role == Role.PRE_CANDIDATE);
       } else if (result == Quorum.VoteResult.LOST) {
@@ -574,14 +546,13 @@ public final class Raft {
   private void stepFollower(Message m) {
     if (m instanceof AppendRequest a) {
       heardFromLeader(a.from());
-      handleAppend(a);
+      follower.onAppend(a, term);
     } else if (m instanceof Heartbeat h) {
       heardFromLeader(h.from());
-      log.commitTo(Math.min(h.commit(), log.lastIndex()));
-      outbox.add(new HeartbeatResponse(id, h.from(), term, h.readSeq()));
+      follower.onHeartbeat(h, term);
     } else if (m instanceof InstallSnapshot s) {
       heardFromLeader(s.from());
-      handleSnapshot(s);
+      follower.onSnapshot(s, term);
     } else if (m instanceof TimeoutNow) {
       if (promotable()) {
         startElection(false, true); // §3.10: skip pre-vote; voters waive leader stickiness
@@ -595,39 +566,8 @@ public final class Raft {
   }
 
   private void heardFromLeader(String leader) {
-    electionElapsed = 0;
+    election.restartCount();
     leaderId = leader;
-  }
-
-  private void handleAppend(AppendRequest a) {
-    if (a.prevLogIndex() < log.committed()) {
-      outbox.add(new AppendResponse(id, a.from(), term, true, log.committed(), 0, 0, 0));
-      return;
-    }
-    long lastNew = log.maybeAppend(a.prevLogIndex(), a.prevLogTerm(), a.entries());
-    if (lastNew >= 0) {
-      log.commitTo(Math.min(a.commit(), lastNew));
-      outbox.add(new AppendResponse(id, a.from(), term, true, lastNew, 0, 0, 0));
-      return;
-    }
-    long hint = log.findConflictByTerm(Math.min(a.prevLogIndex(), log.lastIndex()), a.prevLogTerm());
-    long hintTerm = Math.max(LogIndex.NO_TERM, log.term(hint));
-    outbox.add(new AppendResponse(id, a.from(), term, false, 0, a.prevLogIndex(), hint, hintTerm));
-  }
-
-  private void handleSnapshot(InstallSnapshot s) {
-    SnapshotMeta meta = s.snapshot();
-    long match;
-    if (meta.index() <= log.committed()) {
-      match = log.committed();
-    } else if (log.matchTerm(meta.index(), meta.term())) {
-      log.commitTo(meta.index()); // we already hold the snapshot's last entry: just fast-forward
-      match = meta.index();
-    } else {
-      log.restore(meta);
-      match = meta.index();
-    }
-    outbox.add(new AppendResponse(id, s.from(), term, true, match, 0, 0, 0));
   }
 
   // ---------------------------------------------------------------- leader
