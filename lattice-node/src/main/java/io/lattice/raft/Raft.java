@@ -390,6 +390,10 @@ public final class Raft {
     }
     HardState hs = hardState();
     SoftState ss = softState();
+    // §10.2.1: a leader's appends may leave while its own write is in flight, but never from a
+    // Ready whose hard state (the term they carry) is not durable yet.
+    int early = role == Role.LEADER && hs.equals(reportedHardState) && log.pendingSnapshot() == null
+        ? leader.putAppendsFirst(outbox) : 0;
     Ready rd = new Ready(
         ss.equals(reportedSoftState) ? null : ss,
         hs.equals(reportedHardState) ? null : hs,
@@ -397,7 +401,8 @@ public final class Raft {
         log.unstableEntries(),
         outbox,
         committedToApply(),
-        readStates);
+        readStates,
+        early);
     reportedHardState = hs;
     reportedSoftState = ss;
     outbox.clear();
@@ -417,7 +422,12 @@ public final class Raft {
     return applyHeld || log.pendingSnapshot() != null ? List.of() : log.nextCommitted();
   }
 
-  /** Tells the core that {@code rd} was fully handled: persisted, sent and applied. */
+  /**
+   * Tells the core that {@code rd} was fully handled: persisted, sent and applied. This is how the
+   * core learns that its own copy of {@code rd.entries()} is durable: a leader counts itself in
+   * the commit quorum only for entries reported here (acknowledgements stepped in before, while
+   * its write was in flight, count the followers only).
+   */
   public void advance(Ready rd) {
     readyOutstanding = false;
     if (rd.snapshot() != null) {

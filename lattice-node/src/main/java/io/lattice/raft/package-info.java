@@ -19,11 +19,14 @@
  * this order, then calls {@link io.lattice.raft.Raft#advance}:
  *
  * <ol>
+ *   <li>optionally <b>send early</b> the messages the Ready marks as such: only a leader's appends,
+ *       which may leave while its own write of them is in flight (dissertation §10.2.1; the leader
+ *       counts itself towards a majority only for entries {@code advance} reported durable);
  *   <li><b>persist</b> the hard state, the snapshot to install and the entries, with one sync for
  *       the whole batch (group commit). A vote is therefore durable before it is sent, and an entry
  *       before it is acknowledged (Raft Figure 2, "respond to RPCs only after updating stable
  *       storage"). A failed sync stops the server.
- *   <li><b>send</b> the messages.
+ *   <li><b>send</b> the other messages.
  *   <li><b>apply</b> the committed entries to the state machine (after restoring the snapshot, if
  *       any), then serve the read states whose index has been applied.
  *   <li><b>advance</b>.
