@@ -104,8 +104,14 @@ final class Election {
     return transfer;
   }
 
-  /** Counts {@code vr} (the first answer of each voter counts) and tallies the campaign. */
-  Quorum.VoteResult record(VoteResponse vr) {
+  /**
+   * Counts {@code vr} (the first answer of each voter counts) and tallies the campaign; an answer
+   * of the other kind (a pre-vote answer in a real campaign, or the reverse) counts for nothing.
+   */
+  Quorum.VoteResult record(VoteResponse vr, boolean preCampaign) {
+    if (vr.preVote() != preCampaign) {
+      return Quorum.VoteResult.PENDING;
+    }
     votes.putIfAbsent(vr.from(), vr.granted());
     return Quorum.tally(log.membership().voters(), votes);
   }

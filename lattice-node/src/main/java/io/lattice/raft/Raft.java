@@ -60,6 +60,8 @@ public final class Raft {
   private final Leader leader;
   /** What it does with the appends, heartbeats and snapshots of the leader it follows. */
   private final Follower follower;
+  /** Its clients' linearizable reads while it does not lead, batched into rounds to the leader. */
+  private final FollowerReads followerReads;
 
   public Raft(RaftConfig config, RestoredState restored, RandomGenerator random) {
     this.cfg = Objects.requireNonNull(config, "config");
@@ -68,6 +70,7 @@ public final class Raft {
     this.election = new Election(id, config, Objects.requireNonNull(random, "random"), log, outbox);
     this.leader = new Leader(id, config, log, outbox, readStates);
     this.follower = new Follower(id, log, outbox);
+    this.followerReads = new FollowerReads(id, outbox, readStates);
     HardState hs = restored.hardState();
     // The current term is never below a term in the log or snapshot (Figure 2: a server only
     // stores entries of terms it has seen). A lost or older hard state (a data directory restored
@@ -176,6 +179,7 @@ public final class Raft {
 
   private void tickElection() {
     election.tick();
+    followerReads.tick(cfg.electionTicks());
     if (promotable() && election.timedOut()) {
       startElection(cfg.preVote(), false);
     }
@@ -236,16 +240,14 @@ public final class Raft {
 
   /**
    * Asks for a read index (dissertation §6.4). The answer arrives as a {@link ReadState} with the
-   * same {@code requestId} in a later Ready. A follower forwards the request to the leader and
-   * delivers the leader's answer; with no known leader the answer is "not granted".
+   * same {@code requestId} in a later Ready. A follower asks the leader for every read waiting at
+   * it in one round trip ({@link FollowerReads}) and delivers the leader's answer; with no known
+   * leader, or when the leader changes or the round goes unanswered, the answer is "not granted".
+   * Request ids must be unique (across restarts too: they name the rounds).
    */
   public void readIndex(long requestId, ReadMode mode) {
     if (role != Role.LEADER) {
-      if (leaderId != null) {
-        outbox.add(new ReadIndexRequest(id, leaderId, term, requestId));
-      } else {
-        readStates.add(new ReadState(requestId, LogIndex.NONE, false));
-      }
+      followerReads.request(requestId, leaderId);
       return;
     }
     leader.readIndex(requestId, mode);
@@ -301,15 +303,7 @@ public final class Raft {
    * its term and the membership in force there.
    */
   public SnapshotMeta snapshotMetaAt(long index) {
-    if (index > log.applied() || index < log.snapshot().index()) {
-      throw new IllegalArgumentException("snapshot index " + index + " outside ["
-          + log.snapshot().index() + ", applied " + log.applied() + "]");
-    }
-    long t = log.term(index);
-    if (t == RaftLog.UNAVAILABLE) {
-      throw new IllegalArgumentException("term of index " + index + " is not known");
-    }
-    return new SnapshotMeta(index, t, log.membershipAt(index));
+    return log.snapshotMetaAt(index);
   }
 
   /**
@@ -370,6 +364,7 @@ public final class Raft {
     return !outbox.isEmpty()
         || !readStates.isEmpty()
         || leader.broadcastPending()
+        || (role != Role.LEADER && followerReads.roundDue())
         || !hardState().equals(reportedHardState)
         || !softState().equals(reportedSoftState)
         || log.pendingSnapshot() != null
@@ -387,6 +382,8 @@ public final class Raft {
     }
     if (role == Role.LEADER) {
       leader.flush();
+    } else {
+      followerReads.flush(leaderId, term);
     }
     HardState hs = hardState();
     SoftState ss = softState();
@@ -453,6 +450,9 @@ public final class Raft {
 
   private void becomeFollower(long newTerm, String leader) {
     boolean wasLeader = role == Role.LEADER;
+    if (newTerm != term || !Objects.equals(leader, leaderId) || role != Role.FOLLOWER) {
+      followerReads.abandon(); // the round's answer can no longer come
+    }
     if (newTerm != term) {
       term = newTerm;
       votedFor = null;
@@ -468,6 +468,7 @@ public final class Raft {
 
 
   private void startElection(boolean pre, boolean transfer) {
+    followerReads.abandon();
     leaderId = null;
     long voteTerm;
     if (pre) {
@@ -536,18 +537,14 @@ public final class Raft {
       becomeFollower(term, m.from());
       stepFollower(m);
     } else if (m instanceof VoteResponse vr) {
-      boolean relevant = vr.preVote() == (role == Role.PRE_CANDIDATE);
-      if (!relevant) {
-        return;
-      }
-      Quorum.VoteResult result = election.record(vr);
+      Quorum.VoteResult result = election.record(vr, role == Role.PRE_CANDIDATE);
       if (result == Quorum.VoteResult.WON) {
         electionWon(role == Role.PRE_CANDIDATE);
       } else if (result == Quorum.VoteResult.LOST) {
         becomeFollower(term, null);
       }
     } else if (m instanceof ReadIndexResponse r) {
-      readStates.add(new ReadState(r.requestId(), r.index(), r.granted()));
+      followerReads.onResponse(r);
     }
   }
 
@@ -568,7 +565,7 @@ public final class Raft {
         startElection(false, true); // §3.10: skip pre-vote; voters waive leader stickiness
       }
     } else if (m instanceof ReadIndexResponse r) {
-      readStates.add(new ReadState(r.requestId(), r.index(), r.granted()));
+      followerReads.onResponse(r);
     } else if (m instanceof ReadIndexRequest r) {
       // Forwarded to us by a follower that thought we lead: say no, it retries elsewhere.
       outbox.add(new ReadIndexResponse(id, r.from(), term, r.requestId(), LogIndex.NONE, false));

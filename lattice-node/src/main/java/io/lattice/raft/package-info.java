@@ -41,7 +41,9 @@
  * replicate / snapshot states, with fast back-off by conflicting term (§5.3); commitment by
  * majority of the current term only (§5.4.2, Figure 8) with a no-op at the start of each term;
  * single-server membership changes with learners and automatic promotion (dissertation §4);
- * snapshots and log compaction with a trailing window (§7); ReadIndex and lease reads (§6.4);
+ * snapshots and log compaction with a trailing window (§7); ReadIndex and lease reads (§6.4),
+ * batched: one round trip to the leader per batch of reads at a follower, one heartbeat round per
+ * batch at the leader;
  * leadership transfer (§3.10); back-pressure at the leader, which refuses proposals with
  * OVERLOADED while the commands it has not yet committed would pass {@link
  * io.lattice.raft.RaftConfig#maxUncommittedBytes()} (etcd-io/raft's MaxUncommittedEntriesSize).
