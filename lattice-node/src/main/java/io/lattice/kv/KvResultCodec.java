@@ -44,48 +44,75 @@ public final class KvResultCodec {
   private static final int OP_GET = 3;
   private static final int MAX_LEN = 64 << 20;
 
+  /**
+   * One packer per thread, reused for every result it encodes: a fresh packer allocates an 8 KiB
+   * buffer before it writes a byte, once per applied command. A reused one hands out successive
+   * slices of its buffer and only takes a new one when little is left. Reuse never changes the
+   * bytes: {@code clear()} drops everything of the previous result, and a packer that failed
+   * mid-way or held a large result is dropped, so that no thread keeps a large buffer.
+   */
+  private static final ThreadLocal<MessageBufferPacker> PACKER =
+      ThreadLocal.withInitial(MessagePack::newDefaultBufferPacker);
+  /** A packer that encoded a result of at least this many bytes is not kept. */
+  private static final int KEEP_PACKER_BELOW = 64 << 10;
+
   private KvResultCodec() {}
 
   public static byte[] encode(KvResult r) {
-    try (MessageBufferPacker p = MessagePack.newDefaultBufferPacker()) {
-      if (r instanceof KvResult.Error e) {
-        head(p, 5, ERROR, e.index());
-        p.packInt(e.kind().ordinal());
-        p.packString(e.message());
-      } else if (r instanceof KvResult.Put put) {
-        head(p, 5, PUT, put.index());
-        p.packLong(put.version());
-        kv(p, put.prevKv());
-      } else if (r instanceof KvResult.Delete del) {
-        head(p, 5, DELETE, del.index());
-        p.packLong(del.deletedCount());
-        p.packArrayHeader(del.prevKvs().size());
-        for (KvEntry e : del.prevKvs()) {
-          kv(p, e);
-        }
-      } else if (r instanceof KvResult.CompareAndSwap cas) {
-        head(p, 5, CAS, cas.index());
-        p.packBoolean(cas.succeeded());
-        kv(p, cas.prevKv());
-      } else if (r instanceof KvResult.Txn txn) {
-        head(p, 5, TXN, txn.index());
-        p.packBoolean(txn.succeeded());
-        p.packArrayHeader(txn.results().size());
-        for (KvResult.OpResult op : txn.results()) {
-          opResult(p, op);
-        }
-      } else if (r instanceof KvResult.SessionOpened opened) {
-        head(p, 4, SESSION_OPENED, opened.index());
-        p.packLong(opened.sessionId());
-      } else if (r instanceof KvResult.SessionClosed closed) {
-        head(p, 4, SESSION_CLOSED, closed.index());
-        p.packBoolean(closed.closed());
-      } else {
-        throw new IllegalArgumentException("unknown result " + r);
-      }
-      return p.toByteArray();
+    MessageBufferPacker p = PACKER.get();
+    p.clear();
+    boolean keep = false;
+    try {
+      pack(p, r);
+      byte[] bytes = p.toByteArray();
+      keep = bytes.length < KEEP_PACKER_BELOW;
+      return bytes;
     } catch (IOException e) {
       throw new IllegalStateException("in-memory packing failed", e);
+    } finally {
+      if (keep) {
+        p.clear();
+      } else {
+        PACKER.remove();
+      }
+    }
+  }
+
+  private static void pack(MessageBufferPacker p, KvResult r) throws IOException {
+    if (r instanceof KvResult.Error e) {
+      head(p, 5, ERROR, e.index());
+      p.packInt(e.kind().ordinal());
+      p.packString(e.message());
+    } else if (r instanceof KvResult.Put put) {
+      head(p, 5, PUT, put.index());
+      p.packLong(put.version());
+      kv(p, put.prevKv());
+    } else if (r instanceof KvResult.Delete del) {
+      head(p, 5, DELETE, del.index());
+      p.packLong(del.deletedCount());
+      p.packArrayHeader(del.prevKvs().size());
+      for (KvEntry e : del.prevKvs()) {
+        kv(p, e);
+      }
+    } else if (r instanceof KvResult.CompareAndSwap cas) {
+      head(p, 5, CAS, cas.index());
+      p.packBoolean(cas.succeeded());
+      kv(p, cas.prevKv());
+    } else if (r instanceof KvResult.Txn txn) {
+      head(p, 5, TXN, txn.index());
+      p.packBoolean(txn.succeeded());
+      p.packArrayHeader(txn.results().size());
+      for (KvResult.OpResult op : txn.results()) {
+        opResult(p, op);
+      }
+    } else if (r instanceof KvResult.SessionOpened opened) {
+      head(p, 4, SESSION_OPENED, opened.index());
+      p.packLong(opened.sessionId());
+    } else if (r instanceof KvResult.SessionClosed closed) {
+      head(p, 4, SESSION_CLOSED, closed.index());
+      p.packBoolean(closed.closed());
+    } else {
+      throw new IllegalArgumentException("unknown result " + r);
     }
   }
 

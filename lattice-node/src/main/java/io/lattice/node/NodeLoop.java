@@ -41,8 +41,8 @@ import org.slf4j.LoggerFactory;
  *   <li><b>inbox</b>: queued tasks run (peer messages, proposals, reads, admin requests), at most
  *       {@link #MAX_TASKS_PER_STEP}, so a flood cannot starve ticks; a LEASE read brings time up to
  *       date again before it asks the core;
- *   <li><b>Ready</b>: every Ready is handled (persist, send, apply, advance): all proposals taken in
- *       the step share one append and one fsync;
+ *   <li><b>Ready</b>: every Ready is handled (a leader's appends, persist, send, apply, advance;
+ *       see {@link ReadyHandler}): all proposals taken in the step share one append and one fsync;
  *   <li><b>requests</b>: role and snapshot changes end the requests they make hopeless, and timed-out
  *       ones end (see {@link PendingRequests} for the outcome rule); the {@link RaftNode.Header} is
  *       published.

@@ -57,8 +57,11 @@ import java.util.function.Consumer;
  * and log, from which recovery restores the state machine afresh; nothing of a restore is ever
  * durable, so one that was cancelled or failed leaves nothing behind.
  *
- * <p>Failure: a storage failure throws {@link StorageFailureException} before anything of the Ready
- * is sent, so nothing that is not durable is ever acknowledged. Any exception (storage, state
+ * <p>The one thing sent before step 1 is what the Ready marks as sendable early: a leader's
+ * appends, which leave while its own write of them is in flight ({@link Ready}).
+ *
+ * <p>Failure: a storage failure throws {@link StorageFailureException} before anything else of the
+ * Ready is sent, so nothing that is not durable is ever acknowledged. Any exception (storage, state
  * machine, or an {@link io.lattice.raft.InvariantViolation} of the core) stops the handler for
  * good: every later call throws {@link IllegalStateException}, and the node must exit and recover
  * from disk. That holds for a full disk while persisting too (ENOSPC in an append, or in an
@@ -270,6 +273,7 @@ public final class ReadyHandler {
   public void handle(Ready rd) {
     checkRunning();
     try {
+      rd.messagesBeforePersist().forEach(transport::send); // the leader's appends (§10.2.1)
       byte[] snapshotData = persist(rd);
       send(rd);
       apply(rd, snapshotData);
@@ -433,7 +437,7 @@ public final class ReadyHandler {
    */
   private void send(Ready rd) {
     Optional<SnapshotStore.Source> newest = null;
-    for (Message m : rd.messages()) {
+    for (Message m : rd.messagesAfterPersist()) {
       if (m instanceof InstallSnapshot is) {
         if (newest == null || newest.isEmpty()
             || newest.get().meta().index() != is.snapshot().index()) {

@@ -1,11 +1,13 @@
 package io.lattice.raft;
 
 import io.lattice.errors.Reason;
+import io.lattice.raft.Message.AppendRequest;
 import io.lattice.raft.Message.AppendResponse;
 import io.lattice.raft.Message.HeartbeatResponse;
 import io.lattice.raft.Message.ReadIndexRequest;
 import io.lattice.raft.Message.ReadIndexResponse;
 import io.lattice.raft.Message.TimeoutNow;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -315,6 +317,8 @@ final class Leader {
    * (§5.4.2, Figure 8): entries of earlier terms commit indirectly, with it.
    */
   boolean maybeCommit() {
+    // This leader's own match index is its stable index, never its last: its appends may have
+    // left before its own write of them was durable (see putAppendsFirst).
     long candidate = Quorum.majorityValue(log.membership().voters(),
         v -> v.equals(id) ? log.stable() : repl.match(v));
     if (candidate <= log.committed() || log.term(candidate) != term) {
@@ -337,6 +341,27 @@ final class Leader {
         uncommittedBytes -= e.size();
       }
     }
+  }
+
+  /**
+   * Dissertation §10.2.1: the leader may write to its disk in parallel with replicating to its
+   * followers. Moves this leader's appends (of its term) to the front of {@code outbox}, keeping
+   * the order within each part, and returns how many there are: the Ready may send those before
+   * its persist. Safe because the leader counts itself towards a majority only for entries the
+   * core reported durable ({@link #maybeCommit} uses the log's stable index), and an append asks,
+   * it does not answer: nothing of a follower's and no other message of this leader's moves.
+   */
+  int putAppendsFirst(List<Message> outbox) {
+    List<Message> appends = new ArrayList<>();
+    List<Message> rest = new ArrayList<>();
+    for (Message m : outbox) {
+      boolean own = m instanceof AppendRequest a && a.from().equals(id) && a.term() == term;
+      (own ? appends : rest).add(m);
+    }
+    outbox.clear();
+    outbox.addAll(appends);
+    outbox.addAll(rest);
+    return appends.size();
   }
 
   /** Sends the heartbeat round and appends that wait for this Ready. */

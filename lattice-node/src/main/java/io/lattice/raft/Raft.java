@@ -12,7 +12,6 @@ import io.lattice.raft.Message.TimeoutNow;
 import io.lattice.raft.Message.VoteRequest;
 import io.lattice.raft.Message.VoteResponse;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -26,7 +25,6 @@ import java.util.random.RandomGenerator;
 public final class Raft {
   private final RaftConfig cfg;
   private final String id;
-  private final RandomGenerator random;
   private final RaftLog log;
 
   // Durable state (Figure 2), handed out through Ready.hardState.
@@ -45,14 +43,9 @@ public final class Raft {
    * that possible lease by ignoring disruptive votes (dissertation §6.4.1).
    */
   private final boolean mayHoldLease;
-  /** Followers/candidates: ticks since the leader was last heard (or since the election began). */
-  private int electionElapsed;
   private int heartbeatElapsed;
-  private int randomizedElectionTimeout;
-
-  /** Candidate and pre-candidate: votes received in the current election. */
-  private final Map<String, Boolean> votes = new HashMap<>();
-  private boolean campaignIsTransfer;
+  /** The election timer and the votes of the campaign under way. */
+  private final Election election;
 
   // Outputs since the last Ready.
   private final List<Message> outbox = new ArrayList<>();
@@ -65,13 +58,19 @@ public final class Raft {
 
   /** What this server does while it leads; idle (nothing tracked, nothing pending) otherwise. */
   private final Leader leader;
+  /** What it does with the appends, heartbeats and snapshots of the leader it follows. */
+  private final Follower follower;
+  /** Its clients' linearizable reads while it does not lead, batched into rounds to the leader. */
+  private final FollowerReads followerReads;
 
   public Raft(RaftConfig config, RestoredState restored, RandomGenerator random) {
     this.cfg = Objects.requireNonNull(config, "config");
     this.id = config.id();
-    this.random = Objects.requireNonNull(random, "random");
     this.log = new RaftLog(restored.snapshot(), restored.entries());
+    this.election = new Election(id, config, Objects.requireNonNull(random, "random"), log, outbox);
     this.leader = new Leader(id, config, log, outbox, readStates);
+    this.follower = new Follower(id, log, outbox);
+    this.followerReads = new FollowerReads(id, outbox, readStates);
     HardState hs = restored.hardState();
     // The current term is never below a term in the log or snapshot (Figure 2: a server only
     // stores entries of terms it has seen). A lost or older hard state (a data directory restored
@@ -89,7 +88,6 @@ public final class Raft {
     this.mayHoldLease = term > LogIndex.NO_TERM;
     this.reportedHardState = hs;
     this.reportedSoftState = softState();
-    resetElectionTimer();
   }
 
   // ---------------------------------------------------------------- observers
@@ -180,21 +178,22 @@ public final class Raft {
   }
 
   private void tickElection() {
-    electionElapsed++;
-    if (promotable() && electionElapsed >= randomizedElectionTimeout) {
+    election.tick();
+    followerReads.tick(cfg.electionTicks());
+    if (promotable() && election.timedOut()) {
       startElection(cfg.preVote(), false);
     }
   }
 
   private void tickLeader() {
     heartbeatElapsed++;
-    electionElapsed++;
+    election.tick();
     if (leader.tick(now)) {
       becomeFollower(term, null);
       return;
     }
-    if (electionElapsed >= cfg.electionTicks()) {
-      electionElapsed = 0;
+    if (election.timeoutPassed()) {
+      election.restartCount();
       if (cfg.checkQuorum()) {
         if (!leader.quorumActive()) {
           becomeFollower(term, null); // §6.2: cannot reach a majority, stop acting as leader
@@ -241,16 +240,14 @@ public final class Raft {
 
   /**
    * Asks for a read index (dissertation §6.4). The answer arrives as a {@link ReadState} with the
-   * same {@code requestId} in a later Ready. A follower forwards the request to the leader and
-   * delivers the leader's answer; with no known leader the answer is "not granted".
+   * same {@code requestId} in a later Ready. A follower asks the leader for every read waiting at
+   * it in one round trip ({@link FollowerReads}) and delivers the leader's answer; with no known
+   * leader, or when the leader changes or the round goes unanswered, the answer is "not granted".
+   * Request ids must be unique (across restarts too: they name the rounds).
    */
   public void readIndex(long requestId, ReadMode mode) {
     if (role != Role.LEADER) {
-      if (leaderId != null) {
-        outbox.add(new ReadIndexRequest(id, leaderId, term, requestId));
-      } else {
-        readStates.add(new ReadState(requestId, LogIndex.NONE, false));
-      }
+      followerReads.request(requestId, leaderId);
       return;
     }
     leader.readIndex(requestId, mode);
@@ -306,15 +303,7 @@ public final class Raft {
    * its term and the membership in force there.
    */
   public SnapshotMeta snapshotMetaAt(long index) {
-    if (index > log.applied() || index < log.snapshot().index()) {
-      throw new IllegalArgumentException("snapshot index " + index + " outside ["
-          + log.snapshot().index() + ", applied " + log.applied() + "]");
-    }
-    long t = log.term(index);
-    if (t == RaftLog.UNAVAILABLE) {
-      throw new IllegalArgumentException("term of index " + index + " is not known");
-    }
-    return new SnapshotMeta(index, t, log.membershipAt(index));
+    return log.snapshotMetaAt(index);
   }
 
   /**
@@ -375,6 +364,7 @@ public final class Raft {
     return !outbox.isEmpty()
         || !readStates.isEmpty()
         || leader.broadcastPending()
+        || (role != Role.LEADER && followerReads.roundDue())
         || !hardState().equals(reportedHardState)
         || !softState().equals(reportedSoftState)
         || log.pendingSnapshot() != null
@@ -392,9 +382,15 @@ public final class Raft {
     }
     if (role == Role.LEADER) {
       leader.flush();
+    } else {
+      followerReads.flush(leaderId, term);
     }
     HardState hs = hardState();
     SoftState ss = softState();
+    // §10.2.1: a leader's appends may leave while its own write is in flight, but never from a
+    // Ready whose hard state (the term they carry) is not durable yet.
+    int early = role == Role.LEADER && hs.equals(reportedHardState) && log.pendingSnapshot() == null
+        ? leader.putAppendsFirst(outbox) : 0;
     Ready rd = new Ready(
         ss.equals(reportedSoftState) ? null : ss,
         hs.equals(reportedHardState) ? null : hs,
@@ -402,7 +398,8 @@ public final class Raft {
         log.unstableEntries(),
         outbox,
         committedToApply(),
-        readStates);
+        readStates,
+        early);
     reportedHardState = hs;
     reportedSoftState = ss;
     outbox.clear();
@@ -422,7 +419,12 @@ public final class Raft {
     return applyHeld || log.pendingSnapshot() != null ? List.of() : log.nextCommitted();
   }
 
-  /** Tells the core that {@code rd} was fully handled: persisted, sent and applied. */
+  /**
+   * Tells the core that {@code rd} was fully handled: persisted, sent and applied. This is how the
+   * core learns that its own copy of {@code rd.entries()} is durable: a leader counts itself in
+   * the commit quorum only for entries reported here (acknowledgements stepped in before, while
+   * its write was in flight, count the followers only).
+   */
   public void advance(Ready rd) {
     readyOutstanding = false;
     if (rd.snapshot() != null) {
@@ -448,14 +450,17 @@ public final class Raft {
 
   private void becomeFollower(long newTerm, String leader) {
     boolean wasLeader = role == Role.LEADER;
+    if (newTerm != term || !Objects.equals(leader, leaderId) || role != Role.FOLLOWER) {
+      followerReads.abandon(); // the round's answer can no longer come
+    }
     if (newTerm != term) {
       term = newTerm;
       votedFor = null;
     }
     role = Role.FOLLOWER;
     leaderId = leader;
-    votes.clear();
-    resetElectionTimer();
+    election.clearVotes();
+    election.resetTimer();
     if (wasLeader) {
       this.leader.stepDown(); // followers whose reads it held learn it by timing out
     }
@@ -463,10 +468,8 @@ public final class Raft {
 
 
   private void startElection(boolean pre, boolean transfer) {
-    campaignIsTransfer = transfer;
-    votes.clear();
+    followerReads.abandon();
     leaderId = null;
-    resetElectionTimer();
     long voteTerm;
     if (pre) {
       role = Role.PRE_CANDIDATE; // §9.6: no term change until a majority would vote for us
@@ -477,21 +480,14 @@ public final class Raft {
       votedFor = id;
       voteTerm = term;
     }
-    votes.put(id, true);
-    if (Quorum.tally(log.membership().voters(), votes) == Quorum.VoteResult.WON) {
+    if (election.begin(voteTerm, pre, transfer)) {
       electionWon(pre);
-      return;
-    }
-    for (String v : log.membership().voters()) {
-      if (!v.equals(id)) {
-        outbox.add(new VoteRequest(id, v, voteTerm, log.lastIndex(), log.lastTerm(), pre, transfer));
-      }
     }
   }
 
   private void electionWon(boolean pre) {
     if (pre) {
-      startElection(false, campaignIsTransfer);
+      startElection(false, election.isTransfer());
     } else {
       becomeLeader();
     }
@@ -500,8 +496,8 @@ public final class Raft {
   private void becomeLeader() {
     role = Role.LEADER;
     leaderId = id;
-    votes.clear();
-    electionElapsed = 0;
+    election.clearVotes();
+    election.restartCount();
     heartbeatElapsed = 0;
     leader.start(term, now);
   }
@@ -517,31 +513,19 @@ public final class Raft {
 
   private boolean inLease() {
     return cfg.checkQuorum()
-        && ((leaderId != null && electionElapsed < cfg.electionTicks())
+        && ((leaderId != null && !election.timeoutPassed())
             || (mayHoldLease && now < cfg.electionTicks()));
-  }
-
-  private void resetElectionTimer() {
-    electionElapsed = 0;
-    randomizedElectionTimeout = cfg.electionTicks() + random.nextInt(cfg.electionTicks());
   }
 
   // ---------------------------------------------------------------- votes
 
   private void handleVoteRequest(VoteRequest vr) {
-    boolean canVote = vr.from().equals(votedFor)
-        || (votedFor == null && leaderId == null)
-        || (vr.preVote() && vr.term() > term);
-    boolean grant = canVote && mayVote() && log.isUpToDate(vr.lastLogIndex(), vr.lastLogTerm());
-    if (grant) {
-      outbox.add(new VoteResponse(id, vr.from(), vr.term(), vr.preVote(), true));
-      if (!vr.preVote()) {
-        votedFor = vr.from();
-        electionElapsed = 0;
-      }
-    } else {
-      outbox.add(new VoteResponse(id, vr.from(), term, vr.preVote(), false));
+    VoteResponse answer = election.answer(vr, term, votedFor, leaderId, mayVote());
+    if (answer.granted() && !vr.preVote()) {
+      votedFor = vr.from(); // durable before the answer goes out: both are in the same Ready
+      election.restartCount();
     }
+    outbox.add(answer);
   }
 
   private void stepCandidate(Message m) {
@@ -553,19 +537,14 @@ public final class Raft {
       becomeFollower(term, m.from());
       stepFollower(m);
     } else if (m instanceof VoteResponse vr) {
-      boolean relevant = vr.preVote() == (role == Role.PRE_CANDIDATE);
-      if (!relevant) {
-        return;
-      }
-      votes.putIfAbsent(vr.from(), vr.granted());
-      Quorum.VoteResult result = Quorum.tally(log.membership().voters(), votes);
+      Quorum.VoteResult result = election.record(vr, role == Role.PRE_CANDIDATE);
       if (result == Quorum.VoteResult.WON) {
         electionWon(role == Role.PRE_CANDIDATE);
       } else if (result == Quorum.VoteResult.LOST) {
         becomeFollower(term, null);
       }
     } else if (m instanceof ReadIndexResponse r) {
-      readStates.add(new ReadState(r.requestId(), r.index(), r.granted()));
+      followerReads.onResponse(r);
     }
   }
 
@@ -574,20 +553,19 @@ public final class Raft {
   private void stepFollower(Message m) {
     if (m instanceof AppendRequest a) {
       heardFromLeader(a.from());
-      handleAppend(a);
+      follower.onAppend(a, term);
     } else if (m instanceof Heartbeat h) {
       heardFromLeader(h.from());
-      log.commitTo(Math.min(h.commit(), log.lastIndex()));
-      outbox.add(new HeartbeatResponse(id, h.from(), term, h.readSeq()));
+      follower.onHeartbeat(h, term);
     } else if (m instanceof InstallSnapshot s) {
       heardFromLeader(s.from());
-      handleSnapshot(s);
+      follower.onSnapshot(s, term);
     } else if (m instanceof TimeoutNow) {
       if (promotable()) {
         startElection(false, true); // §3.10: skip pre-vote; voters waive leader stickiness
       }
     } else if (m instanceof ReadIndexResponse r) {
-      readStates.add(new ReadState(r.requestId(), r.index(), r.granted()));
+      followerReads.onResponse(r);
     } else if (m instanceof ReadIndexRequest r) {
       // Forwarded to us by a follower that thought we lead: say no, it retries elsewhere.
       outbox.add(new ReadIndexResponse(id, r.from(), term, r.requestId(), LogIndex.NONE, false));
@@ -595,39 +573,8 @@ public final class Raft {
   }
 
   private void heardFromLeader(String leader) {
-    electionElapsed = 0;
+    election.restartCount();
     leaderId = leader;
-  }
-
-  private void handleAppend(AppendRequest a) {
-    if (a.prevLogIndex() < log.committed()) {
-      outbox.add(new AppendResponse(id, a.from(), term, true, log.committed(), 0, 0, 0));
-      return;
-    }
-    long lastNew = log.maybeAppend(a.prevLogIndex(), a.prevLogTerm(), a.entries());
-    if (lastNew >= 0) {
-      log.commitTo(Math.min(a.commit(), lastNew));
-      outbox.add(new AppendResponse(id, a.from(), term, true, lastNew, 0, 0, 0));
-      return;
-    }
-    long hint = log.findConflictByTerm(Math.min(a.prevLogIndex(), log.lastIndex()), a.prevLogTerm());
-    long hintTerm = Math.max(LogIndex.NO_TERM, log.term(hint));
-    outbox.add(new AppendResponse(id, a.from(), term, false, 0, a.prevLogIndex(), hint, hintTerm));
-  }
-
-  private void handleSnapshot(InstallSnapshot s) {
-    SnapshotMeta meta = s.snapshot();
-    long match;
-    if (meta.index() <= log.committed()) {
-      match = log.committed();
-    } else if (log.matchTerm(meta.index(), meta.term())) {
-      log.commitTo(meta.index()); // we already hold the snapshot's last entry: just fast-forward
-      match = meta.index();
-    } else {
-      log.restore(meta);
-      match = meta.index();
-    }
-    outbox.add(new AppendResponse(id, s.from(), term, true, match, 0, 0, 0));
   }
 
   // ---------------------------------------------------------------- leader

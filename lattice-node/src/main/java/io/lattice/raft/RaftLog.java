@@ -117,6 +117,19 @@ final class RaftLog {
     return snapshot;
   }
 
+  /** See {@link Raft#snapshotMetaAt}: the term and membership at {@code index}. */
+  SnapshotMeta snapshotMetaAt(long index) {
+    if (index > applied || index < snapshot.index()) {
+      throw new IllegalArgumentException("snapshot index " + index + " outside ["
+          + snapshot.index() + ", applied " + applied + "]");
+    }
+    long t = term(index);
+    if (t == UNAVAILABLE) {
+      throw new IllegalArgumentException("term of index " + index + " is not known");
+    }
+    return new SnapshotMeta(index, t, membershipAt(index));
+  }
+
   SnapshotMeta pendingSnapshot() {
     return pendingSnapshot;
   }

@@ -19,11 +19,14 @@
  * this order, then calls {@link io.lattice.raft.Raft#advance}:
  *
  * <ol>
+ *   <li>optionally <b>send early</b> the messages the Ready marks as such: only a leader's appends,
+ *       which may leave while its own write of them is in flight (dissertation §10.2.1; the leader
+ *       counts itself towards a majority only for entries {@code advance} reported durable);
  *   <li><b>persist</b> the hard state, the snapshot to install and the entries, with one sync for
  *       the whole batch (group commit). A vote is therefore durable before it is sent, and an entry
  *       before it is acknowledged (Raft Figure 2, "respond to RPCs only after updating stable
  *       storage"). A failed sync stops the server.
- *   <li><b>send</b> the messages.
+ *   <li><b>send</b> the other messages.
  *   <li><b>apply</b> the committed entries to the state machine (after restoring the snapshot, if
  *       any), then serve the read states whose index has been applied.
  *   <li><b>advance</b>.
@@ -38,7 +41,9 @@
  * replicate / snapshot states, with fast back-off by conflicting term (§5.3); commitment by
  * majority of the current term only (§5.4.2, Figure 8) with a no-op at the start of each term;
  * single-server membership changes with learners and automatic promotion (dissertation §4);
- * snapshots and log compaction with a trailing window (§7); ReadIndex and lease reads (§6.4);
+ * snapshots and log compaction with a trailing window (§7); ReadIndex and lease reads (§6.4),
+ * batched: one round trip to the leader per batch of reads at a follower, one heartbeat round per
+ * batch at the leader;
  * leadership transfer (§3.10); back-pressure at the leader, which refuses proposals with
  * OVERLOADED while the commands it has not yet committed would pass {@link
  * io.lattice.raft.RaftConfig#maxUncommittedBytes()} (etcd-io/raft's MaxUncommittedEntriesSize).

@@ -146,13 +146,19 @@ class ReadPaperTest {
   }
 
   @Test
-  @DisplayName("§6.4 a candidate still delivers a leader's late answer to a forwarded read")
-  void s6_4_candidateDeliversLateAnswer() {
+  @DisplayName("§6.4 a follower that starts an election fails the reads it forwarded; a late answer"
+      + " is ignored")
+  void s6_4_campaignFailsForwardedReads() {
     Raft r = core(cq("a"), ABC);
-    r.campaign();
+    r.step(new Heartbeat("b", "a", 1, 0, 0));
     cycle(r);
-    r.step(new ReadIndexResponse("b", "a", 1, 9, 5, true));
-    assertThat(cycle(r).readStates()).containsExactly(new ReadState(9, 5, true));
+    r.readIndex(9, ReadMode.LINEARIZABLE);
+    assertThat(only(msgs(r), ReadIndexRequest.class))
+        .containsExactly(new ReadIndexRequest("a", "b", 1, 9));
+    r.campaign();
+    assertThat(cycle(r).readStates()).containsExactly(new ReadState(9, 0, false));
+    r.step(new ReadIndexResponse("b", "a", r.term(), 9, 5, true));
+    assertThat(cycle(r).readStates()).isEmpty();
   }
 
   @Test

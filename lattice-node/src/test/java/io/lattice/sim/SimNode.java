@@ -10,6 +10,7 @@ import io.lattice.node.PeerInbox;
 import io.lattice.node.StateMachine;
 import io.lattice.node.StorageFailureException;
 import io.lattice.node.Transport;
+import io.lattice.raft.HardState;
 import io.lattice.raft.Message;
 import io.lattice.raft.Message.InstallSnapshot;
 import io.lattice.raft.Raft;
@@ -313,7 +314,34 @@ final class SimNode {
     @Override
     public void send(Message message) {
       beforeSend();
+      checkAnswerDurable(message);
       hooks.send(SimNode.this, message, null);
+    }
+
+    /**
+     * Figure 2, "respond to RPCs only after updating stable storage": an acknowledgement never
+     * covers an entry, and a granted vote never a vote, that the disk does not hold durably (a
+     * leader's appends may leave before its own write; its followers' answers never may). What
+     * a later term superseded in the same Ready is covered by the durable newer term instead: an
+     * acknowledgement to the leader of an older term (whose entries a newer leader may have
+     * replaced since), a vote in a term below the durable one (which can no longer be recast).
+     */
+    private void checkAnswerDurable(Message message) {
+      if (disk.lies()) {
+        return; // (the checker-sensitivity run: the disk's durable image is not what it reports)
+      }
+      HardState durable = disk.hardState();
+      if (message instanceof Message.AppendResponse r && r.success()
+          && r.term() == durable.term() && r.matchIndex() > disk.log().durableLastIndex()) {
+        throw new SimulationFailure(id + ": acknowledges " + r.matchIndex() + " to " + r.to()
+            + " but its disk holds only up to " + disk.log().durableLastIndex() + " durably");
+      }
+      if (message instanceof Message.VoteResponse v && v.granted() && !v.preVote()
+          && (durable.term() < v.term()
+              || (durable.term() == v.term() && !v.to().equals(durable.votedFor())))) {
+        throw new SimulationFailure(id + ": grants its vote of term " + v.term() + " to " + v.to()
+            + " but its disk holds " + disk.hardState());
+      }
     }
 
     @Override
