@@ -180,6 +180,8 @@ function _complete_lattice() {
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} leader transfer" ];    then _picocli_lattice_leader; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} endpoint health" ];    then _picocli_lattice_endpoint; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} cluster verify" ];    then _picocli_lattice_cluster; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} snapshot save" ];    then _picocli_lattice_snapshot; return $?; fi
+  if [ "${COMP_LINE}" = "${COMP_WORDS[0]} snapshot status" ];    then _picocli_lattice_snapshot; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} log inspect" ];    then _picocli_lattice_log; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} bench put" ];    then _picocli_lattice_bench; return $?; fi
   if [ "${COMP_LINE}" = "${COMP_WORDS[0]} bench get" ];    then _picocli_lattice_bench; return $?; fi
@@ -216,23 +218,27 @@ function _complete_lattice() {
   local cmds23=(leader transfer)
   local cmds24=(endpoint health)
   local cmds25=(cluster verify)
-  local cmds26=(log inspect)
-  local cmds27=(bench put)
-  local cmds28=(bench get)
-  local cmds29=(bench mixed)
-  local cmds30=(cert create-ca)
-  local cmds31=(cert create-node)
-  local cmds32=(cert create-client)
-  local cmds33=(cert list)
+  local cmds26=(snapshot save)
+  local cmds27=(snapshot status)
+  local cmds28=(log inspect)
+  local cmds29=(bench put)
+  local cmds30=(bench get)
+  local cmds31=(bench mixed)
+  local cmds32=(cert create-ca)
+  local cmds33=(cert create-node)
+  local cmds34=(cert create-client)
+  local cmds35=(cert list)
 
-  if CompWordsContainsArray "${cmds33[@]}"; then _picocli_lattice_cert_list; return $?; fi
-  if CompWordsContainsArray "${cmds32[@]}"; then _picocli_lattice_cert_createclient; return $?; fi
-  if CompWordsContainsArray "${cmds31[@]}"; then _picocli_lattice_cert_createnode; return $?; fi
-  if CompWordsContainsArray "${cmds30[@]}"; then _picocli_lattice_cert_createca; return $?; fi
-  if CompWordsContainsArray "${cmds29[@]}"; then _picocli_lattice_bench_mixed; return $?; fi
-  if CompWordsContainsArray "${cmds28[@]}"; then _picocli_lattice_bench_get; return $?; fi
-  if CompWordsContainsArray "${cmds27[@]}"; then _picocli_lattice_bench_put; return $?; fi
-  if CompWordsContainsArray "${cmds26[@]}"; then _picocli_lattice_log_inspect; return $?; fi
+  if CompWordsContainsArray "${cmds35[@]}"; then _picocli_lattice_cert_list; return $?; fi
+  if CompWordsContainsArray "${cmds34[@]}"; then _picocli_lattice_cert_createclient; return $?; fi
+  if CompWordsContainsArray "${cmds33[@]}"; then _picocli_lattice_cert_createnode; return $?; fi
+  if CompWordsContainsArray "${cmds32[@]}"; then _picocli_lattice_cert_createca; return $?; fi
+  if CompWordsContainsArray "${cmds31[@]}"; then _picocli_lattice_bench_mixed; return $?; fi
+  if CompWordsContainsArray "${cmds30[@]}"; then _picocli_lattice_bench_get; return $?; fi
+  if CompWordsContainsArray "${cmds29[@]}"; then _picocli_lattice_bench_put; return $?; fi
+  if CompWordsContainsArray "${cmds28[@]}"; then _picocli_lattice_log_inspect; return $?; fi
+  if CompWordsContainsArray "${cmds27[@]}"; then _picocli_lattice_snapshot_status; return $?; fi
+  if CompWordsContainsArray "${cmds26[@]}"; then _picocli_lattice_snapshot_save; return $?; fi
   if CompWordsContainsArray "${cmds25[@]}"; then _picocli_lattice_cluster_verify; return $?; fi
   if CompWordsContainsArray "${cmds24[@]}"; then _picocli_lattice_endpoint_health; return $?; fi
   if CompWordsContainsArray "${cmds23[@]}"; then _picocli_lattice_leader_transfer; return $?; fi
@@ -1005,7 +1011,7 @@ function _picocli_lattice_snapshot() {
   local curr_word=${COMP_WORDS[COMP_CWORD]}
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
-  local commands=""
+  local commands="save status"
   local flag_opts="'-h' '--help' '-V' '--version' '-v' '--verbose'"
   local arg_opts="'--member' '--endpoints' '--timeout' '-o' '--output' '--cacert' '--cert' '--key' '--certs-dir'"
   local FORMAT_option_args=("text" "json" "table") # --output values
@@ -1858,6 +1864,143 @@ function _picocli_lattice_cluster_verify() {
     COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
   else
     local positionals=""
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `save` subcommand.
+function _picocli_lattice_snapshot_save() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'-h' '--help' '-V' '--version' '-v' '--verbose'"
+  local arg_opts="'--limit' '--endpoints' '--timeout' '-o' '--output' '--cacert' '--cert' '--key' '--certs-dir'"
+  local FORMAT_option_args=("text" "json" "table") # --output values
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '--limit')
+      return
+      ;;
+    '--endpoints')
+      return
+      ;;
+    '--timeout')
+      return
+      ;;
+    '-o'|'--output')
+      local IFS=$'\n'
+      COMPREPLY=( $( compReplyArray "${FORMAT_option_args[@]}" ) )
+      return $?
+      ;;
+    '--cacert')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--cert')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--key')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--certs-dir')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local currIndex
+    currIndex=$(currentPositionalIndex "save" "${arg_opts}" "${flag_opts}")
+    if (( currIndex >= 0 && currIndex <= 0 )); then
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      positionals=$( compgen -f -- "${curr_word}" ) # files
+    fi
+    local IFS=$'\n'
+    COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
+  fi
+}
+
+# Generates completions for the options and subcommands of the `status` subcommand.
+function _picocli_lattice_snapshot_status() {
+  # Get completion data
+  local curr_word=${COMP_WORDS[COMP_CWORD]}
+  local prev_word=${COMP_WORDS[COMP_CWORD-1]}
+
+  local commands=""
+  local flag_opts="'-h' '--help' '-V' '--version' '-v' '--verbose'"
+  local arg_opts="'--endpoints' '--timeout' '-o' '--output' '--cacert' '--cert' '--key' '--certs-dir'"
+  local FORMAT_option_args=("text" "json" "table") # --output values
+
+  type compopt &>/dev/null && compopt +o default
+
+  case ${prev_word} in
+    '--endpoints')
+      return
+      ;;
+    '--timeout')
+      return
+      ;;
+    '-o'|'--output')
+      local IFS=$'\n'
+      COMPREPLY=( $( compReplyArray "${FORMAT_option_args[@]}" ) )
+      return $?
+      ;;
+    '--cacert')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--cert')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--key')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+    '--certs-dir')
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      COMPREPLY=( $( compgen -f -- "${curr_word}" ) ) # files
+      return $?
+      ;;
+  esac
+
+  if [[ "${curr_word}" == -* ]]; then
+    COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
+  else
+    local positionals=""
+    local currIndex
+    currIndex=$(currentPositionalIndex "status" "${arg_opts}" "${flag_opts}")
+    if (( currIndex >= 0 && currIndex <= 0 )); then
+      local IFS=$'\n'
+      type compopt &>/dev/null && compopt -o filenames
+      positionals=$( compgen -f -- "${curr_word}" ) # files
+    fi
     local IFS=$'\n'
     COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
   fi
