@@ -253,7 +253,7 @@ class ProtoRoundTripTest {
             "MemberRemove",
             "TransferLeader",
             "Snapshot",
-            "Hash");
+            "Hash", "SnapshotSave");
   }
 
   @Test
