@@ -191,7 +191,10 @@ class AdminCommandsTest extends ClusterTest {
   void versionAsksTheLeaderWithServer() {
     Cli.Result r = lattice("version", "--server");
     assertThat(r.code()).as(r.toString()).isZero();
-    assertThat(r.out().lines().toList().get(1)).matches("server 0\\.1\\.0 \\(leader n\\d at "
+    // The server reports the build's version, the same as the CLI's own first line.
+    assertThat(r.out().lines().toList().get(0)).isEqualTo("lattice " + VersionInfo.version());
+    assertThat(r.out().lines().toList().get(1)).matches("server "
+        + java.util.regex.Pattern.quote(VersionInfo.version()) + " \\(leader n\\d at "
         + "127\\.0\\.0\\.1:\\d+, cluster lattice\\)");
   }
 
