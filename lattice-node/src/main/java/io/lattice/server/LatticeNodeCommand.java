@@ -364,7 +364,7 @@ public final class LatticeNodeCommand implements Callable<Integer> {
         throw usage("--initial-cluster is required (or --join to join a running cluster)");
       }
       try {
-        members = parseInitialCluster(cluster);
+        members = InitialCluster.parse(cluster);
       } catch (IllegalArgumentException e) {
         throw usage(e.getMessage());
       }
@@ -486,33 +486,6 @@ public final class LatticeNodeCommand implements Callable<Integer> {
         num(maxInboxBytes, file, "max-inbox-bytes", LoadLimits.DEFAULT_MAX_INBOX_BYTES),
         num(maxUncommittedBytes, file, "max-uncommitted-bytes",
             LoadLimits.DEFAULT_MAX_UNCOMMITTED_BYTES));
-  }
-
-  /** Parses {@code id=host:port,id=host:port}; IllegalArgumentException says what is wrong. */
-  static Map<String, String> parseInitialCluster(String text) {
-    Map<String, String> out = new LinkedHashMap<>();
-    for (String part : text.split(",", -1)) {
-      String p = part.trim();
-      int eq = p.indexOf('=');
-      if (eq <= 0 || eq == p.length() - 1) {
-        throw new IllegalArgumentException(
-            "--initial-cluster: '" + p + "' is not id=host:port "
-                + "(expected e.g. n1=127.0.0.1:7001,n2=127.0.0.1:7002)");
-      }
-      String member = p.substring(0, eq).trim();
-      String address = p.substring(eq + 1).trim();
-      try {
-        NodeServer.parseHostPort(address);
-      } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException(
-            "--initial-cluster: member " + member + ": " + e.getMessage());
-      }
-      if (out.put(member, address) != null) {
-        throw new IllegalArgumentException(
-            "--initial-cluster: member " + member + " appears twice");
-      }
-    }
-    return out;
   }
 
   private CommandLine.ParameterException usage(String message) {

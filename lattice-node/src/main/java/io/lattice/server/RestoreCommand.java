@@ -77,7 +77,7 @@ public final class RestoreCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     Map<String, String> voters;
     try {
-      voters = LatticeNodeCommand.parseInitialCluster(initialCluster);
+      voters = InitialCluster.parse(initialCluster);
     } catch (IllegalArgumentException e) {
       err.println("lattice-node restore: " + e.getMessage());
       return 2;
