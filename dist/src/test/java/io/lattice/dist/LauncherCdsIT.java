@@ -23,7 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
  * one in the background; the archive made is valid for this Java and directory; a damaged archive
  * is skipped without a word on stderr; --create-cds-archive makes a new one.
  */
-@Timeout(value = 3, unit = TimeUnit.MINUTES)
+@Timeout(value = 4, unit = TimeUnit.MINUTES)
 class LauncherCdsIT {
   private static final Path HOME = Path.of(System.getProperty("lattice.dist.home",
       "target/lattice-dist")).toAbsolutePath();
@@ -72,6 +72,77 @@ class LauncherCdsIT {
     }
   }
 
+  /**
+   * A copied installation carries an archive made for the original directory, which the JVM
+   * would skip without a word: the first command in the copy remakes it for the copy's class
+   * path, and the next command loads the CLI's classes from it.
+   */
+  @Test
+  void archiveMadeForAnotherDirectoryIsRemadeAndUsed() throws Exception {
+    Path original = tmp.resolve("original");
+    copyWithoutArchives(HOME, original);
+    Run make = lattice(original, Map.of(), "--create-cds-archive");
+    assertThat(make.exitCode()).as(make.err()).isZero();
+
+    Path home = tmp.resolve("copied");
+    copyAll(original, home);
+    Path lib = home.resolve("lib");
+    Path archive;
+    try (Stream<Path> files = Files.list(lib)) {
+      archive = files.filter(p -> p.toString().endsWith(".jsa") || p.toString().endsWith(".aot"))
+          .findFirst().orElseThrow();
+    }
+    Path stamp = Path.of(archive + ".cp");
+    assertThat(Files.readString(stamp)).contains(original.resolve("lib").toString());
+
+    Run first = lattice(home, Map.of(), "version");
+    assertThat(first.exitCode()).as(first.err()).isZero();
+    assertThat(first.err()).isEmpty();
+    awaitStampNaming(lib, stamp, lib.toString());
+
+    Run second = lattice(home, Map.of("JAVA_OPTS", "-Xlog:class+load=info"), "version");
+    assertThat(second.exitCode()).as(second.err()).isZero();
+    assertThat(second.out()).as("the CLI's classes come from the remade archive")
+        .contains("io.lattice.cli.CliContext source: shared objects file");
+  }
+
+  /** Waits until {@code stamp} names {@code expected} and no maker holds the lock. */
+  private static void awaitStampNaming(Path lib, Path stamp, String expected)
+      throws IOException, InterruptedException {
+    // the maker runs at low priority: on a busy machine it takes far longer than its ~15 s
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+    while (System.nanoTime() < deadline) {
+      boolean locked;
+      try (Stream<Path> files = Files.list(lib)) {
+        locked = files.anyMatch(p -> p.toString().endsWith(".lock"));
+      }
+      if (!locked && Files.isRegularFile(stamp) && Files.readString(stamp).contains(expected)) {
+        return;
+      }
+      Thread.sleep(200);
+    }
+    try (Stream<Path> files = Files.list(lib)) {
+      throw new AssertionError("the archive in " + lib + " was not remade 120 s after the first "
+          + "command; lib/ holds " + files.map(p -> p.getFileName().toString())
+          .filter(n -> !n.endsWith(".jar")).toList() + ", the stamp names "
+          + (Files.isRegularFile(stamp) ? Files.readString(stamp).lines().findFirst()
+              .orElse("") : "nothing"));
+    }
+  }
+
+  private static void copyAll(Path from, Path to) throws IOException {
+    try (Stream<Path> all = Files.walk(from)) {
+      for (Path p : all.toList()) {
+        Path target = to.resolve(from.relativize(p).toString());
+        if (Files.isDirectory(p)) {
+          Files.createDirectories(target);
+        } else {
+          Files.copy(p, target, StandardCopyOption.COPY_ATTRIBUTES);
+        }
+      }
+    }
+  }
+
   /** Waits for the archive the first command started in the background, and its lock to go. */
   private static Path awaitArchive(Path lib) throws IOException, InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
@@ -94,8 +165,8 @@ class LauncherCdsIT {
     try (Stream<Path> all = Files.walk(from)) {
       for (Path p : all.toList()) {
         String name = p.getFileName().toString();
-        if (name.endsWith(".jsa") || name.endsWith(".aot") || name.endsWith(".lock")
-            || name.endsWith(".tmp")) {
+        if (name.endsWith(".jsa") || name.endsWith(".aot") || name.endsWith(".jsa.cp")
+            || name.endsWith(".aot.cp") || name.endsWith(".lock") || name.endsWith(".tmp")) {
           continue;
         }
         Path target = to.resolve(from.relativize(p).toString());
