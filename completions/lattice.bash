@@ -2013,7 +2013,7 @@ function _picocli_lattice_log_inspect() {
   local prev_word=${COMP_WORDS[COMP_CWORD-1]}
 
   local commands=""
-  local flag_opts="'--verify' '-h' '--help' '-V' '--version' '-v' '--verbose'"
+  local flag_opts="'--verify' '--entries' '-h' '--help' '-V' '--version' '-v' '--verbose'"
   local arg_opts="'--from' '--to' '--type' '-o' '--output'"
   local TYPE_option_args=("command" "config" "noop") # --type values
   local FORMAT_option_args=("text" "json" "table") # --output values

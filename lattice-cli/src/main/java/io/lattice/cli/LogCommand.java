@@ -32,7 +32,9 @@ final class LogCommand extends BaseCommand {
   @Command(name = "inspect", description = "List the entries of a log file or of a data "
       + "directory's log, and give a verdict on its integrity; never modifies anything.",
       footer = {"", "Exits with 0 when the log is intact (a torn tail, the trace of a crash "
-          + "mid-write, is reported but is not corruption), 1 when it is corrupt or unreadable.",
+          + "mid-write, is reported but is not corruption), 1 when it is corrupt or unreadable: "
+          + "damaged, or cut short of what was synced (acknowledged entries gone). With --verify "
+          + "on a data directory, a damaged snapshot or hard state also exits with 1.",
           "", "Examples:", "  lattice log inspect data/n1 --verify",
           "  lattice log inspect data/n1/raft.log --from 100 --to 120 --type config -o json"})
   static final class Inspect extends BaseCommand {
@@ -53,9 +55,14 @@ final class LogCommand extends BaseCommand {
             + "comma-separated; default: all).")
     List<EntryType> types = new ArrayList<>();
 
-    @Option(names = "--verify", description = "Check every record's checksum and the log's "
-        + "continuity, and say where the first problem is.")
+    @Option(names = "--verify", description = "Check every record's checksum, the log's "
+        + "continuity and that no synced entry is missing; on a data directory also the hard "
+        + "state and every snapshot. Prints the summary and the verdict, not the entries (see "
+        + "--entries).")
     boolean verify;
+
+    @Option(names = "--entries", description = "With --verify, list the entries too.")
+    boolean entries;
 
     Inspect(CliContext ctx) {
       super(ctx);
@@ -75,7 +82,7 @@ final class LogCommand extends BaseCommand {
         names.add(t.name().toLowerCase(Locale.ROOT));
       }
       LogInspector.Options options = new LogInspector.Options(first, last, Set.copyOf(names),
-          verify, format() == io.lattice.cli.output.OutputFormat.json);
+          verify, format() == io.lattice.cli.output.OutputFormat.json, entries);
       int code = LogInspector.run(path, options, out(), spec.commandLine().getErr());
       out().flush();
       spec.commandLine().getErr().flush();

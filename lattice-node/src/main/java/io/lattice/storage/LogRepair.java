@@ -1,12 +1,13 @@
 package io.lattice.storage;
 
 import io.lattice.format.FileHeader;
-import io.lattice.format.FileKind;
 import io.lattice.format.FormatException;
 import io.lattice.format.LogRecord;
 import io.lattice.format.LogRecordCodec;
 import io.lattice.format.LogScan;
 import io.lattice.format.LogScanner;
+import io.lattice.format.SegmentLayout;
+import io.lattice.format.SyncMark;
 import io.lattice.raft.LogIndex;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -30,7 +31,8 @@ import java.util.Map;
 public final class LogRepair {
   /** What to tell an operator whose node refuses to start; formatted with (data dir, file). */
   static final String REMEDY = "The node will not start on a corrupt log. Inspect it with"
-      + " 'lattice log inspect %2$s --verify'; then run 'lattice-node repair --data-dir %1$s' to"
+      + " 'lattice log inspect %2$s --verify'. If a complete copy of the file exists (a cut file),"
+      + " put it back; otherwise run 'lattice-node repair --data-dir %1$s' to accept the loss and"
       + " truncate the log at the damaged record. The node will fetch the lost entries from the"
       + " leader and will not vote until it has them again.";
 
@@ -92,10 +94,15 @@ public final class LogRepair {
         }
         continue;
       }
+      long start = scan.recordsStart();
       long cut = gap || (misnamed && scan.firstIndex() != Long.parseLong(name.group(1)))
-          ? FileHeader.SIZE
-          : Math.max(FileHeader.SIZE, scan.validEnd());
+          ? start
+          : Math.max(start, scan.validEnd());
       highestSeen = Math.max(highestSeen, highestIntactAfter(p, cut));
+      if (scan.syncMark() != null) {
+        // A cut file: its sync mark still knows the last index it held when it was synced.
+        highestSeen = Math.max(highestSeen, scan.syncMark().lastIndex());
+      }
       if (!gap && scan.problem() != null) {
         // The damaged record itself held the index after the last intact one.
         highestSeen = Math.max(highestSeen, scan.records() > 0 ? LogIndex.next(scan.lastIndex())
@@ -104,25 +111,40 @@ public final class LogRepair {
       List<Path> removed = new ArrayList<>();
       for (Path later : segments.subList(k + 1, segments.size())) {
         highestSeen = Math.max(highestSeen, highestIntactAfter(later, FileHeader.SIZE));
+        LogScan laterScan = LogScanner.scan(later, (o, s, r) -> { }, false);
+        if (laterScan.syncMark() != null) {
+          highestSeen = Math.max(highestSeen, laterScan.syncMark().lastIndex());
+        }
         Files.delete(later);
         removed.add(later);
       }
       if (!p.equals(openPath)) {
         io.rename(p, openPath);
       }
+      long after = gap || cut <= start
+          ? LogIndex.prev(expectedNext == LogIndex.NONE ? LogIndex.FIRST : expectedNext)
+          : scan.lastIndex();
       try (FileChannel ch = FileChannel.open(openPath, StandardOpenOption.WRITE)) {
-        if (cut <= FileHeader.SIZE) {
+        if (cut <= start) {
           ch.truncate(0);
-          ch.write(ByteBuffer.wrap(FileHeader.current(FileKind.LOG_SEGMENT).toBytes()), 0);
+          ByteBuffer fresh = ByteBuffer.wrap(SegmentLayout.newSegment());
+          while (fresh.hasRemaining()) {
+            ch.write(fresh, fresh.position());
+          }
         } else {
+          if (scan.syncMark() != null && scan.syncMark().end() > cut) {
+            // Accept the loss: the mark says the file ends here now, so the node starts on it.
+            SyncMark m = new SyncMark(scan.syncMark().seq() + 1, cut, after, scan.records());
+            ByteBuffer b = ByteBuffer.wrap(m.toBytes());
+            while (b.hasRemaining()) {
+              ch.write(b, SegmentLayout.slotOffset(m) + b.position());
+            }
+          }
           ch.truncate(cut);
         }
         io.force(ch, openPath);
       }
       io.fsyncDirectory(dir);
-      long after = gap || cut <= FileHeader.SIZE
-          ? LogIndex.prev(expectedNext == LogIndex.NONE ? LogIndex.FIRST : expectedNext)
-          : scan.lastIndex();
       return new Result(p, cut, highestSeen, after, removed);
     }
     return new Result(null, 0, highestSeen, highestSeen, List.of());

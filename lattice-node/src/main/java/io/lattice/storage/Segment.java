@@ -1,5 +1,6 @@
 package io.lattice.storage;
 
+import io.lattice.format.SyncMark;
 import io.lattice.raft.LogIndex;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -15,11 +16,53 @@ final class Segment {
   private long[] offsets = new long[1024];
   private int count;
   private long endOffset;
+  /** Where records start: after the header (and the sync-mark slots in format version 2). */
+  private final long recordsStart;
+  /** Whether the file has sync-mark slots (format version 2 and later). */
+  private final boolean hasSyncMarks;
+  /**
+   * The newest sync mark in the file (written or found on recovery), null if none. Invariant: its
+   * end is at most the end of what has been synced, so that a crash can never leave the file
+   * shorter than its mark.
+   */
+  private SyncMark syncMark;
 
-  Segment(Path path, long firstIndex, long endOffset) {
+  /** An empty segment whose records start at {@code recordsStart}. */
+  Segment(Path path, long firstIndex, long recordsStart, boolean hasSyncMarks, SyncMark syncMark) {
     this.path = path;
     this.firstIndex = firstIndex;
-    this.endOffset = endOffset;
+    this.recordsStart = recordsStart;
+    this.endOffset = recordsStart;
+    this.hasSyncMarks = hasSyncMarks;
+    this.syncMark = syncMark;
+  }
+
+  long recordsStart() {
+    return recordsStart;
+  }
+
+  boolean hasSyncMarks() {
+    return hasSyncMarks;
+  }
+
+  /** The newest sync mark in the file, or null. */
+  SyncMark syncMark() {
+    return syncMark;
+  }
+
+  /** The mark to write for the segment as it is now: the next sequence number, the current end. */
+  SyncMark nextSyncMark() {
+    long seq = syncMark == null ? 1 : syncMark.seq() + 1;
+    return new SyncMark(seq, endOffset, lastIndex(), count);
+  }
+
+  void markWritten(SyncMark mark) {
+    this.syncMark = mark;
+  }
+
+  /** Whether cutting the file at {@code offset} would leave it shorter than its sync mark. */
+  boolean markBeyond(long offset) {
+    return syncMark != null && syncMark.end() > offset;
   }
 
   Path path() {
@@ -89,9 +132,9 @@ final class Segment {
   }
 
   /** Empties the segment: the next record will hold {@code nextIndex}, after the file header. */
-  void reset(long nextIndex, long headerEnd) {
+  void reset(long nextIndex) {
     firstIndex = nextIndex;
     count = 0;
-    endOffset = headerEnd;
+    endOffset = recordsStart;
   }
 }

@@ -1,12 +1,11 @@
 package io.lattice.storage;
 
-import io.lattice.format.FileHeader;
-import io.lattice.format.FileKind;
 import io.lattice.format.FormatException;
 import io.lattice.format.LogRecord;
 import io.lattice.format.LogRecordCodec;
 import io.lattice.format.LogScan;
 import io.lattice.format.LogScanner;
+import io.lattice.format.SegmentLayout;
 import io.lattice.raft.Entry;
 import io.lattice.raft.LogIndex;
 import java.io.IOException;
@@ -40,10 +39,12 @@ import org.slf4j.LoggerFactory;
  * records followed by the remains of old ones). Compaction deletes whole sealed segments.
  *
  * <p>Recovery on open: an incomplete last record or trailing zeros in {@code raft.log} (a torn
- * write) is truncated with a warning naming the file and offset; anything else that does not scan
- * cleanly — a complete record with a bad checksum, a damaged sealed segment, a gap between segments
- * — is corruption: {@link #open} throws {@link CorruptStorageException} naming file, offset and
- * index and the repair command ({@link LogRepair}).
+ * write) is truncated with a warning naming the file, the offset and the bytes dropped; anything
+ * else that does not scan cleanly — a complete record with a bad checksum, a damaged sealed
+ * segment, a gap between segments, a file that ends before its sync mark (it was cut: synced
+ * entries are gone, see {@link SyncMarks}) — is corruption: {@link #open} throws {@link
+ * CorruptStorageException} naming file, offset and index and the repair command ({@link
+ * LogRepair}).
  *
  * <p>Any I/O failure while writing or syncing is final: the store refuses every later call, so
  * that nothing is ever acknowledged on top of a write whose durability is unknown. A failed append
@@ -119,8 +120,9 @@ public final class SegmentedLogStore implements LogStore, AutoCloseable {
       m.matches();
       long nameFirst = Long.parseLong(m.group(1));
       long nameLast = Long.parseLong(m.group(2));
-      Segment seg = new Segment(file, nameFirst, FileHeader.SIZE);
-      LogScan scan = LogScanner.scan(file, (offset, size, r) -> seg.scanned(offset, size), false);
+      List<long[]> frames = new ArrayList<>();
+      LogScan scan = LogScanner.scan(file, (offset, size, r) -> frames.add(new long[] {offset, size}),
+          false);
       if (!scan.clean()) {
         // A sealed segment was synced before it was renamed: even a "torn" tail is damage.
         throw corrupt(file, scan.problem().offset(), damagedIndex(scan, nameFirst),
@@ -132,18 +134,34 @@ public final class SegmentedLogStore implements LogStore, AutoCloseable {
             + nameLast);
       }
       if (expectedNext != LogIndex.NONE && nameFirst != expectedNext) {
-        throw corrupt(file, FileHeader.SIZE, expectedNext, "gap between segments: expected index "
+        throw corrupt(file, scan.recordsStart(), expectedNext, "gap between segments: expected index "
             + expectedNext + " but the segment starts at " + nameFirst);
       }
       if (scan.firstTerm() < lastTerm) {
-        throw corrupt(file, FileHeader.SIZE, nameFirst, termBackwards(scan, lastTerm));
+        throw corrupt(file, scan.recordsStart(), nameFirst, termBackwards(scan, lastTerm));
       }
       expectedNext = LogIndex.next(nameLast);
       lastTerm = scan.lastTerm();
-      sealed.put(nameFirst, seg);
+      sealed.put(nameFirst, segmentOf(file, nameFirst, scan, frames));
     }
     recoverOpenSegment(expectedNext, lastTerm);
     firstIndex = sealed.isEmpty() ? open.firstIndex() : sealed.firstKey();
+  }
+
+  /** The in-memory index of a scanned file: its records ({@code frames}) and its sync mark. */
+  private static Segment segmentOf(Path file, long firstIndex, LogScan scan, List<long[]> frames) {
+    if (scan.damagedMarkSlot()) {
+      LOG.warn("One of the two sync-mark slots in the header of {} is damaged (a write of the mark"
+          + " that a crash interrupted, or damage to the disk); using the other one{}. No entry is"
+          + " affected.", file, scan.syncMark() == null ? ""
+              : ", which says the file was synced through byte offset " + scan.syncMark().end());
+    }
+    Segment seg = new Segment(file, firstIndex, scan.recordsStart(),
+        SegmentLayout.hasSyncMarks(scan.formatVersion()), scan.syncMark());
+    for (long[] f : frames) {
+      seg.scanned(f[0], (int) f[1]);
+    }
+    return seg;
   }
 
   private static String termBackwards(LogScan scan, long lastTerm) {
@@ -166,18 +184,18 @@ public final class SegmentedLogStore implements LogStore, AutoCloseable {
           scan.problem().detail());
     }
     if (scan.records() > 0 && expectedNext != LogIndex.NONE && scan.firstIndex() != expectedNext) {
-      throw corrupt(file, FileHeader.SIZE, expectedNext, "gap between segments: expected index "
+      throw corrupt(file, scan.recordsStart(), expectedNext, "gap between segments: expected index "
           + expectedNext + " but " + OPEN_SEGMENT + " starts at " + scan.firstIndex());
     }
     if (scan.records() > 0 && scan.firstTerm() < lastTerm) {
-      throw corrupt(file, FileHeader.SIZE, scan.firstIndex(), termBackwards(scan, lastTerm));
+      throw corrupt(file, scan.recordsStart(), scan.firstIndex(), termBackwards(scan, lastTerm));
     }
     openChannel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
     if (scan.tornTail()) {
-      LOG.warn("Recovered a torn write: {}. Truncating {} from byte offset {} to {} bytes;"
-          + " nothing before it is lost (the lost tail was never acknowledged).",
-          scan.problem().describe(), file, scan.validEnd(), scan.validEnd());
-      if (scan.validEnd() < FileHeader.SIZE) {
+      LOG.warn("Recovered a torn write: {}. Truncating {} to {} bytes drops the last {} bytes,"
+          + " which hold no complete entry; {}", scan.problem().describe(), file, scan.validEnd(),
+          scan.bytesAfterValidEnd(), tornTailSafety(scan));
+      if (scan.validEnd() < scan.recordsStart()) {
         openChannel.close();
         createOpenSegment(file, next);
         return;
@@ -185,18 +203,27 @@ public final class SegmentedLogStore implements LogStore, AutoCloseable {
       openChannel.truncate(scan.validEnd());
       io.force(openChannel, file);
     }
-    open = new Segment(file, scan.records() > 0 ? scan.firstIndex() : next, FileHeader.SIZE);
-    for (long[] f : frames) {
-      open.scanned(f[0], (int) f[1]);
+    open = segmentOf(file, scan.records() > 0 ? scan.firstIndex() : next, scan, frames);
+  }
+
+  /** Why truncating the torn tail of {@code scan} loses nothing acknowledged, as far as known. */
+  static String tornTailSafety(LogScan scan) {
+    if (scan.syncMark() != null) {
+      return "the file was synced through byte offset " + scan.syncMark().end() + " (index "
+          + scan.syncMark().lastIndex() + "), so the dropped bytes were never acknowledged.";
     }
+    if (SegmentLayout.hasSyncMarks(scan.formatVersion())) {
+      return "the file was never synced after its header, so nothing in it was acknowledged.";
+    }
+    return "format version " + scan.formatVersion() + " records no sync mark, so a cut inside a"
+        + " record cannot be told from a torn write (a log written since the upgrade can).";
   }
 
   private void createOpenSegment(Path file, long nextIndex) throws IOException {
     openChannel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
         StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
     try {
-      writeFully(openChannel, ByteBuffer.wrap(FileHeader.current(FileKind.LOG_SEGMENT).toBytes()),
-          0);
+      writeFully(openChannel, ByteBuffer.wrap(SegmentLayout.newSegment()), 0);
       io.force(openChannel, file);
     } catch (IOException | RuntimeException e) {
       // A full disk: leave no headerless raft.log behind (recovery would call it damaged); with
@@ -206,7 +233,7 @@ public final class SegmentedLogStore implements LogStore, AutoCloseable {
       throw e;
     }
     io.fsyncDirectory(dir);
-    open = new Segment(file, nextIndex, FileHeader.SIZE);
+    open = new Segment(file, nextIndex, SegmentLayout.V2_RECORDS_START, true, null);
   }
 
   /** The index the damaged record of {@code scan} should hold; {@code NONE} when unknown. */
@@ -346,7 +373,7 @@ public final class SegmentedLogStore implements LogStore, AutoCloseable {
     try {
       if (empty && sealed.isEmpty()) {
         // An empty log continues wherever its snapshot left off.
-        open.reset(first, FileHeader.SIZE);
+        open.reset(first);
         firstIndex = first;
       } else if (first < firstIndex || first > LogIndex.next(lastIndex())) {
         throw new IllegalArgumentException("append at " + first + " would leave a gap in ["
@@ -420,7 +447,9 @@ public final class SegmentedLogStore implements LogStore, AutoCloseable {
       openChannel = FileChannel.open(openPath, StandardOpenOption.READ, StandardOpenOption.WRITE);
       io.fsyncDirectory(dir);
     }
-    openChannel.truncate(open.truncateFrom(index));
+    long cut = open.truncateFrom(index);
+    SyncMarks.lowerBeforeCut(io, openChannel, open);
+    openChannel.truncate(cut);
     io.force(openChannel, open.path());
   }
 
@@ -445,6 +474,7 @@ public final class SegmentedLogStore implements LogStore, AutoCloseable {
         io.fsyncDirectory(dir);
         dirDirty = false;
       }
+      SyncMarks.synced(io, openChannel, open);
     } catch (IOException e) {
       throw fail(e);
     }
@@ -494,9 +524,10 @@ public final class SegmentedLogStore implements LogStore, AutoCloseable {
       // deleted segments back in front of the new records, a gap that recovery calls corruption.
       io.fsyncDirectory(dir);
     }
-    openChannel.truncate(FileHeader.SIZE);
+    open.reset(nextIndex);
+    SyncMarks.lowerBeforeCut(io, openChannel, open);
+    openChannel.truncate(open.recordsStart());
     io.force(openChannel, open.path());
-    open.reset(nextIndex, FileHeader.SIZE);
     firstIndex = nextIndex;
     dirDirty = true;
   }

@@ -8,7 +8,7 @@ import static io.lattice.storage.StorageFixtures.sealedSegments;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
-import io.lattice.format.FileHeader;
+import io.lattice.format.SegmentLayout;
 import io.lattice.raft.Entry;
 import io.lattice.storage.StorageFixtures.LogCapture;
 import java.io.IOException;
@@ -51,15 +51,20 @@ class LogRecoveryTest {
     return dir.resolve(SegmentedLogStore.OPEN_SEGMENT);
   }
 
-  /** Writes entries 1..{@link #ENTRIES} with single appends and one sync at the end; closes. */
+  /**
+   * Writes entries 1..{@link #ENTRIES} with single appends, one sync before the last entry (which
+   * is the unsynced batch a crash may tear) and none after it; closes.
+   */
   private List<Entry> writeLog(long segmentBytes) throws IOException {
     List<Entry> written = new ArrayList<>();
     try (SegmentedLogStore log = SegmentedLogStore.open(dir, FileIo.SYSTEM, segmentBytes)) {
       for (Entry e : entries(1, ENTRIES, 1, 150)) {
+        if (e.index() == ENTRIES) {
+          log.sync();
+        }
         log.append(List.of(e));
         written.add(e);
       }
-      log.sync();
     }
     return written;
   }
@@ -153,7 +158,7 @@ class LogRecoveryTest {
         SegmentedLogStore log = open(4096)) {
       assertThat(log.lastIndex()).isEqualTo(firstInOpen - 1);
       assertThat(readAll(log)).isEqualTo(written.subList(0, (int) firstInOpen - 1));
-      assertThat(Files.size(file)).isEqualTo(FileHeader.SIZE);
+      assertThat(Files.size(file)).isEqualTo(SegmentLayout.V2_RECORDS_START);
       assertThat(logs.warnings()).hasSize(1);
       log.append(written.subList((int) firstInOpen - 1, ENTRIES));
     }
@@ -330,7 +335,8 @@ class LogRecoveryTest {
     StorageFixtures.deleteRecursively(dir);
     written = writeLog(4096);
     sealed = sealedSegments(dir);
-    Files.write(sealed.get(0), Arrays.copyOf(Files.readAllBytes(sealed.get(0)), FileHeader.SIZE));
+    Files.write(sealed.get(0), Arrays.copyOf(Files.readAllBytes(sealed.get(0)),
+        SegmentLayout.V2_RECORDS_START));
     assertThat(catchThrowableOfType(() -> open(4096), CorruptStorageException.class)).isNotNull();
     r = LogRepair.repair(dir, FileIo.SYSTEM);
     assertThat(r.repaired()).isTrue();

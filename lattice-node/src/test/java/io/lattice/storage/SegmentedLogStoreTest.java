@@ -8,7 +8,7 @@ import static io.lattice.storage.StorageFixtures.sealedSegments;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.lattice.format.FileHeader;
+import io.lattice.format.SegmentLayout;
 import io.lattice.raft.Entry;
 import io.lattice.raft.EntryType;
 import io.lattice.raft.Membership;
@@ -80,7 +80,7 @@ class SegmentedLogStoreTest {
       assertThat(log.lastIndex()).isEqualTo(0);
       assertThat(log.read(1, 0)).isEmpty();
       assertThat(fileNames(dir)).containsExactly("raft.log");
-      assertThat(Files.size(dir.resolve("raft.log"))).isEqualTo(FileHeader.SIZE);
+      assertThat(Files.size(dir.resolve("raft.log"))).isEqualTo(SegmentLayout.V2_RECORDS_START);
     }
     try (SegmentedLogStore log = open()) {
       assertThat(log.firstIndex()).isEqualTo(1);

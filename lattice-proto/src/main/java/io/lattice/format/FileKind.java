@@ -5,8 +5,11 @@ package io.lattice.format;
  * 4-byte magic, then a 2-byte format version and 2 reserved bytes (zero).
  */
 public enum FileKind {
-  /** A log segment: {@code raft.log} (open) or {@code raft-<first>-<last>.log} (sealed). */
-  LOG_SEGMENT(0x4C544C47, 1), // "LTLG"
+  /**
+   * A log segment: {@code raft.log} (open) or {@code raft-<first>-<last>.log} (sealed). Version 2
+   * adds sync marks after the header ({@link SegmentLayout}); version 1 is still read.
+   */
+  LOG_SEGMENT(0x4C544C47, 2), // "LTLG"
   /** The hard-state file: term, vote, repair mark. */
   HARD_STATE(0x4C544853, 1), // "LTHS"
   /** A snapshot file: {@code snapshots/snap-<term>-<index>.snap}. */

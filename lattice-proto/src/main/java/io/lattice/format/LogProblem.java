@@ -27,7 +27,13 @@ public record LogProblem(Kind kind, Path file, long offset, long lastGoodIndex, 
     /** A record's index does not follow the previous record's. */
     INDEX_GAP,
     /** A record's term is lower than the previous record's. */
-    TERM_BACKWARDS
+    TERM_BACKWARDS,
+    /**
+     * The records end before the end that the file's {@link SyncMark} says was durable: synced,
+     * acknowledged entries are gone, so the file was cut (truncated, or copied in part). A crash
+     * loses only what came after the last sync, so this is never a torn write.
+     */
+    CUT
   }
 
   public boolean isCorruption() {

@@ -12,6 +12,10 @@ import java.nio.file.Path;
  * @param firstTerm term of the first intact record, 0 if none
  * @param lastTerm term of the last intact record, 0 if none
  * @param problem what stopped the scan, or null when the whole file is intact
+ * @param recordsStart byte offset of the first record (after the header, by format version)
+ * @param syncMark what the file says was durable, or null: a version-1 file, or one never synced
+ * @param damagedMarkSlot whether one of the two sync-mark slots is damaged (the other is used): the
+ *     trace of a torn write of the mark, or damage to the header, worth a warning
  */
 public record LogScan(
     Path file,
@@ -23,7 +27,10 @@ public record LogScan(
     long lastIndex,
     long firstTerm,
     long lastTerm,
-    LogProblem problem) {
+    LogProblem problem,
+    long recordsStart,
+    SyncMark syncMark,
+    boolean damagedMarkSlot) {
 
   public boolean clean() {
     return problem == null;
@@ -31,6 +38,11 @@ public record LogScan(
 
   public boolean tornTail() {
     return problem != null && problem.kind() == LogProblem.Kind.TORN_TAIL;
+  }
+
+  /** Bytes after the last intact record: what truncating a torn tail drops. */
+  public long bytesAfterValidEnd() {
+    return Math.max(0, fileSize - validEnd);
   }
 
   public boolean corrupt() {

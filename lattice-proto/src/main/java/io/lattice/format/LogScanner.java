@@ -14,6 +14,10 @@ import java.util.zip.CRC32C;
  *
  * <p>Never writes. Safe on a file another process is appending to: it reads up to the size seen
  * when it started, and an incomplete last record there is reported as a torn tail.
+ *
+ * <p>In a version-2 file ({@link SegmentLayout}) the records must reach at least the end that the
+ * file's {@link SyncMark} says was durable; a file that ends before it was cut ({@link
+ * LogProblem.Kind#CUT}), whether it ends in an incomplete record or on a record boundary.
  */
 public final class LogScanner {
   /** Receives each intact record, in file order. */
@@ -37,10 +41,23 @@ public final class LogScanner {
   private boolean readPayloads = true;
   /** File offset of {@code buf}'s position 0. */
   private long bufStart;
+  private int recordsStart = FileHeader.SIZE;
+  /** The file's current sync mark; null for version 1 or a file never synced. */
+  private SyncMark syncMark;
+  private boolean damagedMarkSlot;
+
+  /** The first bytes of the file (header and sync marks), read before {@link #size}. */
+  private final ByteBuffer head;
 
   private LogScanner(Path file, FileChannel channel) throws IOException {
     this.file = file;
     this.channel = channel;
+    // The sync marks are read before the size: a mark never claims more than the file held when
+    // it was written, so a file being appended to cannot look cut.
+    this.head = ByteBuffer.allocate(SegmentLayout.V2_RECORDS_START);
+    while (head.hasRemaining() && channel.read(head, head.position()) > 0) {
+      // read on
+    }
     this.size = channel.size();
   }
 
@@ -75,7 +92,20 @@ public final class LogScanner {
       return result(0, 0, 0, 0, 0, 0, 0,
           new LogProblem(LogProblem.Kind.BAD_HEADER, file, e.offset(), 0, e.getMessage()));
     }
-    long offset = FileHeader.SIZE;
+    recordsStart = SegmentLayout.recordsStart(header.version());
+    if (size < recordsStart) {
+      // The header and the empty slots of a new file are one write: this one was interrupted.
+      return result(header.version(), 0, 0, 0, 0, 0, 0, new LogProblem(LogProblem.Kind.TORN_TAIL,
+          file, 0, 0, "the " + size + "-byte file is shorter than its " + recordsStart
+          + "-byte header"));
+    }
+    if (SegmentLayout.hasSyncMarks(header.version())) {
+      LogProblem damaged = readSyncMark();
+      if (damaged != null) {
+        return result(header.version(), 0, 0, 0, 0, 0, 0, damaged);
+      }
+    }
+    long offset = recordsStart;
     long count = 0;
     long firstIndex = 0;
     long lastIndex = 0;
@@ -167,7 +197,58 @@ public final class LogScanner {
       lastTerm = term;
       offset += framed;
     }
+    if (syncMark != null && offset < syncMark.end()
+        && (problem == null || problem.kind() == LogProblem.Kind.TORN_TAIL)) {
+      problem = new LogProblem(LogProblem.Kind.CUT, file, offset, lastIndex,
+          cutDetail(offset, count));
+    }
     return result(header.version(), offset, count, firstIndex, lastIndex, firstTerm, lastTerm, problem);
+  }
+
+  /**
+   * Sets {@link #syncMark} to the newer intact slot. Only one slot is ever being written (the
+   * other was synced before it), so one torn slot is the trace of a crash, and two are damage.
+   *
+   * @return the problem when both slots are damaged, else null
+   */
+  private LogProblem readSyncMark() {
+    SyncMark newest = null;
+    int damaged = 0;
+    for (int slot = 0; slot < 2; slot++) {
+      int at = SegmentLayout.SLOTS_START + slot * SyncMark.SLOT_SIZE;
+      switch (SyncMark.stateOf(head, at)) {
+        case EMPTY -> { }
+        case DAMAGED -> damaged++;
+        case INTACT -> {
+          SyncMark m = SyncMark.decode(head, at);
+          if (newest == null || m.seq() > newest.seq()) {
+            newest = m;
+          }
+        }
+      }
+    }
+    if (damaged == 2) {
+      return new LogProblem(LogProblem.Kind.BAD_HEADER, file, SegmentLayout.SLOTS_START, 0,
+          "both sync marks in the header are damaged");
+    }
+    syncMark = newest;
+    damagedMarkSlot = damaged == 1;
+    return null;
+  }
+
+  private String cutDetail(long validEnd, long records) {
+    long lost = syncMark.records() - records;
+    String entries = lost > 0
+        ? lost + (lost == 1 ? " synced entry" : " synced entries") + " (index"
+            + (lost == 1 ? " " + syncMark.lastIndex()
+                : "es " + (syncMark.lastIndex() - lost + 1) + ".." + syncMark.lastIndex())
+            + ") and "
+        : "";
+    return "the records end at byte offset " + validEnd + (records > 0 ? "" : " (none intact)")
+        + " but the file was synced through byte offset " + syncMark.end() + " (index "
+        + syncMark.lastIndex() + "): " + entries + (syncMark.end() - validEnd) + " bytes of synced"
+        + " records are missing or incomplete. A crash loses only what was written after the last"
+        + " sync, so this is not a torn write: the file was cut (truncated, or copied in part)";
   }
 
   /**
@@ -216,7 +297,7 @@ public final class LogScanner {
   private LogScan result(int version, long validEnd, long count, long firstIndex, long lastIndex,
       long firstTerm, long lastTerm, LogProblem problem) {
     return new LogScan(file, version, size, validEnd, count, firstIndex, lastIndex, firstTerm,
-        lastTerm, problem);
+        lastTerm, problem, recordsStart, syncMark, damagedMarkSlot);
   }
 
   private LogProblem torn(long offset, long lastIndex, String detail) {

@@ -257,7 +257,7 @@ class DecoderFuzzTest {
     if (scan.clean()) {
       assertThat(scan.validEnd()).isEqualTo(bytes.length);
     }
-    long offset = FileHeader.SIZE;
+    long offset = scan.recordsStart();
     for (Fixtures.Seen seen : s.seen()) {
       assertThat(seen.offset()).isEqualTo(offset);
       assertThat(seen.framedSize()).isEqualTo(LogRecordCodec.framedSize(seen.record().payload().length));

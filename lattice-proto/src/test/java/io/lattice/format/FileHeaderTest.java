@@ -26,7 +26,7 @@ class FileHeaderTest {
     byte[] bytes = FileHeader.current(FileKind.LOG_SEGMENT).toBytes();
     assertThat(new String(bytes, 0, 4, StandardCharsets.US_ASCII)).isEqualTo("LTLG");
     assertThat(bytes[4]).isEqualTo((byte) 0);
-    assertThat(bytes[5]).isEqualTo((byte) 1);
+    assertThat(bytes[5]).isEqualTo((byte) 2); // log segments are at version 2 (sync marks)
     assertThat(bytes[6]).isZero();
     assertThat(bytes[7]).isZero();
     assertThat(new String(FileHeader.current(FileKind.HARD_STATE).toBytes(), 0, 4, StandardCharsets.US_ASCII))

@@ -68,9 +68,12 @@ final class Fixtures {
     }
   }
 
-  /** The bytes of a segment: header, then the records framed one after another. */
+  /**
+   * The bytes of a version-1 segment: header, then the records framed one after another (the
+   * framing is the same in version 2, which has sync marks between the two: see SyncMarkScanTest).
+   */
   static byte[] segment(List<LogRecord> records) {
-    return segment(FileHeader.current(FileKind.LOG_SEGMENT).toBytes(), records);
+    return segment(new FileHeader(FileKind.LOG_SEGMENT, 1).toBytes(), records);
   }
 
   static byte[] segment(byte[] header, List<LogRecord> records) {

@@ -124,7 +124,8 @@ final class EntryWalk {
       throw new Stop();
     }
     expected++;
-    boolean print = options.includes(r.index(), LogRecord.kindName(r.kind()));
+    boolean print = options.printsEntries()
+        && options.includes(r.index(), LogRecord.kindName(r.kind()));
     if (print || decodeAll) {
       DecodedEntry e = DecodedEntry.of(r);
       if (!e.decoded()) {

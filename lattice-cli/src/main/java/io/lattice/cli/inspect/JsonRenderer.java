@@ -98,12 +98,34 @@ final class JsonRenderer implements Renderer {
     o.addProperty("printed", walk.printed());
     o.addProperty("undecodable", walk.undecodable());
     o.addProperty("verified", options.verify());
+    if (options.verify() && report.files().directory()) {
+      JsonArray state = new JsonArray();
+      for (StateFile f : report.stateFiles()) {
+        JsonObject j = new JsonObject();
+        j.addProperty("kind", f.subject() == Verdict.Subject.SNAPSHOT ? "snapshot" : "hard_state");
+        j.addProperty("file", f.file().toString());
+        j.addProperty("intact", f.intact());
+        if (f.intact()) {
+          j.addProperty("summary", f.summary());
+        } else {
+          if (f.offset() >= 0) {
+            j.addProperty("offset", f.offset());
+          }
+          j.addProperty("detail", f.problem());
+        }
+        state.add(j);
+      }
+      o.add("state_files", state);
+    }
     Verdict v = report.verdict();
     o.addProperty("verdict", v.code());
     if (v.kind() != Verdict.Kind.OK) {
       JsonObject p = new JsonObject();
       p.addProperty("file", v.file().toString());
-      p.addProperty("offset", v.offset());
+      p.addProperty("subject", v.subject().name().toLowerCase(java.util.Locale.ROOT));
+      if (v.offset() >= 0) {
+        p.addProperty("offset", v.offset());
+      }
       if (v.index() > 0) {
         p.addProperty("index", v.index());
       }

@@ -1,9 +1,10 @@
 package io.lattice.cli.inspect;
 
-import io.lattice.format.FileHeader;
 import io.lattice.format.LogProblem;
 import io.lattice.format.LogScan;
 import io.lattice.format.LogScanner;
+import io.lattice.format.SegmentLayout;
+import io.lattice.format.SyncMark;
 import java.io.IOException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -164,12 +165,12 @@ final class LogCheck {
     String prev = previous.segment().fileName();
     if (scan.firstIndex() != expectedNext) {
       String what = scan.firstIndex() > expectedNext ? "gap between segments" : "segments overlap";
-      return Verdict.corrupt(seg.path(), FileHeader.SIZE, expectedNext, what + ": " + prev
+      return Verdict.corrupt(seg.path(), scan.recordsStart(), expectedNext, what + ": " + prev
           + " ends at index " + (expectedNext - 1) + " but " + seg.fileName() + " starts at index "
           + scan.firstIndex(), files.dataDir());
     }
     if (scan.firstTerm() < lastTerm) {
-      return Verdict.corrupt(seg.path(), FileHeader.SIZE, scan.firstIndex(), "term "
+      return Verdict.corrupt(seg.path(), scan.recordsStart(), scan.firstIndex(), "term "
           + scan.firstTerm() + " at index " + scan.firstIndex() + " is below term " + lastTerm
           + " at the end of " + prev, files.dataDir());
     }
@@ -183,7 +184,8 @@ final class LogCheck {
       long index = scan.records() > 0 ? scan.lastIndex() + 1
           : expectedNext > 0 ? expectedNext : seg.nameFirst();
       if (p.kind() == LogProblem.Kind.TORN_TAIL && !seg.sealed()) {
-        return Verdict.torn(seg.path(), p.offset(), p.detail(), files.dataDir());
+        return Verdict.torn(seg.path(), p.offset(), p.detail() + whatTruncationDrops(scan),
+            files.dataDir());
       }
       String detail = p.kind() == LogProblem.Kind.TORN_TAIL
           ? p.detail() + " in a sealed segment (sealed segments are complete and synced, so this is"
@@ -194,11 +196,28 @@ final class LogCheck {
     if (isNameMismatch(seg, scan)) {
       String holds = scan.records() == 0 ? "holds no entries"
           : "holds indexes " + scan.firstIndex() + ".." + scan.lastIndex();
-      return Verdict.corrupt(seg.path(), FileHeader.SIZE, seg.nameFirst(), "sealed segment "
+      return Verdict.corrupt(seg.path(), scan.recordsStart(), seg.nameFirst(), "sealed segment "
           + holds + " but its name says " + seg.nameFirst() + ".." + seg.nameLast(),
           files.dataDir());
     }
     return null;
+  }
+
+  /** What cutting a torn tail off loses, and how the file shows that it is only a torn write. */
+  private static String whatTruncationDrops(LogScan scan) {
+    long bytes = scan.bytesAfterValidEnd();
+    String drops = "; truncating drops the last " + bytes + (bytes == 1 ? " byte" : " bytes")
+        + " (no complete entry)";
+    SyncMark mark = scan.syncMark();
+    if (mark != null) {
+      return drops + ", all written after the last sync (through byte offset " + mark.end()
+          + ", index " + mark.lastIndex() + ")";
+    }
+    if (SegmentLayout.hasSyncMarks(scan.formatVersion())) {
+      return drops + ", all written before the file's first sync";
+    }
+    return drops + "; format version " + scan.formatVersion() + " keeps no sync mark, so a cut"
+        + " inside a record would look the same";
   }
 
   private static boolean isNameMismatch(Segment seg, LogScan scan) {

@@ -9,8 +9,9 @@ import java.util.Set;
 
 /**
  * {@code lattice log inspect FILE|DATA_DIR}: prints a log's header and one line per entry (or
- * NDJSON), and with {@code --verify} a verdict on the whole log: OK, a torn tail (safe), or
- * corruption with the place and the repair command.
+ * NDJSON), and with {@code --verify} (the header and the verdict, without the entries unless
+ * asked) a verdict on the whole log, and on a data directory's hard state and snapshots: OK, a
+ * torn tail (safe), or corruption with the place and the remedy.
  *
  * <p>Reads through the same scanner node recovery uses, so the verdict is what the node would
  * decide on start. Opens every file read-only and never writes, renames or locks anything, so it
@@ -32,12 +33,21 @@ public final class LogInspector {
    * @param from first index to print; 0 or 1 print from the start
    * @param to last index to print; {@link Long#MAX_VALUE} for no limit
    * @param types entry kinds to print ({@link #TYPES}); empty prints all
-   * @param verify end with a verdict line (and decode every payload, not just the printed ones)
+   * @param verify end with a verdict line (and decode every payload, not just the printed ones);
+   *     on a data directory, check its hard state and snapshots too
    * @param json NDJSON: one object per entry, then one summary object
+   * @param entries with {@code verify}, print the entries as well (without it a verification
+   *     prints the summary and the verdict only, unless a filter asks for entries)
    * @throws IllegalArgumentException for an unknown type, a negative {@code from}, or
    *     {@code to < from} (a usage error for the command to report)
    */
-  public record Options(long from, long to, Set<String> types, boolean verify, boolean json) {
+  public record Options(long from, long to, Set<String> types, boolean verify, boolean json,
+      boolean entries) {
+    /** Entries are printed, with or without {@code verify}. */
+    public Options(long from, long to, Set<String> types, boolean verify, boolean json) {
+      this(from, to, types, verify, json, true);
+    }
+
     public Options {
       types = types == null ? Set.of() : Set.copyOf(types);
       for (String t : types) {
@@ -67,6 +77,11 @@ public final class LogInspector {
     boolean filtered() {
       return from > 1 || to != Long.MAX_VALUE || !types.isEmpty();
     }
+
+    /** Whether entries are printed at all: always, except for a plain verification. */
+    boolean printsEntries() {
+      return !verify || entries || filtered();
+    }
   }
 
   private LogInspector() {}
@@ -80,6 +95,10 @@ public final class LogInspector {
   public static int run(Path fileOrDir, Options options, PrintWriter out, PrintWriter err) {
     try {
       LogReport report = check(fileOrDir);
+      if (options.verify() && report.files().directory()) {
+        Path dir = report.files().dataDir();
+        report = report.withStateFiles(StateFileCheck.check(dir, report.showsRun()));
+      }
       Renderer renderer = options.json() ? new JsonRenderer(out) : new TextRenderer(out);
       renderer.begin(report, options);
       WalkResult walk;

@@ -6,8 +6,8 @@ import java.util.StringJoiner;
 
 /**
  * The text form: a header (files, format, index range, entries, terms, bytes), a table of entries
- * (index, term, kind, payload), and with {@code --verify} a verdict line. Every string from the
- * log or the file system is escaped ({@link SafeText}).
+ * (index, term, kind, payload), and with {@code --verify} a line per hard state and snapshot and
+ * a verdict line. Every string from the log or the file system is escaped ({@link SafeText}).
  */
 final class TextRenderer implements Renderer {
   /** Term starts listed in the header; a log with many elections gets a count for the rest. */
@@ -121,7 +121,37 @@ final class TextRenderer implements Renderer {
         out.println("payloads:  " + walk.undecodable() + " do not decode (first at index "
             + walk.firstUndecodable() + ")");
       }
+      printStateFiles(report);
       out.println("verdict:   " + report.verdict().describe());
+    }
+  }
+
+  /** One line per hard state and snapshot checked; "none" lines say what was not there. */
+  private void printStateFiles(LogReport report) {
+    if (!report.files().directory()) {
+      out.println("state:     not checked (a single segment file was given; pass the data"
+          + " directory to check its hard state and snapshots too)");
+      return;
+    }
+    boolean hardState = false;
+    int snapshots = 0;
+    for (StateFile f : report.stateFiles()) {
+      String what = f.intact() ? "OK (" + f.summary() + ")"
+          : "DAMAGED" + (f.offset() >= 0 ? " at offset " + f.offset() : "") + ": "
+              + SafeText.escape(f.problem());
+      if (f.subject() == Verdict.Subject.HARD_STATE) {
+        hardState = true;
+        out.println("hardstate: " + what);
+      } else {
+        snapshots++;
+        out.println("snapshot:  " + path(f.file().getFileName()) + " " + what);
+      }
+    }
+    if (!hardState) {
+      out.println("hardstate: none (this member has not run yet)");
+    }
+    if (snapshots == 0) {
+      out.println("snapshot:  none");
     }
   }
 

@@ -85,7 +85,7 @@ class LogInspectorErrorsTest {
     assertThat(run.exit()).isEqualTo(1);
     assertThat(run.out()).isEmpty();
     assertThat(run.err()).isEqualTo("lattice log inspect: " + log + ": LOG_SEGMENT format version"
-        + " 9 is not supported (this build reads up to 1). Inspect it with the lattice release"
+        + " 9 is not supported (this build reads up to 2). Inspect it with the lattice release"
         + " that matches the node that wrote it.\n");
   }
 

@@ -36,8 +36,8 @@ class LogInspectorJsonTest {
     assertThat(summary.get("first_index").getAsLong()).isEqualTo(1);
     assertThat(summary.get("last_index").getAsLong()).isEqualTo(9);
     assertThat(summary.get("printed").getAsLong()).isEqualTo(9);
-    assertThat(summary.get("bytes").getAsLong()).isEqualTo(468);
-    assertThat(summary.getAsJsonArray("format_versions").get(0).getAsInt()).isEqualTo(1);
+    assertThat(summary.get("bytes").getAsLong()).isEqualTo(548);
+    assertThat(summary.getAsJsonArray("format_versions").get(0).getAsInt()).isEqualTo(2);
     assertThat(summary.getAsJsonArray("terms").toString()).isEqualTo("[{\"term\":1,\"first_index\":1},"
         + "{\"term\":2,\"first_index\":4},{\"term\":3,\"first_index\":7},{\"term\":4,\"first_index\":8}]");
     assertThat(summary.get("verdict").getAsString()).isEqualTo("OK");

@@ -29,11 +29,11 @@ class LogInspectorTextTest {
     assertThat(run.err()).isEmpty();
     assertThat(run.outLines()).containsExactly(
         "log:       " + dir + " (data directory, 1 segment)",
-        "  raft.log  indexes 1..9, 468 bytes (open)",
-        "format:    version 1",
+        "  raft.log  indexes 1..9, 548 bytes (open)",
+        "format:    version 2",
         "entries:   9 (indexes 1..9)",
         "terms:     1..4 (term 1 from index 1, 2 from 4, 3 from 7, 4 from 8)",
-        "bytes:     468",
+        "bytes:     548",
         "",
         "INDEX  TERM  KIND     ENTRY",
         "    1     1  config   members: n1=127.0.0.1:7001 voter,"
@@ -56,7 +56,8 @@ class LogInspectorTextTest {
 
     assertThat(run.exit()).isZero();
     assertThat(run.outLines()).last().isEqualTo("verdict:   OK");
-    assertThat(run.outLines()).hasSize(19);
+    assertThat(run.outLines()).contains("hardstate: OK (term 4, no vote)", "snapshot:  none");
+    assertThat(run.outLines()).hasSize(21);
   }
 
   @Test
@@ -68,14 +69,16 @@ class LogInspectorTextTest {
 
     assertThat(file.exit()).isZero();
     assertThat(file.outLines().get(0)).isEqualTo("log:       " + dir.resolve("raft.log"));
-    // Apart from the directory's segment list, the same header, entries and verdict.
-    assertThat(file.outLines().subList(1, file.outLines().size()))
-        .isEqualTo(whole.outLines().subList(2, whole.outLines().size()));
+    // Apart from the directory's segment list and its state files, the same header, entries and
+    // verdict.
+    assertThat(withoutStateFiles(file.outLines().subList(1, file.outLines().size())))
+        .isEqualTo(withoutStateFiles(whole.outLines().subList(2, whole.outLines().size())));
+    assertThat(file.outLines()).anyMatch(l -> l.startsWith("state:     not checked"));
   }
 
   @Test
   void segmentsAreReadInIndexOrderAsOneLog() throws Exception {
-    Path dir = TestLogs.write(tmp.resolve("data"), 300, TestLogs.puts(1, 20, 1));
+    Path dir = TestLogs.write(tmp.resolve("data"), 380, TestLogs.puts(1, 20, 1));
     assertThat(TestLogs.segments(dir)).hasSizeGreaterThan(3); // the store rolled
 
     TestLogs.Run run = inspect(dir, TestLogs.verify());
@@ -83,14 +86,14 @@ class LogInspectorTextTest {
     assertThat(run.exit()).isZero();
     assertThat(run.outLines()).containsSubsequence(
         "log:       " + dir + " (data directory, 5 segments)",
-        "  raft-1-4.log    indexes 1..4, 368 bytes",
-        "  raft-5-8.log    indexes 5..8, 368 bytes",
-        "  raft-9-12.log   indexes 9..12, 371 bytes",
-        "  raft-13-16.log  indexes 13..16, 372 bytes",
-        "  raft.log        indexes 17..20, 372 bytes (open)",
+        "  raft-1-4.log    indexes 1..4, 448 bytes",
+        "  raft-5-8.log    indexes 5..8, 448 bytes",
+        "  raft-9-12.log   indexes 9..12, 451 bytes",
+        "  raft-13-16.log  indexes 13..16, 452 bytes",
+        "  raft.log        indexes 17..20, 452 bytes (open)",
         "entries:   20 (indexes 1..20)",
         "terms:     1",
-        "bytes:     1851",
+        "bytes:     2251",
         "verdict:   OK");
     assertThat(indexesPrinted(run)).containsExactlyElementsOf(
         LongStream.rangeClosed(1, 20).boxed().toList());
@@ -98,8 +101,8 @@ class LogInspectorTextTest {
 
   @Test
   void aCompactedLogStartsAfterItsSnapshot() throws Exception {
-    Path dir = TestLogs.write(tmp.resolve("data"), 300, TestLogs.puts(1, 20, 1));
-    try (SegmentedLogStore store = SegmentedLogStore.open(dir, TestLogs.NO_SYNC, 300)) {
+    Path dir = TestLogs.write(tmp.resolve("data"), 380, TestLogs.puts(1, 20, 1));
+    try (SegmentedLogStore store = SegmentedLogStore.open(dir, TestLogs.NO_SYNC, 380)) {
       store.compactUpTo(12); // deletes the sealed segments that end at or below 12
     }
 
@@ -157,7 +160,7 @@ class LogInspectorTextTest {
 
   @Test
   void inspectionChangesNoFile() throws Exception {
-    Path dir = TestLogs.write(tmp.resolve("data"), 300, TestLogs.puts(1, 20, 1));
+    Path dir = TestLogs.write(tmp.resolve("data"), 380, TestLogs.puts(1, 20, 1));
     Files.write(dir.resolve("raft.log"), new byte[] {0, 0, 0, 40, 1, 2}, // a torn append
         java.nio.file.StandardOpenOption.APPEND);
     var before = TestLogs.fingerprint(dir);
@@ -179,5 +182,10 @@ class LogInspectorTextTest {
         .takeWhile(l -> !l.isEmpty())
         .map(l -> Long.parseLong(l.trim().split("\\s+")[0]))
         .toList();
+  }
+
+  private static java.util.List<String> withoutStateFiles(java.util.List<String> lines) {
+    return lines.stream().filter(l -> !l.startsWith("state:") && !l.startsWith("hardstate:")
+        && !l.startsWith("snapshot:")).toList();
   }
 }

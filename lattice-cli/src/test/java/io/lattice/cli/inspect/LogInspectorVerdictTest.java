@@ -5,7 +5,7 @@ import static io.lattice.cli.inspect.TestLogs.inspect;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.lattice.format.FileHeader;
+import io.lattice.format.SegmentLayout;
 import io.lattice.format.LogRecord;
 import io.lattice.storage.CorruptStorageException;
 import io.lattice.storage.SegmentedLogStore;
@@ -27,7 +27,7 @@ class LogInspectorVerdictTest {
 
   @Test
   void aTornLastRecordIsATornTailAndSafe() throws Exception {
-    Path dir = TestLogs.write(tmp.resolve("data"), TestLogs.sample());
+    Path dir = TestLogs.writeWithUnsyncedTail(tmp.resolve("data"), TestLogs.sample(), 1);
     Path log = dir.resolve("raft.log");
     long last = TestLogs.offsetOf(log, 9);
     TestLogs.truncate(log, last + 20); // the last record, cut mid-way
@@ -38,7 +38,9 @@ class LogInspectorVerdictTest {
     assertThat(indexesPrinted(run)).containsExactly(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L);
     assertThat(run.out()).contains("entries:   8 (indexes 1..8)");
     assertThat(run.outLines()).last().isEqualTo("verdict:   TORN TAIL at " + log + " offset " + last
-        + ": incomplete last record: 20 of 51 bytes (safe: the node truncates it on start)");
+        + ": incomplete last record: 20 of 51 bytes; truncating drops the last 20 bytes (no"
+        + " complete entry), all written after the last sync (through byte offset " + last
+        + ", index 8) (safe: the node truncates it on start)");
     assertThat(run.err()).isEmpty();
     // The node agrees: it opens the log and drops exactly that record.
     try (SegmentedLogStore store = SegmentedLogStore.open(copy(dir), TestLogs.NO_SYNC, 1 << 20)) {
@@ -48,7 +50,7 @@ class LogInspectorVerdictTest {
 
   @Test
   void withoutVerifyATornTailIsANoteOnStderr() throws Exception {
-    Path dir = TestLogs.write(tmp.resolve("data"), TestLogs.sample());
+    Path dir = TestLogs.writeWithUnsyncedTail(tmp.resolve("data"), TestLogs.sample(), 1);
     Path log = dir.resolve("raft.log");
     long last = TestLogs.offsetOf(log, 9);
     TestLogs.truncate(log, Files.size(log) - 3);
@@ -115,7 +117,7 @@ class LogInspectorVerdictTest {
 
   @Test
   void damageInASealedSegmentStopsTheLogThere() throws Exception {
-    Path dir = TestLogs.write(tmp.resolve("data"), 300, TestLogs.puts(1, 20, 1));
+    Path dir = TestLogs.write(tmp.resolve("data"), 380, TestLogs.puts(1, 20, 1));
     Path sealed = dir.resolve("raft-9-12.log");
     long offset = TestLogs.offsetOf(sealed, 11);
     TestLogs.flipBit(sealed, offset + 40);
@@ -124,7 +126,7 @@ class LogInspectorVerdictTest {
 
     assertThat(run.exit()).isEqualTo(1);
     assertThat(run.out()).contains("entries:   10 (indexes 1..10)",
-        "  raft-9-12.log   indexes 9..10, 371 bytes",
+        "  raft-9-12.log   indexes 9..10, 451 bytes",
         "  raft-13-16.log  not read (after the damage)",
         "  raft.log        not read (after the damage) (open)");
     assertThat(run.outLines()).last().asString()
@@ -133,7 +135,7 @@ class LogInspectorVerdictTest {
 
   @Test
   void aTornEndOfASealedSegmentIsCorruption() throws Exception {
-    Path dir = TestLogs.write(tmp.resolve("data"), 300, TestLogs.puts(1, 20, 1));
+    Path dir = TestLogs.write(tmp.resolve("data"), 380, TestLogs.puts(1, 20, 1));
     Path sealed = dir.resolve("raft-5-8.log");
     long offset = TestLogs.offsetOf(sealed, 8);
     TestLogs.truncate(sealed, offset + 10);
@@ -144,13 +146,13 @@ class LogInspectorVerdictTest {
     assertThat(run.outLines()).last().asString()
         .startsWith("verdict:   CORRUPT at " + sealed + " offset " + offset + " (index 8)")
         .contains("in a sealed segment");
-    assertThatThrownBy(() -> SegmentedLogStore.open(dir, TestLogs.NO_SYNC, 300))
+    assertThatThrownBy(() -> SegmentedLogStore.open(dir, TestLogs.NO_SYNC, 380))
         .isInstanceOf(CorruptStorageException.class);
   }
 
   @Test
   void aMissingSegmentIsAGap() throws Exception {
-    Path dir = TestLogs.write(tmp.resolve("data"), 300, TestLogs.puts(1, 20, 1));
+    Path dir = TestLogs.write(tmp.resolve("data"), 380, TestLogs.puts(1, 20, 1));
     Files.delete(dir.resolve("raft-5-8.log"));
 
     TestLogs.Run run = inspect(dir, TestLogs.verify());
@@ -158,14 +160,14 @@ class LogInspectorVerdictTest {
     assertThat(run.exit()).isEqualTo(1);
     assertThat(run.out()).contains("entries:   4 (indexes 1..4)");
     assertThat(run.outLines()).last().isEqualTo("verdict:   CORRUPT at "
-        + dir.resolve("raft-9-12.log") + " offset " + FileHeader.SIZE + " (index 5): gap between"
+        + dir.resolve("raft-9-12.log") + " offset " + SegmentLayout.V2_RECORDS_START + " (index 5): gap between"
         + " segments: raft-1-4.log ends at index 4 but raft-9-12.log starts at index 9. Run:"
         + " lattice-node repair --data-dir " + dir);
   }
 
   @Test
   void aSealedSegmentMustHoldWhatItsNameSays() throws Exception {
-    Path dir = TestLogs.write(tmp.resolve("data"), 300, TestLogs.puts(1, 20, 1));
+    Path dir = TestLogs.write(tmp.resolve("data"), 380, TestLogs.puts(1, 20, 1));
     Path misnamed = dir.resolve("raft-13-17.log");
     Files.move(dir.resolve("raft-13-16.log"), misnamed);
 
@@ -174,7 +176,7 @@ class LogInspectorVerdictTest {
     assertThat(run.exit()).isEqualTo(1);
     assertThat(run.out()).contains("entries:   12 (indexes 1..12)");
     assertThat(run.outLines()).last().asString().startsWith("verdict:   CORRUPT at " + misnamed
-        + " offset 8 (index 13): sealed segment holds indexes 13..16 but its name says 13..17");
+        + " offset 88 (index 13): sealed segment holds indexes 13..16 but its name says 13..17");
   }
 
   @Test

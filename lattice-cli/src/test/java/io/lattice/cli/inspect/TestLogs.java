@@ -2,6 +2,7 @@ package io.lattice.cli.inspect;
 
 import io.lattice.format.FileHeader;
 import io.lattice.format.FileKind;
+import io.lattice.format.HardStateRecord;
 import io.lattice.format.KvCommand;
 import io.lattice.format.KvCommandCodec;
 import io.lattice.format.LogRecord;
@@ -116,15 +117,41 @@ final class TestLogs {
 
   // ---------------------------------------------------------------- writing with the node's store
 
-  /** Writes {@code entries} into {@code dir} through the node's store, rolling at {@code segmentBytes}. */
+  /**
+   * Writes {@code entries} into {@code dir} through the node's store, rolling at {@code
+   * segmentBytes}, all synced, and a hard state in the last entry's term (a data directory as a
+   * node leaves it).
+   */
   static Path write(Path dir, long segmentBytes, List<Entry> entries) throws IOException {
+    return write(dir, segmentBytes, entries, 0);
+  }
+
+  /**
+   * As {@link #write(Path, long, List)}, but the last {@code unsynced} entries are appended after
+   * the last sync: the tail a crash may tear.
+   */
+  static Path write(Path dir, long segmentBytes, List<Entry> entries, int unsynced)
+      throws IOException {
+    int synced = entries.size() - unsynced;
     try (SegmentedLogStore store = SegmentedLogStore.open(dir, NO_SYNC, segmentBytes)) {
-      for (Entry e : entries) {
+      for (Entry e : entries.subList(0, synced)) {
         store.append(List.of(e)); // one append per entry, so that segments roll between entries
       }
       store.sync();
+      if (unsynced > 0) {
+        store.append(entries.subList(synced, entries.size()));
+      }
     }
+    long term = entries.isEmpty() ? 0 : entries.get(entries.size() - 1).term();
+    Files.write(dir.resolve(StateFileCheck.HARD_STATE),
+        new HardStateRecord(term, null, 0).encode());
     return dir;
+  }
+
+  /** {@code entries} with the last {@code unsynced} of them written after the last sync. */
+  static Path writeWithUnsyncedTail(Path dir, List<Entry> entries, int unsynced)
+      throws IOException {
+    return write(dir, SegmentedLogStore.DEFAULT_SEGMENT_BYTES, entries, unsynced);
   }
 
   static Path write(Path dir, List<Entry> entries) throws IOException {
@@ -162,7 +189,7 @@ final class TestLogs {
       size += LogRecordCodec.framedSize(r.payload().length);
     }
     ByteBuffer buf = ByteBuffer.allocate(size);
-    FileHeader.current(FileKind.LOG_SEGMENT).writeTo(buf);
+    new FileHeader(FileKind.LOG_SEGMENT, 1).writeTo(buf); // version 1: no sync marks to write
     for (LogRecord r : records) {
       LogRecordCodec.write(buf, r);
     }
@@ -203,8 +230,14 @@ final class TestLogs {
     return inspect(path, LogInspector.Options.defaults());
   }
 
+  /** {@code --verify --entries}. */
   static LogInspector.Options verify() {
     return new LogInspector.Options(0, Long.MAX_VALUE, Set.of(), true, false);
+  }
+
+  /** {@code --verify} as the command gives it: the summary and the verdict, no entries. */
+  static LogInspector.Options verifyOnly(boolean json) {
+    return new LogInspector.Options(0, Long.MAX_VALUE, Set.of(), true, json, false);
   }
 
   static LogInspector.Options json(boolean verify) {
