@@ -3,6 +3,7 @@ package io.lattice.node;
 import io.lattice.errors.Reason;
 import io.lattice.raft.Message;
 import io.lattice.storage.FreeSpace;
+import io.lattice.storage.SpaceReservation;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -48,6 +49,15 @@ import org.slf4j.LoggerFactory;
  * once it compacts the log, so it keeps being tried). A success clears the alarm and the back-off.
  * This is what keeps a node restarted on a full disk from a crash loop: it says so once, starts,
  * serves reads, refuses writes, and tries its snapshot now and then.
+ *
+ * <p><b>The space reservation.</b> A disk that something else fills to the last byte defeats the
+ * reserve, and a vote or a new term must still be saved (durably, before anything that depends on
+ * it is sent). The hard-state store then releases the data directory's {@link SpaceReservation}
+ * and saves in the room it freed. A missing reservation raises NO_SPACE at once, whatever the free
+ * space reads, and the alarm clears only once the reservation is back: when free space is above
+ * the reserve, the margin and the reservation's size, this monitor recreates it (one write of its
+ * megabyte and an fsync, on the loop, once per fill of the disk). The reservation is made when the
+ * node starts; a disk too full for it starts the node under the alarm.
  */
 public final class DiskSpaceMonitor {
   private static final Logger log = LoggerFactory.getLogger(DiskSpaceMonitor.class);
@@ -78,12 +88,14 @@ public final class DiskSpaceMonitor {
   private final long clearMargin;
   private final LongSupplier nanoClock;
   private final NodeMetrics metrics;
+  private final SpaceReservation reservation;
 
   private boolean checked;
   private long checkedAt;
   private long free = Long.MAX_VALUE;
   private boolean noSpace;
   private boolean readFailedLogged;
+  private boolean reservationFailedLogged;
   private long refusedAppends;
 
   private String snapshotError;
@@ -97,6 +109,18 @@ public final class DiskSpaceMonitor {
    */
   public DiskSpaceMonitor(String id, FreeSpace source, long reserveBytes, LongSupplier nanoClock,
       NodeMetrics metrics) {
+    this(id, source, SpaceReservation.NONE, reserveBytes, nanoClock, metrics);
+  }
+
+  /** The monitor of the disk of {@code storage}: its free space and its space reservation. */
+  public DiskSpaceMonitor(String id, NodeStorage storage, long reserveBytes,
+      LongSupplier nanoClock, NodeMetrics metrics) {
+    this(id, storage.freeSpace(), storage.reservation(), reserveBytes, nanoClock, metrics);
+  }
+
+  /** @param reservation the room the hard-state store falls back on, recreated here */
+  DiskSpaceMonitor(String id, FreeSpace source, SpaceReservation reservation, long reserveBytes,
+      LongSupplier nanoClock, NodeMetrics metrics) {
     if (reserveBytes < 0) {
       throw new IllegalArgumentException("reserveBytes must be >= 0");
     }
@@ -106,6 +130,7 @@ public final class DiskSpaceMonitor {
     this.clearMargin = Math.min(reserveBytes / 16, 8L << 20);
     this.nanoClock = Objects.requireNonNull(nanoClock, "nanoClock");
     this.metrics = Objects.requireNonNull(metrics, "metrics");
+    this.reservation = Objects.requireNonNull(reservation, "reservation");
   }
 
   /** A disk that never fills, with snapshot retries timed by {@code nanoClock}. */
@@ -114,16 +139,19 @@ public final class DiskSpaceMonitor {
   }
 
   /**
-   * Reads the free space now and, when it is below the reserve, says so in one line: a node
-   * started on a full disk starts all the same, serving reads and refusing writes.
+   * Makes the space reservation (or finds it in place), reads the free space now and, when it is
+   * below the reserve or the reservation could not be made, says so in one line: a node started on
+   * a full disk starts all the same, serving reads and refusing writes.
+   *
+   * @throws IOException if the reservation cannot be created for another reason than a full disk
    */
-  void checkAtStart(Object dataDir) {
+  void checkAtStart(Object dataDir) throws IOException {
+    reservation.ensure();
     refresh(true, true);
     if (noSpace) {
-      log.error("{}: the disk of {} is full: {} free, below the reserve of {} (--disk-reserve). "
-              + "Starting with the NO_SPACE alarm: reads are served, writes are refused with "
-              + "NO_SPACE until space is freed there (no restart needed).",
-          id, dataDir, mib(free), mib(reserve));
+      log.error("{}: the disk of {} is full: {}. Starting with the NO_SPACE alarm: reads are "
+              + "served, writes are refused with NO_SPACE until space is freed there (no restart "
+              + "needed).", id, dataDir, noSpaceDetail());
     }
   }
 
@@ -136,9 +164,10 @@ public final class DiskSpaceMonitor {
   /** Throws NO_SPACE when the alarm is raised: call before proposing anything new. */
   void checkWritable() {
     if (noSpace()) {
-      throw new NodeException(Reason.NO_SPACE, "the disk of member " + id + " is full: " + mib(free)
-          + " free, below its reserve of " + mib(reserve) + "; writes are refused until space is "
-          + "freed there (reads still work)");
+      throw new NodeException(Reason.NO_SPACE, "the disk of member " + id + " is full: "
+          + (reservation.held() ? mib(free) + " free, below its reserve of " + mib(reserve)
+              : "its last free bytes went to saving its term and vote")
+          + "; writes are refused until space is freed there (reads still work)");
     }
   }
 
@@ -189,8 +218,7 @@ public final class DiskSpaceMonitor {
   public List<Alarm> alarms() {
     List<Alarm> out = new ArrayList<>(2);
     if (noSpace) {
-      out.add(new Alarm(AlarmType.NO_SPACE, mib(free) + " free, below the reserve of "
-          + mib(reserve) + ": writes are refused"));
+      out.add(new Alarm(AlarmType.NO_SPACE, noSpaceDetail() + ": writes are refused"));
     }
     if (snapshotError != null) {
       out.add(new Alarm(AlarmType.SNAPSHOT_FAILED, snapshotError));
@@ -203,14 +231,39 @@ public final class DiskSpaceMonitor {
     return free;
   }
 
-  /** @param quiet raise the alarm without its log line (the caller says it its own way) */
+  /**
+   * Between readings of the free space only the reservation is looked at (a flag): a hard-state
+   * save that used it raises the alarm at once, before the next write is let in.
+   *
+   * @param quiet raise the alarm without its log line (the caller says it its own way)
+   */
   private void refresh(boolean now, boolean quiet) {
     long t = nanoClock.getAsLong();
     if (!now && checked && t - checkedAt < CHECK_NANOS) {
-      return;
+      if (noSpace || reservation.held()) {
+        return;
+      }
+    } else {
+      checked = true;
+      checkedAt = t;
+      readFreeSpace();
     }
-    checked = true;
-    checkedAt = t;
+    boolean reserved = reservation.held();
+    if (!noSpace && (free < reserve || !reserved)) {
+      noSpace = true;
+      refusedAppends = 0;
+      if (!quiet) {
+        log.error("{}: NO_SPACE alarm raised: {}: refusing writes and new entries until space is "
+            + "freed (reads are served)", id, noSpaceDetail());
+      }
+    } else if (noSpace && free >= reserve + clearMargin && (reserved || recreateReservation())) {
+      noSpace = false;
+      log.info("{}: NO_SPACE alarm cleared: {} free; writes are accepted again", id, mib(free));
+    }
+    publish();
+  }
+
+  private void readFreeSpace() {
     try {
       free = source.usableBytes();
       readFailedLogged = false;
@@ -221,19 +274,39 @@ public final class DiskSpaceMonitor {
         readFailedLogged = true;
       }
     }
-    if (!noSpace && free < reserve) {
-      noSpace = true;
-      refusedAppends = 0;
-      if (!quiet) {
-        log.error("{}: NO_SPACE alarm raised: {} free, below the reserve of {}: refusing writes "
-            + "and new entries until space is freed (reads are served)", id, mib(free),
-            mib(reserve));
-      }
-    } else if (noSpace && free >= reserve + clearMargin) {
-      noSpace = false;
-      log.info("{}: NO_SPACE alarm cleared: {} free; writes are accepted again", id, mib(free));
+  }
+
+  /** Makes the reservation again once there is room for it beside the reserve; whether it is. */
+  private boolean recreateReservation() {
+    if (free < reserve + clearMargin + reservation.bytes()) {
+      return false;
     }
-    publish();
+    try {
+      if (reservation.ensure()) {
+        log.info("{}: the space reservation {} for the term and vote is in place again", id,
+            reservation.name());
+        reservationFailedLogged = false;
+        return true;
+      }
+    } catch (IOException e) {
+      if (!reservationFailedLogged) {
+        log.warn("{}: cannot recreate the space reservation {} ({}); keeping the NO_SPACE alarm "
+            + "and trying again", id, reservation.name(), e.toString());
+        reservationFailedLogged = true;
+      }
+    }
+    return false;
+  }
+
+  /** Why the NO_SPACE alarm is raised, for the log, the alarm and status. */
+  private String noSpaceDetail() {
+    if (!reservation.held()) {
+      return "the disk filled up to the last byte (" + mib(free) + " free): the space reservation "
+          + reservation.name() + " went to saving the term and vote, or could not "
+          + "be made; it is recreated once " + mib(reserve + clearMargin + reservation.bytes())
+          + " are free";
+    }
+    return mib(free) + " free, below the reserve of " + mib(reserve);
   }
 
   private void publish() {

@@ -65,6 +65,8 @@ import java.util.TreeMap;
  *     this multiple of its size (0: no such wait); see {@link SnapshotPolicy#logRatio()}
  * @param snapshotLogBytes log bytes since the last snapshot past which one is due even below the
  *     threshold (0: none); see {@link SnapshotPolicy#logBytes()}
+ * @param trailingBytes the bytes of the entries kept behind a snapshot, at most ({@link
+ *     RaftConfig#trailingBytes()}); with {@code trailingEntries}, whichever keeps fewer
  */
 public record NodeConfig(
     String id,
@@ -86,7 +88,8 @@ public record NodeConfig(
     LoadLimits limits,
     long diskReserveBytes,
     double snapshotLogRatio,
-    long snapshotLogBytes) {
+    long snapshotLogBytes,
+    long trailingBytes) {
 
   public static final long DEFAULT_TICK_MILLIS = 50;
   public static final int DEFAULT_ELECTION_TICKS = 10;
@@ -94,6 +97,7 @@ public record NodeConfig(
   public static final int DEFAULT_LEASE_DRIFT_TICKS = 2;
   public static final long DEFAULT_SNAPSHOT_THRESHOLD = 1000;
   public static final long DEFAULT_TRAILING_ENTRIES = 1000;
+  public static final long DEFAULT_TRAILING_BYTES = RaftConfig.DEFAULT_TRAILING_BYTES;
   /** 1.5 MiB, like etcd: a command must fit in one append. */
   public static final int DEFAULT_MAX_REQUEST_BYTES = 3 << 19;
   public static final long DEFAULT_REQUEST_TIMEOUT_MILLIS = 5_000;
@@ -117,7 +121,7 @@ public record NodeConfig(
         heartbeatTicks, snapshotThreshold, trailingEntries, leaseDriftTicks, maxRequestBytes,
         requestTimeoutMillis, transferTimeoutMillis, LoadLimits.DEFAULTS,
         DEFAULT_DISK_RESERVE_BYTES, SnapshotPolicy.DEFAULT_LOG_RATIO,
-        SnapshotPolicy.DEFAULT_LOG_BYTES);
+        SnapshotPolicy.DEFAULT_LOG_BYTES, DEFAULT_TRAILING_BYTES);
   }
 
   public NodeConfig {
@@ -143,7 +147,8 @@ public record NodeConfig(
       throw new IllegalArgumentException("tickMillis must be >= 1");
     }
     if (snapshotThreshold < 0 || trailingEntries < 0 || maxRequestBytes < 1
-        || requestTimeoutMillis < 1 || transferTimeoutMillis < 1 || diskReserveBytes < 0) {
+        || requestTimeoutMillis < 1 || transferTimeoutMillis < 1 || diskReserveBytes < 0
+        || trailingBytes < 0) {
       throw new IllegalArgumentException("sizes and timeouts must be positive");
     }
     raftConfigOf(id, electionTicks, heartbeatTicks, leaseDriftTicks, trailingEntries); // validates
@@ -158,7 +163,7 @@ public record NodeConfig(
         DEFAULT_SNAPSHOT_THRESHOLD, DEFAULT_TRAILING_ENTRIES, DEFAULT_LEASE_DRIFT_TICKS,
         DEFAULT_MAX_REQUEST_BYTES, DEFAULT_REQUEST_TIMEOUT_MILLIS, DEFAULT_TRANSFER_TIMEOUT_MILLIS,
         LoadLimits.DEFAULTS, DEFAULT_DISK_RESERVE_BYTES, SnapshotPolicy.DEFAULT_LOG_RATIO,
-        SnapshotPolicy.DEFAULT_LOG_BYTES);
+        SnapshotPolicy.DEFAULT_LOG_BYTES, DEFAULT_TRAILING_BYTES);
   }
 
   /** A node that joins a running cluster, reachable by peers at {@code peerAddress}. */
@@ -168,7 +173,7 @@ public record NodeConfig(
         DEFAULT_SNAPSHOT_THRESHOLD, DEFAULT_TRAILING_ENTRIES, DEFAULT_LEASE_DRIFT_TICKS,
         DEFAULT_MAX_REQUEST_BYTES, DEFAULT_REQUEST_TIMEOUT_MILLIS, DEFAULT_TRANSFER_TIMEOUT_MILLIS,
         LoadLimits.DEFAULTS, DEFAULT_DISK_RESERVE_BYTES, SnapshotPolicy.DEFAULT_LOG_RATIO,
-        SnapshotPolicy.DEFAULT_LOG_BYTES);
+        SnapshotPolicy.DEFAULT_LOG_BYTES, DEFAULT_TRAILING_BYTES);
   }
 
   public NodeConfig withTiming(long tickMillis, int electionTicks, int heartbeatTicks,
@@ -177,7 +182,7 @@ public record NodeConfig(
         tickMillis,
         electionTicks, heartbeatTicks, snapshotThreshold, trailingEntries, leaseDriftTicks,
         maxRequestBytes, requestTimeoutMillis, transferTimeoutMillis, limits,
-        diskReserveBytes, snapshotLogRatio, snapshotLogBytes);
+        diskReserveBytes, snapshotLogRatio, snapshotLogBytes, trailingBytes);
   }
 
   public NodeConfig withSnapshots(long snapshotThreshold, long trailingEntries) {
@@ -185,7 +190,7 @@ public record NodeConfig(
         tickMillis,
         electionTicks, heartbeatTicks, snapshotThreshold, trailingEntries, leaseDriftTicks,
         maxRequestBytes, requestTimeoutMillis, transferTimeoutMillis, limits,
-        diskReserveBytes, snapshotLogRatio, snapshotLogBytes);
+        diskReserveBytes, snapshotLogRatio, snapshotLogBytes, trailingBytes);
   }
 
   /** This configuration with the snapshot policy's byte rules (see {@link SnapshotPolicy}). */
@@ -193,7 +198,15 @@ public record NodeConfig(
     return new NodeConfig(id, dataDir, peerAddress, clientAddress, clusterId, initialCluster, join,
         tickMillis, electionTicks, heartbeatTicks, snapshotThreshold, trailingEntries,
         leaseDriftTicks, maxRequestBytes, requestTimeoutMillis, transferTimeoutMillis, limits,
-        diskReserveBytes, snapshotLogRatio, snapshotLogBytes);
+        diskReserveBytes, snapshotLogRatio, snapshotLogBytes, trailingBytes);
+  }
+
+  /** This configuration with the trailing window bounded to {@code trailingBytes} bytes. */
+  public NodeConfig withTrailingBytes(long trailingBytes) {
+    return new NodeConfig(id, dataDir, peerAddress, clientAddress, clusterId, initialCluster, join,
+        tickMillis, electionTicks, heartbeatTicks, snapshotThreshold, trailingEntries,
+        leaseDriftTicks, maxRequestBytes, requestTimeoutMillis, transferTimeoutMillis, limits,
+        diskReserveBytes, snapshotLogRatio, snapshotLogBytes, trailingBytes);
   }
 
   /** When automatic snapshots are taken. */
@@ -206,7 +219,7 @@ public record NodeConfig(
         tickMillis,
         electionTicks, heartbeatTicks, snapshotThreshold, trailingEntries, leaseDriftTicks,
         maxRequestBytes, requestTimeoutMillis, transferTimeoutMillis, limits,
-        diskReserveBytes, snapshotLogRatio, snapshotLogBytes);
+        diskReserveBytes, snapshotLogRatio, snapshotLogBytes, trailingBytes);
   }
 
   public NodeConfig withMaxRequestBytes(int maxRequestBytes) {
@@ -214,7 +227,7 @@ public record NodeConfig(
         tickMillis,
         electionTicks, heartbeatTicks, snapshotThreshold, trailingEntries, leaseDriftTicks,
         maxRequestBytes, requestTimeoutMillis, transferTimeoutMillis, limits, diskReserveBytes,
-        snapshotLogRatio, snapshotLogBytes);
+        snapshotLogRatio, snapshotLogBytes, trailingBytes);
   }
 
   public NodeConfig withLimits(LoadLimits limits) {
@@ -222,7 +235,7 @@ public record NodeConfig(
         tickMillis,
         electionTicks, heartbeatTicks, snapshotThreshold, trailingEntries, leaseDriftTicks,
         maxRequestBytes, requestTimeoutMillis, transferTimeoutMillis, limits, diskReserveBytes,
-        snapshotLogRatio, snapshotLogBytes);
+        snapshotLogRatio, snapshotLogBytes, trailingBytes);
   }
 
   public NodeConfig withDiskReserve(long diskReserveBytes) {
@@ -230,7 +243,7 @@ public record NodeConfig(
         tickMillis,
         electionTicks, heartbeatTicks, snapshotThreshold, trailingEntries, leaseDriftTicks,
         maxRequestBytes, requestTimeoutMillis, transferTimeoutMillis, limits, diskReserveBytes,
-        snapshotLogRatio, snapshotLogBytes);
+        snapshotLogRatio, snapshotLogBytes, trailingBytes);
   }
 
   /** This configuration with the client listener at {@code clientAddress}. */
@@ -238,13 +251,13 @@ public record NodeConfig(
     return new NodeConfig(id, dataDir, peerAddress, clientAddress, clusterId, initialCluster, join,
         tickMillis, electionTicks, heartbeatTicks, snapshotThreshold, trailingEntries,
         leaseDriftTicks, maxRequestBytes, requestTimeoutMillis, transferTimeoutMillis, limits,
-        diskReserveBytes, snapshotLogRatio, snapshotLogBytes);
+        diskReserveBytes, snapshotLogRatio, snapshotLogBytes, trailingBytes);
   }
 
   /** The core's tuning derived from this configuration. */
   public RaftConfig raftConfig() {
     return raftConfigOf(id, electionTicks, heartbeatTicks, leaseDriftTicks, trailingEntries)
-        .withMaxUncommittedBytes(limits.maxUncommittedBytes());
+        .withMaxUncommittedBytes(limits.maxUncommittedBytes()).withTrailingBytes(trailingBytes);
   }
 
   private static RaftConfig raftConfigOf(String id, int electionTicks, int heartbeatTicks,

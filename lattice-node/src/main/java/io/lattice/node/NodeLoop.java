@@ -166,7 +166,7 @@ public final class NodeLoop<S extends StateMachine> extends NodeRequests<S> impl
         restored.snapshot().index() == LogIndex.NONE && restored.entries().isEmpty()
             ? (config.join() ? " (fresh, joining a running cluster)" : " (fresh, bootstrap)")
             : "");
-    this.space = new DiskSpaceMonitor(config.id(), storage.freeSpace(), config.diskReserveBytes(),
+    this.space = new DiskSpaceMonitor(config.id(), storage, config.diskReserveBytes(),
         clock::nanoTime, metrics);
     space.checkAtStart(config.dataDir());
     Transport transport = Objects.requireNonNull(transports.apply(this), "transport");

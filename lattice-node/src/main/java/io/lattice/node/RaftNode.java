@@ -11,6 +11,7 @@ import io.lattice.storage.FreeSpace;
 import io.lattice.storage.RemovalRecord;
 import io.lattice.storage.SegmentedLogStore;
 import io.lattice.storage.SnapshotStore;
+import io.lattice.storage.SpaceReservation;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.util.Objects;
@@ -95,9 +96,10 @@ public final class RaftNode<S extends StateMachine> implements AutoCloseable {
     });
     try {
       this.snapshots = new FileSnapshotStore(config.dataDir(), io);
+      SpaceReservation reservation = SpaceReservation.inDirectory(config.dataDir(), io);
       NodeStorage storage = new NodeStorage(new TimedLogStore(logStore, metrics),
-          new FileHardStateStore(config.dataDir(), io), snapshots,
-          freeSpace == null ? FreeSpace.of(config.dataDir()) : freeSpace);
+          new FileHardStateStore(config.dataDir(), io, reservation), snapshots,
+          freeSpace == null ? FreeSpace.of(config.dataDir()) : freeSpace, reservation);
       this.loop = new NodeLoop<>(config, storage, stateMachine, transports, metrics,
           NodeClock.SYSTEM, new SplittableRandom(), snapshotWriter);
     } catch (IOException | RuntimeException e) {

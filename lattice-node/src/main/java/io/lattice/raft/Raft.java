@@ -308,12 +308,12 @@ public final class Raft {
 
   /**
    * Records that a snapshot described by {@code meta} is durable, and drops log entries it covers
-   * except a trailing window kept for slow followers.
+   * except a trailing window for slow followers (see {@link RaftConfig#trailingBytes()}).
    *
    * @return the index up to which storage may delete entries as well
    */
   public long compact(SnapshotMeta meta) {
-    return log.compact(meta, cfg.trailingEntries());
+    return log.compact(meta, cfg.trailingEntries(), cfg.trailingBytes());
   }
 
   /** Processes a message from another server. Messages for other servers are ignored. */

@@ -337,11 +337,17 @@ final class RaftLog {
   }
 
   /**
-   * Records a snapshot of the state machine taken at {@code meta.index()} and drops entries older
-   * than the trailing window. Returns the new last dropped index, through which storage may drop
-   * entries too.
+   * Records a snapshot of the state machine taken at {@code meta.index()} and drops the entries it
+   * covers except a trailing window for slow followers: the largest run of entries ending at the
+   * snapshot's index that has at most {@code trailing} entries and whose sizes ({@link
+   * Entry#size()}) add up to at most {@code trailingBytes} (possibly empty: the snapshot covers
+   * everything). Entries after the snapshot's index are always kept. Returns the new last dropped
+   * index, through which storage may drop entries too.
+   *
+   * <p>Costs at most {@code trailing} steps (a configured bound, not the size of the log) besides
+   * the drop itself.
    */
-  long compact(SnapshotMeta meta, long trailing) {
+  long compact(SnapshotMeta meta, long trailing, long trailingBytes) {
     if (meta.index() > applied) {
       throw new InvariantViolation("snapshot at " + meta.index() + " beyond applied " + applied);
     }
@@ -349,7 +355,7 @@ final class RaftLog {
       return offset;
     }
     snapshot = meta;
-    long newOffset = LogIndex.prev(LogIndex.trailingStart(meta.index(), trailing));
+    long newOffset = trailingWindowOffset(meta.index(), trailing, trailingBytes);
     if (newOffset > offset) {
       long newOffsetTerm = term(newOffset);
       Map.Entry<Long, Membership> base = configs.floorEntry(newOffset);
@@ -362,6 +368,24 @@ final class RaftLog {
       offsetTerm = newOffsetTerm;
     }
     return offset;
+  }
+
+  /**
+   * The index just before the trailing window behind a snapshot at {@code snapshotIndex}: the
+   * count bound first, then, walking down from the snapshot, the first entry that would take the
+   * window past {@code trailingBytes}. Never below {@code offset} (what is gone stays gone).
+   */
+  private long trailingWindowOffset(long snapshotIndex, long trailing, long trailingBytes) {
+    long byCount = LogIndex.prev(LogIndex.trailingStart(snapshotIndex, trailing));
+    long floor = Math.max(byCount, offset);
+    long bytes = 0;
+    for (long i = snapshotIndex; i > floor; i = LogIndex.prev(i)) {
+      bytes += entry(i).size();
+      if (bytes > trailingBytes) {
+        return i; // entry i does not fit: drop it and everything before it
+      }
+    }
+    return floor;
   }
 
   /** The configuration in force: the newest CONFIG entry in the log, committed or not (§4.1). */

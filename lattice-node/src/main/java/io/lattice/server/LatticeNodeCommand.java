@@ -75,14 +75,15 @@ public final class LatticeNodeCommand implements Callable<Integer> {
   static final int EXIT_REMOVED = 4;
 
   /** Keys accepted in a --config file (the long option names without dashes). */
-  static final Set<String> CONFIG_KEYS = union(TlsOptions.CONFIG_KEYS, "id", "data-dir",
+  static final Set<String> CONFIG_KEYS = union(union(TlsOptions.CONFIG_KEYS,
+      SnapshotOptions.CONFIG_KEYS.toArray(String[]::new)), "id", "data-dir",
       "listen-client", "listen-peer", "listen", "initial-cluster",
-      "join", "cluster-id", "tick-ms", "election-ticks", "heartbeat-ticks", "snapshot-threshold",
-      "snapshot-trailing", "lease-drift-ticks", "max-request-bytes", "metrics",
+      "join", "cluster-id", "tick-ms", "election-ticks", "heartbeat-ticks",
+      "lease-drift-ticks", "max-request-bytes", "metrics",
       "max-pending-requests", "max-pending-bytes", "max-inbox-bytes", "max-uncommitted-bytes",
       "max-connections", "max-streams-per-connection", "max-connection-idle-ms",
       "keepalive-min-time-ms", "keepalive-without-calls", "max-txn-ops",
-      "disk-reserve", "snapshot-log-ratio", "snapshot-log-bytes");
+      "disk-reserve");
 
   private static Set<String> union(Set<String> a, String... b) {
     Set<String> all = new java.util.HashSet<>(a);
@@ -93,6 +94,10 @@ public final class LatticeNodeCommand implements Callable<Integer> {
   /** TLS: the etcd-named flags, in one block (see {@link TlsOptions}). */
   @CommandLine.Mixin
   TlsOptions tls = new TlsOptions();
+
+  /** When snapshots are taken and what they leave of the log (see {@link SnapshotOptions}). */
+  @CommandLine.Mixin
+  SnapshotOptions snapshots = new SnapshotOptions();
 
   /** The --config file's properties (set by resolveConfig; empty without --config). */
   Properties resolvedFile = new Properties();
@@ -146,29 +151,6 @@ public final class LatticeNodeCommand implements Callable<Integer> {
       description = "Heartbeat period in ticks (default: " + NodeConfig.DEFAULT_HEARTBEAT_TICKS
           + ").")
   Integer heartbeatTicks;
-
-  @Option(names = "--snapshot-threshold", paramLabel = "N",
-      description = "Snapshot every N applied entries, 0 = only on demand (default: "
-          + NodeConfig.DEFAULT_SNAPSHOT_THRESHOLD + ").")
-  Long snapshotThreshold;
-
-  @Option(names = "--snapshot-log-ratio", paramLabel = "R",
-      description = "An automatic snapshot also waits until the log bytes since the last one reach "
-          + "R times its size, so snapshots write about 1/R of the log's bytes whatever the state "
-          + "size; 0 = every --snapshot-threshold entries (default: "
-          + SnapshotPolicy.DEFAULT_LOG_RATIO + ").")
-  Double snapshotLogRatio;
-
-  @Option(names = "--snapshot-log-bytes", paramLabel = "SIZE",
-      description = "Snapshot once the log since the last snapshot passes SIZE, e.g. 64MiB, even "
-          + "below --snapshot-threshold entries (if --snapshot-log-ratio allows); 0 = off "
-          + "(default: 64MiB).")
-  String snapshotLogBytes;
-
-  @Option(names = "--snapshot-trailing", paramLabel = "N",
-      description = "Entries kept behind a snapshot for slow followers (default: "
-          + NodeConfig.DEFAULT_TRAILING_ENTRIES + ").")
-  Long snapshotTrailing;
 
   @Option(names = "--lease-drift-ticks", paramLabel = "N",
       description = "Clock-drift margin taken off the leader lease (default: "
@@ -426,21 +408,21 @@ public final class LatticeNodeCommand implements Callable<Integer> {
     }
     String theCluster = pick(clusterId, file, "cluster-id");
     try {
-      return new NodeConfig(theId, Path.of(dir), thePeer, theClient,
+      NodeConfig base = new NodeConfig(theId, Path.of(dir), thePeer, theClient,
           theCluster == null ? NodeConfig.DEFAULT_CLUSTER_ID : theCluster, members, theJoin,
           num(tickMs, file, "tick-ms", NodeConfig.DEFAULT_TICK_MILLIS),
           (int) num(electionTicks, file, "election-ticks", NodeConfig.DEFAULT_ELECTION_TICKS),
           (int) num(heartbeatTicks, file, "heartbeat-ticks", NodeConfig.DEFAULT_HEARTBEAT_TICKS),
-          num(snapshotThreshold, file, "snapshot-threshold",
-              NodeConfig.DEFAULT_SNAPSHOT_THRESHOLD),
-          num(snapshotTrailing, file, "snapshot-trailing", NodeConfig.DEFAULT_TRAILING_ENTRIES),
+          NodeConfig.DEFAULT_SNAPSHOT_THRESHOLD, NodeConfig.DEFAULT_TRAILING_ENTRIES,
           (int) num(leaseDriftTicks, file, "lease-drift-ticks",
               NodeConfig.DEFAULT_LEASE_DRIFT_TICKS),
           (int) num(maxRequestBytes, file, "max-request-bytes",
               NodeConfig.DEFAULT_MAX_REQUEST_BYTES),
           NodeConfig.DEFAULT_REQUEST_TIMEOUT_MILLIS, NodeConfig.DEFAULT_TRANSFER_TIMEOUT_MILLIS,
           loadLimits(file), diskReserveBytes(pick(diskReserve, file, "disk-reserve")),
-          snapshotLogRatio(file), snapshotLogBytes(file));
+          SnapshotPolicy.DEFAULT_LOG_RATIO, SnapshotPolicy.DEFAULT_LOG_BYTES,
+          NodeConfig.DEFAULT_TRAILING_BYTES);
+      return snapshots.applyTo(base, file, configFile, this::usage);
     } catch (IllegalArgumentException e) {
       throw usage("invalid configuration: " + e.getMessage());
     }
@@ -523,27 +505,6 @@ public final class LatticeNodeCommand implements Callable<Integer> {
       return Sizes.parse(text);
     } catch (IllegalArgumentException e) {
       throw usage("--disk-reserve: " + e.getMessage());
-    }
-  }
-
-  private long snapshotLogBytes(Properties file) {
-    String text = pick(snapshotLogBytes, file, "snapshot-log-bytes");
-    try {
-      return text == null ? SnapshotPolicy.DEFAULT_LOG_BYTES : Sizes.parse(text);
-    } catch (IllegalArgumentException e) {
-      throw usage("--snapshot-log-bytes: " + e.getMessage());
-    }
-  }
-
-  private double snapshotLogRatio(Properties file) {
-    if (snapshotLogRatio != null) {
-      return snapshotLogRatio;
-    }
-    String v = file.getProperty("snapshot-log-ratio");
-    try {
-      return v == null ? SnapshotPolicy.DEFAULT_LOG_RATIO : Double.parseDouble(v.trim());
-    } catch (NumberFormatException e) {
-      throw usage("--config " + configFile + ": snapshot-log-ratio='" + v + "' is not a number");
     }
   }
 

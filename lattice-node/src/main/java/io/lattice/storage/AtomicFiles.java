@@ -10,7 +10,8 @@ import java.nio.file.StandardOpenOption;
 /**
  * Atomic replacement of a small file: write a temp file, fsync it, rename it over the target,
  * fsync the directory. A crash at any point leaves either the old or the new content; a failure
- * before the rename (a full disk) deletes the temp file and leaves the old content.
+ * before the rename (a full disk) deletes the temp file and leaves the old content, so that the
+ * same replacement can be tried again.
  */
 final class AtomicFiles {
   static final String TEMP_SUFFIX = ".tmp";
@@ -24,7 +25,7 @@ final class AtomicFiles {
           StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
         ByteBuffer buf = ByteBuffer.wrap(content);
         while (buf.hasRemaining()) {
-          ch.write(buf);
+          io.write(ch, buf, buf.position()); // through the seam: tests fill the disk here
         }
         io.force(ch, temp);
       }

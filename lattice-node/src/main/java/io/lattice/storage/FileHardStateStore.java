@@ -7,10 +7,19 @@ import io.lattice.raft.LogIndex;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Objects;
 import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@link HardStateStore} as {@code <data>/hardstate}, replaced atomically on every save.
+ *
+ * <p>A full disk: a save that fails with ENOSPC releases the data directory's {@link
+ * SpaceReservation} (when it holds one) and is tried once more in the room that freed, so that a
+ * node whose disk something else filled to the last byte still records a vote or a new term, and
+ * goes on (under the NO_SPACE alarm, which a missing reservation raises) instead of stopping. The
+ * save still returns only once the new state is durable: nothing that depends on it is sent before.
  *
  * <p>A missing file means a new server only while the log and snapshots are empty too; see {@link
  * #loadOnStart}. A damaged or (on a server that has run) missing file stops the node with a {@link
@@ -28,12 +37,22 @@ public final class FileHardStateStore implements HardStateStore {
       + " for the other members and run 'lattice-node repair --data-dir %1$s --term T' with it:"
       + " the node will start in a term above T, in which it cannot have voted.";
 
+  private static final Logger log = LoggerFactory.getLogger(FileHardStateStore.class);
+
   private final Path file;
   private final FileIo io;
+  private final SpaceReservation reservation;
 
+  /** A store without a space reservation: a save on a full disk fails (repair, restore). */
   public FileHardStateStore(Path dataDir, FileIo io) {
+    this(dataDir, io, SpaceReservation.NONE);
+  }
+
+  /** A store that falls back on {@code reservation} when a save meets a full disk. */
+  public FileHardStateStore(Path dataDir, FileIo io, SpaceReservation reservation) {
     this.file = dataDir.resolve(FILE_NAME);
     this.io = io;
+    this.reservation = Objects.requireNonNull(reservation, "reservation");
   }
 
   /** The file this store reads and replaces. */
@@ -97,6 +116,24 @@ public final class FileHardStateStore implements HardStateStore {
   @Override
   public void save(HardState state) throws IOException {
     byte[] bytes = new HardStateRecord(state.term(), state.votedFor(), state.noVoteBelow()).encode();
-    AtomicFiles.replace(io, file, bytes);
+    try {
+      AtomicFiles.replace(io, file, bytes);
+    } catch (IOException e) {
+      // The old file is whole and the temp file is gone (AtomicFiles): trying again is safe.
+      if (!FreeSpace.isNoSpace(e) || !reservation.release()) {
+        throw e;
+      }
+      log.error("The disk of {} is full: saving the term and vote (term {}) failed ({}). The space "
+          + "reservation {} ({} KiB) was released to save them; the node goes on under the "
+          + "NO_SPACE alarm, refusing writes. Free space on that disk: the reservation is "
+          + "recreated and writes resume by themselves.", file.getParent(), state.term(),
+          e.getMessage(), reservation.name(), reservation.bytes() >> 10);
+      try {
+        AtomicFiles.replace(io, file, bytes); // once: a second failure stops the node as before
+      } catch (IOException again) {
+        again.addSuppressed(e);
+        throw again;
+      }
+    }
   }
 }

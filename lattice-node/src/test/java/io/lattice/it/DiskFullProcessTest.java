@@ -236,4 +236,38 @@ class DiskFullProcessTest extends ProcessClusterTest {
     assertThat(alarms(n)).isEmpty();
     assertThat(n.isAlive()).isTrue();
   }
+
+  @Test
+  @Timeout(value = 50, unit = TimeUnit.SECONDS)
+  void aRestartOnADiskFullToTheLastByteSavesItsNewTermInTheReservedRoomAndStaysUp()
+      throws Exception {
+    mountTmpfs(tmp.resolve("n1"), 32);
+    start(1, List.of("--disk-reserve", RESERVE));
+    NodeProcess n = cluster.awaitLeader(ELECTION_BOUND);
+    Path reservation = n.dataDir.resolve("space.reserve");
+    assertThat(Files.size(reservation)).as("made at start").isEqualTo(MIB);
+    put(n, "k", "v");
+    long term = n.status().getTerm();
+
+    // Full to the last byte, by something else; the restarted node must save a new term.
+    n.kill();
+    Path filler = n.dataDir.resolve("filler");
+    fill(filler, 0);
+    n.start();
+    cluster.awaitLeader(ELECTION_BOUND);
+    awaitNoSpace(n);
+    assertThat(n.status().getTerm()).as("a new term, saved on the full disk").isGreaterThan(term);
+    assertThat(Files.exists(reservation)).as("its room was used").isFalse();
+    assertThat(countInOutput(n, "The space reservation space.reserve")).isEqualTo(1);
+    assertThat(get(n, "k")).isEqualTo("v");
+    Thread.sleep(1000);
+    assertThat(n.isAlive()).as("up, no crash loop").isTrue();
+
+    // Space is freed: the reservation is made again, the alarm clears, writes resume.
+    Files.delete(filler);
+    awaitWritable(n, "after", "freed");
+    assertThat(get(n, "after")).isEqualTo("freed");
+    assertThat(alarms(n)).isEmpty();
+    assertThat(Files.size(reservation)).isEqualTo(MIB);
+  }
 }

@@ -7,12 +7,18 @@ import io.lattice.errors.Reason;
 import io.lattice.raft.Entry;
 import io.lattice.raft.EntryType;
 import io.lattice.raft.Message;
+import io.lattice.storage.FileIo;
+import io.lattice.storage.FileSpaceReservation;
+import io.lattice.storage.SpaceReservation;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The NO_SPACE alarm and the snapshot back-off, with an injected clock and free-space source. */
 class DiskSpaceMonitorTest {
@@ -122,5 +128,96 @@ class DiskSpaceMonitorTest {
     advanceMillis(100);
     assertThat(m.noSpace()).isTrue();
     assertThat(m.freeBytes()).isEqualTo(MIB);
+  }
+
+  /** The real file system, except that writes fail with ENOSPC while {@code full}. */
+  private static final class FullDiskIo implements FileIo {
+    volatile boolean full;
+    final AtomicInteger writes = new AtomicInteger();
+
+    @Override
+    public void force(java.nio.channels.FileChannel channel, Path file) throws IOException {
+      FileIo.SYSTEM.force(channel, file);
+    }
+
+    @Override
+    public void fsyncDirectory(Path dir) throws IOException {
+      FileIo.SYSTEM.fsyncDirectory(dir);
+    }
+
+    @Override
+    public void rename(Path from, Path to) throws IOException {
+      FileIo.SYSTEM.rename(from, to);
+    }
+
+    @Override
+    public int write(java.nio.channels.FileChannel channel, java.nio.ByteBuffer src, long position)
+        throws IOException {
+      writes.incrementAndGet();
+      if (full) {
+        throw new IOException("No space left on device");
+      }
+      return channel.write(src, position);
+    }
+  }
+
+  @TempDir Path dataDir;
+  private final FullDiskIo io = new FullDiskIo();
+
+  private DiskSpaceMonitor withReservation(SpaceReservation r) {
+    return new DiskSpaceMonitor("n1", free::get, r, RESERVE, now::get, NodeMetrics.NONE);
+  }
+
+  @Test
+  void aReleasedReservationRaisesTheAlarmAtOnceAndItClearsOnlyOnceTheReservationIsBack()
+      throws IOException {
+    FileSpaceReservation r = new FileSpaceReservation(dataDir, io, SpaceReservation.DEFAULT_BYTES);
+    DiskSpaceMonitor m = withReservation(r);
+    m.checkAtStart(dataDir);
+    assertThat(Files.size(r.file())).as("made at start").isEqualTo(SpaceReservation.DEFAULT_BYTES);
+    assertThat(m.noSpace()).isFalse();
+
+    io.full = true;
+    assertThat(r.release()).isTrue(); // what a hard-state save on a full disk does
+    assertThat(m.noSpace()).as("at once, not at the next reading").isTrue();
+    assertThat(m.alarms()).singleElement().satisfies(a -> {
+      assertThat(a.type()).isEqualTo(DiskSpaceMonitor.AlarmType.NO_SPACE);
+      assertThat(a.detail()).contains("space reservation", "term and vote");
+    });
+    assertThatThrownBy(m::checkWritable).isInstanceOf(NodeException.class)
+        .hasMessageContaining("its last free bytes went to saving its term and vote");
+
+    advanceMillis(100);
+    assertThat(m.noSpace()).as("free space reads plenty, but the disk takes nothing").isTrue();
+    assertThat(Files.exists(r.file())).isFalse();
+
+    io.full = false;
+    free.set(RESERVE + 4 * MIB); // past the reserve and margin, but no room for the reservation
+    advanceMillis(100);
+    int writes = io.writes.get();
+    assertThat(m.noSpace()).isTrue();
+    assertThat(io.writes.get()).as("not even tried").isEqualTo(writes);
+
+    free.set(10_000 * MIB);
+    advanceMillis(100);
+    assertThat(m.noSpace()).as("cleared by itself").isFalse();
+    assertThat(m.alarms()).isEmpty();
+    assertThat(r.held()).isTrue();
+    assertThat(Files.size(r.file())).isEqualTo(SpaceReservation.DEFAULT_BYTES);
+  }
+
+  @Test
+  void aDiskTooFullForTheReservationAtStartStartsUnderTheAlarm() throws IOException {
+    io.full = true;
+    FileSpaceReservation r = new FileSpaceReservation(dataDir, io, SpaceReservation.DEFAULT_BYTES);
+    DiskSpaceMonitor m = withReservation(r);
+    m.checkAtStart(dataDir);
+    assertThat(m.noSpace()).isTrue();
+    assertThat(Files.exists(r.file())).isFalse();
+    assertThat(Files.exists(dataDir.resolve(SpaceReservation.FILE_NAME + ".tmp"))).isFalse();
+    io.full = false;
+    advanceMillis(100);
+    assertThat(m.noSpace()).isFalse();
+    assertThat(r.held()).isTrue();
   }
 }

@@ -8,10 +8,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.lattice.errors.Reason;
 import io.lattice.kv.KvStateMachine;
+import io.lattice.raft.HardState;
 import io.lattice.raft.Role;
+import io.lattice.storage.FileHardStateStore;
 import io.lattice.storage.FileIo;
 import io.lattice.storage.FileSnapshotStore;
 import io.lattice.storage.FreeSpace;
+import io.lattice.storage.SpaceReservation;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -246,5 +249,126 @@ class RaftNodeDiskFullTest {
     awaitTrue("the follower to catch up", () -> get(follower.status()).logLastIndex()
         == get(leader.status()).logLastIndex());
     assertThat(value(follower, "k", ReadConsistency.STALE)).isEqualTo("20");
+  }
+
+  /**
+   * A disk full to the last byte: while {@code full} every write fails with ENOSPC, except once
+   * the file {@code givesBack} (the space reservation) is deleted: then in the room it gave back.
+   */
+  private static final class LastByteIo implements FileIo {
+    volatile boolean full;
+    volatile Path givesBack;
+
+    @Override
+    public void force(FileChannel channel, Path file) throws IOException {
+      FileIo.SYSTEM.force(channel, file);
+    }
+
+    @Override
+    public void fsyncDirectory(Path dir) throws IOException {
+      FileIo.SYSTEM.fsyncDirectory(dir);
+    }
+
+    @Override
+    public void rename(Path from, Path to) throws IOException {
+      FileIo.SYSTEM.rename(from, to);
+    }
+
+    @Override
+    public int write(FileChannel channel, java.nio.ByteBuffer src, long position)
+        throws IOException {
+      Path room = givesBack;
+      if (full && (room == null || Files.exists(room))) {
+        throw new IOException("No space left on device");
+      }
+      return channel.write(src, position);
+    }
+  }
+
+  @Test
+  void aNewTermOnADiskFullToTheLastByteIsSavedInTheReservedRoomAndTheNodeGoesOn()
+      throws Exception {
+    InMemoryTransport.Network network = new InMemoryTransport.Network();
+    Map<String, String> cluster = new LinkedHashMap<>();
+    for (String id : List.of("a", "b", "c")) {
+      cluster.put(id, "127.0.0.1:" + (7001 + cluster.size()));
+    }
+    Map<String, NodeConfig> configs = new LinkedHashMap<>();
+    Map<String, LastByteIo> ios = new LinkedHashMap<>();
+    Map<String, AtomicLong> free = new LinkedHashMap<>();
+    Map<String, RaftNode<KvStateMachine>> byId = new LinkedHashMap<>();
+    for (String id : cluster.keySet()) {
+      configs.put(id, NodeConfig.of(id, tmp.resolve(id), cluster).withTiming(10, 30, 3, 2)
+          .withSnapshots(0, 2));
+      ios.put(id, new LastByteIo());
+      free.put(id, new AtomicLong(PLENTY));
+      FreeSpace space = free.get(id)::get;
+      RaftNode<KvStateMachine> n = RaftNode.start(configs.get(id), new KvStateMachine(),
+          inbox -> network.transportFor(id, inbox), ios.get(id), space, NodeMetrics.NONE);
+      nodes.add(n);
+      byId.put(id, n);
+    }
+    awaitTrue("a leader", () -> byId.values().stream()
+        .anyMatch(n -> n.header().role() == Role.LEADER));
+    RaftNode<KvStateMachine> leader = byId.values().stream()
+        .filter(n -> n.header().role() == Role.LEADER).findFirst().orElseThrow();
+    get(leader.propose(put("k", "0")));
+    String fullId = byId.keySet().stream().filter(id -> !id.equals(leader.id())).findFirst()
+        .orElseThrow();
+    RaftNode<KvStateMachine> full = byId.get(fullId);
+    awaitTrue("the follower to hold k", () -> get(full.status()).logLastIndex()
+        == get(leader.status()).logLastIndex());
+    Path reservation = tmp.resolve(fullId).resolve(SpaceReservation.FILE_NAME);
+    assertThat(Files.size(reservation)).as("made at start").isEqualTo(SpaceReservation.DEFAULT_BYTES);
+
+    // Its disk fills up, to the last byte: the alarm, then nothing can be written at all.
+    free.get(fullId).set(0);
+    awaitTrue("the alarm", () -> alarms(full).contains(DiskSpaceMonitor.AlarmType.NO_SPACE));
+    ios.get(fullId).givesBack = reservation;
+    ios.get(fullId).full = true;
+
+    // The leader goes: the full node must save a new term (its own vote or the winner's).
+    long term = leader.header().term();
+    leader.close();
+    nodes.remove(leader);
+    network.remove(leader.id());
+    awaitTrue("a new term on the full node with a leader",
+        () -> full.header().term() > term && full.header().leaderId() != null
+            && !full.header().leaderId().equals(leader.id()));
+    assertThat(full.fatalError()).as("it did not stop").isNotDone();
+    assertThat(Files.exists(reservation)).as("its room was used").isFalse();
+    HardState saved = new FileHardStateStore(tmp.resolve(fullId), FileIo.SYSTEM).load();
+    assertThat(saved.term()).as("the new term is on disk, readable").isGreaterThan(term);
+    assertThat(get(full.status()).alarms()).singleElement().satisfies(a -> {
+      assertThat(a.type()).isEqualTo(DiskSpaceMonitor.AlarmType.NO_SPACE);
+      assertThat(a.detail()).contains("space reservation");
+    });
+    assertThat(value(full, "k", ReadConsistency.STALE)).as("serves what it holds").isEqualTo("0");
+
+    // Space comes back: the reservation is made again, the alarm clears, writes go through.
+    ios.get(fullId).full = false;
+    free.get(fullId).set(PLENTY);
+    awaitTrue("the alarm to clear", () -> alarms(full).isEmpty());
+    assertThat(Files.size(reservation)).isEqualTo(SpaceReservation.DEFAULT_BYTES);
+    RaftNode<KvStateMachine> newLeader = Await.until("the new leader", () -> byId.values()
+        .stream().filter(n -> n != leader && n.header().role() == Role.LEADER).findFirst()
+        .orElse(null));
+    get(newLeader.propose(put("k", "1")));
+    awaitTrue("the node to apply k=1",
+        () -> "1".equals(value(full, "k", ReadConsistency.STALE)));
+
+    // And a restart reads the term it saved.
+    long termBefore = full.header().term();
+    full.close();
+    nodes.remove(full);
+    network.remove(fullId);
+    RaftNode<KvStateMachine> again = RaftNode.start(configs.get(fullId), new KvStateMachine(),
+        inbox -> network.transportFor(fullId, inbox), ios.get(fullId), free.get(fullId)::get,
+        NodeMetrics.NONE);
+    nodes.add(again);
+    assertThat(again.header().term()).isGreaterThanOrEqualTo(termBefore);
+    awaitTrue("the restarted node to apply k=1 again",
+        () -> "1".equals(value(again, "k", ReadConsistency.STALE)));
+    assertThat(again.fatalError()).isNotDone();
   }
 }

@@ -411,6 +411,48 @@ class RaftNodeTest {
   }
 
   @Test
+  void theWindowBehindASnapshotIsBoundedInBytesAndAFollowerBeyondItGetsTheSnapshot()
+      throws Exception {
+    for (String id : List.of("a", "b", "c")) {
+      cluster.put(id, "127.0.0.1:" + (7001 + cluster.size()));
+    }
+    Map<String, NodeConfig> configs = new LinkedHashMap<>();
+    for (String id : cluster.keySet()) {
+      // the count would keep every entry here; the byte bound keeps three of 256 KiB
+      configs.put(id, tuned(NodeConfig.of(id, tmp.resolve(id), cluster)).withSnapshots(0, 1000)
+          .withTrailingBytes(1 << 20));
+      start(configs.get(id));
+    }
+    RaftNode<KvStateMachine> leader = awaitLeader();
+    get(leader.propose(put("s0", "v0")));
+    awaitValueEverywhere("s0", "v0");
+    String lagging = nodes.keySet().stream().filter(id -> !id.equals(leader.id()))
+        .findFirst().orElseThrow();
+    stop(lagging);
+
+    String big = "x".repeat(256 << 10);
+    for (int i = 1; i <= 12; i++) {
+      get(leader.propose(put("b" + i, big)));
+    }
+    SnapshotMeta snap = get(leader.snapshotNow());
+    NodeStatus st = get(leader.status());
+    assertThat(st.logFirstIndex()).as("the log store drops what the core drops")
+        .isEqualTo(st.raft().firstIndex());
+    assertThat(snap.index() - st.raft().firstIndex() + 1)
+        .as("entries kept behind the snapshot: 3 of 256 KiB fit in 1 MiB (and at most a small one)")
+        .isBetween(1L, 4L);
+
+    restart(lagging, configs.get(lagging));
+    awaitValueEverywhere("b12", big);
+    RaftNode<KvStateMachine> back = nodes.get(lagging);
+    assertThat(get(back.status()).snapshotIndex()).as("installed, not replayed")
+        .isGreaterThanOrEqualTo(snap.index());
+    long idx = get(leader.status()).appliedIndex();
+    awaitTrue("the restarted node to reach " + idx, () -> back.header().appliedIndex() >= idx);
+    assertThat(get(back.hash()).hash()).isEqualTo(get(leader.hash()).hash());
+  }
+
+  @Test
   void closingTheLeaderHandsLeadershipOff() throws Exception {
     startCluster("a", "b", "c");
     RaftNode<KvStateMachine> leader = awaitLeader();

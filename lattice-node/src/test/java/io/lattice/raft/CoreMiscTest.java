@@ -224,6 +224,11 @@ class CoreMiscTest {
     assertThatThrownBy(() -> d.withSnapshots(-1, 1)).isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> d.withSnapshots(0, 0)).isInstanceOf(IllegalArgumentException.class);
     assertThat(d.withSnapshots(0, 1).snapshotTimeoutTicks()).isEqualTo(1);
+    assertThat(d.trailingBytes()).isEqualTo(64L << 20);
+    assertThat(d.withTrailingBytes(0).trailingBytes()).isZero();
+    assertThat(d.withTrailingBytes(5).withSnapshots(7, 9).trailingBytes()).as("kept by withers")
+        .isEqualTo(5);
+    assertThatThrownBy(() -> d.withTrailingBytes(-1)).isInstanceOf(IllegalArgumentException.class);
     assertThat(d.withPromoteGap(0).promoteGap()).isZero();
     assertThatThrownBy(() -> RaftConfig.defaults(null)).isInstanceOf(NullPointerException.class);
   }

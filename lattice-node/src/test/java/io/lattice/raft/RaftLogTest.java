@@ -13,6 +13,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 class RaftLogTest {
   private static final Membership ABC = Membership.ofVoterIds("a", "b", "c");
+  /** A trailing window counted in entries only. */
+  private static final long NO_BYTE_BOUND = Long.MAX_VALUE;
 
   private static RaftLog log(long... terms) {
     return new RaftLog(SnapshotMeta.initial(ABC), entries(terms));
@@ -310,7 +312,7 @@ class RaftLogTest {
   @Test
   void compactKeepsATrailingWindow() {
     RaftLog l = appliedLog(10);
-    long dropped = l.compact(new SnapshotMeta(8, 1, ABC), 3);
+    long dropped = l.compact(new SnapshotMeta(8, 1, ABC), 3, NO_BYTE_BOUND);
     assertThat(dropped).isEqualTo(5);
     assertThat(l.firstIndex()).isEqualTo(6);
     assertThat(l.lastIndex()).isEqualTo(10);
@@ -325,7 +327,7 @@ class RaftLogTest {
   @Test
   void compactWithoutTrailingWindowDropsThroughTheSnapshot() {
     RaftLog l = appliedLog(10);
-    assertThat(l.compact(new SnapshotMeta(10, 1, ABC), 0)).isEqualTo(10);
+    assertThat(l.compact(new SnapshotMeta(10, 1, ABC), 0, NO_BYTE_BOUND)).isEqualTo(10);
     assertThat(l.firstIndex()).isEqualTo(11);
     assertThat(l.lastIndex()).isEqualTo(10);
     assertThat(l.lastTerm()).isEqualTo(1);
@@ -335,7 +337,7 @@ class RaftLogTest {
   @Test
   void compactWithWindowLargerThanTheLogDropsNothing() {
     RaftLog l = appliedLog(10);
-    assertThat(l.compact(new SnapshotMeta(5, 1, ABC), 100)).isZero();
+    assertThat(l.compact(new SnapshotMeta(5, 1, ABC), 100, NO_BYTE_BOUND)).isZero();
     assertThat(l.firstIndex()).isEqualTo(1);
     assertThat(l.snapshot().index()).isEqualTo(5);
     assertThat(l.term(5)).isEqualTo(1);
@@ -344,16 +346,107 @@ class RaftLogTest {
   @Test
   void compactIsMonotonicAndBoundedByApplied() {
     RaftLog l = appliedLog(10);
-    l.compact(new SnapshotMeta(8, 1, ABC), 2);
-    assertThat(l.compact(new SnapshotMeta(6, 1, ABC), 0)).as("older snapshot: no-op").isEqualTo(6);
+    l.compact(new SnapshotMeta(8, 1, ABC), 2, NO_BYTE_BOUND);
+    assertThat(l.compact(new SnapshotMeta(6, 1, ABC), 0, NO_BYTE_BOUND)).as("older snapshot: no-op").isEqualTo(6);
     assertThat(l.snapshot().index()).isEqualTo(8);
-    assertThat(l.compact(new SnapshotMeta(8, 1, ABC), 0)).isEqualTo(6);
+    assertThat(l.compact(new SnapshotMeta(8, 1, ABC), 0, NO_BYTE_BOUND)).isEqualTo(6);
     assertThat(l.firstIndex()).isEqualTo(7);
     RaftLog l2 = log(1, 1, 1);
     l2.commitTo(3);
     l2.appliedTo(2);
-    assertThatThrownBy(() -> l2.compact(new SnapshotMeta(3, 1, ABC), 0))
+    assertThatThrownBy(() -> l2.compact(new SnapshotMeta(3, 1, ABC), 0, NO_BYTE_BOUND))
         .isInstanceOf(InvariantViolation.class);
+  }
+
+  /** Entries 1..sizes.length in term 1, entry i of {@code sizes[i-1]} bytes ({@link Entry#size()}). */
+  private static RaftLog appliedLogOfSizes(long... sizes) {
+    List<Entry> es = new ArrayList<>();
+    for (int i = 0; i < sizes.length; i++) {
+      es.add(Entry.command(1, i + 1, new byte[(int) (sizes[i] - Entry.command(1, 1, null).size())]));
+    }
+    RaftLog l = new RaftLog(SnapshotMeta.initial(ABC), es);
+    l.commitTo(sizes.length);
+    l.appliedTo(sizes.length);
+    return l;
+  }
+
+  private static long bytesBehind(RaftLog l, long snapshotIndex) {
+    long sum = 0;
+    for (long i = l.firstIndex(); i <= snapshotIndex; i++) {
+      sum += l.entry(i).size();
+    }
+    return sum;
+  }
+
+  @Test
+  void compactKeepsTheLargestSuffixWithinTheByteBound() {
+    RaftLog l = appliedLogOfSizes(100, 100, 100, 100, 100, 100, 100, 100, 100, 100);
+    assertThat(l.compact(new SnapshotMeta(8, 1, ABC), 5, 250)).as("two entries fit").isEqualTo(6);
+    assertThat(l.firstIndex()).isEqualTo(7);
+    assertThat(l.lastIndex()).as("entries after the snapshot are never dropped").isEqualTo(10);
+    assertThat(l.term(6)).as("term of the last dropped index is remembered").isEqualTo(1);
+    assertThat(bytesBehind(l, 8)).isEqualTo(200);
+  }
+
+  @Test
+  void theByteBoundIsInclusive() {
+    RaftLog exact = appliedLogOfSizes(100, 100, 100, 100, 100, 100, 100, 100);
+    assertThat(exact.compact(new SnapshotMeta(8, 1, ABC), 5, 300)).isEqualTo(5);
+    RaftLog under = appliedLogOfSizes(100, 100, 100, 100, 100, 100, 100, 100);
+    assertThat(under.compact(new SnapshotMeta(8, 1, ABC), 5, 299)).isEqualTo(6);
+  }
+
+  @Test
+  void theEntryCountStillBoundsTheWindowWhenBytesAreAmple() {
+    RaftLog l = appliedLogOfSizes(100, 100, 100, 100, 100, 100, 100, 100);
+    assertThat(l.compact(new SnapshotMeta(8, 1, ABC), 3, 1_000_000)).isEqualTo(5);
+  }
+
+  @Test
+  void aWindowOfZeroBytesKeepsNothingBehindTheSnapshot() {
+    RaftLog l = appliedLogOfSizes(100, 100, 100, 100, 100);
+    assertThat(l.compact(new SnapshotMeta(4, 1, ABC), 1000, 0)).isEqualTo(4);
+    assertThat(l.firstIndex()).isEqualTo(5);
+    assertThat(l.term(4)).isEqualTo(1);
+  }
+
+  @Test
+  void theWindowIsContiguousAndStopsAtTheFirstEntryThatDoesNotFit() {
+    // walking down from the snapshot at 5: 100 fits, 5000 does not; the small ones before it go
+    // too (a window with a hole would not be a log)
+    RaftLog l = appliedLogOfSizes(100, 100, 100, 5000, 100, 100);
+    assertThat(l.compact(new SnapshotMeta(5, 1, ABC), 1000, 1000)).isEqualTo(4);
+    assertThat(l.entriesView()).extracting(Entry::index).containsExactly(5L, 6L);
+  }
+
+  @Test
+  void anEntryLargerThanTheBoundIsNotKept() {
+    RaftLog l = appliedLogOfSizes(100, 100, 1 << 20);
+    assertThat(l.compact(new SnapshotMeta(3, 1, ABC), 1000, 1000)).isEqualTo(3);
+    assertThat(l.entriesView()).isEmpty();
+  }
+
+  @Test
+  void theByteWindowNeverBringsBackWhatAnEarlierCompactionDropped() {
+    RaftLog l = appliedLogOfSizes(100, 100, 100, 100, 100, 100, 100, 100, 100, 100);
+    assertThat(l.compact(new SnapshotMeta(6, 1, ABC), 1, NO_BYTE_BOUND)).isEqualTo(5);
+    assertThat(l.compact(new SnapshotMeta(8, 1, ABC), 1000, NO_BYTE_BOUND)).as("unchanged")
+        .isEqualTo(5);
+    assertThat(l.compact(new SnapshotMeta(9, 1, ABC), 1000, 250)).isEqualTo(7);
+    assertThat(bytesBehind(l, 9)).isEqualTo(200);
+  }
+
+  @Test
+  void theBytesOfLargeEntriesBehindASnapshotStayWithinTheBound() {
+    long mib = 1 << 20;
+    long[] sizes = new long[20];
+    java.util.Arrays.fill(sizes, mib);
+    RaftLog l = appliedLogOfSizes(sizes);
+    long bound = 8 * mib;
+    long dropped = l.compact(new SnapshotMeta(16, 1, ABC), 1000, bound);
+    assertThat(bytesBehind(l, 16)).isEqualTo(8 * mib).isLessThanOrEqualTo(bound);
+    assertThat(dropped).isEqualTo(8);
+    assertThat(l.entriesView()).hasSize(8 + 4);
   }
 
   @Test
@@ -389,12 +482,12 @@ class RaftLogTest {
     l.append(Entry.command(1, 5, null));
     l.commitTo(5);
     l.appliedTo(5);
-    l.compact(new SnapshotMeta(3, 1, abcd), 0);
+    l.compact(new SnapshotMeta(3, 1, abcd), 0, NO_BYTE_BOUND);
     assertThat(l.membershipAt(3)).isEqualTo(abcd);
     assertThat(l.membership()).isEqualTo(abcD);
     assertThat(l.lastConfigIndex()).isEqualTo(4);
     assertThatThrownBy(() -> l.membershipAt(2)).isInstanceOf(IllegalArgumentException.class);
-    l.compact(new SnapshotMeta(5, 1, abcD), 0);
+    l.compact(new SnapshotMeta(5, 1, abcD), 0, NO_BYTE_BOUND);
     assertThat(l.membership()).isEqualTo(abcD);
     assertThat(l.lastConfigIndex()).isZero();
     assertThat(l.membershipAt(5)).isEqualTo(abcD);
@@ -403,7 +496,7 @@ class RaftLogTest {
   @Test
   void compactionWithoutConfigEntriesKeepsTheBase() {
     RaftLog l = appliedLog(6);
-    l.compact(new SnapshotMeta(4, 1, ABC), 0);
+    l.compact(new SnapshotMeta(4, 1, ABC), 0, NO_BYTE_BOUND);
     assertThat(l.membership()).isEqualTo(ABC);
     assertThat(l.membershipAt(4)).isEqualTo(ABC);
   }

@@ -96,6 +96,32 @@ class NodeServerCommandTest {
   }
 
   @Test
+  void theTrailingWindowsByteBoundComesFromTheFlagOrTheConfigFileAndReachesTheCore()
+      throws Exception {
+    NodeConfig d = resolve("--id", "n1", "--data-dir", tmp.toString(), "--listen-client",
+        "127.0.0.1:7001", "--initial-cluster", CLUSTER);
+    assertThat(d.trailingBytes()).isEqualTo(64L << 20);
+    assertThat(d.raftConfig().trailingBytes()).isEqualTo(64L << 20);
+
+    Path conf = tmp.resolve("trailing.conf");
+    Files.writeString(conf, "snapshot-trailing-bytes=8MiB\nsnapshot-trailing=77\n");
+    NodeConfig c = resolve("--id", "n1", "--data-dir", tmp.toString(), "--listen-client",
+        "127.0.0.1:7001", "--initial-cluster", CLUSTER, "--config", conf.toString());
+    assertThat(c.trailingBytes()).isEqualTo(8L << 20);
+    assertThat(c.trailingEntries()).isEqualTo(77);
+    NodeConfig flag = resolve("--id", "n1", "--data-dir", tmp.toString(), "--listen-client",
+        "127.0.0.1:7001", "--initial-cluster", CLUSTER, "--config", conf.toString(),
+        "--snapshot-trailing-bytes", "0");
+    assertThat(flag.raftConfig().trailingBytes()).as("the flag wins; 0 keeps none").isZero();
+
+    StringWriter err = new StringWriter();
+    assertThat(execute(err, "--id", "n1", "--data-dir", tmp.toString(), "--listen-client",
+        "127.0.0.1:7001", "--initial-cluster", CLUSTER, "--snapshot-trailing-bytes", "much"))
+        .isEqualTo(2);
+    assertThat(err.toString()).contains("--snapshot-trailing-bytes", "is not a size");
+  }
+
+  @Test
   void listenerLimitsComeFromFlagsOrTheConfigFileWithDefaultsAndAreChecked() throws Exception {
     CommandLine cl = LatticeNodeCommand.commandLine();
     cl.parseArgs("--id", "n1", "--data-dir", tmp.toString(), "--listen-client", "127.0.0.1:7001",

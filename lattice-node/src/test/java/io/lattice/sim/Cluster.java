@@ -258,7 +258,10 @@ final class Cluster implements NodeHooks {
   private void died(SimNode node, String why) {
     boolean storage = why.startsWith("storage failure");
     if (storage && why.contains("No space left on device")) {
-      boolean logOrHardState = why.contains("appending") || why.contains("hard state");
+      // A hard-state save has the space reservation to fall back on: only once it is used up may
+      // a full disk stop the node there.
+      boolean logOrHardState = why.contains("appending")
+          || (why.contains("hard state") && why.contains("reservation is used up"));
       if (node.disk.filledWithHeadroom() || !logOrHardState) {
         throw new SimulationFailure(node.id + " stopped for want of space with "
             + node.disk.room() + " bytes left on its disk (it must refuse writes and go on): "

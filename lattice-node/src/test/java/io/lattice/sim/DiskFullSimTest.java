@@ -145,4 +145,36 @@ class DiskFullSimTest {
         () -> follower.appliedIndex() == leader.raft().commitIndex());
     assertThat(follower.value("k")).isEqualTo("v2");
   }
+
+  @Test
+  void aNewTermOnADiskFullToTheLastBytesGoesIntoTheReservationAndTheNodeGoesOn() {
+    Harness h = new Harness(34, params());
+    SimNode leader = h.awaitLeader();
+    SimNode follower = h.cluster.nodes().stream().filter(n -> n != leader).findFirst()
+        .orElseThrow();
+    h.write("k", "v0");
+    h.runUntil("the follower holds it", 100,
+        () -> follower.appliedIndex() == leader.raft().commitIndex());
+    follower.disk.fill(10, false); // not even room for the hard state's temporary file
+    h.run(SEEN);
+    int life = follower.incarnation();
+    long term = leader.raft().term();
+    h.transfer(leader, follower); // the follower campaigns: its term and vote must be saved
+    h.runUntil("a new term on the full follower", 100, () -> follower.raft().term() > term);
+    h.run(SEEN);
+    assertThat(follower.alive()).isTrue();
+    assertThat(follower.incarnation()).as("without a restart").isEqualTo(life);
+    assertThat(follower.disk.reservationsUsed()).isEqualTo(1);
+    assertThat(follower.disk.hardState().term()).as("durable")
+        .isEqualTo(follower.raft().term());
+    assertThat(h.cluster.stats.get(Stats.Kind.STOPPED_BY_ENOSPC)).isZero();
+
+    follower.disk.freeSpace();
+    h.run(SEEN); // the reservation is made again and the alarm clears
+    h.write("k", "v1");
+    h.runUntil("the follower catches up", 300,
+        () -> follower.appliedIndex() == h.leader().raft().commitIndex());
+    assertThat(follower.value("k")).isEqualTo("v1");
+    assertThat(follower.incarnation()).isEqualTo(life);
+  }
 }

@@ -220,6 +220,11 @@ enum Scenario {
     if (restores.nextBoolean()) {
       p.restoreDelay = restores.nextInt(3) == 0 ? 0 : restores.nextInt(1, 40);
     }
+    SplittableRandom window = new SplittableRandom(seed ^ 0x7A11_B17EL);
+    if (window.nextBoolean()) {
+      // A trailing window bounded in bytes to a few simulated entries, or none at all.
+      p.trailingBytes = window.nextInt(400);
+    }
     if (p.clockRateSpread == 0 && r.nextBoolean()) {
       // Elections, leases and timeouts on clocks that do not quite agree, in every scenario.
       p.clockRateSpread = p.maxClockRateSpread() * r.nextDouble();

@@ -6,6 +6,7 @@ import io.lattice.raft.SnapshotMeta;
 import io.lattice.storage.FreeSpace;
 import io.lattice.storage.HardStateStore;
 import io.lattice.storage.SnapshotStore;
+import io.lattice.storage.SpaceReservation;
 import io.lattice.storage.SnapshotWriter;
 import java.io.IOException;
 import java.util.Optional;
@@ -31,7 +32,9 @@ import java.util.function.BiConsumer;
  * so does the publishing of one staged before the disk filled. A snapshot from the leader is
  * written while it is received ({@link #refusesIncomingSnapshot}, checked at delivery, where the
  * real receiver's staging fails) and installing it afterwards is a rename that needs no room.
- * Hard-state saves need a little room for their temporary file but give it back. {@link
+ * Hard-state saves need a little room for their temporary file but give it back; on a disk
+ * without it they release the space reservation, as the real hard-state store does, and save in
+ * the room it gives back (the reservation is outside {@code room}: a disk fills beside it). {@link
  * #freeSpace()} ends the episode.
  */
 final class SimDisk {
@@ -86,6 +89,59 @@ final class SimDisk {
   static final long HEADROOM_BYTES = 8192;
   /** What a hard-state save needs for its temporary file (given back by the rename). */
   static final long HARD_STATE_BYTES = 64;
+  /** The space reservation's size, as the real one's. */
+  static final long RESERVATION_BYTES = SpaceReservation.DEFAULT_BYTES;
+  private boolean reservationHeld;
+  private long reservationsUsed;
+
+  /** Hard-state saves that met a full disk and went into the reservation's room (whole run). */
+  long reservationsUsed() {
+    return reservationsUsed;
+  }
+
+  /** The data directory's space reservation, modelled on the disk's room. */
+  private final SpaceReservation reservation = new SpaceReservation() {
+    @Override
+    public boolean held() {
+      return reservationHeld;
+    }
+
+    @Override
+    public boolean ensure() {
+      if (!reservationHeld) {
+        if (full() && room < RESERVATION_BYTES) {
+          return false;
+        }
+        if (full()) {
+          room -= RESERVATION_BYTES;
+        }
+        reservationHeld = true;
+      }
+      return true;
+    }
+
+    @Override
+    public boolean release() {
+      if (!reservationHeld) {
+        return false;
+      }
+      reservationHeld = false;
+      if (full()) {
+        room += RESERVATION_BYTES;
+      }
+      return true;
+    }
+
+    @Override
+    public long bytes() {
+      return RESERVATION_BYTES;
+    }
+
+    @Override
+    public String name() {
+      return SpaceReservation.FILE_NAME;
+    }
+  };
 
   /**
    * The exception the real stores throw on ENOSPC (the JDK reports it only as an IOException with
@@ -159,7 +215,7 @@ final class SimDisk {
   }
 
   NodeStorage storage() {
-    return new NodeStorage(log, hardStateStore, snapshotStore, freeSpaceOfDisk);
+    return new NodeStorage(log, hardStateStore, snapshotStore, freeSpaceOfDisk, reservation);
   }
 
   private final FreeSpace freeSpaceOfDisk = () -> room;
@@ -232,7 +288,11 @@ final class SimDisk {
     @Override
     public void save(HardState state) throws IOException {
       if (full() && room < HARD_STATE_BYTES) {
-        throw noSpace("writing the hard state's temporary file");
+        if (!reservation.release()) {
+          throw noSpace("writing the hard state's temporary file (the space reservation is used "
+              + "up)");
+        }
+        reservationsUsed++;
       }
       beforeSync();
       hardState = state;

@@ -115,6 +115,7 @@ final class SimNode {
     return base.withTiming(SimParams.TICK_MILLIS, p.electionTicks, p.heartbeatTicks,
             p.leaseDriftTicks)
         .withSnapshots(p.snapshotThreshold, p.trailingEntries)
+        .withTrailingBytes(p.trailingBytes)
         .withDiskReserve(p.diskReserveBytes)
         .withTimeouts(p.requestTimeoutTicks * SimParams.TICK_MILLIS,
             p.transferTimeoutTicks * SimParams.TICK_MILLIS);

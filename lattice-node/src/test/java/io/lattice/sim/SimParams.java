@@ -98,6 +98,8 @@ final class SimParams {
   int maxEntriesPerAppend = 8;
   long snapshotThreshold = 40;
   long trailingEntries = 8;
+  /** The trailing window's byte bound (the default is far above what simulated entries reach). */
+  long trailingBytes = RaftConfig.DEFAULT_TRAILING_BYTES;
   int snapshotTimeoutTicks = 30;
   long promoteGap = 4;
   int leaseDriftTicks = 2;
@@ -131,7 +133,8 @@ final class SimParams {
         .withAppendLimits(maxInflight, maxEntriesPerAppend, 4096)
         .withPromoteGap(promoteGap)
         .withLeaseDrift(leaseDriftTicks)
-        .withSnapshots(trailingEntries, snapshotTimeoutTicks);
+        .withSnapshots(trailingEntries, snapshotTimeoutTicks)
+        .withTrailingBytes(trailingBytes);
   }
 
   @Override
@@ -142,6 +145,7 @@ final class SimParams {
         + (diskFullRate > 0 ? " diskFull=" + diskFullRate : "") + " wallJump=" + wallClockJumpRate
         + " clockSpread=" + clockRateSpread + " ops=" + opRate + " reads=" + readFraction
         + " snapshot=" + snapshotThreshold + "/" + trailingEntries
+        + (trailingBytes != RaftConfig.DEFAULT_TRAILING_BYTES ? "/" + trailingBytes + "B" : "")
         + (backgroundSnapshots ? " background" : "")
         + (restoreDelay >= 0 ? " restore-off-loop=" + restoreDelay : "") + " election=" + electionTicks
         + " sessions=" + maxSessions + "/" + sessionTtlMillis + "ms/" + maxResultsPerSession;

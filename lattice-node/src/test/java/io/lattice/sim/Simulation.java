@@ -168,6 +168,7 @@ final class Simulation {
   private Result result(long ticks, Linearizability.Report history) {
     for (SimNode n : cluster.nodes()) {
       cluster.stats.add(Stats.Kind.SNAPSHOT_NO_SPACE, n.disk.snapshotWritesRefused());
+      cluster.stats.add(Stats.Kind.HARD_STATE_IN_RESERVATION, n.disk.reservationsUsed());
     }
     return new Result(seed, cluster.trace.hash(), cluster.trace.count(), ticks,
         cluster.safety.elections(),

@@ -42,12 +42,15 @@ final class Stats {
     SESSION_CLOSED,
     /** Disk-full episodes, restarts on a full disk, writes answered NO_SPACE, reads served by a
      * node whose disk is full, snapshots of a full node's own state that failed for want of space
-     * (no restart needed: the node went on), and nodes stopped by ENOSPC in a log write. */
+     * (no restart needed: the node went on), hard-state saves on a disk full to the last bytes
+     * that went into the space reservation's room (the node went on), and nodes stopped by ENOSPC
+     * in a log write. */
     DISK_FULL,
     RESTART_ON_FULL_DISK,
     WRITE_NO_SPACE,
     READ_ON_FULL_DISK,
     SNAPSHOT_NO_SPACE,
+    HARD_STATE_IN_RESERVATION,
     STOPPED_BY_ENOSPC
   }
 

@@ -29,13 +29,22 @@ class DiskFullStorageTest {
 
   @TempDir Path dir;
 
-  /** The real file system, except that writes fail with ENOSPC once {@code room} bytes went. */
+  /**
+   * The real file system, except that writes fail with ENOSPC once {@code room} bytes went; the
+   * file {@code givesBack}, once deleted, gives {@code givesBackBytes} of room back.
+   */
   private static final class FillingIo implements FileIo {
     long room = Long.MAX_VALUE;
     boolean failRename;
+    Path givesBack;
+    long givesBackBytes;
+    String failForceWith;
 
     @Override
     public void force(FileChannel channel, Path file) throws IOException {
+      if (failForceWith != null) {
+        throw new IOException(file + ": " + failForceWith);
+      }
       FileIo.SYSTEM.force(channel, file);
     }
 
@@ -54,6 +63,10 @@ class DiskFullStorageTest {
 
     @Override
     public int write(FileChannel channel, ByteBuffer src, long position) throws IOException {
+      if (givesBack != null && !Files.exists(givesBack)) {
+        room += givesBackBytes;
+        givesBack = null;
+      }
       if (room <= 0) {
         throw new IOException(ENOSPC);
       }
@@ -136,5 +149,87 @@ class DiskFullStorageTest {
     assertThatThrownBy(() -> store.save(new HardState(4, "a"))).hasMessageContaining(ENOSPC);
     assertThat(StorageFixtures.fileNames(dir)).containsExactly(FileHardStateStore.FILE_NAME);
     assertThat(new FileHardStateStore(dir, FileIo.SYSTEM).load()).isEqualTo(new HardState(3, "a"));
+  }
+
+  /** A reservation in {@link #dir}, made, and registered with {@code io} as what frees room. */
+  private FileSpaceReservation reservation(FillingIo io) throws IOException {
+    FileSpaceReservation r = new FileSpaceReservation(dir, io, SpaceReservation.DEFAULT_BYTES);
+    assertThat(r.ensure()).isTrue();
+    io.givesBack = r.file();
+    io.givesBackBytes = r.bytes();
+    return r;
+  }
+
+  @Test
+  void aHardStateSaveOnAFullDiskReleasesTheReservationAndIsDurable() throws IOException {
+    FillingIo io = new FillingIo();
+    FileSpaceReservation reservation = reservation(io);
+    FileHardStateStore store = new FileHardStateStore(dir, io, reservation);
+    store.save(new HardState(3, "a"));
+    io.room = 0; // full to the last byte
+    store.save(new HardState(4, "b"));
+    assertThat(reservation.held()).isFalse();
+    assertThat(StorageFixtures.fileNames(dir)).as("the reservation went, no temp file stayed")
+        .containsExactly(FileHardStateStore.FILE_NAME);
+    assertThat(new FileHardStateStore(dir, FileIo.SYSTEM).load()).as("what a restart reads")
+        .isEqualTo(new HardState(4, "b"));
+    store.save(new HardState(5, "b")); // the freed room serves later saves too
+    assertThat(new FileHardStateStore(dir, FileIo.SYSTEM).load()).isEqualTo(new HardState(5, "b"));
+  }
+
+  @Test
+  void withTheReservationUsedUpASaveOnAFullDiskFailsAndLeavesTheOldState() throws IOException {
+    FillingIo io = new FillingIo();
+    FileSpaceReservation reservation = reservation(io);
+    FileHardStateStore store = new FileHardStateStore(dir, io, reservation);
+    io.room = 0;
+    store.save(new HardState(4, "a"));
+    io.room = 0; // something else took the freed room too
+    assertThatThrownBy(() -> store.save(new HardState(5, "a"))).hasMessageContaining(ENOSPC);
+    assertThat(StorageFixtures.fileNames(dir)).containsExactly(FileHardStateStore.FILE_NAME);
+    assertThat(new FileHardStateStore(dir, FileIo.SYSTEM).load()).isEqualTo(new HardState(4, "a"));
+  }
+
+  @Test
+  void aFailureOtherThanAFullDiskKeepsTheReservation() throws IOException {
+    FillingIo io = new FillingIo();
+    FileSpaceReservation reservation = reservation(io);
+    FileHardStateStore store = new FileHardStateStore(dir, io, reservation);
+    store.save(new HardState(3, "a"));
+    io.failForceWith = "Input/output error";
+    assertThatThrownBy(() -> store.save(new HardState(4, "a")))
+        .hasMessageContaining("Input/output error");
+    assertThat(reservation.held()).isTrue();
+    assertThat(Files.size(reservation.file())).isEqualTo(SpaceReservation.DEFAULT_BYTES);
+    assertThat(new FileHardStateStore(dir, FileIo.SYSTEM).load()).isEqualTo(new HardState(3, "a"));
+  }
+
+  @Test
+  void theReservationIsRealIncompressibleBytesAndIsNotMadeOnAFullDisk() throws IOException {
+    FillingIo io = new FillingIo();
+    io.room = 100_000; // room for a part of it only
+    FileSpaceReservation r = new FileSpaceReservation(dir, io, SpaceReservation.DEFAULT_BYTES);
+    assertThat(r.ensure()).as("no room").isFalse();
+    assertThat(r.held()).isFalse();
+    assertThat(StorageFixtures.fileNames(dir)).as("the partial file is gone").isEmpty();
+    assertThat(r.release()).as("nothing to give").isFalse();
+
+    io.room = Long.MAX_VALUE;
+    assertThat(r.ensure()).isTrue();
+    assertThat(r.held()).isTrue();
+    byte[] content = Files.readAllBytes(r.file());
+    assertThat(content).hasSize(SpaceReservation.DEFAULT_BYTES);
+    java.util.zip.Deflater deflater = new java.util.zip.Deflater();
+    deflater.setInput(content);
+    deflater.finish();
+    byte[] out = new byte[content.length * 2];
+    int compressed = deflater.deflate(out);
+    deflater.end();
+    assertThat(compressed).as("no file system compresses it away")
+        .isGreaterThan(content.length * 9 / 10);
+    assertThat(new FileSpaceReservation(dir, io, SpaceReservation.DEFAULT_BYTES).ensure())
+        .as("found in place on the next start").isTrue();
+    assertThat(r.release()).isTrue();
+    assertThat(Files.exists(r.file())).isFalse();
   }
 }
