@@ -2650,7 +2650,8 @@ function _picocli_lattice_cert_list() {
 # 2 s; none when the cluster does not answer. (Added to picocli's script by
 # io.lattice.cli.Completions.)
 function _lattice_member_ids() {
-  local lattice connection=""
+  # (the caller may have set IFS to a newline: the words here are split on blanks)
+  local IFS=$' \t\n' lattice connection=""
   set -- ${COMP_LINE:0:$COMP_POINT}
   lattice=${1/#\~/$HOME}
   shift
