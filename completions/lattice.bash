@@ -1020,7 +1020,9 @@ function _picocli_lattice_snapshot() {
 
   case ${prev_word} in
     '--member')
-      return
+      local IFS=$'\n'
+      COMPREPLY=( $(compgen -W "$(_lattice_member_ids)" -- "${curr_word}") )
+      return $?
       ;;
     '--endpoints')
       return
@@ -1624,6 +1626,9 @@ function _picocli_lattice_member_promote() {
     COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
   else
     local positionals=""
+    if [ "$(currentPositionalIndex "promote" "${arg_opts}" "${flag_opts}")" -eq 0 ]; then
+      positionals=$(_lattice_member_ids)
+    fi
     local IFS=$'\n'
     COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
   fi
@@ -1684,6 +1689,9 @@ function _picocli_lattice_member_remove() {
     COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
   else
     local positionals=""
+    if [ "$(currentPositionalIndex "remove" "${arg_opts}" "${flag_opts}")" -eq 0 ]; then
+      positionals=$(_lattice_member_ids)
+    fi
     local IFS=$'\n'
     COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
   fi
@@ -1744,6 +1752,9 @@ function _picocli_lattice_leader_transfer() {
     COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
   else
     local positionals=""
+    if [ "$(currentPositionalIndex "transfer" "${arg_opts}" "${flag_opts}")" -eq 0 ]; then
+      positionals=$(_lattice_member_ids)
+    fi
     local IFS=$'\n'
     COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
   fi
@@ -2632,6 +2643,32 @@ function _picocli_lattice_cert_list() {
     local IFS=$'\n'
     COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
   fi
+}
+
+# Member ids, for the arguments that take one: `lattice member list` run with the
+# connection options of the line being completed (else the LATTICE_* variables), within
+# 2 s; none when the cluster does not answer. (Added to picocli's script by
+# io.lattice.cli.Completions.)
+function _lattice_member_ids() {
+  # (the caller may have set IFS to a newline: the words here are split on blanks)
+  local IFS=$' \t\n' lattice connection=""
+  set -- ${COMP_LINE:0:$COMP_POINT}
+  lattice=${1/#\~/$HOME}
+  shift
+  while [ $# -gt 0 ]; do
+    case $1 in
+      --endpoints | --cacert | --cert | --key | --certs-dir)
+        if [ $# -gt 1 ]; then
+          connection="$connection $1 ${2/#\~/$HOME}"
+          shift
+        fi ;;
+      --endpoints=* | --cacert=* | --cert=* | --key=* | --certs-dir=*)
+        connection="$connection $1" ;;
+    esac
+    shift
+  done
+  $lattice $connection --timeout 2s member list -o text 2>/dev/null |
+    awk 'NR > 1 && $1 != "" { print $1 }'
 }
 
 # Define a completion specification (a compspec) for the

@@ -25,9 +25,9 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The training run behind the launcher's class-data-sharing archive ({@code lib/lattice.jsa}): the
- * JVM that runs this main with {@code -XX:ArchiveClassesAtExit} archives every class it loaded, so
- * the run loads what the common commands load. It runs {@code --help}, {@code get} and {@code put}
+ * The training run behind the launcher's class-data-sharing archive ({@code
+ * lib/lattice-<Java version>.jsa}, see {@code bin/lattice}): the archive holds every class this run
+ * loads, so the run loads what the common commands load. It runs {@code --help}, {@code get} and {@code put}
  * through the real command tree against a stand-in KV service on 127.0.0.1 (an ephemeral port, in
  * this JVM), so the whole client path is loaded, sending the request and reading the answer
  * included, without a cluster. Output is discarded. Exits 0, or 1 when a command did not succeed.
@@ -36,6 +36,9 @@ public final class CdsTraining {
   private CdsTraining() {}
 
   public static void main(String[] args) throws Exception {
+    // the stand-in server starts Netty before any client does: with the client's settings, so
+    // that the archive holds what the CLI loads (not SLF4J, logback and JFR support)
+    io.lattice.cli.client.Channels.configureNetty();
     InetAddress loopback = InetAddress.getLoopbackAddress();
     Server server = NettyServerBuilder.forAddress(new InetSocketAddress(loopback, 0))
         .addService(new StandIn()).build().start();

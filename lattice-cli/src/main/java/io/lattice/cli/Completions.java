@@ -4,6 +4,7 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import picocli.AutoComplete;
 import picocli.CommandLine;
@@ -19,7 +20,98 @@ public final class Completions {
 
   /** The bash script (defines {@code _complete_lattice} and registers it for {@code lattice}). */
   public static String bash() {
-    return AutoComplete.bash("lattice", model());
+    return withMemberIds(AutoComplete.bash("lattice", model()));
+  }
+
+  /**
+   * The commands whose first positional argument is a member id: the name of their function in
+   * picocli's script, and the command's own name (where {@code currentPositionalIndex} counts
+   * from).
+   */
+  private static final Map<String, String> MEMBER_ID_ARGUMENT = new LinkedHashMap<>();
+
+  static {
+    MEMBER_ID_ARGUMENT.put("_picocli_lattice_member_promote", "promote");
+    MEMBER_ID_ARGUMENT.put("_picocli_lattice_member_remove", "remove");
+    MEMBER_ID_ARGUMENT.put("_picocli_lattice_leader_transfer", "transfer");
+  }
+
+  /**
+   * Asks the cluster for its member ids, with the connection options of the line being completed
+   * (the LATTICE_* variables otherwise), within 2 s; prints none when it does not answer. The
+   * line is split on blanks here: bash's own words split {@code host:port} at the colon.
+   */
+  private static final String MEMBER_IDS_FUNCTION = """
+      # Member ids, for the arguments that take one: `lattice member list` run with the
+      # connection options of the line being completed (else the LATTICE_* variables), within
+      # 2 s; none when the cluster does not answer. (Added to picocli's script by
+      # io.lattice.cli.Completions.)
+      function _lattice_member_ids() {
+        # (the caller may have set IFS to a newline: the words here are split on blanks)
+        local IFS=$' \\t\\n' lattice connection=""
+        set -- ${COMP_LINE:0:$COMP_POINT}
+        lattice=${1/#\\~/$HOME}
+        shift
+        while [ $# -gt 0 ]; do
+          case $1 in
+            --endpoints | --cacert | --cert | --key | --certs-dir)
+              if [ $# -gt 1 ]; then
+                connection="$connection $1 ${2/#\\~/$HOME}"
+                shift
+              fi ;;
+            --endpoints=* | --cacert=* | --cert=* | --key=* | --certs-dir=*)
+              connection="$connection $1" ;;
+          esac
+          shift
+        done
+        $lattice $connection --timeout 2s member list -o text 2>/dev/null |
+          awk 'NR > 1 && $1 != "" { print $1 }'
+      }
+
+      """;
+
+  /**
+   * Picocli's script with member ids completed where a command takes one: the ID of {@code member
+   * promote|remove} and {@code leader transfer}, the value of {@code snapshot --member}.
+   *
+   * @throws IllegalStateException if the script no longer has the shape this edits (a picocli
+   *     upgrade): the test of the committed scripts fails then, rather than the completion quietly
+   *     losing the ids
+   */
+  static String withMemberIds(String script) {
+    String out = script;
+    for (Map.Entry<String, String> f : MEMBER_ID_ARGUMENT.entrySet()) {
+      out = replaceInFunction(out, f.getKey(), "    local positionals=\"\"\n",
+          "    local positionals=\"\"\n"
+          + "    if [ \"$(currentPositionalIndex \"" + f.getValue()
+          + "\" \"${arg_opts}\" \"${flag_opts}\")\" -eq 0 ]; then\n"
+          + "      positionals=$(_lattice_member_ids)\n"
+          + "    fi\n");
+    }
+    out = replaceInFunction(out, "_picocli_lattice_snapshot", "    '--member')\n      return\n",
+        "    '--member')\n"
+        + "      local IFS=$'\\n'\n"
+        + "      COMPREPLY=( $(compgen -W \"$(_lattice_member_ids)\" -- \"${curr_word}\") )\n"
+        + "      return $?\n");
+    // before the comment block that introduces the `complete` registration at the end
+    String register = "\n# Define a completion specification";
+    int at = out.lastIndexOf(register);
+    if (at < 0) {
+      throw new IllegalStateException("no '" + register.strip() + "' in picocli's bash script");
+    }
+    return out.substring(0, at + 1) + MEMBER_IDS_FUNCTION + out.substring(at + 1);
+  }
+
+  /** {@code script} with the first {@code from} in bash function {@code name} made {@code to}. */
+  private static String replaceInFunction(String script, String name, String from, String to) {
+    int start = script.indexOf("function " + name + "() {\n");
+    int end = start < 0 ? -1 : script.indexOf("\n}\n", start);
+    int at = start < 0 ? -1 : script.indexOf(from, start);
+    if (at < 0 || at > end) {
+      throw new IllegalStateException("picocli's bash script has no '" + from.strip() + "' in "
+          + name);
+    }
+    return script.substring(0, at) + to + script.substring(at + from.length());
   }
 
   /**

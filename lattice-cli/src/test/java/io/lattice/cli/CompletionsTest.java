@@ -4,17 +4,26 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.grpc.Server;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.stub.StreamObserver;
+import io.lattice.proto.v1.ClusterGrpc;
+import io.lattice.proto.v1.MemberInfo;
+import io.lattice.proto.v1.MemberListRequest;
+import io.lattice.proto.v1.MemberListResponse;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The committed completion scripts are what the command model generates, and the bash script
- * completes subcommands in a real bash.
+ * completes subcommands (before options), options and member ids in a real bash.
  */
 class CompletionsTest {
   /** The repository's completions/ directory (tests run in the module directory). */
@@ -58,6 +67,52 @@ class CompletionsTest {
         "stale");
   }
 
+  @Test
+  void bashOffersSubcommandsBeforeOptions() throws Exception {
+    assumeTrue(bashAvailable(), "bash is not installed");
+    assertThat(complete("lattice member ")).containsExactlyInAnyOrder("list", "add", "promote",
+        "remove");
+    assertThat(complete("lattice ")).doesNotContain("--endpoints", "--help", "-o");
+    assertThat(complete("lattice member -")).contains("--endpoints", "--help")
+        .doesNotContain("list");
+  }
+
+  @Test
+  void bashCompletesMemberIdsFromTheCluster(@TempDir Path dir) throws Exception {
+    assumeTrue(bashAvailable(), "bash is not installed");
+    Server server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+        .addService(new ClusterGrpc.ClusterImplBase() {
+          @Override
+          public void memberList(MemberListRequest req, StreamObserver<MemberListResponse> out) {
+            MemberListResponse.Builder r = MemberListResponse.newBuilder();
+            for (String id : List.of("n1", "n2", "n3")) {
+              r.addMembers(MemberInfo.newBuilder().setId(id).setAddress("127.0.0.1:1")
+                  .setPeerAddress("127.0.0.1:2").setIsLeader(id.equals("n1")));
+            }
+            out.onNext(r.build());
+            out.onCompleted();
+          }
+        }).build().start();
+    try {
+      // the script runs `lattice member list` with the line's own connection options
+      Path lattice = dir.resolve("lattice");
+      String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+      Files.writeString(lattice, "#!/bin/sh\nexec '" + java + "' -cp '"
+          + System.getProperty("java.class.path") + "' io.lattice.cli.Main \"$@\"\n");
+      assertThat(lattice.toFile().setExecutable(true)).isTrue();
+      String line = lattice + " --endpoints 127.0.0.1:" + server.getPort() + " ";
+      assertThat(complete(line + "member remove ")).containsExactly("n1", "n2", "n3");
+      assertThat(complete(line + "leader transfer -o json n")).containsExactly("n1", "n2",
+          "n3");
+      assertThat(complete(line + "snapshot --member n")).containsExactly("n1", "n2", "n3");
+      assertThat(complete(line + "member remove n1 ")).isEmpty();
+      String dead = lattice + " --endpoints 127.0.0.1:" + LocalCluster.freePort() + " ";
+      assertThat(complete(dead + "member promote ")).isEmpty();
+    } finally {
+      server.shutdownNow();
+    }
+  }
+
   /** COMPREPLY after sourcing the committed script in bash for {@code line} + TAB. */
   private static List<String> complete(String line) throws Exception {
     Path script = DIR.resolve("lattice.bash").toAbsolutePath();
@@ -67,15 +122,16 @@ class CompletionsTest {
         + "COMP_WORDS=(" + words + "); COMP_CWORD=$(( ${#COMP_WORDS[@]} - 1 ))\n"
         + "_complete_lattice lattice\n"
         + "printf '%s\\n' \"${COMPREPLY[@]}\"\n";
+    // (stderr is dropped: compopt complains outside a real completion, which this is not)
     Process p = new ProcessBuilder("bash", "--norc", "--noprofile", "-c", program)
-        .redirectErrorStream(true).start();
+        .redirectError(ProcessBuilder.Redirect.DISCARD).start();
     if (!p.waitFor(20, TimeUnit.SECONDS)) {
       p.destroyForcibly();
       fail("bash did not finish completing '" + line + "' within 20 s");
     }
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(p.exitValue()).as(out).isZero();
-    return out.lines().map(String::trim).toList();
+    return out.lines().map(String::trim).filter(w -> !w.isEmpty()).toList();
   }
 
   private static boolean bashAvailable() {

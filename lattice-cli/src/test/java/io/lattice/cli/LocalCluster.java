@@ -6,6 +6,7 @@ import io.grpc.BindableService;
 import io.lattice.api.ClusterService;
 import io.lattice.api.KvService;
 import io.lattice.node.NodeConfig;
+import io.lattice.server.NodeCommandLines;
 import io.lattice.server.NodeServer;
 import io.lattice.node.RaftNode;
 import io.lattice.raft.Role;
@@ -119,7 +120,7 @@ public final class LocalCluster implements AutoCloseable {
   }
 
   /** The leader every running node agrees on. */
-  String awaitLeader() {
+  public String awaitLeader() {
     return await("a leader all running nodes agree on", () -> {
       String leader = null;
       for (NodeServer s : servers.values()) {
@@ -146,8 +147,31 @@ public final class LocalCluster implements AutoCloseable {
         .orElseThrow();
   }
 
+  /**
+   * Adds member {@code id} as a learner that stays one ({@code lattice member add --learner}, then
+   * the node started from the line it prints) and waits until it follows the leader. A learner
+   * never campaigns: once the leader is gone it goes on naming it.
+   */
+  public void addLearner(String id) throws IOException {
+    String client = "127.0.0.1:" + freePort();
+    String peer = "127.0.0.1:" + freePort();
+    Cli.Result added = Cli.run("--endpoints", endpoints(), "member", "add", id, "--peer-address",
+        peer, "--client-address", client, "--learner", "--data-dir", dir.resolve(id).toString());
+    if (added.code() != 0) {
+      fail("member add " + id + " failed: " + added);
+    }
+    String line = added.out().lines().toList().get(2).trim();
+    NodeConfig config = NodeCommandLines.configOf(
+        List.of(line.substring("lattice-node ".length()).split(" ")));
+    NodeServer s = startExtra(id, timing(config));
+    String leader = awaitLeader();
+    await(id + " following " + leader, () -> leader.equals(s.node().header().leaderId())
+        ? true : null);
+    awaitClientAddresses();
+  }
+
   /** Stops a node (graceful) and forgets it. */
-  void stop(String id) {
+  public void stop(String id) {
     NodeServer s = servers.remove(id);
     if (s != null) {
       s.close();

@@ -19,18 +19,35 @@ import java.util.concurrent.TimeUnit;
  * second, which a command-line tool pays on every run. {@link #close()} shuts everything down with
  * no quiet period.
  *
- * <p>Two Netty defaults are changed before the first Netty class initialises, both for start-up
+ * <p>Three Netty defaults are changed before the first Netty class initialises, all for start-up
  * time: Netty logs through java.util.logging (which gRPC loads anyway) instead of picking SLF4J
  * when it finds it on the class path (in the distribution's lib/, next to the node's logback, that
- * meant configuring logback on every command), and it registers no JDK Flight Recorder events
- * (initialising JFR support costs tens of milliseconds). A value given with {@code -D} wins.
+ * meant configuring logback on every command); it registers no JDK Flight Recorder events
+ * (initialising JFR support costs tens of milliseconds); and it does not look for its native
+ * transport (these channels are NIO: gRPC's set-up still asks whether epoll is available, and
+ * Netty answered by copying its native library out of the jar into a temporary file and loading
+ * it). A value given with {@code -D} wins.
  */
 public final class Channels implements AutoCloseable {
   private static final String JFR_PROPERTY = "io.grpc.netty.shaded.io.netty.jfr.enabled";
+  private static final String NO_NATIVE_PROPERTY =
+      "io.grpc.netty.shaded.io.netty.transport.noNative";
 
   static {
+    configureNetty();
+  }
+
+  /**
+   * Sets the Netty defaults above (idempotent). Runs when this class initialises; code that
+   * starts Netty otherwise (the start-up archive's training run, which serves too) calls it first,
+   * so that it loads what the CLI loads.
+   */
+  public static synchronized void configureNetty() {
     if (System.getProperty(JFR_PROPERTY) == null) {
       System.setProperty(JFR_PROPERTY, "false");
+    }
+    if (System.getProperty(NO_NATIVE_PROPERTY) == null) {
+      System.setProperty(NO_NATIVE_PROPERTY, "true");
     }
     InternalLoggerFactory.setDefaultFactory(JdkLoggerFactory.INSTANCE);
   }

@@ -376,24 +376,53 @@ public final class LatticeClient implements AutoCloseable {
 
   /**
    * The leader as the first member to answer a single Status within {@code max} knows it (the last
-   * leader seen is asked first); null if none answers. Never retries: for prompts and hints.
+   * leader seen is asked first), confirmed: a leader named by another member is asked too (within
+   * {@code max} again), and if it does not answer the header comes back with no leader, so that a
+   * prompt never shows a leader that is gone (a follower names its old leader until its election
+   * timeout, a learner until a new leader contacts it). If the named leader answers but no longer
+   * leads, its own view is taken. Null if no member answers. Never retries: for prompts and hints.
    */
   public ResponseHeader peekLeader(Duration max) {
     long deadline = System.nanoTime() + max.toNanos();
+    StatusResponse s = null;
+    String answered = null;
     for (String address : router.candidates()) {
-      long left = deadline - System.nanoTime();
-      if (left <= 0) {
+      s = peekStatus(address, deadline);
+      if (s != null) {
+        answered = address;
         break;
       }
-      try {
-        StatusResponse s = admin(channel(address), left).status(StatusRequest.getDefaultInstance());
-        router.learn(s);
-        return s.getHeader();
-      } catch (StatusRuntimeException e) {
-        router.forgetLeader(address);
-      }
     }
-    return null;
+    if (s == null) {
+      return null;
+    }
+    java.util.Set<String> asked = new java.util.HashSet<>(List.of(answered));
+    while (s.getRole() != io.lattice.proto.v1.Role.LEADER && !s.getLeaderAddress().isEmpty()
+        && asked.add(s.getLeaderAddress())) {
+      StatusResponse named = peekStatus(s.getLeaderAddress(), System.nanoTime() + max.toNanos());
+      if (named == null) {
+        router.forgetLeader(s.getLeaderAddress());
+        return s.getHeader().toBuilder().clearLeaderId().clearLeaderAddress().build();
+      }
+      s = named;
+    }
+    return s.getHeader();
+  }
+
+  /** The Status of {@code address} by {@code deadline} (learning the leader it names); else null. */
+  private StatusResponse peekStatus(String address, long deadline) {
+    long left = deadline - System.nanoTime();
+    if (left <= 0) {
+      return null;
+    }
+    try {
+      StatusResponse s = admin(channel(address), left).status(StatusRequest.getDefaultInstance());
+      router.learn(s);
+      return s;
+    } catch (StatusRuntimeException e) {
+      router.forgetLeader(address);
+      return null;
+    }
   }
 
   /**

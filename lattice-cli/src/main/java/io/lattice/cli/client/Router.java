@@ -3,7 +3,12 @@ package io.lattice.cli.client;
 import com.google.protobuf.Descriptors;
 import com.google.protobuf.Message;
 import io.grpc.ManagedChannel;
+import io.lattice.proto.v1.DeleteResponse;
+import io.lattice.proto.v1.GetResponse;
+import io.lattice.proto.v1.PutResponse;
+import io.lattice.proto.v1.RangeResponse;
 import io.lattice.proto.v1.ResponseHeader;
+import io.lattice.proto.v1.StatusResponse;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -98,16 +103,37 @@ final class Router implements AutoCloseable {
 
   /** Learns the leader named in {@code response}'s header (every API response has one). */
   <T> T learn(T response) {
-    if (response instanceof Message m) {
-      Descriptors.FieldDescriptor f = m.getDescriptorForType().findFieldByName("header");
-      if (f != null && m.hasField(f)) {
-        ResponseHeader h = (ResponseHeader) m.getField(f);
-        if (!h.getLeaderAddress().isEmpty()) {
-          leaderHint = h.getLeaderAddress();
-        }
-      }
+    ResponseHeader h = headerOf(response);
+    if (h != null && !h.getLeaderAddress().isEmpty()) {
+      leaderHint = h.getLeaderAddress();
     }
     return response;
+  }
+
+  /**
+   * The header of {@code response}, or null if it has none. The answers of one-shot commands are
+   * read directly: the generic way, by field name, initialises the descriptors of the whole API
+   * (parsing them and the protobuf feature defaults), which a command that only reads its answer
+   * never needs otherwise; that cost tens of milliseconds of start-up CPU.
+   */
+  private static ResponseHeader headerOf(Object response) {
+    if (response instanceof GetResponse r) {
+      return r.hasHeader() ? r.getHeader() : null;
+    } else if (response instanceof PutResponse r) {
+      return r.hasHeader() ? r.getHeader() : null;
+    } else if (response instanceof RangeResponse r) {
+      return r.hasHeader() ? r.getHeader() : null;
+    } else if (response instanceof DeleteResponse r) {
+      return r.hasHeader() ? r.getHeader() : null;
+    } else if (response instanceof StatusResponse r) {
+      return r.hasHeader() ? r.getHeader() : null;
+    } else if (response instanceof Message m) {
+      Descriptors.FieldDescriptor f = m.getDescriptorForType().findFieldByName("header");
+      if (f != null && m.hasField(f)) {
+        return (ResponseHeader) m.getField(f);
+      }
+    }
+    return null;
   }
 
   @Override

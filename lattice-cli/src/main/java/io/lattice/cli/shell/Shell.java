@@ -30,7 +30,10 @@ import picocli.shell.jline3.PicocliJLineCompleter;
  *
  * <p>Each command runs on a worker thread; Ctrl-C while it runs interrupts it (a blocking gRPC call
  * is then cancelled) and returns to the prompt. Ctrl-C at the prompt clears the line; Ctrl-D,
- * {@code exit} or {@code quit} leave. The prompt shows the leader and term last seen.
+ * {@code exit} or {@code quit} leave. The prompt shows the leader and term, asked anew before
+ * every line (after a command that found the leader gone, too), and only a leader that answers:
+ * one that a member still names but that is gone shows as {@code no leader} (see {@link
+ * LatticeClient#peekLeader}).
  */
 public final class Shell {
   private static final Duration PROMPT_PEEK = Duration.ofMillis(300);

@@ -14,7 +14,9 @@ import picocli.CommandLine;
  * Completes the shell's lines: member ids where a command takes one ({@code member promote|remove
  * ID}, {@code leader transfer ID}, {@code snapshot --member ID}), keys of the cluster where a
  * command takes a key ({@code get|put|del|cas KEY}), and everything else (commands, options, enum
- * values) from the picocli model.
+ * values) from the picocli model. Options are offered only once the word starts with {@code -}
+ * ({@code member <TAB>} offers list, add, promote, remove), as the bash and zsh completions do: the
+ * model offers them everywhere, and the terminal would list them first.
  */
 final class ShellCompleter implements Completer {
   private final Completer model;
@@ -63,7 +65,17 @@ final class ShellCompleter implements Completer {
       }
       return;
     }
-    model.complete(reader, line, candidates);
+    if (line.word().startsWith("-")) {
+      model.complete(reader, line, candidates);
+      return;
+    }
+    List<Candidate> fromModel = new ArrayList<>();
+    model.complete(reader, line, fromModel);
+    for (Candidate c : fromModel) {
+      if (!c.value().startsWith("-")) {
+        candidates.add(c);
+      }
+    }
   }
 
   /** True if the word at {@code index} is the KEY of get, put, del or cas. */

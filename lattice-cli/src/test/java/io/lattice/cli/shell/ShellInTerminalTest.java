@@ -20,7 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The shell in a real terminal: {@code lattice shell} runs in its own JVM inside tmux (on a tmux
  * server of its own, killed at the end), typed at with send-keys and read with capture-pane,
- * against a one-node cluster on 127.0.0.1. Skipped where tmux is not installed.
+ * against a cluster on 127.0.0.1. Skipped where tmux is not installed.
  */
 class ShellInTerminalTest {
   private static final Duration WAIT = Duration.ofSeconds(30);
@@ -30,15 +30,8 @@ class ShellInTerminalTest {
   void continuationPromptEscapesKeyCompletionAndShellErrors(@TempDir Path dir) throws Exception {
     Assumptions.assumeTrue(tmuxAvailable(), "tmux is not installed");
     try (LocalCluster cluster = LocalCluster.start(dir.resolve("cluster"), 1)) {
-      String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-      Path script = dir.resolve("shell.sh");
-      Files.writeString(script, "#!/bin/sh\nexec '" + java + "' -cp '"
-          + System.getProperty("java.class.path") + "' io.lattice.cli.Main --endpoints "
-          + cluster.endpoints() + " shell\n");
-      script.toFile().setExecutable(true);
       try {
-        tmux("new-session", "-d", "-s", "t", "-x", "160", "-y", "50", "-e",
-            "LATTICE_HISTORY=" + dir.resolve("history"), script.toString());
+        startShell(dir, cluster.endpoints());
         awaitScreen("lattice [leader n1");
 
         keys("put greeting \"hello", "Enter");
@@ -65,6 +58,39 @@ class ShellInTerminalTest {
         tmuxQuietly("kill-server");
       }
     }
+  }
+
+  @Test
+  void thePromptShowsNoLeaderOnceTheLeaderIsGone(@TempDir Path dir) throws Exception {
+    Assumptions.assumeTrue(tmuxAvailable(), "tmux is not installed");
+    try (LocalCluster cluster = LocalCluster.start(dir.resolve("cluster"), 1)) {
+      cluster.addLearner("n2"); // a learner goes on naming its leader once it is gone
+      try {
+        startShell(dir, cluster.endpoints());
+        awaitScreen("lattice [leader n1");
+        cluster.stop("n1");
+        keys("get k --timeout 1s", "Enter");
+        awaitScreen("lattice [no leader");
+        String last = screen().lines().filter(l -> !l.isBlank()).reduce((a, b) -> b)
+            .orElse("");
+        assertThat(last).startsWith("lattice [no leader").doesNotContain("n1");
+        keys("exit", "Enter");
+      } finally {
+        tmuxQuietly("kill-server");
+      }
+    }
+  }
+
+  /** Starts {@code lattice --endpoints ENDPOINTS shell} in its own JVM in a new tmux session. */
+  private void startShell(Path dir, String endpoints) throws Exception {
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    Path script = dir.resolve("shell.sh");
+    Files.writeString(script, "#!/bin/sh\nexec '" + java + "' -cp '"
+        + System.getProperty("java.class.path") + "' io.lattice.cli.Main --endpoints "
+        + endpoints + " shell\n");
+    script.toFile().setExecutable(true);
+    tmux("new-session", "-d", "-s", "t", "-x", "160", "-y", "50", "-e",
+        "LATTICE_HISTORY=" + dir.resolve("history"), script.toString());
   }
 
   private void keys(String... keys) throws Exception {

@@ -68,6 +68,12 @@ class ShellTest {
   /** A shell on a dumb terminal reading {@code in} and writing to {@code out}. */
   private Shell shell(InputStream in, ByteArrayOutputStream out, Terminal[] terminalOut)
       throws IOException {
+    return shell(endpoints, in, out, terminalOut);
+  }
+
+  /** A shell for {@code endpoints} on a dumb terminal reading {@code in}, writing to {@code out}. */
+  private Shell shell(String endpoints, InputStream in, ByteArrayOutputStream out,
+      Terminal[] terminalOut) throws IOException {
     Terminal terminal = new DumbTerminal("test", "dumb", in, out, StandardCharsets.UTF_8);
     LatticeClient client = new LatticeClient(List.of(endpoints.split(",")),
         Duration.ofSeconds(5));
@@ -160,7 +166,12 @@ class ShellTest {
         null);
     assertThat(complete(shell, "mem")).contains("member");
     assertThat(complete(shell, "")).contains("put", "get", "status", "bench", "leader");
-    assertThat(complete(shell, "member ")).contains("list", "add", "promote", "remove");
+    // subcommands, not options, until the word starts with '-'
+    assertThat(complete(shell, "member ")).containsExactlyInAnyOrder("list", "add", "promote",
+        "remove");
+    assertThat(complete(shell, "")).doesNotContain("--endpoints", "--help", "-o");
+    assertThat(complete(shell, "member -")).contains("--help", "--endpoints");
+    assertThat(complete(shell, "get k -")).contains("--prefix", "--consistency");
     assertThat(complete(shell, "cert ")).contains("create-ca", "create-node", "create-client",
         "list");
     assertThat(complete(shell, "get k --")).contains("--prefix", "--consistency", "--limit");
@@ -187,6 +198,29 @@ class ShellTest {
     assertThat(complete(shell, "del -o json complete/o")).containsExactly("complete/other");
     assertThat(complete(shell, "put complete/gree")).containsExactly("complete/greeting");
     assertThat(complete(shell, "get complete/greeting --")).contains("--prefix");
+  }
+
+  @Test
+  void thePromptShowsNoLeaderOnceTheLeaderIsGoneThoughAMemberStillNamesIt() throws Exception {
+    try (LocalCluster small = LocalCluster.start(dir.resolve("with-learner"), 1)) {
+      small.addLearner("n2");
+      String learner = small.endpoints().split(",")[1];
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      Shell shell = shell(small.endpoints(), new ByteArrayInputStream(new byte[0]), out, null);
+      assertThat(shell.prompt()).startsWith("lattice [leader n1 · term ");
+
+      small.stop("n1");
+      // n2, a learner, never campaigns: it goes on naming n1, which is gone
+      try (LatticeClient c = new LatticeClient(List.of(learner), Duration.ofSeconds(5))) {
+        assertThat(c.statusOf(learner).getLeaderId()).isEqualTo("n1");
+      }
+      assertThat(shell.prompt()).startsWith("lattice [no leader · term ");
+      int code = shell.execute(new String[] {"get", "k", "--timeout", "1s"});
+      assertThat(code).as(out.toString(StandardCharsets.UTF_8))
+          .isEqualTo(io.lattice.cli.ExitCodes.UNAVAILABLE);
+      assertThat(shell.prompt()).startsWith("lattice [no leader · term ")
+          .doesNotContain("n1");
+    }
   }
 
   @Test
