@@ -38,7 +38,8 @@ final class ReplicationGauges {
         .help("At the leader: entries the peer is behind the leader's last index.")
         .labelNames("peer").register(registry);
     lastContact = Gauge.builder().name("lattice_peer_last_contact").unit(Unit.SECONDS)
-        .help("At the leader: seconds since the leader last heard from the peer.")
+        .help("At the leader: seconds since the leader last heard from the peer; -1: not since"
+            + " it became leader.")
         .labelNames("peer").register(registry);
   }
 
@@ -68,7 +69,8 @@ final class ReplicationGauges {
       now.add(p.id());
       matchIndex.labelValues(p.id()).set(p.matchIndex());
       lag.labelValues(p.id()).set(p.lag());
-      lastContact.labelValues(p.id()).set(p.lastContactMillis() / 1000.0);
+      lastContact.labelValues(p.id()).set(
+          p.lastContactMillis() < 0 ? -1 : p.lastContactMillis() / 1000.0);
     }
     for (String gone : exported) {
       if (!now.contains(gone)) {

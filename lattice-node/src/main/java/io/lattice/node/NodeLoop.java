@@ -541,7 +541,7 @@ public final class NodeLoop<S extends StateMachine> extends NodeRequests<S> impl
     for (RaftStatus.PeerStatus p : rs.peers().values()) {
       peers.add(new NodeStatus.PeerLag(p.id(), p.voter(), p.matchIndex(), p.nextIndex(),
           LogIndex.lag(p.matchIndex(), rs.lastIndex()), p.state(), p.recentActive(),
-          p.ticksSinceContact() * config.tickMillis()));
+          p.ticksSinceContact() < 0 ? -1 : p.ticksSinceContact() * config.tickMillis()));
     }
     return new NodeStatus(rs.id(), rs.role(), rs.term(), rs.leaderId(),
         leaderAddress(rs.leaderId()), rs.commitIndex(), handler.appliedIndex(),

@@ -422,7 +422,8 @@ public abstract class NodeRequests<S extends StateMachine> {
     long bestMatch = -1;
     for (RaftStatus.PeerStatus p : raft.status().peers().values()) {
       if (p.voter() && !p.id().equals(config.id())
-          && p.ticksSinceContact() < config.electionTicks() && p.matchIndex() > bestMatch) {
+          && p.ticksSinceContact() >= 0 && p.ticksSinceContact() < config.electionTicks()
+          && p.matchIndex() > bestMatch) {
         best = p.id();
         bestMatch = p.matchIndex();
       }

@@ -50,7 +50,8 @@ public record NodeStatus(
    * Replication progress of one member as the leader sees it.
    *
    * @param lag entries the member is behind the leader's last index
-   * @param lastContactMillis time since the leader last heard from it (from ticks)
+   * @param lastContactMillis time since the leader last heard from it (from ticks); -1: never, in
+   *     this leadership
    */
   public record PeerLag(
       String id,

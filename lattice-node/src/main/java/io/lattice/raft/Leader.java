@@ -66,7 +66,7 @@ final class Leader {
     now = nowTick;
     transfer.newTerm();
     readOnly.becomeLeader();
-    repl.becomeLeader(term, now);
+    repl.becomeLeader(term);
     uncommittedBytes = 0;
     // Dissertation §6.4 / §4.1: a no-op commits this term's first entry, which lets the leader
     // learn the commit index and makes membership changes safe.
@@ -169,7 +169,7 @@ final class Leader {
     Entry e = Entry.config(term, LogIndex.next(log.lastIndex()), next);
     append(e);
     // Track exactly the members of the configuration in force; a target that left is dropped.
-    repl.sync(now);
+    repl.sync();
     if (transfer.target() != null && !log.membership().isVoter(transfer.target())) {
       transfer.abort();
     }

@@ -39,15 +39,19 @@ public final class Progress {
   private int snapshotTicks;
   /** Heard from within the current check-quorum period. */
   private boolean recentActive;
+  /** Tick of the last message from the member; {@link #NEVER} until the first one. */
   private long lastContactTick;
   private final Inflights inflights;
 
-  Progress(long next, int maxInflight, long nowTick) {
+  Progress(long next, int maxInflight) {
     this.match = LogIndex.NONE;
     this.next = next;
     this.inflights = new Inflights(maxInflight);
-    this.lastContactTick = nowTick;
+    this.lastContactTick = NEVER;
   }
+
+  /** {@link #lastContactTick()} of a member this leader has not heard from yet. */
+  static final long NEVER = -1;
 
   public long match() {
     return match;

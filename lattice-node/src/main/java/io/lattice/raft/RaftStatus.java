@@ -28,7 +28,8 @@ public record RaftStatus(
   /**
    * Replication progress of one member, as the leader sees it.
    *
-   * @param ticksSinceContact ticks since the leader last heard from it
+   * @param ticksSinceContact ticks since the leader last heard from it; -1 if it has not heard
+   *     from it since it became leader (or since the member was added)
    */
   public record PeerStatus(
       String id,

@@ -38,10 +38,10 @@ final class Replicator {
   }
 
   /** Leadership of {@code leaderTerm} begins: every member is probed from after our last entry. */
-  void becomeLeader(long leaderTerm, long now) {
+  void becomeLeader(long leaderTerm) {
     term = leaderTerm;
     progress.clear();
-    sync(now);
+    sync();
   }
 
   /** Leadership ended: nothing is tracked any more. */
@@ -50,12 +50,12 @@ final class Replicator {
   }
 
   /** Progress entries for exactly the members of the configuration in force, except this one. */
-  void sync(long now) {
+  void sync() {
     Membership m = log.membership();
     progress.keySet().removeIf(p -> !m.contains(p));
     for (String member : m.members().keySet()) {
       if (!member.equals(self) && !progress.containsKey(member)) {
-        progress.put(member, new Progress(LogIndex.next(log.lastIndex()), cfg.maxInflight(), now));
+        progress.put(member, new Progress(LogIndex.next(log.lastIndex()), cfg.maxInflight()));
       }
     }
   }
@@ -77,7 +77,8 @@ final class Replicator {
     for (Map.Entry<String, Progress> e : progress.entrySet()) {
       Progress pr = e.getValue();
       peers.put(e.getKey(), new RaftStatus.PeerStatus(e.getKey(), m.isVoter(e.getKey()),
-          pr.match(), pr.next(), pr.state(), pr.recentActive(), now - pr.lastContactTick()));
+          pr.match(), pr.next(), pr.state(), pr.recentActive(),
+          pr.lastContactTick() == Progress.NEVER ? -1 : now - pr.lastContactTick()));
     }
     return peers;
   }

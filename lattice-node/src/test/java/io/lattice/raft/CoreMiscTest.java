@@ -312,4 +312,19 @@ class CoreMiscTest {
     assertThat(r.status().peers().get("c").ticksSinceContact()).isEqualTo(6);
   }
 
+  @Test
+  void statusSaysNeverForAMemberThatHasNotAnsweredThisLeader() {
+    // Was the age of the leadership, which `lattice status` showed as "2.8s ago" for a member that
+    // had never answered; -1 is "never" in the Status API and the CLI.
+    Network net = Network.of(RaftConfig::defaults, ABC);
+    net.isolate("c");
+    net.elect("a");
+    net.tickAndStabilize(10);
+    assertThat(net.raft("a").status().peers().get("b").ticksSinceContact()).isBetween(0L, 2L);
+    assertThat(net.raft("a").status().peers().get("c").ticksSinceContact()).isEqualTo(-1);
+    net.heal();
+    net.tickAndStabilize(4);
+    assertThat(net.raft("a").status().peers().get("c").ticksSinceContact()).isBetween(0L, 2L);
+  }
+
 }

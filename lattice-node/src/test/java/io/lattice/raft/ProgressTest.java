@@ -11,7 +11,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 class ProgressTest {
 
   private static Progress replicate(long match) {
-    Progress p = new Progress(match + 1, 4, 0);
+    Progress p = new Progress(match + 1, 4);
     p.maybeUpdate(match);
     p.becomeReplicate();
     return p;
@@ -19,20 +19,20 @@ class ProgressTest {
 
   @Test
   void startsInProbeWithNothingMatched() {
-    Progress p = new Progress(6, 4, 3);
+    Progress p = new Progress(6, 4);
     assertThat(p.state()).isEqualTo(Progress.State.PROBE);
     assertThat(p.match()).isZero();
     assertThat(p.next()).isEqualTo(6);
     assertThat(p.isPaused()).isFalse();
     assertThat(p.recentActive()).isFalse();
-    assertThat(p.lastContactTick()).isEqualTo(3);
+    assertThat(p.lastContactTick()).isEqualTo(Progress.NEVER);
     assertThat(p.pendingSnapshot()).isZero();
     assertThat(p.toString()).contains("PROBE").contains("match=0").contains("next=6");
   }
 
   @Test
   void contactMarksActiveAndRecordsTick() {
-    Progress p = new Progress(1, 4, 0);
+    Progress p = new Progress(1, 4);
     p.contact(17);
     assertThat(p.recentActive()).isTrue();
     assertThat(p.lastContactTick()).isEqualTo(17);
@@ -43,7 +43,7 @@ class ProgressTest {
 
   @Test
   void probePausesAfterOneAppendUntilAnswerOrHeartbeat() {
-    Progress p = new Progress(5, 4, 0);
+    Progress p = new Progress(5, 4);
     p.sentAppend(7, 3);
     assertThat(p.isPaused()).isTrue();
     assertThat(p.next()).as("probing does not advance next").isEqualTo(5);
@@ -59,7 +59,7 @@ class ProgressTest {
 
   @Test
   void probeBecomesReplicateOnAck() {
-    Progress p = new Progress(5, 4, 0);
+    Progress p = new Progress(5, 4);
     assertThat(p.maybeUpdate(4)).isTrue();
     p.becomeReplicate();
     assertThat(p.state()).isEqualTo(Progress.State.REPLICATE);
@@ -100,7 +100,7 @@ class ProgressTest {
 
   @Test
   void staleAckDoesNotUnpauseAProbe() {
-    Progress p = new Progress(5, 4, 0);
+    Progress p = new Progress(5, 4);
     p.maybeUpdate(3);
     p.sentAppend(5, 1);
     assertThat(p.maybeUpdate(2)).isFalse();
@@ -109,7 +109,7 @@ class ProgressTest {
 
   @Test
   void ackMovesNextPastTheAckedIndex() {
-    Progress p = new Progress(2, 4, 0);
+    Progress p = new Progress(2, 4);
     p.maybeUpdate(9);
     assertThat(p.next()).isEqualTo(10);
   }
@@ -153,7 +153,7 @@ class ProgressTest {
   })
   void probeBacksOffToTheHint(
       long match, long next, long rejected, long hint, boolean changed, long newNext) {
-    Progress p = new Progress(next, 4, 0);
+    Progress p = new Progress(next, 4);
     if (match > 0) {
       p.maybeUpdate(match);
     }
@@ -167,7 +167,7 @@ class ProgressTest {
 
   @Test
   void snapshotStatePausesEverything() {
-    Progress p = new Progress(3, 4, 0);
+    Progress p = new Progress(3, 4);
     p.becomeSnapshot(20);
     assertThat(p.state()).isEqualTo(Progress.State.SNAPSHOT);
     assertThat(p.pendingSnapshot()).isEqualTo(20);
@@ -179,7 +179,7 @@ class ProgressTest {
 
   @Test
   void snapshotToProbeResumesAfterTheSnapshot() {
-    Progress p = new Progress(3, 4, 0);
+    Progress p = new Progress(3, 4);
     p.maybeUpdate(2);
     p.becomeSnapshot(20);
     p.becomeProbe();
@@ -190,7 +190,7 @@ class ProgressTest {
 
   @Test
   void snapshotToProbeAfterMatchBeyondSnapshotUsesMatch() {
-    Progress p = new Progress(3, 4, 0);
+    Progress p = new Progress(3, 4);
     p.becomeSnapshot(20);
     p.maybeUpdate(25);
     p.becomeProbe();
@@ -199,7 +199,7 @@ class ProgressTest {
 
   @Test
   void failedSnapshotProbesAfterMatch() {
-    Progress p = new Progress(3, 4, 0);
+    Progress p = new Progress(3, 4);
     p.maybeUpdate(2);
     p.becomeSnapshot(20);
     p.becomeSnapshot(LogIndex.NONE); // what reportSnapshot(false) does
@@ -209,7 +209,7 @@ class ProgressTest {
 
   @Test
   void snapshotToReplicateOnceMatchReachesTheSnapshot() {
-    Progress p = new Progress(3, 4, 0);
+    Progress p = new Progress(3, 4);
     p.becomeSnapshot(20);
     assertThat(p.maybeUpdate(20)).isTrue();
     assertThat(p.match()).isGreaterThanOrEqualTo(p.pendingSnapshot());
@@ -221,7 +221,7 @@ class ProgressTest {
 
   @Test
   void snapshotTimesOutAfterLimitTicksOnlyInSnapshotState() {
-    Progress p = new Progress(3, 4, 0);
+    Progress p = new Progress(3, 4);
     assertThat(p.snapshotTimedOut(1)).isFalse(); // not sending a snapshot
     p.becomeSnapshot(10);
     assertThat(p.snapshotTimedOut(3)).isFalse();
@@ -234,7 +234,7 @@ class ProgressTest {
 
   @Test
   void becomeReplicateResetsProbeFlagAndWindow() {
-    Progress p = new Progress(3, 2, 0);
+    Progress p = new Progress(3, 2);
     p.sentAppend(3, 1);
     assertThat(p.isPaused()).isTrue();
     p.maybeUpdate(2);
@@ -280,7 +280,7 @@ class ProgressTest {
   @Test
   @DisplayName("§5.3 / etcd MaybeDecrTo: a late duplicate of a rejection from before the member caught up does not lower match")
   void staleRejectionAtTheMatchIndexKeepsMatch() {
-    Progress p = new Progress(11, 4, 0); // the leader's log ends at 10
+    Progress p = new Progress(11, 4); // the leader's log ends at 10
     p.sentAppend(10, 0); // probe at 10
     assertThat(p.maybeDecreaseTo(10, 3)).isTrue(); // the member's log ends at 3
     assertThat(p.next()).isEqualTo(4);
@@ -302,7 +302,7 @@ class ProgressTest {
   @Test
   @DisplayName("§5.3 a probe sent before match last rose does not make a later rejection at match count")
   void probeBeforeMatchRoseDoesNotCount() {
-    Progress p = new Progress(6, 4, 0);
+    Progress p = new Progress(6, 4);
     p.maybeUpdate(3);
     p.sentAppend(5, 0); // probe at 5, not at match
     assertThat(p.maybeUpdate(5)).isTrue(); // match rises to 5 while still probing
@@ -312,7 +312,7 @@ class ProgressTest {
 
   @Test
   void probeRejectedAboveTheMatchIndexKeepsMatch() {
-    Progress q = new Progress(16, 4, 0);
+    Progress q = new Progress(16, 4);
     q.maybeUpdate(10);
     assertThat(q.maybeDecreaseTo(15, 12)).isTrue();
     assertThat(q.match()).isEqualTo(10);
