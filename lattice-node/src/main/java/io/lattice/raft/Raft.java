@@ -67,6 +67,7 @@ public final class Raft {
     this.cfg = Objects.requireNonNull(config, "config");
     this.id = config.id();
     this.log = new RaftLog(restored.snapshot(), restored.entries());
+    log.trimToWindow(config.trailingEntries(), config.trailingBytes()); // the store may hold more
     this.election = new Election(id, config, Objects.requireNonNull(random, "random"), log, outbox);
     this.leader = new Leader(id, config, log, outbox, readStates);
     this.follower = new Follower(id, log, outbox);

@@ -355,7 +355,16 @@ final class RaftLog {
       return offset;
     }
     snapshot = meta;
-    long newOffset = trailingWindowOffset(meta.index(), trailing, trailingBytes);
+    return trimToWindow(trailing, trailingBytes);
+  }
+
+  /**
+   * Drops the entries before the trailing window behind the current snapshot (see {@link
+   * #compact}); also called once on restart, since the log store drops whole segments and may hand
+   * back more than the window. Returns the new last dropped index.
+   */
+  long trimToWindow(long trailing, long trailingBytes) {
+    long newOffset = trailingWindowOffset(snapshot.index(), trailing, trailingBytes);
     if (newOffset > offset) {
       long newOffsetTerm = term(newOffset);
       Map.Entry<Long, Membership> base = configs.floorEntry(newOffset);
