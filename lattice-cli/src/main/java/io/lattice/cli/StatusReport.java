@@ -162,8 +162,9 @@ final class StatusReport {
    * True if the leader has never heard from the member: it says so (-1), or nothing it sent was
    * ever acknowledged (no match index) and it has not heard from the member lately. A member
    * that answered even once has a match index: the leader's first entry of its term (a no-op) is
-   * matched by every member it reaches. Needed because a leader counts a member it never reached
-   * as last contacted when the leadership began.
+   * matched by every member it reaches. The node reports -1 itself now; the second clause is for
+   * servers of earlier versions, which counted a member they never reached as last contacted when
+   * the leadership began.
    */
   static boolean neverHeardFrom(PeerProgress p) {
     return p.getLastContactMillisAgo() < 0 || (p.getMatchIndex() == 0 && !p.getReachable());
