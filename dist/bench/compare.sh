@@ -14,7 +14,10 @@
 # DIST@tls runs that build with mutual TLS on both listeners (certificates made with
 # `lattice cert`); a build without TLS options runs plaintext, and its lines say "tls":0.
 # Environment: CLI (the bin/lattice that drives every build; default: the last DIST's),
-# WORKLOADS (default below), NODE_JAVA_OPTS.
+# WORKLOADS (default below), NODE_JAVA_OPTS, WARMUP (default 60s): how long each fresh cluster
+# runs put with 64 in flight after the `cold` workload and before the others, so that those
+# measure a cluster whose JIT has compiled the hot paths (a JVM compiles for its first minute or
+# so; `cold` is the figure for that); its line says "workload":"warmup:64". WARMUP=0 skips it.
 # Only 127.0.0.1 is used. Every node started is killed on exit.
 set -u
 reps=3; out=bench-$(date +%Y%m%d-%H%M%S).jsonl
@@ -115,11 +118,20 @@ for r in $(seq 1 "$reps"); do
     label=${pair%%=*}; dist=${pair#*=}; want_tls=0
     case $dist in *@tls) dist=${dist%@tls}; want_tls=1 ;; esac
     start_cluster "$dist" "$want_tls" || { stop_cluster; continue; }
-    for w in $WL; do
-      kind=${w%%:*}; n=${w#*:}; warm=3s
+    wl=$WL
+    if [ "${WARMUP:-60s}" != 0 ]; then # after the cold workload (if any), before the others
+      case " $wl " in
+        *" cold:"*) wl=$(sed -E 's/(^| )(cold:[0-9]+)( |$)/\1\2 warmup:64\3/' <<<"$wl") ;;
+        *) wl="warmup:64 $wl" ;;
+      esac
+    fi
+    for w in $wl; do
+      kind=${w%%:*}; n=${w#*:}; warm=3s; dur=10s
+      [ "$kind" = warmup ] && dur=${WARMUP:-60s}
       case $kind in
         put) args="put" ;;
         cold) args="put"; warm=0s ;; # a fresh cluster's first 10 s
+        warmup) args="put"; warm=0s ;;
         get-lin-f) args="get --preload --consistency linearizable --target followers" ;;
         get-lin-l) args="get --preload --consistency linearizable --target leader" ;;
         get-stale) args="get --preload --consistency stale --target all" ;;
@@ -128,7 +140,7 @@ for r in $(seq 1 "$reps"); do
       load=$(cut -d' ' -f1 /proc/loadavg); c0=$(cpu_ticks)
       # shellcheck disable=SC2086
       line=$(cli bench $args --inflight "$n" --conns 3 --keys 10000 --key-size 16 \
-        --value-size 256 --warmup $warm --duration 10s --no-progress -o json 2>/dev/null | tail -1)
+        --value-size 256 --warmup $warm --duration $dur --no-progress -o json 2>/dev/null | tail -1)
       c1=$(cpu_ticks)
       [ -n "$line" ] || line=null
       printf '{"rep":%d,"build":"%s","tls":%d,"workload":"%s","load":%s,"server_cpu_s":%s,"members":%s,"result":%s}\n' \
