@@ -30,6 +30,13 @@ last=${!#}; last=${last#*=}; last=${last%@tls}
 CLI=${CLI:-$last/bin/lattice}
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/lattice-bench.XXXXXX")
 WL=${WORKLOADS:-"cold:256 put:1 put:16 put:64 put:256 get-lin-f:64 get-lin-l:64 get-stale:64"}
+warmup=${WARMUP:-60s}
+if [ "$warmup" != 0 ]; then # after the cold workload (if any), before the others
+  case " $WL " in
+    *" cold:"*) WL=$(sed -E 's/(^| )(cold:[0-9]+)( |$)/\1\2 warmup:64\3/' <<<"$WL") ;;
+    *) WL="warmup:64 $WL" ;;
+  esac
+fi
 EP=127.0.0.1:7601,127.0.0.1:7602,127.0.0.1:7603
 pids=()
 
@@ -118,20 +125,12 @@ for r in $(seq 1 "$reps"); do
     label=${pair%%=*}; dist=${pair#*=}; want_tls=0
     case $dist in *@tls) dist=${dist%@tls}; want_tls=1 ;; esac
     start_cluster "$dist" "$want_tls" || { stop_cluster; continue; }
-    wl=$WL
-    if [ "${WARMUP:-60s}" != 0 ]; then # after the cold workload (if any), before the others
-      case " $wl " in
-        *" cold:"*) wl=$(sed -E 's/(^| )(cold:[0-9]+)( |$)/\1\2 warmup:64\3/' <<<"$wl") ;;
-        *) wl="warmup:64 $wl" ;;
-      esac
-    fi
-    for w in $wl; do
+    for w in $WL; do
       kind=${w%%:*}; n=${w#*:}; warm=3s; dur=10s
-      [ "$kind" = warmup ] && dur=${WARMUP:-60s}
       case $kind in
         put) args="put" ;;
         cold) args="put"; warm=0s ;; # a fresh cluster's first 10 s
-        warmup) args="put"; warm=0s ;;
+        warmup) args="put"; warm=0s; dur=$warmup ;;
         get-lin-f) args="get --preload --consistency linearizable --target followers" ;;
         get-lin-l) args="get --preload --consistency linearizable --target leader" ;;
         get-stale) args="get --preload --consistency stale --target all" ;;
