@@ -43,7 +43,9 @@ class BenchOverloadTest {
       for (int i = 0; i < 16; i++) {
         kv.script.add(Step.OVERLOADED);
       }
-      BenchSpec spec = new BenchSpec(Workload.PUT, 2, 1, 10, 16, 8, Duration.ofSeconds(3),
+      // 10 s: room for every scripted refusal whichever way they fall on the two slots (16 in a
+      // row on one slot pause 10 + 20 + ... + 500 ms, about 5.6 s before jitter)
+      BenchSpec spec = new BenchSpec(Workload.PUT, 2, 1, 10, 16, 8, Duration.ofSeconds(10),
           Duration.ZERO, ReadConsistency.LINEARIZABLE, 0, Duration.ofSeconds(10));
       BenchResult r = new BenchRunner(spec, List.of(ch)).run(null);
       assertThat(r.errors()).isEmpty();
