@@ -59,6 +59,8 @@ import org.slf4j.LoggerFactory;
  * read and decoded on that executor while the loop goes on (persisting and acknowledging appends,
  * answering heartbeats and requests); entries after it are applied, and reads served, only once
  * the restored state is swapped in on the loop (see {@link ReadyHandler#restoreInBackground}).
+ * These off-loop jobs, and the snapshots written on the snapshot executor, are {@link
+ * SnapshotJobs}' part: their results come back to the loop through the inbox, as tasks.
  *
  * <p><b>Threads.</b> The request methods ({@link NodeRequests}) and the {@link PeerInbox} methods
  * may be called from any thread: they queue a task and call the waker. {@link #step()} and {@link
@@ -80,9 +82,8 @@ public final class NodeLoop<S extends StateMachine> extends NodeRequests<S> impl
   private final long tickNanos;
   private final NodeStorage storage;
   private final ReadyHandler handler;
-  /** The state machine as the handler sees it: {@code applyVia}, with its captures timed. */
-  private final CaptureTimer captureTimer;
-  private final Executor snapshotExecutor;
+  /** Snapshot writes and restores off the loop, their results queued back to the inbox. */
+  private final SnapshotJobs snapshots;
   private final DiskSpaceMonitor space;
   private final ConcurrentLinkedQueue<Task> inbox = new ConcurrentLinkedQueue<>();
   /** Peer messages queued in {@link #inbox} (by bytes only: there is no bound on their number). */
@@ -94,7 +95,6 @@ public final class NodeLoop<S extends StateMachine> extends NodeRequests<S> impl
   // ---- owned by the loop's thread
   private long nextTick;
   private SoftState lastSoft;
-  private long lastSnapshotIndex;
   private Membership lastMembership;
   private final MembershipGate gate;
 
@@ -152,7 +152,6 @@ public final class NodeLoop<S extends StateMachine> extends NodeRequests<S> impl
     this.metrics = Objects.requireNonNull(metrics, "metrics");
     this.clock = Objects.requireNonNull(clock, "clock");
     this.storage = Objects.requireNonNull(storage, "storage");
-    this.snapshotExecutor = snapshotExecutor;
     this.tickNanos = TimeUnit.MILLISECONDS.toNanos(config.tickMillis());
     this.peerMessages = new PeerAdmission(config.limits().maxInboxBytes(), metrics);
     RestoredState restored =
@@ -170,14 +169,16 @@ public final class NodeLoop<S extends StateMachine> extends NodeRequests<S> impl
         clock::nanoTime, metrics);
     space.checkAtStart(config.dataDir());
     Transport transport = Objects.requireNonNull(transports.apply(this), "transport");
-    this.captureTimer = new CaptureTimer(applyVia, clock, metrics);
+    // The state machine as the handler sees it: applyVia, with its captures timed.
+    CaptureTimer captureTimer = new CaptureTimer(applyVia, clock, metrics);
+    this.snapshots = new SnapshotJobs(config.id(), core, storage, captureTimer, metrics, pending,
+        snapshotExecutor, this::enqueue);
     this.handler = new ReadyHandler(core, storage, captureTimer, transport, new Listener(),
-        config.snapshotPolicy(), snapshotExecutor == null ? null : this::writeInBackground,
-        space);
+        config.snapshotPolicy(), snapshots.backgroundWriter(), space);
+    snapshots.attach(handler);
     attach(core, handler, space);
     this.nextTick = clock.nanoTime() + tickNanos;
     this.lastSoft = core.softState();
-    this.lastSnapshotIndex = core.snapshot().index();
     this.lastMembership = core.membership();
     this.gate = new MembershipGate(core.snapshot().membership());
     publishHeader();
@@ -191,39 +192,7 @@ public final class NodeLoop<S extends StateMachine> extends NodeRequests<S> impl
    * inside the step that installs the snapshot. Set it before the first step.
    */
   public void setRestoreExecutor(Executor executor) {
-    handler.restoreInBackground(executor == null ? null : job -> restoreOffLoop(executor, job));
-  }
-
-  /** Runs a restore's slow part on {@code executor}, then finishes it on the loop. */
-  private void restoreOffLoop(Executor executor, RestoreJob job) {
-    log.info("{}: restoring the state machine from snapshot {}@{} off the loop", config.id(),
-        job.meta().index(), job.meta().term());
-    executor.execute(() -> {
-      long start = System.nanoTime();
-      try {
-        job.prepare();
-      } catch (IOException | RuntimeException e) {
-        if (!job.cancelled()) {
-          log.error("{}: restoring from snapshot {} failed: {}", config.id(), job.meta().index(),
-              e.toString());
-        }
-        enqueue(() -> handler.restoreFailed(job, e));
-        return;
-      } catch (Error e) { // the node must not wait for a restore that will never finish
-        enqueue(() -> handler.restoreFailed(job, new IOException(e.toString(), e)));
-        throw e;
-      }
-      long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-      enqueue(() -> {
-        if (handler.finishRestore(job)) {
-          log.info("{}: restored the state machine from snapshot {}@{} in {} ms (off the loop)",
-              config.id(), job.meta().index(), job.meta().term(), tookMillis);
-        } else {
-          log.info("{}: dropped the restore of snapshot {}: a newer snapshot replaced it",
-              config.id(), job.meta().index());
-        }
-      });
-    });
+    snapshots.restoreOn(executor);
   }
 
   /** Called whenever a task is queued (the owner wakes its thread). */
@@ -464,7 +433,7 @@ public final class NodeLoop<S extends StateMachine> extends NodeRequests<S> impl
       log.info("{}: membership is now {} (commit index {})", config.id(), m, raft.commitIndex());
       lastMembership = m;
     }
-    logSnapshotIfNew(rd.snapshot() != null ? "installed from the leader" : "automatic");
+    snapshots.logSnapshotIfNew(rd.snapshot() != null ? "installed from the leader" : "automatic");
     checkTransfers();
   }
 
@@ -484,52 +453,11 @@ public final class NodeLoop<S extends StateMachine> extends NodeRequests<S> impl
     }
   }
 
-  private void logSnapshotIfNew(String how) {
-    SnapshotMeta snap = raft.snapshot();
-    if (snap.index() != lastSnapshotIndex) {
-      long captured = captureTimer.lastCaptureNanos();
-      log.info("{}: snapshot {}@{} ({}{}); log now [{}, {}]", config.id(), snap.index(),
-          snap.term(), how, how.startsWith("installed") || captured < 0 ? ""
-              : String.format(java.util.Locale.ROOT, ", captured on the loop in %.3f ms",
-                  captured / 1e6), storage.log().firstIndex(), storage.log().lastIndex());
-      lastSnapshotIndex = snap.index();
-    }
-  }
-
   // ====================================================================== snapshots
 
   @Override
   void serveSnapshotWaiters() {
-    if (pending.snapshotTaken(raft.snapshot())) {
-      if (snapshotExecutor == null) {
-        handler.snapshotNow();
-        pending.snapshotTaken(raft.snapshot());
-      } else {
-        handler.beginSnapshot().ifPresent(this::writeInBackground);
-      }
-    }
-  }
-
-  /** Runs a begun snapshot's slow part on the snapshot executor, then finishes it on the loop. */
-  private void writeInBackground(SnapshotJob job) {
-    log.debug("{}: writing {} in the background", config.id(), job);
-    snapshotExecutor.execute(() -> {
-      try {
-        long start = System.nanoTime();
-        job.write();
-        long took = System.nanoTime() - start;
-        enqueue(() -> {
-          if (handler.finishSnapshot(job)) {
-            metrics.snapshotTaken(took);
-          }
-          logSnapshotIfNew("written in the background");
-          serveSnapshotWaiters();
-        });
-      } catch (IOException | RuntimeException e) {
-        enqueue(() -> handler.snapshotFailed(job,
-            e instanceof IOException io ? io : new IOException(e)));
-      }
-    });
+    snapshots.serveSnapshotWaiters();
   }
 
   // ====================================================================== status
