@@ -89,7 +89,12 @@ start_cluster() {
     pids+=($!)
   done
   for _ in $(seq 1 100); do
-    if cli --timeout 2s status 2>/dev/null | grep -q "leader n"; then return 0; fi
+    if cli --timeout 2s status 2>/dev/null | grep -q "leader n"; then
+      for i in 0 1 2; do # a leader, but is it ours? (a member that could not bind has exited)
+        kill -0 "${pids[$i]}" 2>/dev/null || { echo "member n$((i + 1)) exited (log: $WORK/data/n$((i + 1)).log)" >&2; return 1; }
+      done
+      return 0
+    fi
     sleep 0.3
   done
   echo "no leader within 30 s (logs: $WORK/data)" >&2; return 1
@@ -119,6 +124,9 @@ members_json() { # resident memory and threads per member
 }
 
 hz=$(getconf CLK_TCK)
+if cli --timeout 1s status >/dev/null 2>&1; then
+  echo "something already answers on $EP: stop it first, or its figures would be taken for ours" >&2; exit 1
+fi
 case "$*" in *@tls*) make_certs || { echo "could not make certificates" >&2; exit 1; } ;; esac
 for r in $(seq 1 "$reps"); do
   for pair in "$@"; do

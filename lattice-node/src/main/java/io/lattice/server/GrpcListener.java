@@ -5,10 +5,12 @@ import io.grpc.ServerServiceDefinition;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.netty.shaded.io.netty.channel.nio.NioEventLoopGroup;
 import io.lattice.security.ServerTls;
+import io.lattice.transport.CallExecutors;
 import io.lattice.transport.GrpcPeerTransport;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -38,14 +40,16 @@ final class GrpcListener {
   private final ConnectionLimiter limiter;
   private final NioEventLoopGroup boss;
   private final NioEventLoopGroup workers;
+  private final ExecutorService calls;
 
   private GrpcListener(Kind kind, Server server, ConnectionLimiter limiter, NioEventLoopGroup boss,
-      NioEventLoopGroup workers) {
+      NioEventLoopGroup workers, ExecutorService calls) {
     this.kind = kind;
     this.server = server;
     this.limiter = limiter;
     this.boss = boss;
     this.workers = workers;
+    this.calls = calls;
   }
 
   /**
@@ -61,20 +65,22 @@ final class GrpcListener {
     String prefix = "lattice-" + kind.label;
     NioEventLoopGroup boss = new NioEventLoopGroup(1, daemonThreads(prefix + "-accept-" + nodeId));
     NioEventLoopGroup workers = new NioEventLoopGroup(0, daemonThreads(prefix + "-io-" + nodeId));
+    ExecutorService calls = CallExecutors.create(prefix + "-call-" + nodeId);
     try {
       NettyServerBuilder b = GrpcPeerTransport.configureServer(
           NettyServerBuilder.forAddress(address), options);
       applyLimits(b, limits);
       tls.applyTo(b); // TLS and the interceptors that check who calls (plaintext: nothing)
       b.channelFactory(limiter.channelFactory()).bossEventLoopGroup(boss)
-          .workerEventLoopGroup(workers);
+          .workerEventLoopGroup(workers).executor(calls);
       for (ServerServiceDefinition s : services) {
         b.addService(s);
       }
-      return new GrpcListener(kind, b.build().start(), limiter, boss, workers);
+      return new GrpcListener(kind, b.build().start(), limiter, boss, workers, calls);
     } catch (IOException | RuntimeException e) {
       boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
       workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+      calls.shutdown();
       if (e instanceof IOException) {
         throw new IOException("cannot listen for " + kind.label + "s on "
             + address.getHostString() + ":" + address.getPort() + ": " + e.getMessage(), e);
@@ -130,6 +136,7 @@ final class GrpcListener {
     }
     boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
     workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+    calls.shutdown();
   }
 
   /** Stops at once (a start that failed half-way). */
@@ -137,5 +144,6 @@ final class GrpcListener {
     server.shutdownNow();
     boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
     workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+    // the call threads end by themselves when idle: gRPC may still hand them a cancellation
   }
 }

@@ -126,6 +126,8 @@ public final class GrpcPeerTransport implements Transport, AutoCloseable {
   private final Function<String, String> addresses;
   private final ScheduledExecutorService executor;
   private final ExecutorService snapshotIo;
+  /** Runs the peer channels' response callbacks (shared by every peer; see {@link CallExecutors}). */
+  final ExecutorService channelCalls;
   private final ConcurrentHashMap<String, PeerLink> peers = new ConcurrentHashMap<>();
   private final PeerServer server;
   private final AtomicBoolean closed = new AtomicBoolean();
@@ -159,6 +161,7 @@ public final class GrpcPeerTransport implements Transport, AutoCloseable {
         "lattice-peer-transport-" + selfId));
     this.snapshotIo = Executors.newSingleThreadExecutor(r -> daemon(r,
         "lattice-snapshot-send-" + selfId));
+    this.channelCalls = CallExecutors.create("lattice-peer-dial-" + selfId);
     this.server = new PeerServer(this);
   }
 
@@ -318,9 +321,10 @@ public final class GrpcPeerTransport implements Transport, AutoCloseable {
     }
     for (PeerLink p : peers.values()) {
       if (!p.awaitClosed()) {
-        return;
+        return; // a channel still running may call back: its threads end by themselves when idle
       }
     }
+    channelCalls.shutdown();
   }
 
   boolean isClosed() {

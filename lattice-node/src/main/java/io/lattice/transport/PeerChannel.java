@@ -8,6 +8,7 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.netty.channel.ChannelOption;
 import io.lattice.proto.v1.RaftGrpc;
 import io.lattice.security.PeerSecurity;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -26,18 +27,21 @@ final class PeerChannel {
 
   private final ChannelCredentials credentials;
   private final ClientInterceptor refusals;
+  private final Executor calls;
 
   /**
    * @param credentials TLS with the node's peer certificate that accepts only the peer's own
    *     certificate, or plaintext (--insecure)
    * @param refusals gives a call refused for the peer's identity its own status ({@link
    *     PeerSecurity#dialInterceptor})
+   * @param calls runs the channel's response callbacks ({@link CallExecutors})
    */
   PeerChannel(GrpcPeerTransport.Options options, ChannelCredentials credentials,
-      ClientInterceptor refusals) {
+      ClientInterceptor refusals, Executor calls) {
     this.options = options;
     this.credentials = credentials;
     this.refusals = refusals;
+    this.calls = calls;
   }
 
   /** Whether the channel is open to {@code a}. */
@@ -53,7 +57,8 @@ final class PeerChannel {
             (int) Math.min(Integer.MAX_VALUE, options.connectTimeout().toMillis()))
         .keepAliveTime(options.keepAliveTime().toSeconds(), TimeUnit.SECONDS)
         .keepAliveTimeout(10, TimeUnit.SECONDS)
-        .maxInboundMessageSize(options.maxInboundMessageSize()).intercept(refusals).build();
+        .maxInboundMessageSize(options.maxInboundMessageSize()).intercept(refusals)
+        .executor(calls).build();
     stub = RaftGrpc.newStub(channel);
   }
 
