@@ -117,22 +117,19 @@ public final class BenchRunner {
   public BenchResult run(PrintWriter progress, List<? extends MeasuredPhase> phases)
       throws InterruptedException {
     CountDownLatch drained = new CountDownLatch(spec.inflight());
+    // Without a warm-up every answer counts, the first ones too: measuring starts before the
+    // first request is sent (else an answer quicker than this thread would be lost).
+    boolean warmup = !spec.warmup().isZero();
+    long measureStart = warmup ? 0 : startMeasuring(phases);
     for (int slot = 0; slot < spec.inflight(); slot++) {
       issue(slot, drained);
     }
     try {
-      long start = System.nanoTime();
-      long warmupEnd = start + spec.warmup().toNanos();
-      tickUntil(warmupEnd, start, progress, "warmup");
-      recorder.reset();
-      reads.reset();
-      writes.reset();
-      overloaded.reset();
-      measuring = true;
-      for (MeasuredPhase p : phases) {
-        p.measure(true);
+      if (warmup) {
+        long start = System.nanoTime();
+        tickUntil(start + spec.warmup().toNanos(), start, progress, "warmup");
+        measureStart = startMeasuring(phases);
       }
-      long measureStart = System.nanoTime();
       long measureEnd = measureStart + spec.duration().toNanos();
       Histogram total = new Histogram(3);
       tickUntil(measureEnd, measureStart, progress, null, total);
@@ -153,6 +150,20 @@ public final class BenchRunner {
       stopping.set(true);
       drained.await(spec.requestTimeout().toMillis() + 1000, TimeUnit.MILLISECONDS);
     }
+  }
+
+  /** Forgets what the warm-up counted, starts the measured phase and returns when it started. */
+  private long startMeasuring(List<? extends MeasuredPhase> phases) {
+    recorder.reset();
+    reads.reset();
+    writes.reset();
+    overloaded.reset();
+    errors.clear();
+    measuring = true;
+    for (MeasuredPhase p : phases) {
+      p.measure(true);
+    }
+    return System.nanoTime();
   }
 
   private void tickUntil(long end, long phaseStart, PrintWriter progress, String phase)
