@@ -1,6 +1,7 @@
 package io.lattice.metrics;
 
 import com.sun.net.httpserver.HttpServer;
+import io.lattice.util.DaemonThreads;
 import io.prometheus.metrics.exporter.httpserver.MetricsHandler;
 import java.io.IOException;
 import java.io.InputStream;
@@ -8,10 +9,8 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -100,7 +99,7 @@ public final class MetricsServer implements AutoCloseable {
         HealthCheck.DEFAULT_STATUS_TIMEOUT.toMillis());
     warnIfLimitUnsupported();
     ExecutorService workers = new ThreadPoolExecutor(WORKERS, WORKERS, 0, TimeUnit.MILLISECONDS,
-        new LinkedBlockingQueue<>(), daemonThreads());
+        new LinkedBlockingQueue<>(), DaemonThreads.numbered("lattice-metrics"));
     try {
       // Built here rather than by the exporter's HTTPServer, which fixes the backlog at 3.
       HttpServer server = HttpServer.create(address, BACKLOG);
@@ -135,15 +134,6 @@ public final class MetricsServer implements AutoCloseable {
     if (System.getProperty(property) == null) {
       System.setProperty(property, Integer.toString(value));
     }
-  }
-
-  private static ThreadFactory daemonThreads() {
-    AtomicInteger next = new AtomicInteger(1);
-    return r -> {
-      Thread t = new Thread(r, "lattice-metrics-" + next.getAndIncrement());
-      t.setDaemon(true);
-      return t;
-    };
   }
 
   private static volatile boolean checkedJdk;

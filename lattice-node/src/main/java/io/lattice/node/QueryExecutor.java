@@ -1,5 +1,6 @@
 package io.lattice.node;
 
+import io.lattice.util.DaemonThreads;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -26,11 +27,8 @@ final class QueryExecutor {
     int threads = lane == QueryLane.POINT ? Math.max(2, processors) : Math.max(1, processors / 2);
     String name = lane == QueryLane.POINT ? "lattice-query-" + id : "lattice-scan-" + id;
     ThreadPoolExecutor pool = new ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS,
-        new ArrayBlockingQueue<>(MAX_QUEUED), r -> {
-          Thread t = new Thread(r, name);
-          t.setDaemon(true);
-          return t;
-        }, new ThreadPoolExecutor.AbortPolicy());
+        new ArrayBlockingQueue<>(MAX_QUEUED), DaemonThreads.named(name),
+        new ThreadPoolExecutor.AbortPolicy());
     pool.allowCoreThreadTimeOut(true);
     return pool;
   }

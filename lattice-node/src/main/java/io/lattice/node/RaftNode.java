@@ -12,6 +12,7 @@ import io.lattice.storage.RemovalRecord;
 import io.lattice.storage.SegmentedLogStore;
 import io.lattice.storage.SnapshotStore;
 import io.lattice.storage.SpaceReservation;
+import io.lattice.util.DaemonThreads;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.util.Objects;
@@ -89,11 +90,8 @@ public final class RaftNode<S extends StateMachine> implements AutoCloseable {
       dataDirLock.close();
       throw e;
     }
-    this.snapshotWriter = Executors.newSingleThreadExecutor(r -> {
-      Thread t = new Thread(r, "lattice-snapshot-" + config.id());
-      t.setDaemon(true);
-      return t;
-    });
+    this.snapshotWriter = Executors.newSingleThreadExecutor(
+        DaemonThreads.named("lattice-snapshot-" + config.id()));
     try {
       this.snapshots = new FileSnapshotStore(config.dataDir(), io);
       SpaceReservation reservation = SpaceReservation.inDirectory(config.dataDir(), io);
@@ -110,11 +108,8 @@ public final class RaftNode<S extends StateMachine> implements AutoCloseable {
     this.queries = QueryExecutor.create(config.id(), QueryLane.POINT);
     this.scans = QueryExecutor.create(config.id(), QueryLane.SCAN);
     loop.setQueryExecutors(queries, scans);
-    this.restorer = Executors.newSingleThreadExecutor(r -> {
-      Thread t = new Thread(r, "lattice-restore-" + config.id());
-      t.setDaemon(true);
-      return t;
-    });
+    this.restorer = Executors.newSingleThreadExecutor(
+        DaemonThreads.named("lattice-restore-" + config.id()));
     loop.setRestoreExecutor(restorer);
     this.thread = new Thread(this::run, "lattice-loop-" + config.id());
     loop.setWaker(() -> LockSupport.unpark(thread));

@@ -6,6 +6,7 @@ import io.lattice.raft.Member;
 import io.lattice.raft.Membership;
 import io.lattice.raft.Role;
 import io.lattice.transport.GrpcPeerTransport;
+import io.lattice.util.DaemonThreads;
 import java.util.Objects;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -48,11 +49,8 @@ final class ClientAddressPublisher implements AutoCloseable {
     this.node = Objects.requireNonNull(node);
     this.transport = Objects.requireNonNull(transport);
     this.ownClientAddress = Objects.requireNonNull(ownClientAddress);
-    this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "lattice-address-publisher-" + node.id());
-      t.setDaemon(true);
-      return t;
-    });
+    this.timer = Executors.newSingleThreadScheduledExecutor(
+        DaemonThreads.named("lattice-address-publisher-" + node.id()));
   }
 
   /** Starts publishing for {@code node}, whose own client listener is at {@code ownClientAddress}. */

@@ -7,13 +7,12 @@ import io.grpc.netty.shaded.io.netty.channel.nio.NioEventLoopGroup;
 import io.lattice.security.ServerTls;
 import io.lattice.transport.CallExecutors;
 import io.lattice.transport.GrpcPeerTransport;
+import io.lattice.util.DaemonThreads;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * One of a node's two gRPC listeners (the client listener or the peer listener): a Netty server
@@ -63,8 +62,8 @@ final class GrpcListener {
       GrpcPeerTransport.Options options, ServerTls tls) throws IOException {
     ConnectionLimiter limiter = new ConnectionLimiter(limits.maxConnections());
     String prefix = "lattice-" + kind.label;
-    NioEventLoopGroup boss = new NioEventLoopGroup(1, daemonThreads(prefix + "-accept-" + nodeId));
-    NioEventLoopGroup workers = new NioEventLoopGroup(0, daemonThreads(prefix + "-io-" + nodeId));
+    NioEventLoopGroup boss = new NioEventLoopGroup(1, DaemonThreads.numbered(prefix + "-accept-" + nodeId));
+    NioEventLoopGroup workers = new NioEventLoopGroup(0, DaemonThreads.numbered(prefix + "-io-" + nodeId));
     ExecutorService calls = CallExecutors.create(prefix + "-call-" + nodeId);
     try {
       NettyServerBuilder b = GrpcPeerTransport.configureServer(
@@ -98,15 +97,6 @@ final class GrpcListener {
         .handshakeTimeout(idleMillis, TimeUnit.MILLISECONDS)
         .permitKeepAliveTime(limits.permitKeepAliveTime().toMillis(), TimeUnit.MILLISECONDS)
         .permitKeepAliveWithoutCalls(limits.permitKeepAliveWithoutCalls());
-  }
-
-  private static ThreadFactory daemonThreads(String prefix) {
-    AtomicInteger n = new AtomicInteger();
-    return r -> {
-      Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    };
   }
 
   /** The port bound. */

@@ -1,9 +1,9 @@
 package io.lattice.transport;
 
+import io.lattice.util.DaemonThreads;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The executors that run gRPC's call callbacks (a server's handlers, a channel's response
@@ -27,13 +27,8 @@ public final class CallExecutors {
   /** A new bounded pool whose threads are named {@code name-1}, {@code name-2}, .... */
   public static ThreadPoolExecutor create(String name) {
     int threads = Math.max(2, Runtime.getRuntime().availableProcessors());
-    AtomicInteger n = new AtomicInteger();
     ThreadPoolExecutor pool = new ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS,
-        new LinkedBlockingQueue<>(), r -> {
-          Thread t = new Thread(r, name + "-" + n.incrementAndGet());
-          t.setDaemon(true);
-          return t;
-        });
+        new LinkedBlockingQueue<>(), DaemonThreads.numbered(name));
     pool.allowCoreThreadTimeOut(true);
     return pool;
   }

@@ -9,6 +9,7 @@ import io.lattice.raft.Message;
 import io.lattice.security.PeerSecurity;
 import io.lattice.storage.SnapshotReceiver;
 import io.lattice.storage.SnapshotStore;
+import io.lattice.util.DaemonThreads;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
@@ -157,10 +158,10 @@ public final class GrpcPeerTransport implements Transport, AutoCloseable {
     this.inbox = Objects.requireNonNull(inbox);
     this.options = Objects.requireNonNull(options);
     this.snapshotReceiver = Objects.requireNonNull(snapshotReceiver);
-    this.executor = Executors.newSingleThreadScheduledExecutor(r -> daemon(r,
-        "lattice-peer-transport-" + selfId));
-    this.snapshotIo = Executors.newSingleThreadExecutor(r -> daemon(r,
-        "lattice-snapshot-send-" + selfId));
+    this.executor = Executors.newSingleThreadScheduledExecutor(
+        DaemonThreads.named("lattice-peer-transport-" + selfId));
+    this.snapshotIo = Executors.newSingleThreadExecutor(
+        DaemonThreads.named("lattice-snapshot-send-" + selfId));
     this.channelCalls = CallExecutors.create("lattice-peer-dial-" + selfId);
     this.server = new PeerServer(this);
   }
@@ -181,12 +182,6 @@ public final class GrpcPeerTransport implements Transport, AutoCloseable {
   public GrpcPeerTransport(String clusterId, String selfId, Function<String, String> addresses,
       PeerInbox inbox) {
     this(clusterId, selfId, addresses, inbox, Options.defaults());
-  }
-
-  private static Thread daemon(Runnable r, String name) {
-    Thread t = new Thread(r, name);
-    t.setDaemon(true);
-    return t;
   }
 
   /** The server side of the peer service, to register on the node's gRPC server. */
