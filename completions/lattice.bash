@@ -1021,7 +1021,8 @@ function _picocli_lattice_snapshot() {
   case ${prev_word} in
     '--member')
       local IFS=$'\n'
-      COMPREPLY=( $(compgen -W "$(_lattice_member_ids)" -- "${curr_word}") )
+      _lattice_member_ids
+      COMPREPLY=( $(compgen -W "$_lattice_ids" -- "${curr_word}") )
       return $?
       ;;
     '--endpoints')
@@ -1626,8 +1627,8 @@ function _picocli_lattice_member_promote() {
     COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
   else
     local positionals=""
-    if [ "$(currentPositionalIndex "promote" "${arg_opts}" "${flag_opts}")" -eq 0 ]; then
-      positionals=$(_lattice_member_ids)
+    if [ "$(_lattice_positional_index "promote" "${arg_opts}")" -eq 0 ]; then
+      _lattice_member_ids; positionals=$_lattice_ids
     fi
     local IFS=$'\n'
     COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
@@ -1689,8 +1690,8 @@ function _picocli_lattice_member_remove() {
     COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
   else
     local positionals=""
-    if [ "$(currentPositionalIndex "remove" "${arg_opts}" "${flag_opts}")" -eq 0 ]; then
-      positionals=$(_lattice_member_ids)
+    if [ "$(_lattice_positional_index "remove" "${arg_opts}")" -eq 0 ]; then
+      _lattice_member_ids; positionals=$_lattice_ids
     fi
     local IFS=$'\n'
     COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
@@ -1752,8 +1753,8 @@ function _picocli_lattice_leader_transfer() {
     COMPREPLY=( $(compgen -W "${flag_opts} ${arg_opts}" -- "${curr_word}") )
   else
     local positionals=""
-    if [ "$(currentPositionalIndex "transfer" "${arg_opts}" "${flag_opts}")" -eq 0 ]; then
-      positionals=$(_lattice_member_ids)
+    if [ "$(_lattice_positional_index "transfer" "${arg_opts}")" -eq 0 ]; then
+      _lattice_member_ids; positionals=$_lattice_ids
     fi
     local IFS=$'\n'
     COMPREPLY=( $(compgen -W "${commands// /$'\n'}${IFS}${positionals}" -- "${curr_word}") )
@@ -2645,14 +2646,52 @@ function _picocli_lattice_cert_list() {
   fi
 }
 
+# The index (0: the first) of the positional parameter being completed after the word $1
+# (the subcommand's name); $2 lists the options that take a value, each in single quotes.
+# From the line split on blanks: bash's own words also break at ':' and '=', which would
+# count the pieces of `--endpoints 127.0.0.1:7001` as positionals. (Added to picocli's
+# script by io.lattice.cli.Completions.)
+function _lattice_positional_index() {
+  local IFS=$' \t\n' name=$1 arg_opts=$2 index=0 seen=0 glob=1 w line
+  line=${COMP_LINE:0:$COMP_POINT}
+  case $- in *f*) glob=0 ;; esac
+  set -f
+  set -- $line
+  [ $glob = 0 ] || set +f
+  case $line in
+    *[[:space:]]) ;;
+    *) [ $# -gt 0 ] && set -- "${@:1:$(($# - 1))}" ;; # (not the word being completed)
+  esac
+  while [ $# -gt 0 ]; do
+    w=$1
+    shift
+    if [ $seen = 0 ]; then
+      [ "$w" = "$name" ] && seen=1
+      continue
+    fi
+    case $w in
+      -*=*) ;;
+      -*) case $arg_opts in *"'$w'"*) [ $# -gt 0 ] && shift ;; esac ;;
+      *) index=$((index + 1)) ;;
+    esac
+  done
+  echo $index
+}
+
 # Member ids, for the arguments that take one: `lattice member list` run with the
 # connection options of the line being completed (else the LATTICE_* variables), within
-# 2 s; none when the cluster does not answer. (Added to picocli's script by
-# io.lattice.cli.Completions.)
+# 2 s; none when the cluster does not answer. The answer is kept for 10 s per connection,
+# so that the TABs of one command line start the CLI once: in shell variables under bash
+# (so this sets _lattice_ids rather than printing them: a $(...) keeps no variable), in
+# ${XDG_CACHE_HOME:-~/.cache}/lattice/ under zsh, whose bashcompinit runs the completion
+# in a subshell. (Added to picocli's script by io.lattice.cli.Completions.)
 function _lattice_member_ids() {
   # (the caller may have set IFS to a newline: the words here are split on blanks)
-  local IFS=$' \t\n' lattice connection=""
+  local IFS=$' \t\n' lattice connection="" key glob=1 file="" now k at
+  case $- in *f*) glob=0 ;; esac
+  set -f # (a * on the line is no file name here)
   set -- ${COMP_LINE:0:$COMP_POINT}
+  [ $glob = 0 ] || set +f
   lattice=${1/#\~/$HOME}
   shift
   while [ $# -gt 0 ]; do
@@ -2667,8 +2706,28 @@ function _lattice_member_ids() {
     esac
     shift
   done
-  $lattice $connection --timeout 2s member list -o text 2>/dev/null |
-    awk 'NR > 1 && $1 != "" { print $1 }'
+  key="$lattice $connection|${LATTICE_ENDPOINTS-}|${LATTICE_CERTS_DIR-}|${LATTICE_CACERT-}"
+  key="$key|${LATTICE_CERT-}|${LATTICE_KEY-}|$PWD"
+  if [ -n "${ZSH_VERSION-}" ]; then
+    file=${XDG_CACHE_HOME:-$HOME/.cache}/lattice/completion-member-ids
+    now=$(date +%s)
+    if [ -r "$file" ] && { IFS= read -r k && IFS= read -r at; } < "$file" &&
+        [ "$k" = "$key" ] && [ $((now - at)) -lt 10 ] 2>/dev/null; then
+      _lattice_ids=$(tail -n +3 "$file")
+      return 0
+    fi
+  elif [ "$key" = "${_lattice_ids_key-}" ] &&
+      [ $((SECONDS - ${_lattice_ids_at:-0})) -lt 10 ]; then
+    return 0
+  fi
+  _lattice_ids=$($lattice $connection --timeout 2s member list -o text 2>/dev/null |
+    awk 'NR > 1 && $1 != "" { print $1 }')
+  _lattice_ids_key=$key
+  _lattice_ids_at=$SECONDS
+  if [ -n "$file" ]; then
+    (umask 077 && mkdir -p "${file%/*}" &&
+      printf '%s\n%s\n%s\n' "$key" "$now" "$_lattice_ids" > "$file") 2>/dev/null
+  fi
 }
 
 # Define a completion specification (a compspec) for the

@@ -4,18 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.grpc.Server;
-import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
-import io.grpc.stub.StreamObserver;
-import io.lattice.proto.v1.ClusterGrpc;
-import io.lattice.proto.v1.MemberInfo;
-import io.lattice.proto.v1.MemberListRequest;
-import io.lattice.proto.v1.MemberListResponse;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -29,6 +22,8 @@ class CompletionsTest {
   /** The repository's completions/ directory (tests run in the module directory). */
   private static final Path DIR = Path.of("..", "completions");
 
+  /** Printed after each answer when several lines are completed in one shell. */
+  private static final String END_OF_ANSWER = "--end-of-answer--";
   private static final String REGENERATE = "regenerate them from the repository root with:\n"
       + "  lattice completion bash > completions/lattice.bash\n"
       + "  lattice completion zsh > completions/_lattice\n"
@@ -80,27 +75,10 @@ class CompletionsTest {
   @Test
   void bashCompletesMemberIdsFromTheCluster(@TempDir Path dir) throws Exception {
     assumeTrue(bashAvailable(), "bash is not installed");
-    Server server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
-        .addService(new ClusterGrpc.ClusterImplBase() {
-          @Override
-          public void memberList(MemberListRequest req, StreamObserver<MemberListResponse> out) {
-            MemberListResponse.Builder r = MemberListResponse.newBuilder();
-            for (String id : List.of("n1", "n2", "n3")) {
-              r.addMembers(MemberInfo.newBuilder().setId(id).setAddress("127.0.0.1:1")
-                  .setPeerAddress("127.0.0.1:2").setIsLeader(id.equals("n1")));
-            }
-            out.onNext(r.build());
-            out.onCompleted();
-          }
-        }).build().start();
-    try {
+    try (MemberListStub stub = new MemberListStub()) {
       // the script runs `lattice member list` with the line's own connection options
-      Path lattice = dir.resolve("lattice");
-      String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-      Files.writeString(lattice, "#!/bin/sh\nexec '" + java + "' -cp '"
-          + System.getProperty("java.class.path") + "' io.lattice.cli.Main \"$@\"\n");
-      assertThat(lattice.toFile().setExecutable(true)).isTrue();
-      String line = lattice + " --endpoints 127.0.0.1:" + server.getPort() + " ";
+      Path lattice = latticeScript(dir);
+      String line = lattice + " --endpoints " + stub.endpoint() + " ";
       assertThat(complete(line + "member remove ")).containsExactly("n1", "n2", "n3");
       assertThat(complete(line + "leader transfer -o json n")).containsExactly("n1", "n2",
           "n3");
@@ -108,30 +86,65 @@ class CompletionsTest {
       assertThat(complete(line + "member remove n1 ")).isEmpty();
       String dead = lattice + " --endpoints 127.0.0.1:" + LocalCluster.freePort() + " ";
       assertThat(complete(dead + "member promote ")).isEmpty();
-    } finally {
-      server.shutdownNow();
+
+      // the TABs of one command line ask the cluster once (the answer is kept for 10 s per
+      // connection); another connection asks again
+      stub.calls.set(0);
+      assertThat(completeInOneShell(line + "member remove ", line + "member remove n",
+          line + "leader transfer ", dead + "member remove "))
+          .containsExactly(List.of("n1", "n2", "n3"), List.of("n1", "n2", "n3"),
+              List.of("n1", "n2", "n3"), List.of());
+      assertThat(stub.calls.get()).isEqualTo(1);
     }
+  }
+
+  /** A {@code lattice} script in {@code dir} that runs this build's CLI in a JVM of its own. */
+  static Path latticeScript(Path dir) throws IOException {
+    Path lattice = dir.resolve("lattice");
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    Files.writeString(lattice, "#!/bin/sh\nexec '" + java + "' -cp '"
+        + System.getProperty("java.class.path") + "' io.lattice.cli.Main \"$@\"\n");
+    assertThat(lattice.toFile().setExecutable(true)).isTrue();
+    return lattice;
   }
 
   /** COMPREPLY after sourcing the committed script in bash for {@code line} + TAB. */
   private static List<String> complete(String line) throws Exception {
+    return completeInOneShell(line).get(0);
+  }
+
+  /** COMPREPLY for each of {@code lines} + TAB, one after the other in the same bash. */
+  private static List<List<String>> completeInOneShell(String... lines) throws Exception {
     Path script = DIR.resolve("lattice.bash").toAbsolutePath();
-    String words = line.endsWith(" ") ? line + "''" : line;
-    String program = "source '" + script + "'\n"
-        + "COMP_LINE='" + line + "'; COMP_POINT=${#COMP_LINE}\n"
-        + "COMP_WORDS=(" + words + "); COMP_CWORD=$(( ${#COMP_WORDS[@]} - 1 ))\n"
-        + "_complete_lattice lattice\n"
-        + "printf '%s\\n' \"${COMPREPLY[@]}\"\n";
+    StringBuilder program = new StringBuilder("source '" + script + "'\n");
+    for (String line : lines) {
+      String words = line.endsWith(" ") ? line + "''" : line;
+      program.append("COMP_LINE='" + line + "'; COMP_POINT=${#COMP_LINE}\n"
+          + "COMP_WORDS=(" + words + "); COMP_CWORD=$(( ${#COMP_WORDS[@]} - 1 ))\n"
+          + "COMPREPLY=(); _complete_lattice lattice\n"
+          + "printf '%s\\n' \"${COMPREPLY[@]}\" '" + END_OF_ANSWER + "'\n");
+    }
     // (stderr is dropped: compopt complains outside a real completion, which this is not)
-    Process p = new ProcessBuilder("bash", "--norc", "--noprofile", "-c", program)
+    Process p = new ProcessBuilder("bash", "--norc", "--noprofile", "-c", program.toString())
         .redirectError(ProcessBuilder.Redirect.DISCARD).start();
     if (!p.waitFor(20, TimeUnit.SECONDS)) {
       p.destroyForcibly();
-      fail("bash did not finish completing '" + line + "' within 20 s");
+      fail("bash did not finish completing " + List.of(lines) + " within 20 s");
     }
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(p.exitValue()).as(out).isZero();
-    return out.lines().map(String::trim).filter(w -> !w.isEmpty()).toList();
+    List<List<String>> answers = new ArrayList<>();
+    List<String> words = new ArrayList<>();
+    for (String w : out.lines().map(String::trim).filter(w -> !w.isEmpty()).toList()) {
+      if (w.equals(END_OF_ANSWER)) {
+        answers.add(List.copyOf(words));
+        words.clear();
+      } else {
+        words.add(w);
+      }
+    }
+    assertThat(answers).as(out).hasSize(lines.length);
+    return answers;
   }
 
   private static boolean bashAvailable() {
