@@ -18,6 +18,8 @@
 # runs put with 64 in flight after the `cold` workload and before the others, so that those
 # measure a cluster whose JIT has compiled the hot paths (a JVM compiles for its first minute or
 # so; `cold` is the figure for that); its line says "workload":"warmup:64". WARMUP=0 skips it.
+# idle:N is no workload: the members are left alone for N s, then their memory is read (the
+# default list ends with idle:20: what a member holds once the load is gone).
 # Only 127.0.0.1 is used. Every node started is killed on exit.
 set -u
 reps=3; out=bench-$(date +%Y%m%d-%H%M%S).jsonl
@@ -29,7 +31,7 @@ shift $((OPTIND - 1))
 last=${!#}; last=${last#*=}; last=${last%@tls}
 CLI=${CLI:-$last/bin/lattice}
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/lattice-bench.XXXXXX")
-WL=${WORKLOADS:-"cold:256 put:1 put:16 put:64 put:256 get-lin-f:64 get-lin-l:64 get-stale:64"}
+WL=${WORKLOADS:-"cold:256 put:1 put:16 put:64 put:256 get-lin-f:64 get-lin-l:64 get-stale:64 idle:20"}
 warmup=${WARMUP:-60s}
 if [ "$warmup" != 0 ]; then # after the cold workload (if any), before the others
   case " $WL " in
@@ -142,6 +144,12 @@ for r in $(seq 1 "$reps"); do
         get-lin-f) args="get --preload --consistency linearizable --target followers" ;;
         get-lin-l) args="get --preload --consistency linearizable --target leader" ;;
         get-stale) args="get --preload --consistency stale --target all" ;;
+        idle) # the members left alone for N s: what they hold once the load is gone
+          load=$(cut -d' ' -f1 /proc/loadavg); c0=$(cpu_ticks); sleep "$n"; c1=$(cpu_ticks)
+          printf '{"rep":%d,"build":"%s","tls":%d,"workload":"%s","load":%s,"server_cpu_s":%s,"members":%s,"result":null}\n' \
+            "$r" "$label" "$tls_used" "$w" "$load" "$(awk -v a="$c0" -v b="$c1" -v h="$hz" 'BEGIN{printf "%.2f", (b-a)/h}')" \
+            "$(members_json)" >> "$out"
+          continue ;;
         *) echo "unknown workload $w" >&2; continue ;;
       esac
       load=$(cut -d' ' -f1 /proc/loadavg); c0=$(cpu_ticks)
