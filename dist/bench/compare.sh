@@ -13,6 +13,8 @@
 #
 # DIST@tls runs that build with mutual TLS on both listeners (certificates made with
 # `lattice cert`); a build without TLS options runs plaintext, and its lines say "tls":0.
+# DIST@server-tls runs it with TLS on the client listener but asks for no client certificate
+# (the CLI trusts the CA only; the peers still authenticate each other), its lines "tls":2.
 # Environment: CLI (the bin/lattice that drives every build; default: the last DIST's),
 # WORKLOADS (default below), NODE_JAVA_OPTS, WARMUP (default 60s): how long each fresh cluster
 # runs put with 64 in flight after the `cold` workload and before the others, so that those
@@ -28,7 +30,7 @@ while getopts "r:o:" opt; do
 done
 shift $((OPTIND - 1))
 [ $# -ge 1 ] || { sed -n '2,20p' "$0"; exit 2; }
-last=${!#}; last=${last#*=}; last=${last%@tls}
+last=${!#}; last=${last#*=}; last=${last%@tls}; last=${last%@server-tls}
 CLI=${CLI:-$last/bin/lattice}
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/lattice-bench.XXXXXX")
 WL=${WORKLOADS:-"cold:256 put:1 put:16 put:64 put:256 get-lin-f:64 get-lin-l:64 get-stale:64 idle:20"}
@@ -74,11 +76,13 @@ start_cluster() {
     if grep -q -- --listen-peer <<<"$help"; then
       args="--listen-client 127.0.0.1:760$i --listen-peer 127.0.0.1:770$i"
       args+=" --initial-cluster n1=127.0.0.1:7701,n2=127.0.0.1:7702,n3=127.0.0.1:7703"
-      if [ "$want_tls" = 1 ]; then
+      if [ "$want_tls" != 0 ]; then
         args+=" --cert-file $c/node.n$i.crt --key-file $c/node.n$i.key --trusted-ca-file $c/ca.crt"
-        args+=" --client-cert-auth --peer-cert-file $c/node.n$i.crt --peer-key-file $c/node.n$i.key"
+        [ "$want_tls" = 2 ] || args+=" --client-cert-auth"
+        args+=" --peer-cert-file $c/node.n$i.crt --peer-key-file $c/node.n$i.key"
         args+=" --peer-trusted-ca-file $c/ca.crt"
         tls_used=1; cli_tls="--certs-dir $c"
+        [ "$want_tls" = 1 ] || { tls_used=2; cli_tls="--cacert $c/ca.crt"; }
       else
         args+=" --insecure"
       fi
@@ -129,11 +133,14 @@ hz=$(getconf CLK_TCK)
 if cli --timeout 1s status >/dev/null 2>&1; then
   echo "something already answers on $EP: stop it first, or its figures would be taken for ours" >&2; exit 1
 fi
-case "$*" in *@tls*) make_certs || { echo "could not make certificates" >&2; exit 1; } ;; esac
+case "$*" in *@tls* | *@server-tls*) make_certs || { echo "could not make certificates" >&2; exit 1; } ;; esac
 for r in $(seq 1 "$reps"); do
   for pair in "$@"; do
     label=${pair%%=*}; dist=${pair#*=}; want_tls=0
-    case $dist in *@tls) dist=${dist%@tls}; want_tls=1 ;; esac
+    case $dist in
+      *@tls) dist=${dist%@tls}; want_tls=1 ;;
+      *@server-tls) dist=${dist%@server-tls}; want_tls=2 ;;
+    esac
     start_cluster "$dist" "$want_tls" || { stop_cluster; continue; }
     for w in $WL; do
       kind=${w%%:*}; n=${w#*:}; warm=3s; dur=10s
