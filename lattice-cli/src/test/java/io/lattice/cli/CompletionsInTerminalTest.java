@@ -7,7 +7,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -23,7 +22,7 @@ class CompletionsInTerminalTest {
   @Test
   void zshCompletesCommandsAndMemberIds(@TempDir Path dir) throws Exception {
     assumeTrue(Terminal.available(), "tmux is not installed");
-    assumeTrue(installed("zsh"), "zsh is not installed");
+    assumeTrue(Terminal.runs("zsh", "-c", "true"), "zsh is not installed");
     Files.writeString(dir.resolve(".zshrc"), "PS1='zsh> '\n"
         + "autoload -U compinit && compinit -u -D\n"
         + "source '" + DIR.resolve("_lattice") + "'\n");
@@ -36,7 +35,7 @@ class CompletionsInTerminalTest {
   @Test
   void bashCompletesCommandsAndMemberIds(@TempDir Path dir) throws Exception {
     assumeTrue(Terminal.available(), "tmux is not installed");
-    assumeTrue(installed("bash"), "bash is not installed");
+    assumeTrue(Terminal.runs("bash", "-c", "true"), "bash is not installed");
     try (MemberListStub stub = new MemberListStub();
         Terminal t = Terminal.start(env(dir), "bash", "--norc", "--noprofile", "-i")) {
       t.keys("PS1='bash> '; source '" + DIR.resolve("lattice.bash") + "'", "Enter");
@@ -74,17 +73,5 @@ class CompletionsInTerminalTest {
         "HOME=" + dir, "HISTFILE=")); // (no history: nothing written at exit)
     env.addAll(List.of(more));
     return env;
-  }
-
-  private static boolean installed(String shell) {
-    try {
-      Process p = new ProcessBuilder(shell, "-c", "true").start();
-      return p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0;
-    } catch (IOException e) {
-      return false;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return false;
-    }
   }
 }

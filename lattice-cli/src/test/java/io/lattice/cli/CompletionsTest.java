@@ -50,7 +50,7 @@ class CompletionsTest {
 
   @Test
   void bashCompletesSubcommandsAndOptions() throws Exception {
-    assumeTrue(bashAvailable(), "bash is not installed");
+    assumeTrue(Terminal.runs("bash", "-c", "true"), "bash is not installed");
     assertThat(complete("lattice ")).contains("put", "get", "del", "cas", "status", "member",
         "leader", "snapshot", "completion", "version");
     assertThat(complete("lattice member ")).contains("list", "add", "promote", "remove");
@@ -64,7 +64,7 @@ class CompletionsTest {
 
   @Test
   void bashOffersSubcommandsBeforeOptions() throws Exception {
-    assumeTrue(bashAvailable(), "bash is not installed");
+    assumeTrue(Terminal.runs("bash", "-c", "true"), "bash is not installed");
     assertThat(complete("lattice member ")).containsExactlyInAnyOrder("list", "add", "promote",
         "remove");
     assertThat(complete("lattice ")).doesNotContain("--endpoints", "--help", "-o");
@@ -74,7 +74,7 @@ class CompletionsTest {
 
   @Test
   void bashCompletesMemberIdsFromTheCluster(@TempDir Path dir) throws Exception {
-    assumeTrue(bashAvailable(), "bash is not installed");
+    assumeTrue(Terminal.runs("bash", "-c", "true"), "bash is not installed");
     try (MemberListStub stub = new MemberListStub()) {
       // the script runs `lattice member list` with the line's own connection options
       Path lattice = latticeScript(dir);
@@ -145,18 +145,6 @@ class CompletionsTest {
     }
     assertThat(answers).as(out).hasSize(lines.length);
     return answers;
-  }
-
-  private static boolean bashAvailable() {
-    try {
-      Process p = new ProcessBuilder("bash", "-c", "true").start();
-      return p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0;
-    } catch (IOException e) {
-      return false;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return false;
-    }
   }
 
   private static void assertUpToDate(Path committed, String generated) throws IOException {

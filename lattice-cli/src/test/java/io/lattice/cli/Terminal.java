@@ -22,8 +22,14 @@ public final class Terminal implements AutoCloseable {
 
   /** Whether tmux is installed (tests that need a terminal are skipped where it is not). */
   public static boolean available() {
+    return runs("tmux", "-V");
+  }
+
+  /** Whether {@code command} starts and exits 0 within 10 s (is that program installed?). */
+  public static boolean runs(String... command) {
     try {
-      Process p = new ProcessBuilder("tmux", "-V").redirectErrorStream(true).start();
+      Process p = new ProcessBuilder(command).redirectErrorStream(true)
+          .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
       return p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0;
     } catch (IOException e) {
       return false;
