@@ -467,7 +467,6 @@ public final class Raft {
     }
   }
 
-
   private void startElection(boolean pre, boolean transfer) {
     followerReads.abandon();
     leaderId = null;

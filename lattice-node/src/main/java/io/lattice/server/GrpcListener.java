@@ -62,8 +62,10 @@ final class GrpcListener {
       GrpcPeerTransport.Options options, ServerTls tls) throws IOException {
     ConnectionLimiter limiter = new ConnectionLimiter(limits.maxConnections());
     String prefix = "lattice-" + kind.label;
-    NioEventLoopGroup boss = new NioEventLoopGroup(1, DaemonThreads.numbered(prefix + "-accept-" + nodeId));
-    NioEventLoopGroup workers = new NioEventLoopGroup(0, DaemonThreads.numbered(prefix + "-io-" + nodeId));
+    NioEventLoopGroup boss =
+        new NioEventLoopGroup(1, DaemonThreads.numbered(prefix + "-accept-" + nodeId));
+    NioEventLoopGroup workers =
+        new NioEventLoopGroup(0, DaemonThreads.numbered(prefix + "-io-" + nodeId));
     ExecutorService calls = CallExecutors.create(prefix + "-call-" + nodeId);
     try {
       NettyServerBuilder b = GrpcPeerTransport.configureServer(

@@ -127,7 +127,7 @@ public final class GrpcPeerTransport implements Transport, AutoCloseable {
   private final Function<String, String> addresses;
   private final ScheduledExecutorService executor;
   private final ExecutorService snapshotIo;
-  /** Runs the peer channels' response callbacks (shared by every peer; see {@link CallExecutors}). */
+  /** Runs the peer channels' response callbacks, for every peer ({@link CallExecutors}). */
   final ExecutorService channelCalls;
   private final ConcurrentHashMap<String, PeerLink> peers = new ConcurrentHashMap<>();
   private final PeerServer server;
