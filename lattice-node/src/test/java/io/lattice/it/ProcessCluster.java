@@ -2,9 +2,9 @@ package io.lattice.it;
 
 import io.lattice.proto.v1.Role;
 import io.lattice.proto.v1.StatusResponse;
+import io.lattice.testing.LoopbackPorts;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -55,8 +55,8 @@ final class ProcessCluster implements AutoCloseable {
     List<Integer> ports = new ArrayList<>();
     List<Integer> peerPorts = new ArrayList<>();
     for (int i = 0; i < size; i++) {
-      ports.add(freePort());
-      peerPorts.add(freePort());
+      ports.add(LoopbackPorts.free());
+      peerPorts.add(LoopbackPorts.free());
     }
     StringBuilder initial = new StringBuilder();
     for (int i = 0; i < size; i++) {
@@ -97,22 +97,13 @@ final class ProcessCluster implements AutoCloseable {
     return nodes.stream().map(n -> n.id).collect(Collectors.toList());
   }
 
-  private static int freePort() {
-    try (ServerSocket s = new ServerSocket(0)) {
-      s.setReuseAddress(true);
-      return s.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
   /**
    * Starts one more node with {@code --join} (not yet a member: the caller adds it with MemberAdd)
    * and returns it; it belongs to this cluster from now on (closed with it).
    */
   NodeProcess startJoining(String id) throws IOException {
-    int port = freePort();
-    int peerPort = freePort();
+    int port = LoopbackPorts.free();
+    int peerPort = LoopbackPorts.free();
     List<String> args = new ArrayList<>(List.of("--id", id,
         "--data-dir", baseDir.resolve(id).toString(),
         "--listen-client", "127.0.0.1:" + port, "--listen-peer", "127.0.0.1:" + peerPort,

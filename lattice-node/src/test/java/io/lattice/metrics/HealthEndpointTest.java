@@ -10,9 +10,9 @@ import io.lattice.node.NodeConfig;
 import io.lattice.node.NodeStatus;
 import io.lattice.raft.Role;
 import io.lattice.server.NodeServer;
+import io.lattice.testing.LoopbackPorts;
 import io.lattice.transport.GrpcPeerTransport;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -48,11 +48,11 @@ class HealthEndpointTest {
   void start() throws Exception {
     Map<String, String> cluster = new LinkedHashMap<>();
     for (String id : List.of("n1", "n2", "n3")) {
-      cluster.put(id, "127.0.0.1:" + freePort());
+      cluster.put(id, "127.0.0.1:" + LoopbackPorts.free());
     }
     for (String id : cluster.keySet()) {
       servers.put(id, NodeServer.start(NodeConfig.of(id, tmp.resolve(id), cluster),
-          node -> List.of(), GrpcPeerTransport.Options.defaults(), "127.0.0.1:" + freePort()));
+          node -> List.of(), GrpcPeerTransport.Options.defaults(), "127.0.0.1:" + LoopbackPorts.free()));
     }
   }
 
@@ -196,12 +196,6 @@ class HealthEndpointTest {
     HttpResponse<String> r = get(s, "/metrics");
     assertThat(r.statusCode()).isEqualTo(200);
     return r.body();
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
   }
 
   /** The value of the sample named exactly {@code sample} (name plus labels). */

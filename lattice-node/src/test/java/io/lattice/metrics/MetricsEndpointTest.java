@@ -8,6 +8,7 @@ import io.lattice.format.Session;
 import io.lattice.node.NodeConfig;
 import io.lattice.server.NodeServer;
 import io.lattice.raft.Role;
+import io.lattice.testing.LoopbackPorts;
 import io.lattice.transport.GrpcPeerTransport;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -41,19 +42,13 @@ class MetricsEndpointTest {
     }
   }
 
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
-  }
-
   @Test
   void termRoleIndexesProposalsLatenciesElectionsAndSnapshotsAreExported() throws Exception {
-    String address = "127.0.0.1:" + freePort();
+    String address = "127.0.0.1:" + LoopbackPorts.free();
     NodeConfig config = NodeConfig.of("n1", tmp.resolve("n1"), Map.of("n1", address))
         .withTiming(10, 10, 2, 2);
     server = NodeServer.start(config, node -> List.of(), GrpcPeerTransport.Options.defaults(),
-        "127.0.0.1:" + freePort());
+        "127.0.0.1:" + LoopbackPorts.free());
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     while (server.node().header().role() != Role.LEADER) {
       assertThat(System.nanoTime() - deadline).as("waiting for n1 to lead").isNegative();
@@ -95,7 +90,7 @@ class MetricsEndpointTest {
   void aMetricsAddressInUseFailsTheStartAndLeavesNothingRunning() throws Exception {
     try (ServerSocket taken = new ServerSocket(0, 1,
         java.net.InetAddress.getByName("127.0.0.1"))) {
-      String address = "127.0.0.1:" + freePort();
+      String address = "127.0.0.1:" + LoopbackPorts.free();
       NodeConfig config = NodeConfig.of("n1", tmp.resolve("n1"), Map.of("n1", address));
       try {
         NodeServer.start(config, node -> List.of(), GrpcPeerTransport.Options.defaults(),

@@ -20,10 +20,10 @@ import io.lattice.proto.v1.SnapshotSaveChunk;
 import io.lattice.proto.v1.SnapshotSaveHeader;
 import io.lattice.proto.v1.SnapshotSaveRequest;
 import io.lattice.raft.Role;
+import io.lattice.testing.LoopbackPorts;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.net.ServerSocket;
 import java.nio.channels.FileChannel;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
@@ -144,7 +144,7 @@ class BackupRestoreTest {
     StringWriter err = new StringWriter();
     Path dir = tmp.resolve("restored");
     assertThat(restore(new StringWriter(), err, backup.toString(), "--data-dir", dir.toString(),
-        "--id", "x1", "--initial-cluster", "x1=127.0.0.1:" + freePort())).isEqualTo(1);
+        "--id", "x1", "--initial-cluster", "x1=127.0.0.1:" + LoopbackPorts.free())).isEqualTo(1);
     assertThat(err.toString()).contains("is damaged at offset").contains("CRC-32C");
     assertThat(Files.exists(dir)).isFalse();
   }
@@ -206,7 +206,7 @@ class BackupRestoreTest {
   private static Map<String, String> cluster(String... ids) throws IOException {
     Map<String, String> m = new LinkedHashMap<>();
     for (String id : ids) {
-      m.put(id, "127.0.0.1:" + freePort());
+      m.put(id, "127.0.0.1:" + LoopbackPorts.free());
     }
     return m;
   }
@@ -221,11 +221,5 @@ class BackupRestoreTest {
   private static byte[] put(String key, String value) {
     return KvCommandCodec.encode(new KvCommand.Put(Session.NONE, System.currentTimeMillis(),
         key.getBytes(UTF_8), value.getBytes(UTF_8), false));
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
   }
 }

@@ -20,6 +20,7 @@ import io.lattice.proto.v1.MemberRemoveRequest;
 import io.lattice.proto.v1.PutRequest;
 import io.lattice.proto.v1.StatusRequest;
 import io.lattice.proto.v1.TransferLeaderRequest;
+import io.lattice.testing.LoopbackPorts;
 import io.lattice.tls.Identities.Role;
 import io.lattice.tls.IssuedCertificate;
 import java.nio.file.Path;
@@ -93,7 +94,7 @@ class ClientAuthorizationTest {
 
     IssuedCertificate root = cluster.pki.client("root", Role.ADMIN);
     admin(root).memberAdd(MemberAddRequest.newBuilder().setId("n4")
-        .setPeerAddress("127.0.0.1:" + SecureClusterFixture.freePort()).build());
+        .setPeerAddress("127.0.0.1:" + LoopbackPorts.free()).build());
     admin(root).memberRemove(MemberRemoveRequest.newBuilder().setId("n4").build());
     admin(root).transferLeader(TransferLeaderRequest.newBuilder().setTargetId(victim).build());
     NodeStatus st = SecureClusterFixture.status(cluster.servers.get(victim));

@@ -13,9 +13,9 @@ import io.lattice.node.ReadConsistency;
 import io.lattice.raft.Role;
 import io.lattice.raft.SnapshotMeta;
 import io.lattice.storage.FileSnapshotStore;
+import io.lattice.testing.LoopbackPorts;
 import io.lattice.transport.GrpcPeerTransport;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -74,7 +74,7 @@ class DamagedSnapshotRecoveryTest {
   @Test
   void aFollowerCatchesUpFromAFreshSnapshotTakenInPlaceOfTheDamagedOne() throws Exception {
     for (String id : List.of("n1", "n2", "n3")) {
-      cluster.put(id, "127.0.0.1:" + freePort());
+      cluster.put(id, "127.0.0.1:" + LoopbackPorts.free());
     }
     for (String id : cluster.keySet()) {
       start(id);
@@ -127,12 +127,6 @@ class DamagedSnapshotRecoveryTest {
   private static List<String> list(Path dir) throws IOException {
     try (Stream<Path> s = Files.list(dir)) {
       return s.map(p -> p.getFileName().toString()).sorted().toList();
-    }
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
     }
   }
 

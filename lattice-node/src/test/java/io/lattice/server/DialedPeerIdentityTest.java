@@ -21,6 +21,7 @@ import io.lattice.security.NodeSecurity;
 import io.lattice.security.PeerSecurity;
 import io.lattice.security.TestPki;
 import io.lattice.security.TlsSettings;
+import io.lattice.testing.LoopbackPorts;
 import io.lattice.transport.GrpcPeerTransport;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -59,7 +60,7 @@ class DialedPeerIdentityTest {
     TestPki pki = new TestPki(tmp);
     Map<String, String> addresses = new LinkedHashMap<>();
     for (String id : List.of("n1", "n2", "n3")) {
-      addresses.put(id, "127.0.0.1:" + SecureClusterFixture.freePort());
+      addresses.put(id, "127.0.0.1:" + LoopbackPorts.free());
     }
     ListAppender<ILoggingEvent> captured = new ListAppender<>();
     Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);

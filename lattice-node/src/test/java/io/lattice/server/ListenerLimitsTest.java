@@ -18,13 +18,13 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.ClientCalls;
 import io.lattice.node.NodeConfig;
 import io.lattice.proto.v1.RaftGrpc;
+import io.lattice.testing.LoopbackPorts;
 import io.lattice.transport.GrpcPeerTransport;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
@@ -64,16 +64,10 @@ class ListenerLimitsTest {
   }
 
   private NodeServer start(ListenerLimits limits) throws IOException {
-    String address = "127.0.0.1:" + freePort();
+    String address = "127.0.0.1:" + LoopbackPorts.free();
     server = NodeServer.start(NodeConfig.of("n1", tmp.resolve("n1"), Map.of("n1", address)),
         node -> List.of(), GrpcPeerTransport.Options.defaults(), null, limits);
     return server;
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
   }
 
   /** Opens {@code n} raw TCP connections to the client listener that never send a byte. */

@@ -21,8 +21,8 @@ import io.lattice.node.NodeConfig;
 import io.lattice.node.NodeStatus;
 import io.lattice.node.ReadConsistency;
 import io.lattice.raft.Role;
+import io.lattice.testing.LoopbackPorts;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -52,7 +52,7 @@ class NodeServerTest {
   @BeforeEach
   void startCluster() throws Exception {
     for (String id : List.of("n1", "n2", "n3")) {
-      cluster.put(id, "127.0.0.1:" + freePort());
+      cluster.put(id, "127.0.0.1:" + LoopbackPorts.free());
     }
     for (String id : cluster.keySet()) {
       NodeConfig c = NodeConfig.of(id, tmp.resolve(id), cluster);
@@ -68,12 +68,6 @@ class NodeServerTest {
     }
     for (NodeServer s : servers.values()) {
       s.close();
-    }
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
     }
   }
 

@@ -15,9 +15,8 @@ import io.lattice.node.RaftNode;
 import io.lattice.node.ReadConsistency;
 import io.lattice.raft.Member;
 import io.lattice.raft.Role;
+import io.lattice.testing.LoopbackPorts;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
@@ -35,12 +34,6 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class OldDataDirectoryTest {
   @TempDir Path tmp;
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    }
-  }
 
   private static <T> T await(String what, Supplier<T> probe) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
@@ -79,9 +72,9 @@ class OldDataDirectoryTest {
 
   @Test
   void itsOneAddressIsThePeerAddressAndTheNewClientAddressIsRecorded() throws Exception {
-    String old = "127.0.0.1:" + freePort();
+    String old = "127.0.0.1:" + LoopbackPorts.free();
     Path dir = oldDataDirectory(old);
-    String client = "127.0.0.1:" + freePort();
+    String client = "127.0.0.1:" + LoopbackPorts.free();
     try (NodeServer s = NodeServer.start(NodeConfig.of("n1", dir, Map.of("n1", old))
         .withTiming(20, 10, 2, 2).withClientAddress(client), LatticeNodeCommand::clientServices)) {
       Member n1 = await("n1's client address recorded", () -> {
@@ -98,9 +91,9 @@ class OldDataDirectoryTest {
 
   @Test
   void startingItWithItsOldAddressAsTheClientListenerIsRefusedSayingWhatToDo() throws Exception {
-    String old = "127.0.0.1:" + freePort();
+    String old = "127.0.0.1:" + LoopbackPorts.free();
     Path dir = oldDataDirectory(old);
-    String peer = "127.0.0.1:" + freePort();
+    String peer = "127.0.0.1:" + LoopbackPorts.free();
     NodeConfig c = NodeConfig.of("n1", dir, Map.of("n1", peer)).withTiming(20, 10, 2, 2)
         .withClientAddress(old);
     assertThatThrownBy(() -> NodeServer.start(c, LatticeNodeCommand::clientServices))

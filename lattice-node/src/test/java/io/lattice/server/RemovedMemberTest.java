@@ -7,10 +7,10 @@ import io.lattice.node.MemberRemovedException;
 import io.lattice.node.NodeConfig;
 import io.lattice.raft.Role;
 import io.lattice.storage.RemovalRecord;
+import io.lattice.testing.LoopbackPorts;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -45,7 +45,7 @@ class RemovedMemberTest {
   @Test
   void aRemovedMemberStopsForGoodAndItsDataDirectoryIsRefused() throws Exception {
     for (String id : List.of("n1", "n2", "n3")) {
-      cluster.put(id, "127.0.0.1:" + freePort());
+      cluster.put(id, "127.0.0.1:" + LoopbackPorts.free());
     }
     for (String id : cluster.keySet()) {
       servers.put(id, NodeServer.start(config(id), node -> List.of()));
@@ -82,7 +82,7 @@ class RemovedMemberTest {
     cl.setOut(new PrintWriter(new StringWriter(), true));
     cl.setErr(new PrintWriter(err, true));
     int code = cl.execute("--id", victim, "--data-dir", tmp.resolve(victim).toString(),
-        "--listen-client", "127.0.0.1:" + freePort(), "--initial-cluster", initialCluster(),
+        "--listen-client", "127.0.0.1:" + LoopbackPorts.free(), "--initial-cluster", initialCluster(),
         "--insecure");
     assertThat(code).as(err.toString()).isEqualTo(LatticeNodeCommand.EXIT_REMOVED);
     assertThat(err.toString()).contains("was removed from the cluster");
@@ -132,12 +132,6 @@ class RemovedMemberTest {
       }
       assertThat(System.nanoTime() - deadline).as("waiting for a leader").isNegative();
       Thread.sleep(20);
-    }
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
     }
   }
 }

@@ -7,9 +7,9 @@ import io.lattice.node.NodeStatus;
 import io.lattice.raft.Role;
 import io.lattice.security.NodeSecurity;
 import io.lattice.security.TestPki;
+import io.lattice.testing.LoopbackPorts;
 import io.lattice.transport.GrpcPeerTransport;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -28,7 +28,7 @@ final class SecureClusterFixture implements AutoCloseable {
   SecureClusterFixture(Path dir, boolean clientCertAuth) throws IOException {
     pki = new TestPki(dir);
     for (String id : List.of("n1", "n2", "n3")) {
-      addresses.put(id, "127.0.0.1:" + freePort());
+      addresses.put(id, "127.0.0.1:" + LoopbackPorts.free());
     }
     for (String id : addresses.keySet()) {
       NodeSecurity s = NodeSecurity.create(id, pki.settings(id, clientCertAuth));
@@ -37,12 +37,6 @@ final class SecureClusterFixture implements AutoCloseable {
           node -> LatticeNodeCommand.clientServices(node, KvLimits.DEFAULT_MAX_TXN_OPS, s),
           GrpcPeerTransport.Options.defaults(), null,
           ListenerLimits.defaults(), s));
-    }
-  }
-
-  static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
     }
   }
 

@@ -24,9 +24,8 @@ import io.lattice.proto.v1.TimeoutNowRequest;
 import io.lattice.node.NodeConfig;
 import io.lattice.raft.Member;
 import io.lattice.raft.Role;
+import io.lattice.testing.LoopbackPorts;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -57,10 +56,10 @@ class SeparateListenersTest {
   @BeforeEach
   void startCluster() throws Exception {
     for (String id : List.of("n1", "n2", "n3")) {
-      peers.put(id, "127.0.0.1:" + freePort());
+      peers.put(id, "127.0.0.1:" + LoopbackPorts.free());
     }
     for (String id : peers.keySet()) {
-      start(config(id).withClientAddress("127.0.0.1:" + freePort()));
+      start(config(id).withClientAddress("127.0.0.1:" + LoopbackPorts.free()));
     }
   }
 
@@ -83,12 +82,6 @@ class SeparateListenersTest {
     }
     for (NodeServer s : servers.values()) {
       s.close();
-    }
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
     }
   }
 
@@ -213,8 +206,8 @@ class SeparateListenersTest {
   @Test
   void aMemberAddedWithBothAddressesIsReplicatedToAtItsPeerAddress() throws Exception {
     NodeServer leader = awaitLeader();
-    String peer = "127.0.0.1:" + freePort();
-    String client = "127.0.0.1:" + freePort();
+    String peer = "127.0.0.1:" + LoopbackPorts.free();
+    String client = "127.0.0.1:" + LoopbackPorts.free();
     NodeServer n4 = start(NodeConfig.joining("n4", tmp.resolve("n4"), peer)
         .withTiming(20, 10, 2, 2).withTimeouts(3_000, 3_000).withClientAddress(client));
     await("n4 added", () -> {
@@ -240,7 +233,7 @@ class SeparateListenersTest {
     String restarted = servers.keySet().stream().filter(id -> !id.equals(leader.node().id()))
         .findFirst().orElseThrow();
     servers.remove(restarted).close();
-    String newClient = "127.0.0.1:" + freePort();
+    String newClient = "127.0.0.1:" + LoopbackPorts.free();
     NodeServer again = start(config(restarted).withClientAddress(newClient));
     assertThat(again.clientAddress()).isEqualTo(newClient);
     awaitClientAddressesKnownEverywhere();

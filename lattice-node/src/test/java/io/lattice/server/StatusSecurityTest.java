@@ -10,6 +10,7 @@ import io.lattice.proto.v1.ClusterGrpc;
 import io.lattice.proto.v1.Security;
 import io.lattice.proto.v1.StatusRequest;
 import io.lattice.security.NodeSecurity;
+import io.lattice.testing.LoopbackPorts;
 import io.lattice.tls.Identities.Role;
 import java.nio.file.Path;
 import java.util.Map;
@@ -44,7 +45,7 @@ class StatusSecurityTest {
 
   @Test
   void anInsecureMemberReportsPlaintext() throws Exception {
-    String address = "127.0.0.1:" + SecureClusterFixture.freePort();
+    String address = "127.0.0.1:" + LoopbackPorts.free();
     NodeSecurity insecure = NodeSecurity.insecure();
     try (NodeServer n1 = NodeServer.start(NodeConfig.of("n1", tmp.resolve("n1"),
         Map.of("n1", address)), node -> LatticeNodeCommand.clientServices(node,

@@ -24,9 +24,9 @@ import io.lattice.raft.Membership;
 import io.lattice.raft.Message;
 import io.lattice.raft.SnapshotMeta;
 import io.lattice.storage.SnapshotStore;
+import io.lattice.testing.LoopbackPorts;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -143,12 +143,6 @@ class GrpcPeerTransportTest {
   void closeAll() throws Exception {
     for (int i = toClose.size() - 1; i >= 0; i--) {
       toClose.get(i).close();
-    }
-  }
-
-  static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
     }
   }
 
@@ -294,7 +288,7 @@ class GrpcPeerTransportTest {
   @Test
   void snapshotToADownPeerReportsFailure() throws Exception {
     Node a = node("a");
-    addresses.put("b", "127.0.0.1:" + freePort());
+    addresses.put("b", "127.0.0.1:" + LoopbackPorts.free());
     SnapshotMeta meta = new SnapshotMeta(1, 1, Membership.ofVoterIds("a", "b"));
     a.transport.sendSnapshot(new Message.InstallSnapshot("a", "b", 1, meta),
         new SnapshotStore.Snapshot(meta, new byte[10]));
@@ -367,7 +361,7 @@ class GrpcPeerTransportTest {
   @Test
   void downPeerIsReportedUnreachableAndRecovers() throws Exception {
     Node a = node("a");
-    int port = freePort();
+    int port = LoopbackPorts.free();
     addresses.put("b", "127.0.0.1:" + port);
     a.transport.send(new Message.Heartbeat("a", "b", 1, 0, 1));
     assertThat(a.inbox.next(RecordingInbox.Unreachable.class))
@@ -411,7 +405,7 @@ class GrpcPeerTransportTest {
     // production back-off (50 ms doubling to 500 ms); b is down long enough that gRPC's own
     // reconnect back-off (1 s, x1.6 per failure) would already be at several seconds
     Node a = new Node("a", CLUSTER, 0, GrpcPeerTransport.Options.defaults());
-    int port = freePort();
+    int port = LoopbackPorts.free();
     addresses.put("b", "127.0.0.1:" + port);
     long downUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(6);
     long seq = 0;
@@ -431,7 +425,7 @@ class GrpcPeerTransportTest {
     GrpcPeerTransport.Options slow = OPTIONS.withBackoff(Duration.ofSeconds(1),
         Duration.ofSeconds(20));
     Node a = new Node("a", CLUSTER, 0, slow);
-    int port = freePort();
+    int port = LoopbackPorts.free();
     addresses.put("b", "127.0.0.1:" + port);
     long downUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
     long seq = 0;
@@ -450,7 +444,7 @@ class GrpcPeerTransportTest {
   @Test
   void sendNeverBlocksWhenThePeerIsDown() throws Exception {
     RecordingInbox inbox = new RecordingInbox();
-    addresses.put("b", "127.0.0.1:" + freePort());
+    addresses.put("b", "127.0.0.1:" + LoopbackPorts.free());
     GrpcPeerTransport a = new GrpcPeerTransport(CLUSTER, "a", addresses::get, inbox,
         OPTIONS.withQueueCapacity(16));
     toClose.add(a);
