@@ -4,6 +4,8 @@ import io.grpc.Server;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.netty.shaded.io.netty.channel.nio.NioEventLoopGroup;
+import io.lattice.proto.v1.KVGrpc;
+import io.lattice.proto.v1.RaftGrpc;
 import io.lattice.security.ServerTls;
 import io.lattice.transport.CallExecutors;
 import io.lattice.transport.GrpcPeerTransport;
@@ -13,6 +15,7 @@ import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 
 /**
  * One of a node's two gRPC listeners (the client listener or the peer listener): a Netty server
@@ -24,13 +27,22 @@ import java.util.concurrent.TimeUnit;
 final class GrpcListener {
   /** Which listener this is: names its threads and its bind errors. */
   enum Kind {
-    CLIENT("client"),
-    PEER("peer");
+    /** Key-value calls run inline; cluster, health and reflection calls on the call pool. */
+    CLIENT("client", m -> m.startsWith(KVGrpc.SERVICE_NAME + "/")),
+    /** Raft messages run inline; InstallSnapshot (which writes its chunks) on the call pool. */
+    PEER("peer", m -> m.startsWith(RaftGrpc.SERVICE_NAME + "/")
+        && !m.equals(RaftGrpc.getInstallSnapshotMethod().getFullMethodName()));
 
     final String label;
+    /**
+     * The methods whose callbacks run on the Netty thread that read the call ({@link
+     * CallExecutors#inlineOr}): each only checks, decodes and hands to the node.
+     */
+    final Predicate<String> inline;
 
-    Kind(String label) {
+    Kind(String label, Predicate<String> inline) {
       this.label = label;
+      this.inline = inline;
     }
   }
 
@@ -73,7 +85,8 @@ final class GrpcListener {
       applyLimits(b, limits);
       tls.applyTo(b); // TLS and the interceptors that check who calls (plaintext: nothing)
       b.channelFactory(limiter.channelFactory()).bossEventLoopGroup(boss)
-          .workerEventLoopGroup(workers).executor(calls);
+          .workerEventLoopGroup(workers).directExecutor()
+          .callExecutor(CallExecutors.inlineOr(kind.inline, calls));
       for (ServerServiceDefinition s : services) {
         b.addService(s);
       }

@@ -1,9 +1,14 @@
 package io.lattice.transport;
 
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallExecutorSupplier;
 import io.lattice.util.DaemonThreads;
+import java.util.concurrent.Executor;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 
 /**
  * The executors that run gRPC's call callbacks (a server's handlers, a channel's response
@@ -31,5 +36,27 @@ public final class CallExecutors {
         new LinkedBlockingQueue<>(), DaemonThreads.numbered(name));
     pool.allowCoreThreadTimeOut(true);
     return pool;
+  }
+
+  /**
+   * For a listener built with {@code directExecutor()}: runs the callbacks of the methods {@code
+   * inline} accepts (full method names, {@code "lattice.v1.KV/Put"}) on the Netty thread that read
+   * the call, and those of every other method on {@code pool}.
+   *
+   * <p>Why: a hop to a pool thread costs every call a thread wake-up, on each member a write
+   * crosses, and at one request in flight those wake-ups are a large part of a write's latency.
+   * The methods run inline must only decode, check and hand to the node (whose inbox and request
+   * methods never block) or to another executor; whatever may block (disk, a streamed backup, a
+   * call that waits) belongs on the pool, because a blocked Netty thread stalls every connection
+   * it serves. gRPC looks the method up on the listener's executor, so with a direct one nothing
+   * leaves the Netty thread before this choice is made.
+   */
+  public static ServerCallExecutorSupplier inlineOr(Predicate<String> inline, Executor pool) {
+    return new ServerCallExecutorSupplier() {
+      @Override
+      public <ReqT, RespT> Executor getExecutor(ServerCall<ReqT, RespT> call, Metadata headers) {
+        return inline.test(call.getMethodDescriptor().getFullMethodName()) ? null : pool;
+      }
+    };
   }
 }

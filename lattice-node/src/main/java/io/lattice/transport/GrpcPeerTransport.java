@@ -127,8 +127,6 @@ public final class GrpcPeerTransport implements Transport, AutoCloseable {
   private final Function<String, String> addresses;
   private final ScheduledExecutorService executor;
   private final ExecutorService snapshotIo;
-  /** Runs the peer channels' response callbacks, for every peer ({@link CallExecutors}). */
-  final ExecutorService channelCalls;
   private final ConcurrentHashMap<String, PeerLink> peers = new ConcurrentHashMap<>();
   private final PeerServer server;
   private final AtomicBoolean closed = new AtomicBoolean();
@@ -162,7 +160,6 @@ public final class GrpcPeerTransport implements Transport, AutoCloseable {
         DaemonThreads.named("lattice-peer-transport-" + selfId));
     this.snapshotIo = Executors.newSingleThreadExecutor(
         DaemonThreads.named("lattice-snapshot-send-" + selfId));
-    this.channelCalls = CallExecutors.create("lattice-peer-dial-" + selfId);
     this.server = new PeerServer(this);
   }
 
@@ -316,10 +313,9 @@ public final class GrpcPeerTransport implements Transport, AutoCloseable {
     }
     for (PeerLink p : peers.values()) {
       if (!p.awaitClosed()) {
-        return; // a channel still running may call back: its threads end by themselves when idle
+        return; // the rest end by themselves; their callbacks find the transport closed
       }
     }
-    channelCalls.shutdown();
   }
 
   boolean isClosed() {

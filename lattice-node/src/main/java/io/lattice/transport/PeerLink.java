@@ -67,7 +67,7 @@ final class PeerLink {
     this.id = id;
     this.t = transport;
     this.channel = new PeerChannel(transport.options, transport.security.dialCredentials(id),
-        PeerSecurity.dialInterceptor(transport.selfId), transport.channelCalls);
+        PeerSecurity.dialInterceptor(transport.selfId));
     this.backoff = new Backoff(transport.options.backoffMin(), transport.options.backoffMax());
   }
 

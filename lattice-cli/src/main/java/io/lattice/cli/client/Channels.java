@@ -11,9 +11,6 @@ import io.grpc.netty.shaded.io.netty.util.internal.logging.InternalLoggerFactory
 import io.grpc.netty.shaded.io.netty.util.internal.logging.JdkLoggerFactory;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -56,13 +53,6 @@ public final class Channels implements AutoCloseable {
   }
 
   private final EventLoopGroup group;
-  /**
-   * Runs the channels' callbacks (async stubs' observers; blocking stubs run theirs on the caller):
-   * a few threads, not gRPC's default cached pool, which under `bench` with hundreds of requests
-   * in flight grows a thread whenever a callback finds none idle, on cores shared with the server.
-   * The callbacks given to it only record and issue the next request: none blocks.
-   */
-  private final ExecutorService calls;
   private final ClientTls tls;
   private final List<ManagedChannel> open = new ArrayList<>();
   /** The TLS context, made on the first channel (null for plaintext channels). */
@@ -79,12 +69,6 @@ public final class Channels implements AutoCloseable {
    */
   public Channels(int threads, ClientTls tls) {
     this.group = new NioEventLoopGroup(threads, new DefaultThreadFactory("lattice-client", true));
-    int callThreads = Math.max(2, Runtime.getRuntime().availableProcessors());
-    ThreadPoolExecutor pool = new ThreadPoolExecutor(callThreads, callThreads, 10,
-        TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
-        new DefaultThreadFactory("lattice-client-call", true));
-    pool.allowCoreThreadTimeOut(true);
-    this.calls = pool;
     this.tls = tls;
   }
 
@@ -104,7 +88,11 @@ public final class Channels implements AutoCloseable {
             Endpoints.port(address))
         .eventLoopGroup(group)
         .channelType(NioSocketChannel.class)
-        .executor(calls)
+        // Callbacks run on the Netty thread that read the answer: the async stubs' observers
+        // (bench) only record and issue the next request, and blocking stubs run theirs on the
+        // caller anyway. A pool would cost every answer a thread wake-up on cores the servers
+        // share, which at one request in flight is a measurable part of its latency.
+        .directExecutor()
         .maxInboundMessageSize(64 << 20);
     if (tls == null) {
       b.usePlaintext();
@@ -134,6 +122,5 @@ public final class Channels implements AutoCloseable {
     }
     open.clear();
     group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
-    calls.shutdown();
   }
 }
