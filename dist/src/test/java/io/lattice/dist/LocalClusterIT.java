@@ -2,18 +2,15 @@ package io.lattice.dist;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.lattice.testing.LoopbackPorts;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -206,26 +203,12 @@ class LocalClusterIT {
 
   /**
    * A base port b such that b+1..b+3 (the client ports) and b+101..b+103 (the peer ports, the
-   * script's default peer base) are free on 127.0.0.1 right now.
+   * script's default peer base) are free on 127.0.0.1 right now, outside the ephemeral range
+   * ({@link LoopbackPorts}: a node dialing a peer that does not listen yet could otherwise take the
+   * peer's port for its own outgoing connection).
    */
   private static int freeBasePort() {
-    List<Integer> tried = new ArrayList<>();
-    for (int attempt = 0; attempt < 100; attempt++) {
-      int base = ThreadLocalRandom.current().nextInt(20_000, 60_000);
-      tried.add(base);
-      if (free(base + 1) && free(base + 2) && free(base + 3) && free(base + 101)
-          && free(base + 102) && free(base + 103)) {
-        return base;
-      }
-    }
-    throw new IllegalStateException("no three free consecutive ports after " + tried);
+    return LoopbackPorts.freeBase(1, 2, 3, 101, 102, 103);
   }
 
-  private static boolean free(int port) {
-    try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
-      return s.isBound();
-    } catch (IOException e) {
-      return false;
-    }
-  }
 }

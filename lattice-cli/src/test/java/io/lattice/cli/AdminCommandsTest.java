@@ -7,6 +7,7 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import io.lattice.server.NodeCommandLines;
 import io.lattice.node.NodeConfig;
+import io.lattice.testing.LoopbackPorts;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -106,8 +107,8 @@ class AdminCommandsTest extends ClusterTest {
   @Test
   @Order(5)
   void memberAddPrintsALineThatStartsTheMember() throws Exception {
-    String n4 = "127.0.0.1:" + LocalCluster.freePort();
-    String n4Peer = "127.0.0.1:" + LocalCluster.freePort();
+    String n4 = "127.0.0.1:" + LoopbackPorts.free();
+    String n4Peer = "127.0.0.1:" + LoopbackPorts.free();
     Path dataDir = dir.resolve("n4");
     Cli.Result r = lattice("member", "add", "n4", "--peer-address", n4Peer, "--client-address",
         n4, "--learner", "--data-dir", dataDir.toString());
@@ -168,8 +169,8 @@ class AdminCommandsTest extends ClusterTest {
   @Test
   @Order(7)
   void memberAddInJsonGivesTheStartCommandAsWords() {
-    String n5 = "127.0.0.1:" + LocalCluster.freePort();
-    String n5Peer = "127.0.0.1:" + LocalCluster.freePort();
+    String n5 = "127.0.0.1:" + LoopbackPorts.free();
+    String n5Peer = "127.0.0.1:" + LoopbackPorts.free();
     Cli.Result r = lattice("member", "add", "n5", "--peer-address", n5Peer, "--client-address",
         n5, "--learner", "-o", "json");
     assertThat(r.code()).as(r.toString()).isZero();
@@ -201,7 +202,7 @@ class AdminCommandsTest extends ClusterTest {
   @Test
   @Order(9)
   void statusWithNoReachableMemberExitsWith4() {
-    String dead = "127.0.0.1:" + LocalCluster.freePort();
+    String dead = "127.0.0.1:" + LoopbackPorts.free();
     Cli.Result r = Cli.run("--endpoints", dead, "--timeout", "300ms", "status");
     assertThat(r.code()).isEqualTo(ExitCodes.UNAVAILABLE);
     assertThat(r.out()).startsWith("cluster ?: no leader; 0 of 1 members reachable\n");

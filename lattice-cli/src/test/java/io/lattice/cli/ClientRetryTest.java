@@ -12,6 +12,7 @@ import io.lattice.proto.v1.ErrorInfo;
 import io.lattice.proto.v1.MemberAddRequest;
 import io.lattice.proto.v1.MemberAddResponse;
 import io.lattice.proto.v1.PutRequest;
+import io.lattice.testing.LoopbackPorts;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -266,7 +267,7 @@ class ClientRetryTest {
   @Test
   void aDeadEndpointIsSkipped() throws IOException {
     ScriptedKv kv = new ScriptedKv();
-    String dead = "127.0.0.1:" + LocalCluster.freePort();
+    String dead = "127.0.0.1:" + LoopbackPorts.free();
     Cli.Result r = Cli.run(Map.of("LATTICE_ENDPOINTS", dead + "," + serve(kv)), new byte[0],
         "get", "k");
     assertThat(r.code()).isEqualTo(ExitCodes.NOT_FOUND);

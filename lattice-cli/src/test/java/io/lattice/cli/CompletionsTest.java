@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.lattice.testing.LoopbackPorts;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -84,7 +85,7 @@ class CompletionsTest {
           "n3");
       assertThat(complete(line + "snapshot --member n")).containsExactly("n1", "n2", "n3");
       assertThat(complete(line + "member remove n1 ")).isEmpty();
-      String dead = lattice + " --endpoints 127.0.0.1:" + LocalCluster.freePort() + " ";
+      String dead = lattice + " --endpoints 127.0.0.1:" + LoopbackPorts.free() + " ";
       assertThat(complete(dead + "member promote ")).isEmpty();
 
       // the TABs of one command line ask the cluster once (the answer is kept for 10 s per

@@ -3,6 +3,7 @@ package io.lattice.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonObject;
+import io.lattice.testing.LoopbackPorts;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.Map;
@@ -194,7 +195,7 @@ class KvCommandsTest extends ClusterTest {
 
   @Test
   void unreachableEndpointsAreSkippedAndAllUnreachableExitsWith4() {
-    String dead = "127.0.0.1:" + LocalCluster.freePort();
+    String dead = "127.0.0.1:" + LoopbackPorts.free();
     Cli.Result ok = Cli.run("--endpoints", dead + "," + cluster.endpoints(), "put", "x", "1");
     assertThat(ok.code()).as(ok.toString()).isZero();
 

@@ -10,9 +10,9 @@ import io.lattice.server.NodeCommandLines;
 import io.lattice.server.NodeServer;
 import io.lattice.node.RaftNode;
 import io.lattice.raft.Role;
+import io.lattice.testing.LoopbackPorts;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -53,7 +53,7 @@ public final class LocalCluster implements AutoCloseable {
     LocalCluster c = new LocalCluster(dir);
     try {
       for (int i = 1; i <= size; i++) {
-        c.peerAddresses.put("n" + i, "127.0.0.1:" + freePort());
+        c.peerAddresses.put("n" + i, "127.0.0.1:" + LoopbackPorts.free());
       }
       for (String id : c.peerAddresses.keySet()) {
         if (id.equals(absent)) {
@@ -153,8 +153,8 @@ public final class LocalCluster implements AutoCloseable {
    * never campaigns: once the leader is gone it goes on naming it.
    */
   public void addLearner(String id) throws IOException {
-    String client = "127.0.0.1:" + freePort();
-    String peer = "127.0.0.1:" + freePort();
+    String client = "127.0.0.1:" + LoopbackPorts.free();
+    String peer = "127.0.0.1:" + LoopbackPorts.free();
     Cli.Result added = Cli.run("--endpoints", endpoints(), "member", "add", id, "--peer-address",
         peer, "--client-address", client, "--learner", "--data-dir", dir.resolve(id).toString());
     if (added.code() != 0) {
@@ -194,14 +194,6 @@ public final class LocalCluster implements AutoCloseable {
         Thread.currentThread().interrupt();
         fail("interrupted waiting for " + what);
       }
-    }
-  }
-
-  static int freePort() {
-    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
     }
   }
 

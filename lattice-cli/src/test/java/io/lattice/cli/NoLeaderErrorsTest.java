@@ -2,6 +2,7 @@ package io.lattice.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.lattice.testing.LoopbackPorts;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -68,8 +69,8 @@ class NoLeaderErrorsTest {
 
   @Test
   void noEndpointAnsweringNamesEachAndHowItFailed() {
-    String a = "127.0.0.1:" + LocalCluster.freePort();
-    String b = "127.0.0.1:" + LocalCluster.freePort();
+    String a = "127.0.0.1:" + LoopbackPorts.free();
+    String b = "127.0.0.1:" + LoopbackPorts.free();
     Cli.Result r = Cli.run("--endpoints", a + "," + b, "--timeout", "300ms", "get", "k");
     assertThat(r.code()).isEqualTo(ExitCodes.UNAVAILABLE);
     assertThat(r.err()).isEqualTo("lattice: get: no leader reachable within 300ms: no endpoint "

@@ -15,6 +15,7 @@ import io.lattice.proto.v1.PeerProgress;
 import io.lattice.proto.v1.Role;
 import io.lattice.proto.v1.StatusRequest;
 import io.lattice.proto.v1.StatusResponse;
+import io.lattice.testing.LoopbackPorts;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -85,9 +86,9 @@ class StatusLastContactTest {
     });
     address.put("n1", "127.0.0.1:" + leader.getPort());
     address.put("n2", "127.0.0.1:" + follower.getPort());
-    address.put("n3", "127.0.0.1:" + LocalCluster.freePort());
-    address.put("n4", "127.0.0.1:" + LocalCluster.freePort());
-    address.put("n5", "127.0.0.1:" + LocalCluster.freePort());
+    address.put("n3", "127.0.0.1:" + LoopbackPorts.free());
+    address.put("n4", "127.0.0.1:" + LoopbackPorts.free());
+    address.put("n5", "127.0.0.1:" + LoopbackPorts.free());
 
     Cli.Result text = Cli.run("--endpoints", address.get("n1"), "--timeout", "1s", "status");
     assertThat(text.code()).as(text.toString()).isZero();

@@ -29,27 +29,57 @@ public final class LoopbackPorts {
 
   /** A port that 127.0.0.1 could bind just now, outside the ephemeral range. */
   public static int free() {
+    return freeBase(0);
+  }
+
+  /**
+   * A base port b such that 127.0.0.1 could bind b + o just now for every o of {@code offsets}
+   * (none negative), all of them outside the ephemeral range: for a script that numbers its ports
+   * from one base. Each of those ports is handed out once per JVM.
+   */
+  public static int freeBase(int... offsets) {
+    int span = 0;
+    for (int o : offsets) {
+      span = Math.max(span, o);
+    }
     int[] ephemeral = ephemeralRange();
     int lo = 10_000;
-    int hi = ephemeral[0]; // exclusive
+    int hi = ephemeral[0] - span; // exclusive
     if (hi - lo < 1_000) { // little room below it: above it
       lo = ephemeral[1] + 1;
-      hi = 65_536;
+      hi = 65_536 - span;
     }
     for (int attempt = 0; attempt < 1_000; attempt++) {
-      int port = lo + ThreadLocalRandom.current().nextInt(hi - lo);
-      if (!HANDED_OUT.add(port)) {
-        continue;
-      }
-      try (ServerSocket s = new ServerSocket()) {
-        s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
-        return port;
-      } catch (IOException e) {
-        // in use: try another
+      int base = lo + ThreadLocalRandom.current().nextInt(hi - lo);
+      if (allBind(base, offsets)) {
+        return base;
       }
     }
-    throw new UncheckedIOException(new IOException("no free port on 127.0.0.1 in [" + lo + ", "
-        + hi + ")"));
+    throw new UncheckedIOException(new IOException("no free ports on 127.0.0.1 in [" + lo + ", "
+        + (hi + span) + ")"));
+  }
+
+  private static boolean allBind(int base, int[] offsets) {
+    for (int o : offsets) {
+      if (HANDED_OUT.contains(base + o) || !binds(base + o)) {
+        return false;
+      }
+    }
+    for (int o : offsets) {
+      if (!HANDED_OUT.add(base + o)) { // taken by another thread meanwhile
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static boolean binds(int port) {
+    try (ServerSocket s = new ServerSocket()) {
+      s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
+      return true;
+    } catch (IOException e) {
+      return false; // in use
+    }
   }
 
   /** The kernel's ephemeral port range (Linux), else the IANA one. */
