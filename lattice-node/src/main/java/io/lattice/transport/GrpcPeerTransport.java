@@ -242,7 +242,25 @@ public final class GrpcPeerTransport implements Transport, AutoCloseable {
       dropped.increment();
       return;
     }
+    if (isAnswer(message)) {
+      // Answered on the caller's thread: an answer goes out on a call the peer opened, which
+      // PeerServer guards with its own locks, so it needs none of the link's state, and a hop to
+      // the transport thread cost every replication round one more thread wake-up on the
+      // follower. The caller is the node's loop, one thread, so a peer's answers keep their
+      // order; their order relative to this member's own requests to the peer was never kept
+      // (they travel on other calls).
+      if (!respond(message)) {
+        dropped.increment();
+      }
+      return;
+    }
     link(message.to()).enqueue(message);
+  }
+
+  /** Whether {@code m} answers a call of the peer's (rather than starting one of ours). */
+  static boolean isAnswer(Message m) {
+    return m instanceof Message.VoteResponse || m instanceof Message.ReadIndexResponse
+        || m instanceof Message.AppendResponse || m instanceof Message.HeartbeatResponse;
   }
 
   /** Sends a snapshot held in memory (tests); see {@link #streamSnapshot}. */

@@ -21,11 +21,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Everything this member sends to one peer: a bounded queue of outbound messages (the oldest is
- * dropped and counted when it is full: Raft tolerates loss), drained on the transport thread into
- * unary calls (VoteRequest, ReadIndexRequest, TimeoutNow) and the one AppendEntries stream kept
- * open to the peer (AppendRequest, Heartbeat, pipelined in order, respecting flow control), and
- * the reconnect logic of that stream.
+ * Everything this member sends to one peer on calls of its own: a bounded queue of outbound
+ * messages (the oldest is dropped and counted when it is full: Raft tolerates loss), drained on the
+ * transport thread into unary calls (VoteRequest, ReadIndexRequest, TimeoutNow) and the one
+ * AppendEntries stream kept open to the peer (AppendRequest, Heartbeat, pipelined in order,
+ * respecting flow control), and the reconnect logic of that stream. (Answers to the peer's calls
+ * do not pass through here: {@link GrpcPeerTransport#send} answers them at once.)
  *
  * <p>Reconnecting: a broken stream reports the peer unreachable and is reopened after a {@link
  * Backoff} wait (appends and heartbeats to the peer are dropped meanwhile). When the wait ends the
@@ -163,13 +164,6 @@ final class PeerLink {
 
   /** Sends one message; false if it must wait for the AppendEntries stream to become ready. */
   private boolean dispatch(Message m) {
-    if (m instanceof Message.VoteResponse || m instanceof Message.ReadIndexResponse
-        || m instanceof Message.AppendResponse || m instanceof Message.HeartbeatResponse) {
-      if (!t.respond(m)) {
-        t.dropped.increment();
-      }
-      return true;
-    }
     RaftGrpc.RaftStub stub = stub();
     if (stub == null) {
       t.dropped.increment();

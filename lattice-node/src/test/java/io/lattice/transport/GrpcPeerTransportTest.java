@@ -35,6 +35,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -202,6 +203,39 @@ class GrpcPeerTransportTest {
 
     a.inbox.assertQuiet(200);
     b.inbox.assertQuiet(0);
+  }
+
+  /**
+   * An answer to a peer's call goes out on the caller's thread (the node's loop): it does not wait
+   * behind whatever the transport thread is doing, and costs no hop to it.
+   */
+  @Test
+  void answersGoOutWhileTheTransportThreadIsBusy() throws Exception {
+    Node a = node("a");
+    Node b = node("b");
+    Message.AppendRequest append =
+        new Message.AppendRequest("a", "b", 5, 10, 4, List.of(Entry.noop(5, 11)), 9);
+    a.transport.send(append);
+    assertThat(b.inbox.next()).isEqualTo(append);
+
+    CountDownLatch release = new CountDownLatch(1);
+    CountDownLatch busy = new CountDownLatch(1);
+    assertThat(b.transport.submit(() -> {
+      busy.countDown();
+      try {
+        release.await(20, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    })).isTrue();
+    assertThat(busy.await(10, TimeUnit.SECONDS)).isTrue();
+    try {
+      Message.AppendResponse answer = new Message.AppendResponse("b", "a", 5, true, 11, 0, 0, 0);
+      b.transport.send(answer);
+      assertThat(a.inbox.next()).isEqualTo(answer);
+    } finally {
+      release.countDown();
+    }
   }
 
   @Test
