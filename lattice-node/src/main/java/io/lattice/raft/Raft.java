@@ -338,12 +338,9 @@ public final class Raft {
         becomeFollower(m.term(), null);
       }
     } else if (m.term() < term) {
-      if ((cfg.checkQuorum() || cfg.preVote())
-          && (m instanceof AppendRequest || m instanceof Heartbeat)) {
-        // A stale leader (e.g. after a partition) learns the new term and steps down.
-        outbox.add(new AppendResponse(id, m.from(), term, false, 0, 0, 0, 0));
-      } else if (m instanceof VoteRequest vr && vr.preVote()) {
-        outbox.add(new VoteResponse(id, m.from(), term, true, false));
+      Message answer = StaleTerm.answer(m, id, term, cfg.checkQuorum() || cfg.preVote());
+      if (answer != null) {
+        outbox.add(answer);
       }
       return;
     }
