@@ -28,10 +28,9 @@ final class GrpcListener {
   /** Which listener this is: names its threads and its bind errors. */
   enum Kind {
     /** Key-value calls run inline; cluster, health and reflection calls on the call pool. */
-    CLIENT("client", m -> m.startsWith(KVGrpc.SERVICE_NAME + "/")),
+    CLIENT("client", m -> m.startsWith(Methods.KV)),
     /** Raft messages run inline; InstallSnapshot (which writes its chunks) on the call pool. */
-    PEER("peer", m -> m.startsWith(RaftGrpc.SERVICE_NAME + "/")
-        && !m.equals(RaftGrpc.getInstallSnapshotMethod().getFullMethodName()));
+    PEER("peer", m -> m.startsWith(Methods.RAFT) && !m.equals(Methods.INSTALL_SNAPSHOT));
 
     final String label;
     /**
@@ -44,6 +43,13 @@ final class GrpcListener {
       this.label = label;
       this.inline = inline;
     }
+  }
+
+  /** The method names {@link Kind#inline} tests, made once rather than on every call. */
+  private static final class Methods {
+    static final String KV = KVGrpc.SERVICE_NAME + "/";
+    static final String RAFT = RaftGrpc.SERVICE_NAME + "/";
+    static final String INSTALL_SNAPSHOT = RaftGrpc.getInstallSnapshotMethod().getFullMethodName();
   }
 
   final Kind kind;

@@ -11,20 +11,22 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
 /**
- * The executors that run gRPC's call callbacks (a server's handlers, a channel's response
- * listeners) in place of gRPC's default, an unbounded cached pool.
+ * Where the listeners run gRPC's call callbacks: inline on the Netty thread for the calls that
+ * only hand to the node ({@link #inlineOr}), and on a bounded pool ({@link #create}) for the rest,
+ * in place of gRPC's default, an unbounded cached pool. (Channels run their response callbacks
+ * inline: see {@code PeerChannel}.)
  *
  * <p>Why: the default pool starts a thread whenever a callback finds no idle one. On a loaded
  * machine callbacks run late, so a leader under 256 requests in flight grew to about 60 such
  * threads: each one a stack in resident memory and one more runnable thread for the cores, for
  * callbacks that only decode a message and hand it to the node's loop (or encode an answer).
  *
- * <p>Contract: a pool of at most {@code max(2, processors)} daemon threads, which go away after
- * 30 s idle; its queue is unbounded, because what can be queued is already bounded upstream (the
- * listener's connection and per-connection stream limits, HTTP/2 flow control, the peer streams'
- * in-flight window), and a refused callback would break gRPC's call state. Callbacks run on it
- * must not block for long: the ones that touch the disk (a received snapshot's chunks) hold one
- * thread, never all of them.
+ * <p>Contract of {@link #create}: a pool of at most {@code max(2, processors)} daemon threads,
+ * which go away after 30 s idle; its queue is unbounded, because what can be queued is already
+ * bounded upstream (the listener's connection and per-connection stream limits, HTTP/2 flow
+ * control, the peer streams' in-flight window), and a refused callback would break gRPC's call
+ * state. Callbacks run on it must not block for long: the ones that touch the disk (a received
+ * snapshot's chunks) hold one thread, never all of them.
  */
 public final class CallExecutors {
   private CallExecutors() {}
