@@ -10,10 +10,6 @@ import io.grpc.ServerInterceptor;
 import io.grpc.StatusRuntimeException;
 import io.lattice.security.MethodAccess.Need;
 import io.lattice.tls.Identities;
-import io.lattice.tls.Identities.Role;
-import java.security.cert.Certificate;
-import java.security.cert.X509Certificate;
-import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSession;
 
 /**
@@ -33,8 +29,9 @@ import javax.net.ssl.SSLSession;
  *   <li>A method without a decision in the table is refused (PERMISSION_DENIED).
  * </ul>
  *
- * <p>Which CA issued the connection's certificate is decided once per TLS session and kept in the
- * session, so a call costs no signature check.
+ * <p>What the connection's certificate is (its name, role, and which CA issued it) is decided once
+ * per TLS session and kept in the session ({@link SessionVerdict}), so a call parses no
+ * certificate and checks no signature.
  */
 final class AuthInterceptor implements ServerInterceptor {
   private static final ServerCall.Listener<?> NOTHING = new ServerCall.Listener<>() {};
@@ -61,54 +58,47 @@ final class AuthInterceptor implements ServerInterceptor {
           + " has no access decision on this member: refused"));
     }
     SSLSession session = call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION);
-    X509Certificate[] chain = chainOf(session);
     if (need == Need.PEER) {
       if (peerCa == null) {
         return refuse(call, AuthErrors.permissionDenied(selfId,
             "peer calls are not served on this listener"));
       }
-      if (chain == null) {
+      SessionVerdict v = SessionVerdict.of(session, peerCa);
+      if (v == null) {
         return refuse(call, AuthErrors.unauthenticated(selfId, method + " needs "
             + need.roleNeeded() + " (" + peerCa.flag() + "): the connection presented none"));
       }
-      String name = Identities.commonName(chain[0]);
-      if (!trusts(session, peerCa, chain)) {
+      if (!v.trusted()) {
         return refuse(call, AuthErrors.unauthenticated(selfId, method + " needs "
-            + need.roleNeeded() + " (" + peerCa.flag() + "); certificate '" + name
+            + need.roleNeeded() + " (" + peerCa.flag() + "); certificate '" + v.name()
             + "' is not from it"));
       }
-      if (!Identities.isNode(chain[0])) {
+      if (!v.node()) {
         return refuse(call, AuthErrors.permissionDenied(selfId, method + " needs "
-            + need.roleNeeded() + "; certificate '" + name + "' is not a node certificate "
+            + need.roleNeeded() + "; certificate '" + v.name() + "' is not a node certificate "
             + "(organizational unit '" + Identities.NODE_UNIT + "')"));
       }
-      Context ctx = Context.current().withValue(PeerIdentity.MEMBER, name);
+      Context ctx = Context.current().withValue(PeerIdentity.MEMBER, v.name());
       return Contexts.interceptCall(ctx, call, headers, next);
     }
     if (clientCa == null) {
       return next.startCall(call, headers);
     }
-    if (chain == null) {
+    SessionVerdict v = SessionVerdict.of(session, clientCa);
+    if (v == null) {
       return refuse(call, AuthErrors.unauthenticated(selfId, method + " refused: this member "
           + "requires a client certificate (--client-cert-auth) and the connection presented "
           + "none"));
     }
-    String name = Identities.commonName(chain[0]);
-    if (!trusts(session, clientCa, chain)) {
+    if (!v.trusted()) {
       return refuse(call, AuthErrors.unauthenticated(selfId, method + " refused: certificate '"
-          + name + "' is not from the client CA (" + clientCa.flag() + ")"));
+          + v.name() + "' is not from the client CA (" + clientCa.flag() + ")"));
     }
-    Role role = roleOf(chain[0]);
-    if (!need.allows(role)) {
+    if (!need.allows(v.role())) {
       return refuse(call, AuthErrors.permissionDenied(selfId, method + " needs "
-          + need.roleNeeded() + "; certificate '" + name + "' has role " + role));
+          + need.roleNeeded() + "; certificate '" + v.name() + "' has role " + v.role()));
     }
     return next.startCall(call, headers);
-  }
-
-  /** A client's role: a node certificate is READWRITE, others as {@link Identities#roleOf}. */
-  static Role roleOf(X509Certificate cert) {
-    return Identities.isNode(cert) ? Role.READWRITE : Identities.roleOf(cert);
   }
 
   private static <Q, R> ServerCall.Listener<Q> refuse(ServerCall<Q, R> call,
@@ -117,47 +107,5 @@ final class AuthInterceptor implements ServerInterceptor {
     @SuppressWarnings("unchecked")
     ServerCall.Listener<Q> nothing = (ServerCall.Listener<Q>) NOTHING;
     return nothing;
-  }
-
-  /** The verified chain of the connection's client certificate, or null (none, or plaintext). */
-  private static X509Certificate[] chainOf(SSLSession session) {
-    if (session == null) {
-      return null;
-    }
-    try {
-      Certificate[] certs = session.getPeerCertificates();
-      if (certs == null || certs.length == 0 || !(certs[0] instanceof X509Certificate)) {
-        return null;
-      }
-      X509Certificate[] chain = new X509Certificate[certs.length];
-      for (int i = 0; i < certs.length; i++) {
-        chain[i] = (X509Certificate) certs[i];
-      }
-      return chain;
-    } catch (SSLPeerUnverifiedException e) {
-      return null;
-    }
-  }
-
-  /** Whether {@code ca} issued the chain; decided once per session. */
-  private static boolean trusts(SSLSession session, ReloadingTrustManager ca,
-      X509Certificate[] chain) {
-    String key = "lattice.trusted-by." + ca.flag();
-    Object known = null;
-    try {
-      known = session.getValue(key);
-    } catch (RuntimeException e) {
-      // a session that keeps no values: decide every time
-    }
-    if (known instanceof Boolean b) {
-      return b;
-    }
-    boolean trusted = ca.trustsClient(chain);
-    try {
-      session.putValue(key, trusted);
-    } catch (RuntimeException e) {
-      // as above
-    }
-    return trusted;
   }
 }
