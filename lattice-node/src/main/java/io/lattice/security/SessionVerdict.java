@@ -70,7 +70,7 @@ record SessionVerdict(String name, boolean trusted, boolean node, Role role) {
   private static X509Certificate[] chainOf(SSLSession session) {
     try {
       Certificate[] certs = session.getPeerCertificates();
-      if (certs == null || certs.length == 0 || !(certs[0] instanceof X509Certificate)) {
+      if (certs == null || certs.length == 0) {
         return null;
       }
       X509Certificate[] chain = new X509Certificate[certs.length];
